@@ -1,0 +1,39 @@
+//! `alliance-sim validate FILE…`: a short summary per valid file, or its
+//! errors; exit 2 when any file has an error.
+
+use std::process::ExitCode;
+
+use super::{Failure, print_diagnostics, write_stdout, EXIT_INPUT};
+use crate::cli::ValidateArgs;
+use crate::scenario::{self, Source};
+
+/// Validates each file.
+pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
+    let mut failed = false;
+    for file in &args.files {
+        match scenario::load(&Source::resolve(file), &[]) {
+            Ok(loaded) => {
+                let s = &loaded.scenario;
+                print_diagnostics(&loaded.warnings);
+                let rules = s.rules.len();
+                let pools: Vec<String> = s.pools.iter().map(|p| format!("{} ({})", p.id, p.cap)).collect();
+                write_stdout(&format!(
+                    "ok: {file}: {} — {} members, {} variables, {} rules, {} outcomes, pools {}{}\n",
+                    s.name,
+                    s.members.len(),
+                    s.variables.len(),
+                    rules,
+                    s.outcomes.len(),
+                    pools.join(", "),
+                    if loaded.warnings.is_empty() { String::new() } else { format!(", {} warnings", loaded.warnings.len()) }
+                ))?;
+            }
+            Err(e) => {
+                failed = true;
+                print_diagnostics(&e.diagnostics);
+                eprintln!("invalid: {file}: {} errors", e.diagnostics.iter().filter(|d| d.severity == scenario::Severity::Error).count());
+            }
+        }
+    }
+    Ok(if failed { ExitCode::from(EXIT_INPUT) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,380 @@
+//! One trial of the response pipeline (model.md "One trial"): draw → request
+//! → council → pool → contributions → deployment → outcomes.
+//!
+//! No I/O, no allocation and no string look-up per trial: the [`Frame`] is
+//! reused, and every decision reads compiled programs and index tables.
+//!
+//! # Rules the engine applies (documented contract)
+//!
+//! * Frozen and withdrawn members neither vote nor contribute; the host does
+//!   not contribute unless `host_contributes: true`.
+//! * A vote draws one uniform *u*: support if *u* < P(support), else block if
+//!   *u* < P(support) + (1 − P(support))·P(block), else abstain.
+//! * Council aggregation: `consensus` passes when nobody blocks and someone
+//!   supports; `unanimity` when every voter supports; `majority` when more
+//!   than half support (a tie goes the chair's way if `chair_breaks_ties`);
+//!   `qualified: f` when at least f of the voters support. A passed vote
+//!   becomes `non_military` with P(mission_only), else `deploy`; a failed vote
+//!   becomes `non_military` with P(fallback), else `refused`.
+//! * The need is rounded up to whole personnel and saturates at 10¹⁵.
+//! * A member contributes only to a pool it pledged to; its personnel are
+//!   rounded and bounded by that pledge; arrival is the decision day plus its
+//!   arrival day (days saturate at 10⁶).
+//! * **Trimming at the cap:** when the contributions exceed the pool's cap,
+//!   the excess is taken from the *last* contributors in the declared order
+//!   first (the lead nations keep their contingents); a member trimmed to
+//!   zero no longer counts as a contributor. Trimmed personnel are counted.
+//! * Non-finite values from expressions: a NaN probability counts as 0,
+//!   personnel and days are clamped to their ranges (NaN → 0).
+
+use crate::rng::{SubStream, TrialKey};
+use crate::rules::env::{Env, Field, Frame, vote};
+use crate::rules::ruleset::{FireCounter, Observer, RuleSet, Silent};
+use crate::scenario::model::{DecisionRule, Distribution, Scenario, Status, class, limits};
+use crate::dist;
+
+/// Something that happened in a trial, for `explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A crisis variable was drawn.
+    Variable {
+        /// Slot of the variable.
+        slot: usize,
+    },
+    /// The host decided whether to request aid.
+    Request {
+        /// P(request).
+        probability: f64,
+        /// Whether it requested.
+        requested: bool,
+    },
+    /// A member voted.
+    Vote {
+        /// Member index.
+        member: usize,
+        /// P(support).
+        support: f64,
+        /// P(block | not support).
+        block: f64,
+        /// The vote code.
+        vote: u8,
+    },
+    /// The council aggregated the votes.
+    Council {
+        /// Whether the vote on troops passed.
+        passed: bool,
+        /// P(mission only) or P(fallback), whichever applied.
+        mission_probability: f64,
+    },
+    /// The pool was chosen.
+    Pool {
+        /// Need in personnel.
+        need: f64,
+        /// Pool index.
+        pool: usize,
+    },
+    /// A member decided on a contribution.
+    Contribution {
+        /// Member index.
+        member: usize,
+        /// P(contributes).
+        probability: f64,
+        /// Personnel committed (0 when none).
+        personnel: f64,
+        /// Days after the decision.
+        arrival_day: f64,
+    },
+    /// A member's contingent was trimmed at the cap.
+    Trim {
+        /// Member index.
+        member: usize,
+        /// Personnel removed.
+        removed: f64,
+    },
+}
+
+/// Receives rule firings and pipeline events. The batch uses a counter whose
+/// `event` is a no-op; `explain` records everything.
+pub trait Trace: Observer {
+    /// Called at each step of the pipeline.
+    fn event(&mut self, _event: Event) {}
+}
+
+impl Trace for FireCounter<'_> {}
+impl Trace for Silent {}
+
+/// Runs one trial with key `key`, leaving its results in `frame`.
+///
+/// # Reproducibility
+///
+/// Every decision draws from its own sub-stream (see [`crate::rng`]), keyed
+/// by meaning, so the results depend only on the scenario and the key.
+pub fn run_trial(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
+    frame.reset();
+    draw_variables(s, key, frame, trace);
+    if request(s, key, frame, trace) {
+        let passed = council(s, key, frame, trace);
+        let class_now = frame.get(Field::Outcome) as u8;
+        if passed && class_now == class::DEPLOY {
+            choose_pool(s, key, frame, trace);
+            contribute(s, key, frame, trace);
+            deploy(s, frame, trace);
+        } else {
+            size_need(s, key, frame);
+        }
+    } else {
+        frame.set(Field::Outcome, f64::from(class::NO_REQUEST));
+        size_need(s, key, frame);
+    }
+    outcomes(s, key, frame);
+}
+
+fn env<'a>(s: &'a Scenario, frame: &'a Frame, member: usize) -> Env<'a> {
+    Env { statics: &s.statics, frame, member }
+}
+
+fn draw_variables(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
+    for (slot, var) in s.variables.iter().enumerate() {
+        let mut rng = SubStream::new(key, var.stream);
+        let mut value = draw(&var.distribution, &env(s, frame, 0), &mut rng);
+        if let Some((lo, hi)) = var.truncate {
+            let mut tries = 0;
+            while !(lo..=hi).contains(&value) && tries < 100 {
+                value = draw(&var.distribution, &env(s, frame, 0), &mut rng);
+                tries += 1;
+            }
+            value = if value.is_nan() { lo } else { value.clamp(lo, hi) };
+        }
+        frame.vars[slot] = value;
+        trace.event(Event::Variable { slot });
+    }
+}
+
+fn draw(d: &Distribution, e: &Env<'_>, rng: &mut SubStream) -> f64 {
+    match d {
+        Distribution::Fixed(p) => p.eval(e, rng),
+        Distribution::Uniform(a, b) => {
+            let (a, b) = (a.eval(e, rng), b.eval(e, rng));
+            dist::uniform(rng, a, b)
+        }
+        Distribution::Normal(m, sd) => {
+            let (m, sd) = (m.eval(e, rng), sd.eval(e, rng));
+            dist::normal(rng, m, sd)
+        }
+        Distribution::LogNormal(m, sd) => {
+            let (m, sd) = (m.eval(e, rng), sd.eval(e, rng));
+            dist::lognormal(rng, m, sd)
+        }
+        Distribution::Beta(a, b) => {
+            let (a, b) = (a.eval(e, rng), b.eval(e, rng));
+            dist::beta(rng, a, b)
+        }
+        Distribution::Triangular(a, m, b) => {
+            let (a, m, b) = (a.eval(e, rng), m.eval(e, rng), b.eval(e, rng));
+            dist::triangular(rng, a, m, b)
+        }
+        Distribution::Bernoulli(p) => {
+            let p = p.eval(e, rng);
+            f64::from(u8::from(dist::bernoulli(rng, p)))
+        }
+        Distribution::Exponential(rate) => {
+            let rate = rate.eval(e, rng);
+            dist::exponential(rng, rate)
+        }
+        Distribution::Poisson(l) => {
+            let l = l.eval(e, rng);
+            dist::poisson(rng, l)
+        }
+        Distribution::Categorical { labels, cumulative } => {
+            let i = dist::categorical(rng, cumulative);
+            labels.get(i).copied().unwrap_or(0.0)
+        }
+    }
+}
+
+/// Evaluates a probability rule set and draws against it; the uniform is
+/// drawn first so that rules' own draws never shift it.
+fn decide(set: &RuleSet, e: &Env<'_>, rng: &mut SubStream, trace: &mut impl Trace) -> (bool, f64) {
+    let u = rng.unit();
+    let p = set.eval(e, rng, trace);
+    (u < p, p)
+}
+
+fn request(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) -> bool {
+    let mut rng = SubStream::new(key, s.streams.request);
+    let (requested, probability) = decide(&s.request, &env(s, frame, 0), &mut rng, trace);
+    frame.set(Field::Requested, f64::from(u8::from(requested)));
+    trace.event(Event::Request { probability, requested });
+    requested
+}
+
+fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) -> bool {
+    let (mut support, mut abstain, mut block) = (0u32, 0u32, 0u32);
+    for (m, member) in s.members.iter().enumerate() {
+        if member.status != Status::Active {
+            continue;
+        }
+        let mut rng = SubStream::new(key, s.streams.vote[m]);
+        let u = rng.unit();
+        let e = env(s, frame, m);
+        let p_support = s.council.support.eval(&e, &mut rng, trace);
+        let p_block = s.council.block.eval(&e, &mut rng, trace);
+        let code = if u < p_support {
+            support += 1;
+            vote::SUPPORT
+        } else if u < p_support + (1.0 - p_support) * p_block {
+            block += 1;
+            vote::BLOCK
+        } else {
+            abstain += 1;
+            vote::ABSTAIN
+        };
+        frame.votes[m] = code;
+        trace.event(Event::Vote { member: m, support: p_support, block: p_block, vote: code });
+    }
+    let cast = support + abstain + block;
+    frame.set(Field::VotesSupport, f64::from(support));
+    frame.set(Field::VotesAbstain, f64::from(abstain));
+    frame.set(Field::VotesBlock, f64::from(block));
+    frame.set(Field::VotesCast, f64::from(cast));
+    let passed = match s.council.rule {
+        DecisionRule::Consensus => block == 0 && support > 0,
+        DecisionRule::Unanimity => cast > 0 && support == cast,
+        DecisionRule::Majority => {
+            let (twice, n) = (2 * support, cast);
+            twice > n || (twice == n && n > 0 && s.council.chair_breaks_ties && frame.votes[s.chair] == vote::SUPPORT)
+        }
+        DecisionRule::Qualified(f) => cast > 0 && f64::from(support) >= f * f64::from(cast),
+    };
+    let mut rng = SubStream::new(key, s.streams.council);
+    let e = env(s, frame, 0);
+    let set = if passed { &s.council.mission_only } else { &s.council.fallback };
+    let (mission, p) = decide(set, &e, &mut rng, trace);
+    let days = s.council.days.eval(&e, &mut rng, trace);
+    let days = if days.is_nan() { 0.0 } else { days.clamp(0.0, limits::DAYS) };
+    let class_now = match (passed, mission) {
+        (true, false) => class::DEPLOY,
+        (_, true) => class::NON_MILITARY,
+        (false, false) => class::REFUSED,
+    };
+    frame.set(Field::DecisionDays, days);
+    frame.set(Field::Outcome, f64::from(class_now));
+    trace.event(Event::Council { passed, mission_probability: p });
+    passed
+}
+
+/// Evaluates the need (for every trial, so P(need > cap) covers all crises).
+fn size_need(s: &Scenario, key: TrialKey, frame: &mut Frame) -> f64 {
+    let mut rng = SubStream::new(key, s.streams.pool);
+    let need = s.need.eval(&env(s, frame, 0), &mut rng);
+    let need = if need.is_nan() { 0.0 } else { need.clamp(0.0, limits::NEED).ceil() };
+    frame.set(Field::Need, need);
+    need
+}
+
+fn choose_pool(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
+    let need = size_need(s, key, frame);
+    let mut pool = s.default_pool(need);
+    if let Some(choose) = &s.pool_choice {
+        let mut rng = SubStream::new(key, s.streams.pool);
+        let id = choose.eval(&env(s, frame, 0), &mut rng);
+        if id >= 0.0
+            && let Some(Some(p)) = s.pool_of_string.get(id as usize)
+        {
+            pool = *p;
+        }
+    }
+    frame.pool = pool;
+    frame.set(Field::Pool, s.statics.pool_names[pool]);
+    frame.set(Field::PoolCap, s.statics.pool_caps[pool]);
+    trace.event(Event::Pool { need, pool });
+}
+
+fn contribute(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
+    let c = &s.contribution;
+    let decision_days = frame.get(Field::DecisionDays);
+    for &m in &c.order {
+        let member = &s.members[m];
+        if member.status != Status::Active || (m == s.host && !c.host_contributes) {
+            continue;
+        }
+        let pledge = member.pledges[frame.pool] as f64;
+        if pledge <= 0.0 {
+            continue;
+        }
+        let mut rng = SubStream::new(key, s.streams.contribute[m]);
+        let (yes, probability) = decide(&c.probability, &env(s, frame, m), &mut rng, trace);
+        let (mut personnel, mut arrival_day) = (0.0, f64::NAN);
+        if yes {
+            let mut rng = SubStream::new(key, s.streams.personnel[m]);
+            let raw = c.personnel.eval(&env(s, frame, m), &mut rng, trace);
+            personnel = if raw.is_nan() { 0.0 } else { raw.clamp(0.0, pledge).round() };
+            if personnel >= 1.0 {
+                let mut rng = SubStream::new(key, s.streams.arrival[m]);
+                let day = c.arrival_day.eval(&env(s, frame, m), &mut rng, trace);
+                arrival_day = if day.is_nan() { 0.0 } else { day.clamp(0.0, limits::DAYS) };
+                frame.committed[m] = personnel;
+                frame.arrival[m] = (decision_days + arrival_day).min(limits::DAYS);
+                frame.fields[Field::Contributors as usize] += 1.0;
+                frame.fields[Field::CommittedTotal as usize] += personnel;
+            } else {
+                personnel = 0.0;
+            }
+        }
+        trace.event(Event::Contribution { member: m, probability, personnel, arrival_day });
+    }
+}
+
+fn deploy(s: &Scenario, frame: &mut Frame, trace: &mut impl Trace) {
+    let cap = frame.get(Field::PoolCap);
+    let total = frame.get(Field::CommittedTotal);
+    let mut excess = (total - cap).max(0.0);
+    frame.set(Field::Trimmed, excess);
+    for &m in s.contribution.order.iter().rev() {
+        if excess <= 0.0 {
+            break;
+        }
+        let have = frame.committed[m];
+        if have <= 0.0 {
+            continue;
+        }
+        let removed = have.min(excess);
+        frame.committed[m] = have - removed;
+        excess -= removed;
+        if frame.committed[m] <= 0.0 {
+            frame.arrival[m] = f64::NAN;
+            frame.fields[Field::Contributors as usize] -= 1.0;
+        }
+        trace.event(Event::Trim { member: m, removed });
+    }
+    let deployed = total.min(cap);
+    frame.set(Field::Deployed, deployed);
+    let (mut first, mut full) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &a in &frame.arrival {
+        if !a.is_nan() {
+            first = first.min(a);
+            full = full.max(a);
+        }
+    }
+    if first.is_finite() {
+        frame.set(Field::FirstArrival, first);
+        frame.set(Field::FullStrength, full);
+    } else {
+        frame.set(Field::FirstArrival, f64::NAN);
+        frame.set(Field::FullStrength, f64::NAN);
+    }
+}
+
+fn outcomes(s: &Scenario, key: TrialKey, frame: &mut Frame) {
+    let need = frame.get(Field::Need);
+    frame.set(Field::Shortfall, (need - frame.get(Field::Deployed)).max(0.0));
+    if frame.get(Field::Outcome) as u8 != class::DEPLOY {
+        frame.set(Field::FirstArrival, f64::NAN);
+        frame.set(Field::FullStrength, f64::NAN);
+    }
+    for o in &s.outcomes {
+        let mut rng = SubStream::new(key, o.stream);
+        let v = o.program.eval(&env(s, frame, 0), &mut rng);
+        frame.vars[o.slot] = v;
+    }
+}

@@ -1,0 +1,31 @@
+//! alliance-sim: a Monte Carlo simulator of how a military alliance (the
+//! CSTO, by default) answers a crisis.
+//!
+//! The data's path, one module per stage:
+//!
+//! 1. [`scenario`] — YAML files (with `extends:` and `--set`) → a validated,
+//!    compiled [`scenario::Scenario`], with located diagnostics.
+//! 2. [`rules`] — the expression language and rule sets the scenario compiles to.
+//! 3. [`rng`] — the one place random streams are derived from (seed, trial).
+//! 4. [`engine`] — one trial: draw → request → council → pool → contributions
+//!    → deployment → outcomes. No I/O, no allocation, no strings.
+//! 5. [`batch`] — many trials in fixed chunks on rayon, merged in order.
+//! 6. [`stats`] — streaming, mergeable, integer statistics and the summary.
+//! 7. [`report`] — the summary as tables or JSON.
+//!
+//! # Reproducibility
+//!
+//! Trial *i*'s random numbers depend only on (seed, *i*), so results are
+//! byte-identical for any thread count, on a given platform and build.
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod batch;
+pub mod cli;
+pub mod dist;
+pub mod engine;
+pub mod report;
+pub mod rng;
+pub mod rules;
+pub mod scenario;
+pub mod stats;

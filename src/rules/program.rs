@@ -1,0 +1,395 @@
+//! Compiled expressions and their evaluation.
+//!
+//! A [`Program`] is a flat list of stack operations over `f64` (booleans are
+//! 0/1, strings are interned ids). The checker proved the types and the stack
+//! depth at load, so evaluation cannot fail, does not allocate and looks up
+//! no strings. The dispatch `match` in [`Program::eval`] is long on purpose:
+//! it is the interpreter's one loop.
+
+use super::env::{Env, Field};
+use crate::dist;
+use crate::rng::SubStream;
+
+/// The largest stack an expression may need.
+pub const MAX_STACK: usize = 32;
+
+/// The value types of the expression language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    /// A real number.
+    Num,
+    /// true / false.
+    Bool,
+    /// A string (an id or a kind).
+    Str,
+}
+
+impl Type {
+    /// The type's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Num => "a number",
+            Type::Bool => "a boolean",
+            Type::Str => "a string",
+        }
+    }
+}
+
+/// A member-level fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberField {
+    /// Attribute slot.
+    Attr(u16),
+    /// Pledge to a given pool.
+    Pledge(u16),
+    /// Pledge to the chosen pool.
+    PledgeChosen,
+    /// Lead time in days.
+    LeadTime,
+    /// The member's id (string).
+    Id,
+    /// Whether it is the host.
+    IsHost,
+    /// Whether it chairs the council.
+    IsChair,
+    /// Its vote (string).
+    Vote,
+    /// Personnel it committed.
+    Committed,
+}
+
+/// Functions of one number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func1 {
+    /// |x|
+    Abs,
+    /// e^x
+    Exp,
+    /// ln x
+    Ln,
+    /// √x
+    Sqrt,
+    /// ⌊x⌋
+    Floor,
+    /// ⌈x⌉
+    Ceil,
+    /// nearest integer
+    Round,
+    /// 1 / (1 + e^-x)
+    Logistic,
+    /// ln(p / (1 - p))
+    Logit,
+    /// exponential(rate) draw
+    Exponential,
+    /// poisson(lambda) draw
+    Poisson,
+    /// bernoulli(p) draw
+    Bernoulli,
+}
+
+/// Functions of two numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func2 {
+    /// smaller
+    Min,
+    /// larger
+    Max,
+    /// uniform(lo, hi) draw
+    Uniform,
+    /// normal(mean, sd) draw
+    Normal,
+    /// lognormal(mu, sigma) draw
+    LogNormal,
+    /// beta(alpha, beta) draw
+    Beta,
+}
+
+/// Functions of three numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func3 {
+    /// clamp(x, lo, hi)
+    Clamp,
+    /// triangular(lo, mode, hi) draw
+    Triangular,
+}
+
+/// One stack operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// Push a constant.
+    Const(f64),
+    /// Push a crisis variable or outcome.
+    Var(u16),
+    /// Push a trial field.
+    Field(Field),
+    /// Push a fact of the member in scope.
+    Member(MemberField),
+    /// Push a fact of the host.
+    Host(MemberField),
+    /// Push a fact of a named member (by index).
+    Of(u16, MemberField),
+    /// Push whether a named member committed personnel.
+    Contributes(u16),
+    /// Push the chair's id.
+    Chair,
+    /// Push the number of active members.
+    MembersActive,
+    /// Push the crisis kind.
+    CrisisKind,
+    /// Push a pool's cap.
+    PoolCap(u16),
+    /// Negate.
+    Neg,
+    /// Logical not.
+    Not,
+    /// Add.
+    Add,
+    /// Subtract.
+    Sub,
+    /// Multiply.
+    Mul,
+    /// Divide.
+    Div,
+    /// Power.
+    Pow,
+    /// Less than.
+    Lt,
+    /// Less or equal.
+    Le,
+    /// Greater than.
+    Gt,
+    /// Greater or equal.
+    Ge,
+    /// Equal.
+    Eq,
+    /// Not equal.
+    Ne,
+    /// Pop; jump when false.
+    JumpIfFalse(u32),
+    /// Jump.
+    Jump(u32),
+    /// `&&`: if the top is false keep it and jump, else pop it.
+    AndJump(u32),
+    /// `||`: if the top is true keep it and jump, else pop it.
+    OrJump(u32),
+    /// Apply a function of one value.
+    F1(Func1),
+    /// Apply a function of two values.
+    F2(Func2),
+    /// Apply a function of three values.
+    F3(Func3),
+}
+
+/// A compiled expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    ops: Box<[Op]>,
+    /// The value type.
+    pub ty: Type,
+    /// The source text, for `explain`.
+    pub text: String,
+}
+
+#[inline]
+fn b(x: bool) -> f64 {
+    if x { 1.0 } else { 0.0 }
+}
+
+impl Program {
+    pub(crate) fn new(ops: Vec<Op>, ty: Type, text: &str) -> Program {
+        Program { ops: ops.into_boxed_slice(), ty, text: text.to_string() }
+    }
+
+    /// A constant program.
+    pub fn constant(value: f64, ty: Type) -> Program {
+        Program::new(vec![Op::Const(value)], ty, &value.to_string())
+    }
+
+    /// The constant value, when the program is one.
+    pub fn as_constant(&self) -> Option<f64> {
+        match *self.ops {
+            [Op::Const(v)] => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether evaluating draws random numbers.
+    pub fn draws(&self) -> bool {
+        self.ops.iter().any(|op| {
+            matches!(
+                op,
+                Op::F1(Func1::Exponential | Func1::Poisson | Func1::Bernoulli)
+                    | Op::F2(Func2::Uniform | Func2::Normal | Func2::LogNormal | Func2::Beta)
+                    | Op::F3(Func3::Triangular)
+            )
+        })
+    }
+
+    /// The operations (for tests and the reference interpreter).
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// Evaluates the program.
+    #[inline]
+    pub fn eval(&self, env: &Env<'_>, rng: &mut SubStream) -> f64 {
+        if let [op] = *self.ops {
+            match op {
+                Op::Const(v) => return v,
+                Op::Var(slot) => return env.frame.vars[usize::from(slot)],
+                Op::Member(f) => return member_field(env, env.member, f),
+                _ => {}
+            }
+        }
+        self.run(env, rng)
+    }
+
+    // The interpreter loop: one arm per operation (long by design).
+    fn run(&self, env: &Env<'_>, rng: &mut SubStream) -> f64 {
+        let mut stack = [0.0f64; MAX_STACK];
+        let mut sp = 0usize;
+        let mut pc = 0usize;
+        let ops = &*self.ops;
+        macro_rules! push {
+            ($v:expr) => {{
+                let v = $v;
+                stack[sp] = v;
+                sp += 1;
+            }};
+        }
+        macro_rules! bin {
+            ($f:expr) => {{
+                sp -= 1;
+                let r = stack[sp];
+                let l = stack[sp - 1];
+                stack[sp - 1] = $f(l, r);
+            }};
+        }
+        while pc < ops.len() {
+            let op = ops[pc];
+            pc += 1;
+            match op {
+                Op::Const(v) => push!(v),
+                Op::Var(slot) => push!(env.frame.vars[usize::from(slot)]),
+                Op::Field(f) => push!(env.frame.get(f)),
+                Op::Member(f) => push!(member_field(env, env.member, f)),
+                Op::Host(f) => push!(member_field(env, env.statics.host, f)),
+                Op::Of(m, f) => push!(member_field(env, usize::from(m), f)),
+                Op::Contributes(m) => push!(b(env.frame.committed[usize::from(m)] > 0.0)),
+                Op::Chair => push!(env.statics.member_names[env.statics.chair]),
+                Op::MembersActive => push!(env.statics.members_active),
+                Op::CrisisKind => push!(env.statics.crisis_kind),
+                Op::PoolCap(p) => push!(env.statics.pool_caps[usize::from(p)]),
+                Op::Neg => stack[sp - 1] = -stack[sp - 1],
+                Op::Not => stack[sp - 1] = b(stack[sp - 1] == 0.0),
+                Op::Add => bin!(|l, r| l + r),
+                Op::Sub => bin!(|l, r| l - r),
+                Op::Mul => bin!(|l, r| l * r),
+                Op::Div => bin!(|l: f64, r: f64| l / r),
+                Op::Pow => bin!(f64::powf),
+                Op::Lt => bin!(|l, r| b(l < r)),
+                Op::Le => bin!(|l, r| b(l <= r)),
+                Op::Gt => bin!(|l, r| b(l > r)),
+                Op::Ge => bin!(|l, r| b(l >= r)),
+                Op::Eq => bin!(|l, r| b(l == r)),
+                Op::Ne => bin!(|l, r| b(l != r)),
+                Op::JumpIfFalse(to) => {
+                    sp -= 1;
+                    if stack[sp] == 0.0 {
+                        pc = to as usize;
+                    }
+                }
+                Op::Jump(to) => pc = to as usize,
+                Op::AndJump(to) => {
+                    if stack[sp - 1] == 0.0 {
+                        pc = to as usize;
+                    } else {
+                        sp -= 1;
+                    }
+                }
+                Op::OrJump(to) => {
+                    if stack[sp - 1] != 0.0 {
+                        pc = to as usize;
+                    } else {
+                        sp -= 1;
+                    }
+                }
+                Op::F1(f) => stack[sp - 1] = func1(f, stack[sp - 1], rng),
+                Op::F2(f) => bin!(|l, r| func2(f, l, r, rng)),
+                Op::F3(f) => {
+                    sp -= 2;
+                    stack[sp - 1] = func3(f, stack[sp - 1], stack[sp], stack[sp + 1], rng);
+                }
+            }
+        }
+        stack[0]
+    }
+}
+
+/// Reads a member-level fact.
+#[inline]
+pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
+    let s = env.statics;
+    match f {
+        MemberField::Attr(a) => s.attrs[m * s.n_attrs + usize::from(a)],
+        MemberField::Pledge(p) => s.pledges[m * s.n_pools + usize::from(p)],
+        MemberField::PledgeChosen => {
+            if env.frame.pool < s.n_pools {
+                s.pledges[m * s.n_pools + env.frame.pool]
+            } else {
+                0.0
+            }
+        }
+        MemberField::LeadTime => s.lead_times[m],
+        MemberField::Id => s.member_names[m],
+        MemberField::IsHost => b(m == s.host),
+        MemberField::IsChair => b(m == s.chair),
+        MemberField::Vote => f64::from(env.frame.votes[m]) + VOTE_STRING_BASE,
+        MemberField::Committed => env.frame.committed[m],
+    }
+}
+
+/// Interned ids 0..=3 are the outcome classes; 4..=7 are the vote words
+/// `none`, `support`, `abstain`, `block` (see `scenario::Interner`).
+pub const VOTE_STRING_BASE: f64 = 4.0;
+
+/// Applies a one-argument function.
+#[inline]
+pub fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
+    match f {
+        Func1::Abs => x.abs(),
+        Func1::Exp => x.exp(),
+        Func1::Ln => x.ln(),
+        Func1::Sqrt => x.sqrt(),
+        Func1::Floor => x.floor(),
+        Func1::Ceil => x.ceil(),
+        Func1::Round => x.round(),
+        Func1::Logistic => 1.0 / (1.0 + (-x).exp()),
+        Func1::Logit => (x / (1.0 - x)).ln(),
+        Func1::Exponential => dist::exponential(rng, x),
+        Func1::Poisson => dist::poisson(rng, x),
+        Func1::Bernoulli => b(dist::bernoulli(rng, x)),
+    }
+}
+
+/// Applies a two-argument function.
+#[inline]
+pub fn func2(f: Func2, x: f64, y: f64, rng: &mut SubStream) -> f64 {
+    match f {
+        Func2::Min => x.min(y),
+        Func2::Max => x.max(y),
+        Func2::Uniform => dist::uniform(rng, x, y),
+        Func2::Normal => dist::normal(rng, x, y),
+        Func2::LogNormal => dist::lognormal(rng, x, y),
+        Func2::Beta => dist::beta(rng, x, y),
+    }
+}
+
+/// Applies a three-argument function.
+#[inline]
+pub fn func3(f: Func3, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
+    match f {
+        Func3::Clamp => x.max(y).min(z),
+        Func3::Triangular => dist::triangular(rng, x, y, z),
+    }
+}

@@ -1,0 +1,167 @@
+//! Rule sets: a `base` value adjusted by ordered rules.
+//!
+//! Each rule has a `when` condition and one effect — `set`, `add`,
+//! `multiply` or `odds` (multiply the odds p/(1-p), as a logit model does) —
+//! an optional `stop` (no later rule applies), a `because` sentence, and an
+//! optional scope (member ids and/or a condition on `member.*`). Probability
+//! rule sets are clamped to [0, 1] after every effect.
+
+use super::env::Env;
+use super::program::Program;
+use crate::rng::SubStream;
+
+/// A rule's stable id: its index in the scenario's rule table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u16);
+
+/// What a rule does to the value when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Replace the value.
+    Set,
+    /// Add to the value.
+    Add,
+    /// Multiply the value.
+    Multiply,
+    /// Multiply the odds p / (1 - p).
+    Odds,
+}
+
+impl Effect {
+    /// The effect's YAML key.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Set => "set",
+            Effect::Add => "add",
+            Effect::Multiply => "multiply",
+            Effect::Odds => "odds",
+        }
+    }
+
+    fn apply(self, value: f64, operand: f64) -> f64 {
+        match self {
+            Effect::Set => operand,
+            Effect::Add => value + operand,
+            Effect::Multiply => value * operand,
+            Effect::Odds => {
+                if value >= 1.0 {
+                    if operand > 0.0 { 1.0 } else { 0.0 }
+                } else {
+                    let odds = value / (1.0 - value) * operand;
+                    if odds.is_infinite() { 1.0 } else { odds / (1.0 + odds) }
+                }
+            }
+        }
+    }
+}
+
+/// One rule of a rule set.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Stable id.
+    pub id: RuleId,
+    /// Members the rule applies to (bit i = member i); `None` for all.
+    pub members: Option<u64>,
+    /// Extra scope condition on the member.
+    pub scope: Option<Program>,
+    /// The condition.
+    pub when: Program,
+    /// The effect.
+    pub effect: Effect,
+    /// The operand of the effect.
+    pub operand: Program,
+    /// Whether later rules are skipped after this one fires.
+    pub stop: bool,
+}
+
+/// A base value and its rules.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    /// The starting value.
+    pub base: Program,
+    /// Rules in order.
+    pub rules: Vec<Rule>,
+    /// Whether the value is a probability (clamped to [0, 1]).
+    pub probability: bool,
+}
+
+/// Receives each rule that fires (the batch counts them; `explain` narrates).
+pub trait Observer {
+    /// Called when rule `rule` fires for `member`, moving the value.
+    fn fired(&mut self, rule: RuleId, member: usize, before: f64, after: f64);
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {
+    #[inline]
+    fn fired(&mut self, _: RuleId, _: usize, _: f64, _: f64) {}
+}
+
+/// An observer that counts firings per rule.
+pub struct FireCounter<'a>(pub &'a mut [u64]);
+
+impl Observer for FireCounter<'_> {
+    #[inline]
+    fn fired(&mut self, rule: RuleId, _: usize, _: f64, _: f64) {
+        if let Some(c) = self.0.get_mut(usize::from(rule.0)) {
+            *c += 1;
+        }
+    }
+}
+
+/// Turns NaN into 0 and clamps probabilities to [0, 1].
+#[inline]
+fn sanitise(value: f64, probability: bool) -> f64 {
+    let value = if value.is_nan() { 0.0 } else { value };
+    if probability { value.clamp(0.0, 1.0) } else { value }
+}
+
+impl RuleSet {
+    /// A rule set with only a base.
+    pub fn constant(base: Program, probability: bool) -> RuleSet {
+        RuleSet { base, rules: Vec::new(), probability }
+    }
+
+    /// Evaluates the rule set for `env.member`, reporting fired rules.
+    #[inline]
+    pub fn eval(&self, env: &Env<'_>, rng: &mut SubStream, observer: &mut impl Observer) -> f64 {
+        let mut value = sanitise(self.base.eval(env, rng), self.probability);
+        for rule in &self.rules {
+            if let Some(mask) = rule.members
+                && mask & (1u64 << env.member) == 0
+            {
+                continue;
+            }
+            if let Some(scope) = &rule.scope
+                && scope.eval(env, rng) == 0.0
+            {
+                continue;
+            }
+            if rule.when.eval(env, rng) == 0.0 {
+                continue;
+            }
+            let before = value;
+            value = sanitise(rule.effect.apply(value, rule.operand.eval(env, rng)), self.probability);
+            observer.fired(rule.id, env.member, before, value);
+            if rule.stop {
+                break;
+            }
+        }
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odds_multiplies_the_odds() {
+        let p = Effect::Odds.apply(0.5, 3.0);
+        assert!((p - 0.75).abs() < 1e-12);
+        assert_eq!(Effect::Odds.apply(0.0, 3.0), 0.0);
+        assert_eq!(Effect::Odds.apply(1.0, 0.5), 1.0);
+    }
+}

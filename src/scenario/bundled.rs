@@ -1,0 +1,58 @@
+//! Scenarios bundled in the binary, so `alliance-sim run kazakhstan-2022`
+//! works from any directory.
+
+/// (name, path under `scenarios/`, text) of every bundled file.
+const FILES: &[(&str, &str)] = &[
+    ("base/csto", include_str!("../../scenarios/base/csto.yaml")),
+    ("kazakhstan-2022", include_str!("../../scenarios/kazakhstan-2022.yaml")),
+    ("kyrgyzstan-2010", include_str!("../../scenarios/kyrgyzstan-2010.yaml")),
+    ("armenia-2022", include_str!("../../scenarios/armenia-2022.yaml")),
+    ("hypothetical-rapid-reaction", include_str!("../../scenarios/hypothetical-rapid-reaction.yaml")),
+    ("hypothetical-beyond-caps", include_str!("../../scenarios/hypothetical-beyond-caps.yaml")),
+];
+
+/// The default scenario of `alliance-sim run`.
+pub const DEFAULT: &str = "kazakhstan-2022";
+
+/// The bundled name matching `arg` (with or without `.yaml` / `scenarios/`).
+pub fn find(arg: &str) -> Option<&'static str> {
+    let name = arg.trim_start_matches("scenarios/").trim_end_matches(".yaml");
+    FILES.iter().map(|(n, _)| *n).find(|n| *n == name)
+}
+
+/// The text of a bundled scenario.
+pub fn text(name: &str) -> Option<&'static str> {
+    FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
+/// Resolves `extends: parent` written in bundled file `name`.
+pub fn relative(name: &str, parent: &str) -> Option<String> {
+    let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut parts: Vec<&str> = if dir.is_empty() { Vec::new() } else { dir.split('/').collect() };
+    for part in parent.trim_end_matches(".yaml").split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    find(&joined).map(str::to_string)
+}
+
+/// Bundled scenarios that are complete (not bases), with their descriptions' first lines.
+pub fn list() -> Vec<(&'static str, &'static str)> {
+    FILES
+        .iter()
+        .filter(|(n, _)| !n.starts_with("base/"))
+        .map(|(n, t)| {
+            let line = t
+                .lines()
+                .find_map(|l| l.strip_prefix("name:"))
+                .map_or("", |s| s.trim().trim_matches('"'));
+            (*n, line)
+        })
+        .collect()
+}

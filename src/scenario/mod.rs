@@ -1,0 +1,274 @@
+//! Scenario files → a validated, compiled [`Scenario`]. No randomness here.
+//!
+//! [`load`] reads a file (or a bundled scenario), follows its `extends:`
+//! chain, applies `--set` overrides, and compiles everything, collecting
+//! every problem as a located [`Diagnostic`].
+
+pub mod build;
+pub mod bundled;
+pub mod diagnostic;
+pub mod model;
+pub mod tree;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::Scenario;
+
+use diagnostic::{Loc, Report};
+use tree::{Node, Value};
+
+/// Where a scenario comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file on disk.
+    File(PathBuf),
+    /// A scenario bundled in the binary, by name (e.g. `kazakhstan-2022`).
+    Bundled(String),
+}
+
+impl Source {
+    /// A path if it exists, else a bundled name if one matches, else the path
+    /// (which will fail to load with a clear message).
+    pub fn resolve(arg: &str) -> Source {
+        let path = Path::new(arg);
+        if path.exists() {
+            return Source::File(path.to_path_buf());
+        }
+        match bundled::find(arg) {
+            Some(name) => Source::Bundled(name.to_string()),
+            None => Source::File(path.to_path_buf()),
+        }
+    }
+
+    fn display(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Bundled(name) => format!("<bundled>/{name}"),
+        }
+    }
+}
+
+/// A `--set PATH=VALUE` override.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Dotted path of map keys.
+    pub path: String,
+    /// The value, parsed as YAML.
+    pub value: String,
+}
+
+impl std::str::FromStr for Override {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Override, String> {
+        let Some((path, value)) = s.split_once('=') else {
+            return Err(format!("'{s}' is not PATH=VALUE (e.g. members.russia.attributes.alignment=0.4)"));
+        };
+        if path.trim().is_empty() {
+            return Err("the path before '=' is empty".into());
+        }
+        Ok(Override { path: path.trim().to_string(), value: value.to_string() })
+    }
+}
+
+/// A scenario that loaded, with its warnings.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The compiled scenario.
+    pub scenario: Scenario,
+    /// Warnings (the scenario runs anyway).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A scenario that did not load: its errors and warnings.
+#[derive(Debug)]
+pub struct LoadError {
+    /// Errors, then warnings, each sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Loads, merges, overrides and compiles a scenario.
+pub fn load(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError> {
+    let mut report = Report::default();
+    let mut hasher = Sha256::new();
+    let origin = source.display();
+    let tree = read_chain(source, &mut report, &mut hasher, &mut Vec::new());
+    let tree = tree.and_then(|mut t| {
+        tree::drop_nulls(&mut t);
+        apply_overrides(&mut t, overrides, &mut report, &mut hasher).then_some(t)
+    });
+    let scenario = tree.as_ref().filter(|_| !report.has_errors()).and_then(|t| {
+        let hash = hex(&hasher.finalize());
+        let mut s = build::build(t, &origin, hash, &mut report)?;
+        build::fill_attributes(t, &mut s);
+        Some(s)
+    });
+    match scenario {
+        Some(scenario) if !report.has_errors() => Ok(Loaded { scenario, warnings: report.warnings() }),
+        _ => {
+            let mut diagnostics = report.errors();
+            diagnostics.extend(report.warnings());
+            Err(LoadError { diagnostics })
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a file and, recursively, the files it extends; returns the merged tree.
+fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: &mut Vec<String>) -> Option<Node> {
+    let name = source.display();
+    let file = report.sources.add(&name);
+    let here = Loc { file, line: 1, column: 1 };
+    let text = match source {
+        Source::File(path) => match std::fs::read(path) {
+            Ok(bytes) if bytes.len() > tree::MAX_FILE_BYTES => {
+                report.error(here, format!("file is {} bytes", bytes.len())).expected(format!("at most {} bytes", tree::MAX_FILE_BYTES));
+                return None;
+            }
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    report.error(here, format!("file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to())).expected("a UTF-8 YAML file");
+                    return None;
+                }
+            },
+            Err(e) => {
+                report.error(Loc { file, line: 0, column: 0 }, format!("cannot read the file: {e}")).expected("a readable scenario file (or a bundled name: see `alliance-sim list`)");
+                return None;
+            }
+        },
+        Source::Bundled(name) => bundled::text(name).unwrap_or_default().to_string(),
+    };
+    hasher.update((text.len() as u64).to_le_bytes());
+    hasher.update(text.as_bytes());
+    let root = match tree::parse(&text, file) {
+        Ok(root) => root,
+        Err(e) => {
+            report.error(Loc { file, line: e.line, column: e.column }, e.message).expected("valid YAML (check the indentation and that no tab is used for it)");
+            return None;
+        }
+    };
+    if !matches!(root.value, Value::Map(_)) {
+        report.error(root.loc, format!("the scenario is {}", root.value.kind())).expected("a map with alliance, members, crisis and decisions");
+        return None;
+    }
+    let Some(parent_node) = root.get("extends") else { return Some(root) };
+    let Value::Str(parent) = &parent_node.value else {
+        report.error(parent_node.loc, format!("extends is {}", parent_node.value.kind())).expected("the path of the scenario this one extends");
+        return None;
+    };
+    let parent_source = match source {
+        Source::File(path) => Source::File(path.parent().unwrap_or(Path::new(".")).join(parent)),
+        Source::Bundled(name) => match bundled::relative(name, parent) {
+            Some(n) => Source::Bundled(n),
+            None => {
+                report.error(parent_node.loc, format!("bundled scenario '{name}' extends '{parent}', which is not bundled")).expected("a bundled scenario");
+                return None;
+            }
+        },
+    };
+    let key = canonical_key(&parent_source);
+    chain.push(canonical_key(source));
+    if chain.contains(&key) {
+        report
+            .error(parent_node.loc, format!("'extends: {parent}' makes a cycle: {} → {parent}", chain.join(" → ")))
+            .expected("a chain of extends that ends in a file without extends");
+        return None;
+    }
+    if chain.len() >= model::limits::EXTENDS_CHAIN {
+        report.error(parent_node.loc, format!("the extends chain is longer than {} files", model::limits::EXTENDS_CHAIN)).expected("a shorter chain");
+        return None;
+    }
+    if let Source::File(p) = &parent_source
+        && !p.exists()
+    {
+        report.error(parent_node.text_loc(0), format!("extends a file that does not exist: {}", p.display())).expected("a path relative to this file's folder");
+        return None;
+    }
+    let parent_tree = read_chain(&parent_source, report, hasher, chain)?;
+    let mut merged = tree::merge(parent_tree, root);
+    if let Value::Map(entries) = &mut merged.value {
+        entries.retain(|e| e.key != "extends");
+    }
+    Some(merged)
+}
+
+fn canonical_key(source: &Source) -> String {
+    match source {
+        Source::File(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string(),
+        Source::Bundled(n) => format!("<bundled>/{n}"),
+    }
+}
+
+fn apply_overrides(root: &mut Node, overrides: &[Override], report: &mut Report, hasher: &mut Sha256) -> bool {
+    let file = report.sources.add("--set");
+    let mut ok = true;
+    for (i, o) in overrides.iter().enumerate() {
+        let loc = Loc { file, line: 1, column: u32::try_from(i + 1).unwrap_or(u32::MAX) };
+        hasher.update(o.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(o.value.as_bytes());
+        let value = match tree::parse(&o.value, file) {
+            Ok(mut v) => {
+                relocate(&mut v, loc);
+                v
+            }
+            Err(e) => {
+                report.error(loc, format!("--set {}={}: {}", o.path, o.value, e.message)).expected("a YAML value");
+                ok = false;
+                continue;
+            }
+        };
+        let path: Vec<&str> = o.path.split('.').collect();
+        if let Err(message) = tree::set_path(root, &path, value) {
+            report.error(loc, format!("--set {}: {message}", o.path)).expected("a path of fields that exists in the scenario, e.g. members.russia.attributes.alignment");
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Points every node of an override at the `--set` pseudo-file.
+fn relocate(node: &mut Node, loc: Loc) {
+    node.loc = loc;
+    node.text_offset = None;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| relocate(n, loc)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            e.key_loc = loc;
+            relocate(&mut e.node, loc);
+        }),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_overrides() {
+        let o: Override = "a.b=0.4".parse().expect("valid");
+        assert_eq!(o.path, "a.b");
+        assert!("nothing".parse::<Override>().is_err());
+    }
+}

@@ -1,0 +1,357 @@
+//! The compiled scenario: everything a trial needs, index-addressed.
+//!
+//! Names survive only for reports and `explain`; the engine reads slots,
+//! member indices and compiled programs.
+
+use crate::rng::StreamKey;
+use crate::rules::compile::Symbols;
+use crate::rules::env::Statics;
+use crate::rules::program::{Program, Type};
+use crate::rules::ruleset::RuleSet;
+
+/// The limits a scenario must respect (each refused at load with a message).
+pub mod limits {
+    /// Members in one scenario (rule scopes are 64-bit masks).
+    pub const MEMBERS: usize = 64;
+    /// Pools.
+    pub const POOLS: usize = 16;
+    /// Crisis variables plus outcomes.
+    pub const VARIABLES: usize = 256;
+    /// Rules in the whole scenario.
+    pub const RULES: usize = 2048;
+    /// Attributes per member.
+    pub const ATTRIBUTES: usize = 128;
+    /// Largest pool cap or pledge, in personnel.
+    pub const PERSONNEL: f64 = 10_000_000.0;
+    /// Length of an `extends:` chain.
+    pub const EXTENDS_CHAIN: usize = 16;
+    /// Largest need recorded, in personnel (larger needs saturate here).
+    pub const NEED: f64 = 1.0e15;
+    /// Largest number of days recorded (longer times saturate here).
+    pub const DAYS: f64 = 1_000_000.0;
+}
+
+/// How the council aggregates votes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DecisionRule {
+    /// No member blocks, and at least one supports.
+    Consensus,
+    /// Every voting member supports.
+    Unanimity,
+    /// More than half of the voting members support (the chair breaks ties
+    /// when `chair_breaks_ties`).
+    Majority,
+    /// At least this fraction of the voting members support.
+    Qualified(f64),
+}
+
+impl DecisionRule {
+    /// The rule as written in YAML.
+    pub fn describe(self) -> String {
+        match self {
+            DecisionRule::Consensus => "consensus".into(),
+            DecisionRule::Unanimity => "unanimity".into(),
+            DecisionRule::Majority => "majority".into(),
+            DecisionRule::Qualified(f) => format!("qualified ({f})"),
+        }
+    }
+}
+
+/// A member's standing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Votes and contributes.
+    Active,
+    /// Participation frozen: neither votes nor contributes.
+    Frozen,
+    /// Left the alliance: neither votes nor contributes.
+    Withdrawn,
+}
+
+impl Status {
+    /// The status as written in YAML.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Frozen => "frozen",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// A force pool.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    /// Id used in rules.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Personnel cap.
+    pub cap: u64,
+}
+
+/// A member state.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// Id used in rules.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Standing.
+    pub status: Status,
+    /// Days from the decision until its first troops can arrive.
+    pub lead_time: f64,
+    /// Personnel pledged to each pool (by pool index).
+    pub pledges: Vec<u64>,
+}
+
+/// A named distribution of a crisis variable.
+#[derive(Debug, Clone)]
+pub enum Distribution {
+    /// A fixed value (an expression of earlier variables).
+    Fixed(Program),
+    /// Uniform on [min, max).
+    Uniform(Program, Program),
+    /// Normal (mean, sd).
+    Normal(Program, Program),
+    /// Log-normal (mu, sigma of the log).
+    LogNormal(Program, Program),
+    /// Beta (alpha, beta).
+    Beta(Program, Program),
+    /// Triangular (min, mode, max).
+    Triangular(Program, Program, Program),
+    /// Bernoulli (p).
+    Bernoulli(Program),
+    /// Exponential (rate).
+    Exponential(Program),
+    /// Poisson (lambda).
+    Poisson(Program),
+    /// One of several labels with fixed weights.
+    Categorical {
+        /// Interned ids of the labels.
+        labels: Vec<f64>,
+        /// Cumulative weights.
+        cumulative: Vec<f64>,
+    },
+}
+
+/// A crisis variable.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    /// Its name.
+    pub name: String,
+    /// Its distribution.
+    pub distribution: Distribution,
+    /// Optional truncation bounds (rejection, then clamping after 100 tries).
+    pub truncate: Option<(f64, f64)>,
+    /// Its value type.
+    pub ty: Type,
+    /// Its random stream.
+    pub stream: StreamKey,
+}
+
+/// An outcome metric.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Its name.
+    pub name: String,
+    /// The expression.
+    pub program: Program,
+    /// Its slot in the frame's variables.
+    pub slot: usize,
+    /// Its random stream.
+    pub stream: StreamKey,
+}
+
+/// What history recorded for a case.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// The outcome class (`no_request`, `refused`, `non_military`, `deploy`).
+    pub outcome: Option<u8>,
+    /// Personnel deployed.
+    pub personnel: Option<u64>,
+    /// Members that contributed (indices).
+    pub contributors: Vec<usize>,
+    /// Days from the crisis to the first arrival.
+    pub days_to_first_arrival: Option<f64>,
+    /// Free text: what happened and the sources.
+    pub note: String,
+}
+
+/// A rule's description, for fire counts and `explain`.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    /// Stable id, such as `request/foreign_framing` or `contribute.probability/2`.
+    pub id: String,
+    /// The `because` sentence.
+    pub because: String,
+}
+
+/// The random streams of the fixed decisions, keyed by meaning.
+#[derive(Debug, Clone)]
+pub struct Streams {
+    /// The host's request.
+    pub request: StreamKey,
+    /// The council's result.
+    pub council: StreamKey,
+    /// The pool choice.
+    pub pool: StreamKey,
+    /// Each member's vote.
+    pub vote: Vec<StreamKey>,
+    /// Each member's decision to contribute.
+    pub contribute: Vec<StreamKey>,
+    /// Each member's personnel.
+    pub personnel: Vec<StreamKey>,
+    /// Each member's arrival day.
+    pub arrival: Vec<StreamKey>,
+}
+
+/// Defaults for a run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunDefaults {
+    /// Number of trials.
+    pub trials: u64,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// The council stage's rule sets.
+#[derive(Debug, Clone)]
+pub struct Council {
+    /// How votes are aggregated.
+    pub rule: DecisionRule,
+    /// Whether the chair decides a tied majority vote.
+    pub chair_breaks_ties: bool,
+    /// P(a member supports).
+    pub support: RuleSet,
+    /// P(a member blocks | it does not support).
+    pub block: RuleSet,
+    /// P(only a non-military mission | the vote passes).
+    pub mission_only: RuleSet,
+    /// P(a non-military mission | the vote fails).
+    pub fallback: RuleSet,
+    /// Days the council takes to decide.
+    pub days: RuleSet,
+}
+
+/// The contribution stage's rule sets.
+#[derive(Debug, Clone)]
+pub struct Contribution {
+    /// Members in the order they decide.
+    pub order: Vec<usize>,
+    /// Whether the host may contribute to its own rescue.
+    pub host_contributes: bool,
+    /// P(the member contributes).
+    pub probability: RuleSet,
+    /// Personnel sent (bounded by the pledge).
+    pub personnel: RuleSet,
+    /// Days after the decision until it arrives.
+    pub arrival_day: RuleSet,
+}
+
+/// A validated, compiled scenario: the only input of a trial.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Display name.
+    pub name: String,
+    /// What the scenario is about.
+    pub description: String,
+    /// Where it came from (path or bundled name).
+    pub origin: String,
+    /// SHA-256 of the files' contents (and any overrides), hex.
+    pub hash: String,
+    /// The alliance's name.
+    pub alliance: String,
+    /// The mutual-aid article.
+    pub article: String,
+    /// Index of the chair.
+    pub chair: usize,
+    /// The pools.
+    pub pools: Vec<Pool>,
+    /// The members.
+    pub members: Vec<Member>,
+    /// Index of the host.
+    pub host: usize,
+    /// The crisis kind.
+    pub kind: String,
+    /// The crisis variables, in draw order.
+    pub variables: Vec<Variable>,
+    /// P(the host requests aid).
+    pub request: RuleSet,
+    /// The council.
+    pub council: Council,
+    /// Personnel the crisis needs.
+    pub need: Program,
+    /// Optional rule choosing the pool (a pool id).
+    pub pool_choice: Option<Program>,
+    /// The contributions.
+    pub contribution: Contribution,
+    /// The outcome metrics.
+    pub outcomes: Vec<Outcome>,
+    /// What history recorded.
+    pub observed: Option<Observed>,
+    /// Run defaults.
+    pub run: RunDefaults,
+    /// Every rule, by [`crate::rules::ruleset::RuleId`].
+    pub rules: Vec<RuleInfo>,
+    /// Names and strings.
+    pub symbols: Symbols,
+    /// Tables for evaluation.
+    pub statics: Statics,
+    /// Random stream keys.
+    pub streams: Streams,
+    /// Pool index of each interned string (for `pool.choose`).
+    pub pool_of_string: Vec<Option<usize>>,
+}
+
+/// The interned ids of the outcome classes.
+pub mod class {
+    /// The host did not request aid.
+    pub const NO_REQUEST: u8 = 0;
+    /// The council refused.
+    pub const REFUSED: u8 = 1;
+    /// Only a non-military response.
+    pub const NON_MILITARY: u8 = 2;
+    /// Troops deployed.
+    pub const DEPLOY: u8 = 3;
+    /// Names, by id.
+    pub const NAMES: [&str; 4] = ["no_request", "refused", "non_military", "deploy"];
+}
+
+impl Scenario {
+    /// Number of frame variable slots (variables plus outcomes).
+    pub fn n_slots(&self) -> usize {
+        self.variables.len() + self.outcomes.len()
+    }
+
+    /// Index of a member by id.
+    pub fn member_index(&self, id: &str) -> Option<usize> {
+        self.members.iter().position(|m| m.id == id)
+    }
+
+    /// The pool a need of `need` personnel goes to by default: the smallest
+    /// whose cap covers it, else the largest.
+    pub fn default_pool(&self, need: f64) -> usize {
+        let mut best: Option<usize> = None;
+        let mut largest = 0;
+        for (i, pool) in self.pools.iter().enumerate() {
+            if pool.cap > self.pools[largest].cap {
+                largest = i;
+            }
+            if pool.cap as f64 >= need && best.is_none_or(|b| pool.cap < self.pools[b].cap) {
+                best = Some(i);
+            }
+        }
+        best.unwrap_or(largest)
+    }
+
+    /// The smallest pool cap (the peacekeeping cap in the CSTO scenarios).
+    pub fn smallest_cap(&self) -> u64 {
+        self.pools.iter().map(|p| p.cap).min().unwrap_or(0)
+    }
+
+    /// The largest pool cap.
+    pub fn largest_cap(&self) -> u64 {
+        self.pools.iter().map(|p| p.cap).max().unwrap_or(0)
+    }
+}

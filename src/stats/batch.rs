@@ -1,0 +1,250 @@
+//! [`BatchStats`]: everything a batch folds from its trials.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Histogram, Merge, Moments};
+use crate::rules::env::{Field, Frame, vote};
+use crate::scenario::model::{Scenario, class};
+
+/// Days are histogrammed in hundredths of a day.
+pub const DAY_STEPS: f64 = 100.0;
+
+/// Per-member counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MemberStats {
+    /// Trials in which it voted support.
+    pub support: u64,
+    /// … abstained.
+    pub abstain: u64,
+    /// … blocked.
+    pub block: u64,
+    /// Deploy trials in which it contributed (after trimming).
+    pub contributed: u64,
+    /// Personnel it deployed (exact sum, over deploy trials).
+    pub personnel: u128,
+    /// Sum of squares of its deployed personnel when contributing.
+    pub personnel_sq: u128,
+}
+
+impl Merge for MemberStats {
+    fn merge(&mut self, o: &Self) {
+        self.support += o.support;
+        self.abstain += o.abstain;
+        self.block += o.block;
+        self.contributed += o.contributed;
+        self.personnel += o.personnel;
+        self.personnel_sq = self.personnel_sq.saturating_add(o.personnel_sq);
+    }
+}
+
+/// Mergeable statistics of a range of trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchStats {
+    /// Trials folded.
+    pub trials: u64,
+    /// Trials by outcome class (no_request, refused, non_military, deploy).
+    pub classes: [u64; 4],
+    /// Personnel deployed, over deploy trials.
+    pub deployed: Histogram,
+    /// Need in personnel, over all trials.
+    pub need: Histogram,
+    /// Shortfall in personnel, over deploy trials.
+    pub shortfall: Histogram,
+    /// Trials whose need exceeds the smallest pool cap.
+    pub need_above_smallest: u64,
+    /// Trials whose need exceeds every pool cap.
+    pub need_above_all: u64,
+    /// Deploy trials in which contributions were trimmed at the cap.
+    pub trimmed_trials: u64,
+    /// Personnel trimmed in total.
+    pub trimmed_personnel: u128,
+    /// Deploy trials by pool.
+    pub pool_trials: Vec<u64>,
+    /// Personnel deployed by pool.
+    pub pool_personnel: Vec<u128>,
+    /// Days to decision, over requested trials.
+    pub decision_days: Moments,
+    /// Days to first arrival, over deploy trials with a contributor.
+    pub first_arrival: Moments,
+    /// Days to full strength, over the same trials.
+    pub full_strength: Moments,
+    /// Histogram of days to first arrival (hundredths of a day).
+    pub first_arrival_hist: Histogram,
+    /// Histogram of days to full strength (hundredths of a day).
+    pub full_strength_hist: Histogram,
+    /// Per member.
+    pub members: Vec<MemberStats>,
+    /// Per outcome metric.
+    pub outcomes: Vec<Moments>,
+    /// Times each rule fired.
+    pub rule_fires: Vec<u64>,
+    /// Outcome-class counts paired with the observed contributors all
+    /// contributing (for backtests): deploy trials with exactly the observed
+    /// contributor set.
+    pub observed_contributor_match: u64,
+}
+
+impl BatchStats {
+    /// Empty statistics sized for a scenario.
+    pub fn new(s: &Scenario) -> BatchStats {
+        BatchStats {
+            trials: 0,
+            classes: [0; 4],
+            deployed: Histogram::default(),
+            need: Histogram::default(),
+            shortfall: Histogram::default(),
+            need_above_smallest: 0,
+            need_above_all: 0,
+            trimmed_trials: 0,
+            trimmed_personnel: 0,
+            pool_trials: vec![0; s.pools.len()],
+            pool_personnel: vec![0; s.pools.len()],
+            decision_days: Moments::new(),
+            first_arrival: Moments::new(),
+            full_strength: Moments::new(),
+            first_arrival_hist: Histogram::default(),
+            full_strength_hist: Histogram::default(),
+            members: vec![MemberStats::default(); s.members.len()],
+            outcomes: vec![Moments::new(); s.outcomes.len()],
+            rule_fires: vec![0; s.rules.len()],
+            observed_contributor_match: 0,
+        }
+    }
+
+    /// Folds the trial left in `frame` (rule fires are counted separately,
+    /// directly into `rule_fires`, while the trial runs).
+    #[inline]
+    pub fn fold(&mut self, s: &Scenario, frame: &Frame) {
+        self.trials += 1;
+        let class_now = (frame.get(Field::Outcome) as usize).min(3);
+        self.classes[class_now] += 1;
+        let need = frame.get(Field::Need) as u64;
+        self.need.add(need);
+        if need > s.smallest_cap() {
+            self.need_above_smallest += 1;
+        }
+        if need > s.largest_cap() {
+            self.need_above_all += 1;
+        }
+        if frame.get(Field::Requested) != 0.0 {
+            self.decision_days.add(frame.get(Field::DecisionDays));
+        }
+        for (m, stats) in self.members.iter_mut().enumerate() {
+            match frame.votes[m] {
+                vote::SUPPORT => stats.support += 1,
+                vote::ABSTAIN => stats.abstain += 1,
+                vote::BLOCK => stats.block += 1,
+                _ => {}
+            }
+        }
+        if class_now == usize::from(class::DEPLOY) {
+            self.fold_deployment(s, frame);
+        }
+        for (o, acc) in s.outcomes.iter().zip(self.outcomes.iter_mut()) {
+            acc.add(frame.vars[o.slot]);
+        }
+    }
+
+    fn fold_deployment(&mut self, s: &Scenario, frame: &Frame) {
+        let deployed = frame.get(Field::Deployed) as u64;
+        self.deployed.add(deployed);
+        self.shortfall.add(frame.get(Field::Shortfall) as u64);
+        let trimmed = frame.get(Field::Trimmed) as u64;
+        if trimmed > 0 {
+            self.trimmed_trials += 1;
+            self.trimmed_personnel += u128::from(trimmed);
+        }
+        if let Some(p) = self.pool_trials.get_mut(frame.pool) {
+            *p += 1;
+            self.pool_personnel[frame.pool] += u128::from(deployed);
+        }
+        let first = frame.get(Field::FirstArrival);
+        if !first.is_nan() {
+            let full = frame.get(Field::FullStrength);
+            self.first_arrival.add(first);
+            self.full_strength.add(full);
+            self.first_arrival_hist.add((first * DAY_STEPS).round() as u64);
+            self.full_strength_hist.add((full * DAY_STEPS).round() as u64);
+        }
+        let mut matches_observed = s.observed.as_ref().is_some_and(|o| !o.contributors.is_empty());
+        for (m, stats) in self.members.iter_mut().enumerate() {
+            let personnel = frame.committed[m] as u64;
+            let contributed = personnel > 0;
+            if contributed {
+                stats.contributed += 1;
+                stats.personnel += u128::from(personnel);
+                stats.personnel_sq += u128::from(personnel) * u128::from(personnel);
+            }
+            if let Some(o) = &s.observed {
+                matches_observed &= o.contributors.contains(&m) == contributed;
+            }
+        }
+        if matches_observed {
+            self.observed_contributor_match += 1;
+        }
+    }
+}
+
+impl Merge for BatchStats {
+    fn merge(&mut self, o: &Self) {
+        if self.trials == 0 && self.members.is_empty() && self.rule_fires.is_empty() {
+            *self = o.clone();
+            return;
+        }
+        self.trials += o.trials;
+        for (a, b) in self.classes.iter_mut().zip(o.classes) {
+            *a += b;
+        }
+        self.deployed.merge(&o.deployed);
+        self.need.merge(&o.need);
+        self.shortfall.merge(&o.shortfall);
+        self.need_above_smallest += o.need_above_smallest;
+        self.need_above_all += o.need_above_all;
+        self.trimmed_trials += o.trimmed_trials;
+        self.trimmed_personnel += o.trimmed_personnel;
+        self.pool_trials.merge(&o.pool_trials);
+        for (a, b) in self.pool_personnel.iter_mut().zip(&o.pool_personnel) {
+            *a += b;
+        }
+        self.decision_days.merge(&o.decision_days);
+        self.first_arrival.merge(&o.first_arrival);
+        self.full_strength.merge(&o.full_strength);
+        self.first_arrival_hist.merge(&o.first_arrival_hist);
+        self.full_strength_hist.merge(&o.full_strength_hist);
+        for (a, b) in self.members.iter_mut().zip(&o.members) {
+            a.merge(b);
+        }
+        for (a, b) in self.outcomes.iter_mut().zip(&o.outcomes) {
+            a.merge(b);
+        }
+        self.rule_fires.merge(&o.rule_fires);
+        self.observed_contributor_match += o.observed_contributor_match;
+    }
+}
+
+impl Default for BatchStats {
+    fn default() -> Self {
+        BatchStats {
+            trials: 0,
+            classes: [0; 4],
+            deployed: Histogram::default(),
+            need: Histogram::default(),
+            shortfall: Histogram::default(),
+            need_above_smallest: 0,
+            need_above_all: 0,
+            trimmed_trials: 0,
+            trimmed_personnel: 0,
+            pool_trials: Vec::new(),
+            pool_personnel: Vec::new(),
+            decision_days: Moments::new(),
+            first_arrival: Moments::new(),
+            full_strength: Moments::new(),
+            first_arrival_hist: Histogram::default(),
+            full_strength_hist: Histogram::default(),
+            members: Vec::new(),
+            outcomes: Vec::new(),
+            rule_fires: Vec::new(),
+            observed_contributor_match: 0,
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! Streaming, mergeable accumulators.
+//!
+//! # The merge law
+//!
+//! For every accumulator, `Default::default()` is the identity, and merging
+//! the accumulations of two consecutive ranges of trials equals accumulating
+//! the whole range — **bit for bit**. Everything is kept in integers to make
+//! that true in any order: counts, exact personnel sums, exact histograms, and
+//! real-valued quantities (days, outcome metrics) on a fixed-point grid of
+//! 2⁻¹⁶ (their reported means are exact to that grid). Memory does not grow
+//! with the number of trials.
+
+pub mod batch;
+pub mod summary;
+
+use serde::{Deserialize, Serialize};
+
+/// Accumulators that can be combined. `Default::default()` is the identity,
+/// and merging the results of two halves equals accumulating the whole.
+pub trait Merge: Default {
+    /// Adds `other` into `self`.
+    fn merge(&mut self, other: &Self);
+}
+
+/// Fixed-point scale of real-valued accumulators (2¹⁶ steps per unit).
+pub const FIXED_SCALE: f64 = 65536.0;
+/// Largest magnitude a real value is recorded with (larger values saturate).
+pub const FIXED_LIMIT: f64 = 2.0e9;
+
+/// Count, sum and sum of squares of real values on a fixed-point grid.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moments {
+    /// Number of values.
+    pub n: u64,
+    /// Sum of the quantised values.
+    pub sum: i128,
+    /// Sum of the squared quantised values (saturating).
+    pub sum_sq: u128,
+    /// Smallest quantised value (i64::MAX when empty).
+    pub min: i64,
+    /// Largest quantised value (i64::MIN when empty).
+    pub max: i64,
+}
+
+impl Moments {
+    /// An empty accumulator (min/max set to their identities).
+    pub fn new() -> Moments {
+        Moments { n: 0, sum: 0, sum_sq: 0, min: i64::MAX, max: i64::MIN }
+    }
+
+    /// Records a value (NaN is skipped; infinities saturate).
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        let q = (x.clamp(-FIXED_LIMIT, FIXED_LIMIT) * FIXED_SCALE).round() as i64;
+        self.n += 1;
+        self.sum += i128::from(q);
+        self.sum_sq = self.sum_sq.saturating_add((i128::from(q) * i128::from(q)) as u128);
+        self.min = self.min.min(q);
+        self.max = self.max.max(q);
+    }
+
+    /// The mean (NaN when empty).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        self.sum as f64 / self.n as f64 / FIXED_SCALE
+    }
+
+    /// The standard error of the mean (NaN with fewer than 2 values).
+    pub fn std_error(&self) -> f64 {
+        if self.n < 2 {
+            return f64::NAN;
+        }
+        let n = self.n as f64;
+        let mean = self.sum as f64 / n;
+        let var = ((self.sum_sq as f64 - n * mean * mean) / (n - 1.0)).max(0.0);
+        (var / n).sqrt() / FIXED_SCALE
+    }
+
+    /// The smallest value.
+    pub fn min_value(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.min as f64 / FIXED_SCALE }
+    }
+
+    /// The largest value.
+    pub fn max_value(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.max as f64 / FIXED_SCALE }
+    }
+}
+
+impl Merge for Moments {
+    fn merge(&mut self, o: &Self) {
+        if o.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = o.clone();
+            return;
+        }
+        self.n += o.n;
+        self.sum += o.sum;
+        self.sum_sq = self.sum_sq.saturating_add(o.sum_sq);
+        self.min = self.min.min(o.min);
+        self.max = self.max.max(o.max);
+    }
+}
+
+/// Values below this are counted exactly, one bucket per integer.
+pub const EXACT_BELOW: u64 = 1 << 16;
+/// Sub-buckets per power of two above [`EXACT_BELOW`] (relative error 1/256).
+const LOG_SUB: u64 = 256;
+
+/// A histogram of non-negative integers: exact below 65,536, and within
+/// 0.4% above (256 buckets per power of two).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Counts of 0, 1, 2, … (grown as needed, up to 65,535).
+    pub exact: Vec<u64>,
+    /// Counts of the logarithmic buckets above.
+    pub log: Vec<u64>,
+    /// Number of values.
+    pub n: u64,
+    /// Exact sum of the values.
+    pub sum: u128,
+    /// Exact sum of squares (saturating).
+    pub sum_sq: u128,
+    /// Largest value.
+    pub max: u64,
+}
+
+fn log_bucket(v: u64) -> usize {
+    let bits = 63 - v.leading_zeros() as u64; // floor(log2 v) >= 16
+    let sub = (v >> (bits - 8)) & (LOG_SUB - 1);
+    ((bits - 16) * LOG_SUB + sub) as usize
+}
+
+fn log_bucket_low(b: usize) -> u64 {
+    let b = b as u64;
+    let bits = b / LOG_SUB + 16;
+    let sub = b % LOG_SUB;
+    (1u64 << bits) + (sub << (bits - 8))
+}
+
+impl Histogram {
+    /// Records a value.
+    #[inline]
+    pub fn add(&mut self, v: u64) {
+        if v < EXACT_BELOW {
+            let i = v as usize;
+            if i >= self.exact.len() {
+                self.exact.resize(i + 1, 0);
+            }
+            self.exact[i] += 1;
+        } else {
+            let b = log_bucket(v);
+            if b >= self.log.len() {
+                self.log.resize(b + 1, 0);
+            }
+            self.log[b] += 1;
+        }
+        self.n += 1;
+        self.sum += u128::from(v);
+        self.sum_sq = self.sum_sq.saturating_add(u128::from(v) * u128::from(v));
+        self.max = self.max.max(v);
+    }
+
+    /// The mean (NaN when empty).
+    pub fn mean(&self) -> f64 {
+        if self.n == 0 { f64::NAN } else { self.sum as f64 / self.n as f64 }
+    }
+
+    /// The standard error of the mean.
+    pub fn std_error(&self) -> f64 {
+        if self.n < 2 {
+            return f64::NAN;
+        }
+        let n = self.n as f64;
+        let mean = self.sum as f64 / n;
+        let var = ((self.sum_sq as f64 - n * mean * mean) / (n - 1.0)).max(0.0);
+        (var / n).sqrt()
+    }
+
+    /// The q-quantile (0 ≤ q ≤ 1): the smallest value v with at least
+    /// ⌈q·n⌉ values ≤ v (exact below 65,536).
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let rank = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let mut seen = 0;
+        for (v, c) in self.exact.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return v as f64;
+            }
+        }
+        for (b, c) in self.log.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return log_bucket_low(b) as f64;
+            }
+        }
+        self.max as f64
+    }
+
+    /// Number of values strictly below `v` and equal to `v` (for percentiles
+    /// of an observed value; `v` must be below 65,536 for exactness).
+    pub fn rank_of(&self, v: u64) -> (u64, u64) {
+        let limit = (v as usize).min(self.exact.len());
+        let below: u64 = self.exact[..limit].iter().sum::<u64>()
+            + if v >= EXACT_BELOW { self.log.iter().take(log_bucket(v)).sum::<u64>() } else { 0 };
+        let equal = if v < EXACT_BELOW { self.exact.get(v as usize).copied().unwrap_or(0) } else { 0 };
+        (below, equal)
+    }
+
+    /// Number of values strictly above `v`.
+    pub fn count_above(&self, v: u64) -> u64 {
+        let (below, equal) = self.rank_of(v);
+        self.n - below - equal
+    }
+}
+
+fn add_vec(a: &mut Vec<u64>, b: &[u64]) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+impl Merge for Histogram {
+    fn merge(&mut self, o: &Self) {
+        add_vec(&mut self.exact, &o.exact);
+        add_vec(&mut self.log, &o.log);
+        self.n += o.n;
+        self.sum += o.sum;
+        self.sum_sq = self.sum_sq.saturating_add(o.sum_sq);
+        self.max = self.max.max(o.max);
+    }
+}
+
+impl Merge for Vec<u64> {
+    fn merge(&mut self, o: &Self) {
+        add_vec(self, o);
+    }
+}
+
+/// A proportion with its 95% Wilson score interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Proportion {
+    /// Successes.
+    pub k: u64,
+    /// Trials.
+    pub n: u64,
+    /// k / n.
+    pub p: f64,
+    /// Lower end of the 95% interval.
+    pub lo: f64,
+    /// Upper end of the 95% interval.
+    pub hi: f64,
+}
+
+/// z for a two-sided 95% interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+impl Proportion {
+    /// The Wilson score interval (Wilson 1927; Agresti & Coull 1998).
+    pub fn wilson(k: u64, n: u64) -> Proportion {
+        if n == 0 {
+            return Proportion { k, n, p: f64::NAN, lo: f64::NAN, hi: f64::NAN };
+        }
+        let (kf, nf) = (k as f64, n as f64);
+        let p = kf / nf;
+        let z2 = Z95 * Z95;
+        let denom = 1.0 + z2 / nf;
+        let centre = (p + z2 / (2.0 * nf)) / denom;
+        let half = Z95 * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
+        Proportion { k, n, p, lo: (centre - half).max(0.0), hi: (centre + half).min(1.0) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_interval_is_within_unit_range_and_contains_p() {
+        for (k, n) in [(0, 10), (10, 10), (3, 7), (500, 1000)] {
+            let p = Proportion::wilson(k, n);
+            assert!(p.lo >= 0.0 && p.hi <= 1.0 && p.lo <= p.p && p.p <= p.hi);
+        }
+        // Known value: 5/10 → [0.2366, 0.7634].
+        let p = Proportion::wilson(5, 10);
+        assert!((p.lo - 0.2366).abs() < 1e-4 && (p.hi - 0.7634).abs() < 1e-4);
+    }
+
+    #[test]
+    fn histogram_quantiles_are_exact_below_the_limit() {
+        let mut h = Histogram::default();
+        for v in 1..=100 {
+            h.add(v);
+        }
+        assert_eq!(h.quantile(0.5), 50.0);
+        assert_eq!(h.quantile(0.95), 95.0);
+        assert_eq!(h.rank_of(10), (9, 1));
+        h.add(1_000_000);
+        assert!(h.quantile(1.0) <= 1_000_000.0 && h.quantile(1.0) > 996_000.0);
+    }
+
+    #[test]
+    fn merge_law_holds_bit_for_bit() {
+        let values: Vec<f64> = (0..1000).map(|i| (i as f64 * 0.37).sin() * 100.0).collect();
+        for split in [0, 1, 500, 999, 1000] {
+            let mut whole = Moments::new();
+            values.iter().for_each(|v| whole.add(*v));
+            let (mut a, mut b) = (Moments::new(), Moments::new());
+            values[..split].iter().for_each(|v| a.add(*v));
+            values[split..].iter().for_each(|v| b.add(*v));
+            a.merge(&b);
+            assert_eq!(a, whole);
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! [`BatchStats`] → [`Summary`]: the numbers reports print. Pure: no I/O,
+//! and the same statistics always give the same summary.
+
+use serde::{Deserialize, Serialize};
+
+use super::batch::{BatchStats, DAY_STEPS};
+use super::{Histogram, Moments, Proportion, Z95};
+use crate::scenario::model::{Scenario, class};
+
+/// Version of the JSON summary layout (bumped on any breaking change).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Metadata of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    /// Layout version of this summary.
+    pub schema_version: u32,
+    /// alliance-sim version.
+    pub tool_version: String,
+    /// Scenario display name.
+    pub scenario: String,
+    /// Where the scenario came from.
+    pub origin: String,
+    /// SHA-256 of the scenario's files and overrides.
+    pub scenario_hash: String,
+    /// Seed.
+    pub seed: u64,
+    /// Trials run.
+    pub trials: u64,
+    /// RNG algorithm.
+    pub rng: String,
+    /// `--set` overrides, as given.
+    pub overrides: Vec<String>,
+}
+
+/// Mean with standard error and a 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// Number of values.
+    pub n: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Standard error of the mean.
+    pub se: f64,
+    /// mean − 1.96·se.
+    pub lo: f64,
+    /// mean + 1.96·se.
+    pub hi: f64,
+}
+
+impl Estimate {
+    fn new(n: u64, mean: f64, se: f64) -> Estimate {
+        Estimate { n, mean, se, lo: mean - Z95 * se, hi: mean + Z95 * se }
+    }
+    fn of_moments(m: &Moments) -> Estimate {
+        Estimate::new(m.n, m.mean(), m.std_error())
+    }
+    fn of_histogram(h: &Histogram) -> Estimate {
+        Estimate::new(h.n, h.mean(), h.std_error())
+    }
+}
+
+/// Percentiles 5, 25, 50, 75, 95 and the maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// 5th.
+    pub p5: f64,
+    /// 25th.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th.
+    pub p75: f64,
+    /// 95th.
+    pub p95: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+impl Percentiles {
+    fn of(h: &Histogram, scale: f64) -> Percentiles {
+        Percentiles {
+            p5: h.quantile(0.05) / scale,
+            p25: h.quantile(0.25) / scale,
+            p50: h.quantile(0.5) / scale,
+            p75: h.quantile(0.75) / scale,
+            p95: h.quantile(0.95) / scale,
+            max: if h.n == 0 { f64::NAN } else { h.max as f64 / scale },
+        }
+    }
+}
+
+/// The funnel of outcome classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Funnel {
+    /// P(the host requests aid).
+    pub request: Proportion,
+    /// P(the council invokes the article: deploy or non-military).
+    pub invoked: Proportion,
+    /// P(only a non-military response).
+    pub non_military: Proportion,
+    /// P(troops deployed).
+    pub deploy: Proportion,
+    /// P(refused after a request).
+    pub refused: Proportion,
+}
+
+/// Deployment figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// Personnel deployed, over deploy trials.
+    pub personnel: Estimate,
+    /// Its percentiles.
+    pub percentiles: Percentiles,
+    /// Personnel deployed per trial, over all trials (0 when none).
+    pub per_trial: Estimate,
+    /// Need in personnel, over all trials.
+    pub need: Estimate,
+    /// Need percentiles.
+    pub need_percentiles: Percentiles,
+    /// P(need exceeds the smallest pool's cap).
+    pub need_above_smallest_cap: Proportion,
+    /// P(need exceeds every cap).
+    pub need_above_every_cap: Proportion,
+    /// Shortfall, over deploy trials.
+    pub shortfall: Estimate,
+    /// P(shortfall > 0 | deploy).
+    pub shortfall_positive: Proportion,
+    /// P(contributions trimmed at the cap | deploy).
+    pub trimmed: Proportion,
+    /// Mean personnel trimmed per trimmed trial.
+    pub trimmed_mean: f64,
+    /// By pool.
+    pub pools: Vec<PoolLine>,
+}
+
+/// One pool's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolLine {
+    /// Pool id.
+    pub id: String,
+    /// Cap.
+    pub cap: u64,
+    /// P(this pool | deploy).
+    pub share_of_deployments: Proportion,
+    /// Mean personnel when this pool deploys.
+    pub mean_personnel: f64,
+}
+
+/// One member's line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberLine {
+    /// Member id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Status.
+    pub status: String,
+    /// P(supports | council met).
+    pub support: Proportion,
+    /// P(blocks | council met).
+    pub block: Proportion,
+    /// P(contributes | deploy).
+    pub contributes: Proportion,
+    /// Mean personnel when contributing.
+    pub mean_personnel: Estimate,
+    /// Its share of all personnel deployed.
+    pub share: f64,
+}
+
+/// Timing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Days from the request to the decision.
+    pub decision: Estimate,
+    /// Days from the request to the first arrival.
+    pub first_arrival: Estimate,
+    /// Percentiles of the first arrival.
+    pub first_arrival_percentiles: Percentiles,
+    /// Days from the request to full strength.
+    pub full_strength: Estimate,
+    /// Percentiles of full strength.
+    pub full_strength_percentiles: Percentiles,
+}
+
+/// One outcome metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeLine {
+    /// Name.
+    pub name: String,
+    /// Mean (a proportion for conditions) with SE and interval.
+    pub estimate: Estimate,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// One rule's fire count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleLine {
+    /// Stable id.
+    pub id: String,
+    /// Times fired.
+    pub fired: u64,
+    /// Mean firings per trial.
+    pub per_trial: f64,
+    /// The `because` sentence.
+    pub because: String,
+}
+
+/// Where history falls in the simulated distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Backtest {
+    /// The observed class.
+    pub outcome: String,
+    /// P(the observed class).
+    pub outcome_probability: Proportion,
+    /// Observed personnel.
+    pub personnel: Option<u64>,
+    /// Mid-percentile of the observed personnel among deploy trials
+    /// (P(below) + ½·P(equal)), in [0, 1].
+    pub personnel_percentile: Option<f64>,
+    /// P(exactly the observed contributors | deploy).
+    pub contributor_set: Option<Proportion>,
+    /// Each observed contributor's simulated P(contributes | deploy).
+    pub contributors: Vec<(String, f64)>,
+    /// Whether history lies outside the central 90%.
+    pub outside_central_90: bool,
+}
+
+/// Everything a batch reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Metadata.
+    pub meta: Meta,
+    /// The funnel.
+    pub funnel: Funnel,
+    /// Deployment.
+    pub deployment: Deployment,
+    /// Members.
+    pub members: Vec<MemberLine>,
+    /// Timing.
+    pub timing: Timing,
+    /// Outcome metrics.
+    pub outcomes: Vec<OutcomeLine>,
+    /// Rules, most fired first.
+    pub rules: Vec<RuleLine>,
+    /// Against history, when the scenario has `observed`.
+    pub backtest: Option<Backtest>,
+}
+
+/// Computes the summary of `stats`.
+pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
+    let n = stats.trials;
+    let [no_request, refused, non_military, deploy] = stats.classes;
+    let requested = n - no_request;
+    let funnel = Funnel {
+        request: Proportion::wilson(requested, n),
+        invoked: Proportion::wilson(non_military + deploy, n),
+        non_military: Proportion::wilson(non_military, n),
+        deploy: Proportion::wilson(deploy, n),
+        refused: Proportion::wilson(refused, n),
+    };
+    let all_deployed: u128 = stats.deployed.sum;
+    let per_trial = {
+        let nf = n as f64;
+        let mean = all_deployed as f64 / nf;
+        let var = ((stats.deployed.sum_sq as f64 - nf * mean * mean) / (nf - 1.0)).max(0.0);
+        Estimate::new(n, mean, (var / nf).sqrt())
+    };
+    let deployment = Deployment {
+        personnel: Estimate::of_histogram(&stats.deployed),
+        percentiles: Percentiles::of(&stats.deployed, 1.0),
+        per_trial,
+        need: Estimate::of_histogram(&stats.need),
+        need_percentiles: Percentiles::of(&stats.need, 1.0),
+        need_above_smallest_cap: Proportion::wilson(stats.need_above_smallest, n),
+        need_above_every_cap: Proportion::wilson(stats.need_above_all, n),
+        shortfall: Estimate::of_histogram(&stats.shortfall),
+        shortfall_positive: Proportion::wilson(stats.shortfall.n - stats.shortfall.rank_of(0).1, deploy),
+        trimmed: Proportion::wilson(stats.trimmed_trials, deploy),
+        trimmed_mean: if stats.trimmed_trials == 0 { 0.0 } else { stats.trimmed_personnel as f64 / stats.trimmed_trials as f64 },
+        pools: s
+            .pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PoolLine {
+                id: p.id.clone(),
+                cap: p.cap,
+                share_of_deployments: Proportion::wilson(stats.pool_trials[i], deploy),
+                mean_personnel: if stats.pool_trials[i] == 0 { f64::NAN } else { stats.pool_personnel[i] as f64 / stats.pool_trials[i] as f64 },
+            })
+            .collect(),
+    };
+    let members = s
+        .members
+        .iter()
+        .zip(&stats.members)
+        .map(|(m, ms)| {
+            let voted = ms.support + ms.abstain + ms.block;
+            let k = ms.contributed;
+            let mean = if k == 0 { f64::NAN } else { ms.personnel as f64 / k as f64 };
+            let se = if k < 2 {
+                f64::NAN
+            } else {
+                let kf = k as f64;
+                (((ms.personnel_sq as f64 - kf * mean * mean) / (kf - 1.0)).max(0.0) / kf).sqrt()
+            };
+            MemberLine {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                status: m.status.name().to_string(),
+                support: Proportion::wilson(ms.support, voted),
+                block: Proportion::wilson(ms.block, voted),
+                contributes: Proportion::wilson(k, deploy),
+                mean_personnel: Estimate::new(k, mean, se),
+                share: if all_deployed == 0 { 0.0 } else { ms.personnel as f64 / all_deployed as f64 },
+            }
+        })
+        .collect();
+    let timing = Timing {
+        decision: Estimate::of_moments(&stats.decision_days),
+        first_arrival: Estimate::of_moments(&stats.first_arrival),
+        first_arrival_percentiles: Percentiles::of(&stats.first_arrival_hist, DAY_STEPS),
+        full_strength: Estimate::of_moments(&stats.full_strength),
+        full_strength_percentiles: Percentiles::of(&stats.full_strength_hist, DAY_STEPS),
+    };
+    let outcomes = s
+        .outcomes
+        .iter()
+        .zip(&stats.outcomes)
+        .map(|(o, m)| OutcomeLine { name: o.name.clone(), estimate: Estimate::of_moments(m), min: m.min_value(), max: m.max_value() })
+        .collect();
+    let mut rules: Vec<RuleLine> = s
+        .rules
+        .iter()
+        .zip(&stats.rule_fires)
+        .map(|(r, f)| RuleLine { id: r.id.clone(), fired: *f, per_trial: *f as f64 / n.max(1) as f64, because: r.because.clone() })
+        .collect();
+    rules.sort_by(|a, b| b.fired.cmp(&a.fired).then_with(|| a.id.cmp(&b.id)));
+    let backtest = s.observed.as_ref().and_then(|o| {
+        let cls = o.outcome?;
+        let p = Proportion::wilson(stats.classes[usize::from(cls)], n);
+        let percentile = o.personnel.filter(|_| deploy > 0).map(|v| {
+            let (below, equal) = stats.deployed.rank_of(v);
+            (below as f64 + 0.5 * equal as f64) / deploy as f64
+        });
+        let outside = p.p < 0.05 || percentile.is_some_and(|q| cls == class::DEPLOY && !(0.05..=0.95).contains(&q));
+        Some(Backtest {
+            outcome: class::NAMES[usize::from(cls)].to_string(),
+            outcome_probability: p,
+            personnel: o.personnel,
+            personnel_percentile: if cls == class::DEPLOY { percentile } else { None },
+            contributor_set: (!o.contributors.is_empty()).then(|| Proportion::wilson(stats.observed_contributor_match, deploy)),
+            contributors: o
+                .contributors
+                .iter()
+                .map(|m| (s.members[*m].id.clone(), stats.members[*m].contributed as f64 / deploy.max(1) as f64))
+                .collect(),
+            outside_central_90: outside,
+        })
+    });
+    Summary { meta, funnel, deployment, members, timing, outcomes, rules, backtest }
+}
