@@ -63,11 +63,7 @@ pub fn triangular(rng: &mut SubStream, lo: f64, mode: f64, hi: f64) -> f64 {
         return lo;
     }
     let split = (mode - lo) / width;
-    if u < split {
-        lo + (u * width * (mode - lo)).sqrt()
-    } else {
-        hi - ((1.0 - u) * width * (hi - mode)).sqrt()
-    }
+    if u < split { lo + (u * width * (mode - lo)).sqrt() } else { hi - ((1.0 - u) * width * (hi - mode)).sqrt() }
 }
 
 /// True with probability p.

@@ -65,10 +65,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let summary = summary::summarise(s, &stats, meta);
     write_stdout(&report::render(&summary, args.format, super::color_stdout()))?;
     let secs = elapsed.as_secs_f64();
-    eprintln!(
-        "{trials} trials in {secs:.3} s on {threads} threads: {:.0} trials/s",
-        trials as f64 / secs.max(1e-9)
-    );
+    eprintln!("{trials} trials in {secs:.3} s on {threads} threads: {:.0} trials/s", trials as f64 / secs.max(1e-9));
     Ok(ExitCode::SUCCESS)
 }
 

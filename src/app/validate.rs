@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::{Failure, print_diagnostics, write_stdout, EXIT_INPUT};
+use super::{EXIT_INPUT, Failure, print_diagnostics, write_stdout};
 use crate::cli::ValidateArgs;
 use crate::scenario::{self, Source};
 
@@ -25,13 +25,20 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
                     rules,
                     s.outcomes.len(),
                     pools.join(", "),
-                    if loaded.warnings.is_empty() { String::new() } else { format!(", {} warnings", loaded.warnings.len()) }
+                    if loaded.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} warnings", loaded.warnings.len())
+                    }
                 ))?;
             }
             Err(e) => {
                 failed = true;
                 print_diagnostics(&e.diagnostics);
-                eprintln!("invalid: {file}: {} errors", e.diagnostics.iter().filter(|d| d.severity == scenario::Severity::Error).count());
+                eprintln!(
+                    "invalid: {file}: {} errors",
+                    e.diagnostics.iter().filter(|d| d.severity == scenario::Severity::Error).count()
+                );
             }
         }
     }

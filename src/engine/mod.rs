@@ -27,11 +27,11 @@
 //! * Non-finite values from expressions: a NaN probability counts as 0,
 //!   personnel and days are clamped to their ranges (NaN → 0).
 
+use crate::dist;
 use crate::rng::{SubStream, TrialKey};
 use crate::rules::env::{Env, Field, Frame, vote};
 use crate::rules::ruleset::{FireCounter, Observer, RuleSet, Silent};
 use crate::scenario::model::{DecisionRule, Distribution, Scenario, Status, class, limits};
-use crate::dist;
 
 /// Something that happened in a trial, for `explain`.
 #[derive(Debug, Clone, PartialEq)]

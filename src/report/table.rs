@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::stats::Proportion;
 use crate::stats::summary::{Estimate, Percentiles, Summary};
@@ -39,7 +39,7 @@ fn percentiles(p: &Percentiles) -> String {
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(header.iter().map(|h| Cell::new(h)));
+    t.set_header(header.iter().map(Cell::new));
     t
 }
 
@@ -64,7 +64,13 @@ pub fn render(s: &Summary, color: bool) -> String {
     let mut out = String::new();
     let m = &s.meta;
     let _ = writeln!(out, "{} — {} trials, seed {}", m.scenario, m.trials, m.seed);
-    let _ = writeln!(out, "scenario {} (sha256 {}), alliance-sim {}", m.origin, &m.scenario_hash[..16.min(m.scenario_hash.len())], m.tool_version);
+    let _ = writeln!(
+        out,
+        "scenario {} (sha256 {}), alliance-sim {}",
+        m.origin,
+        &m.scenario_hash[..16.min(m.scenario_hash.len())],
+        m.tool_version
+    );
     for o in &m.overrides {
         let _ = writeln!(out, "override --set {o}");
     }
@@ -97,13 +103,17 @@ pub fn render(s: &Summary, color: bool) -> String {
     t.add_row(vec!["P(shortfall > 0 | deploy)".into(), pct(&d.shortfall_positive)]);
     t.add_row(vec!["P(trimmed at cap | deploy)".into(), pct(&d.trimmed)]);
     for p in &d.pools {
-        t.add_row(vec![format!("pool {} (cap {}) | deploy", p.id, p.cap), format!("{}   mean {}", pct(&p.share_of_deployments), num(p.mean_personnel))]);
+        t.add_row(vec![
+            format!("pool {} (cap {}) | deploy", p.id, p.cap),
+            format!("{}   mean {}", pct(&p.share_of_deployments), num(p.mean_personnel)),
+        ]);
     }
     right(&mut t, 1);
     let _ = writeln!(out, "{t}");
 
     heading(&mut out, "Members", color);
-    let mut t = table(&["member", "status", "P(support)", "P(block)", "P(contributes | deploy)", "personnel when in", "share"]);
+    let mut t =
+        table(&["member", "status", "P(support)", "P(block)", "P(contributes | deploy)", "personnel when in", "share"]);
     for mline in &s.members {
         t.add_row(vec![
             mline.name.clone(),
@@ -121,8 +131,16 @@ pub fn render(s: &Summary, color: bool) -> String {
     heading(&mut out, "Timing (days from the request)", color);
     let mut t = table(&["milestone", "mean ± se", "p5/p25/p50/p75/p95"]);
     t.add_row(vec!["decision".into(), est(&s.timing.decision), String::new()]);
-    t.add_row(vec!["first arrival".into(), est(&s.timing.first_arrival), percentiles(&s.timing.first_arrival_percentiles)]);
-    t.add_row(vec!["full strength".into(), est(&s.timing.full_strength), percentiles(&s.timing.full_strength_percentiles)]);
+    t.add_row(vec![
+        "first arrival".into(),
+        est(&s.timing.first_arrival),
+        percentiles(&s.timing.first_arrival_percentiles),
+    ]);
+    t.add_row(vec![
+        "full strength".into(),
+        est(&s.timing.full_strength),
+        percentiles(&s.timing.full_strength_percentiles),
+    ]);
     right(&mut t, 1);
     let _ = writeln!(out, "{t}");
 

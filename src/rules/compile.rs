@@ -7,7 +7,7 @@
 
 use super::env::Field;
 use super::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
-use super::program::{Func1, Func2, Func3, MemberField, Op, Program, Type, MAX_STACK};
+use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type};
 use crate::scenario::diagnostic::suggest;
 
 /// The pipeline stages, in order. A name set at one stage can be read by
@@ -69,6 +69,9 @@ pub struct Symbols {
     pub pools: Vec<String>,
     /// Interned strings; the id is the index.
     pub strings: Vec<String>,
+    /// Names declared further down (while variables compile), for a clear
+    /// message when one is used too early.
+    pub pending: Vec<String>,
 }
 
 impl Symbols {
@@ -86,11 +89,7 @@ impl Symbols {
 
     /// The text of an interned id.
     pub fn string(&self, id: f64) -> &str {
-        if id >= 0.0 {
-            self.strings.get(id as usize).map_or("?", String::as_str)
-        } else {
-            "none"
-        }
+        if id >= 0.0 { self.strings.get(id as usize).map_or("?", String::as_str) } else { "none" }
     }
 }
 
@@ -134,15 +133,9 @@ impl ExprError {
 
 /// Parses, checks and compiles `text`, which must have type `want`
 /// (`None` accepts any type).
-pub fn compile(
-    text: &str,
-    want: Option<Type>,
-    symbols: &mut Symbols,
-    ctx: Context,
-) -> Result<Program, Vec<ExprError>> {
-    let ast = parser::parse(text).map_err(|e| {
-        vec![ExprError { at: e.at, message: e.message, expected: e.expected, help: None }]
-    })?;
+pub fn compile(text: &str, want: Option<Type>, symbols: &mut Symbols, ctx: Context) -> Result<Program, Vec<ExprError>> {
+    let ast = parser::parse(text)
+        .map_err(|e| vec![ExprError { at: e.at, message: e.message, expected: e.expected, help: None }])?;
     let mut compiler = Compiler { symbols, ctx, ops: Vec::new(), errors: Vec::new(), depth: 0, max_depth: 0 };
     let ty = compiler.expr(&ast);
     if let (Some(ty), Some(want)) = (ty, want)
@@ -153,11 +146,9 @@ pub fn compile(
             (Type::Num, Type::Bool) => Some("use if … then 1 else 0 to turn a condition into a number".to_string()),
             _ => None,
         };
-        compiler.errors.push(
-            ExprError::new(0, format!("this expression gives {}", ty.name()))
-                .expected(want.name())
-                .help(hint),
-        );
+        compiler
+            .errors
+            .push(ExprError::new(0, format!("this expression gives {}", ty.name())).expected(want.name()).help(hint));
     }
     if compiler.max_depth > MAX_STACK {
         compiler.errors.push(
@@ -184,9 +175,30 @@ struct Compiler<'s> {
 const MEMBER_FIELDS: [&str; 8] = ["id", "lead_time", "is_host", "is_chair", "vote", "pledge", "pledges", "committed"];
 
 const FUNCTIONS: [&str; 24] = [
-    "min", "max", "clamp", "abs", "exp", "ln", "sqrt", "floor", "ceil", "round", "logistic", "logit",
-    "uniform", "normal", "lognormal", "beta", "triangular", "bernoulli", "exponential", "poisson",
-    "committed", "contributes", "vote", "pledge",
+    "min",
+    "max",
+    "clamp",
+    "abs",
+    "exp",
+    "ln",
+    "sqrt",
+    "floor",
+    "ceil",
+    "round",
+    "logistic",
+    "logit",
+    "uniform",
+    "normal",
+    "lognormal",
+    "beta",
+    "triangular",
+    "bernoulli",
+    "exponential",
+    "poisson",
+    "committed",
+    "contributes",
+    "vote",
+    "pledge",
 ];
 
 impl Compiler<'_> {
@@ -247,8 +259,11 @@ impl Compiler<'_> {
                 let (tt, ft) = (tt?, ft?);
                 if tt != ft {
                     self.errors.push(
-                        ExprError::new(f.at, format!("the 'else' branch gives {} but the 'then' branch gives {}", ft.name(), tt.name()))
-                            .expected(format!("{} in both branches", tt.name())),
+                        ExprError::new(
+                            f.at,
+                            format!("the 'else' branch gives {} but the 'then' branch gives {}", ft.name(), tt.name()),
+                        )
+                        .expected(format!("{} in both branches", tt.name())),
                     );
                     return None;
                 }
@@ -376,11 +391,8 @@ impl Compiler<'_> {
 
     fn too_early(&mut self, at: usize, name: &str, known_from: Stage) -> Option<Type> {
         self.errors.push(
-            ExprError::new(
-                at,
-                format!("'{name}' is not known yet in {}", self.ctx.stage.describe()),
-            )
-            .expected(format!("a name known by then ('{name}' is set for {})", known_from.describe())),
+            ExprError::new(at, format!("'{name}' is not known yet in {}", self.ctx.stage.describe()))
+                .expected(format!("a name known by then ('{name}' is set for {})", known_from.describe())),
         );
         None
     }
@@ -392,8 +404,11 @@ impl Compiler<'_> {
             ["member", rest @ ..] => {
                 if !self.ctx.member {
                     self.errors.push(
-                        ExprError::new(at, format!("'member.…' has no member to refer to in {}", self.ctx.stage.describe()))
-                            .expected("host.… or a named member, as in committed(\"russia\")"),
+                        ExprError::new(
+                            at,
+                            format!("'member.…' has no member to refer to in {}", self.ctx.stage.describe()),
+                        )
+                        .expected("host.… or a named member, as in committed(\"russia\")"),
                     );
                     return None;
                 }
@@ -431,9 +446,13 @@ impl Compiler<'_> {
                 Some(Type::Num)
             }
             [first, ..] => {
-                let mut candidates: Vec<String> = ["member", "host", "alliance", "crisis", "pools"].iter().map(|s| s.to_string()).collect();
+                let mut candidates: Vec<String> =
+                    ["member", "host", "alliance", "crisis", "pools"].iter().map(|s| s.to_string()).collect();
                 candidates.extend(self.symbols.vars.iter().map(|v| v.name.clone()));
-                let what = format!("a crisis variable, member.…, host.…, alliance.chair, alliance.members, crisis.kind, crisis.host or pools.<id>.cap; '{}' has no fields", first);
+                let what = format!(
+                    "a crisis variable, member.…, host.…, alliance.chair, alliance.members, crisis.kind, crisis.host or pools.<id>.cap; '{}' has no fields",
+                    first
+                );
                 self.unknown(at, &path.join("."), candidates, &what)
             }
             [] => None,
@@ -527,15 +546,36 @@ impl Compiler<'_> {
             self.emit(Op::Field(field), 1);
             return Some(ty);
         }
-        let mut candidates: Vec<String> = self.symbols.vars[..visible.min(self.symbols.vars.len())]
-            .iter()
-            .map(|v| v.name.clone())
-            .collect();
+        if self.symbols.pending.iter().any(|p| p == name) {
+            self.errors.push(
+                ExprError::new(at, format!("'{name}' is defined after this variable"))
+                    .expected("a variable defined above this one (variables are drawn in file order)"),
+            );
+            return None;
+        }
+        let mut candidates: Vec<String> =
+            self.symbols.vars[..visible.min(self.symbols.vars.len())].iter().map(|v| v.name.clone()).collect();
         candidates.extend(
             [
-                "requested", "votes_support", "votes_abstain", "votes_block", "votes_cast", "decision_days",
-                "outcome", "need", "pool", "pool_cap", "contributors", "committed_total", "deployed",
-                "trimmed", "shortfall", "days_to_first_arrival", "days_to_full_strength", "true", "false",
+                "requested",
+                "votes_support",
+                "votes_abstain",
+                "votes_block",
+                "votes_cast",
+                "decision_days",
+                "outcome",
+                "need",
+                "pool",
+                "pool_cap",
+                "contributors",
+                "committed_total",
+                "deployed",
+                "trimmed",
+                "shortfall",
+                "days_to_first_arrival",
+                "days_to_full_strength",
+                "true",
+                "false",
             ]
             .iter()
             .map(|s| s.to_string()),
@@ -620,15 +660,28 @@ impl Compiler<'_> {
             "triangular" => Some(Func3::Triangular),
             _ => None,
         };
-        let arity = if f1.is_some() { 1 } else if f2.is_some() { 2 } else if f3.is_some() { 3 } else {
+        let arity = if f1.is_some() {
+            1
+        } else if f2.is_some() {
+            2
+        } else if f3.is_some() {
+            3
+        } else {
             let candidates = FUNCTIONS.iter().map(|s| s.to_string()).collect();
             return self.unknown(at, name, candidates, "a function: min max clamp abs exp ln sqrt floor ceil round logistic logit uniform normal lognormal beta triangular bernoulli exponential poisson committed contributes vote");
         };
         let variadic = matches!(name, "min" | "max");
         if args.len() != arity && !(variadic && args.len() >= 2) {
             self.errors.push(
-                ExprError::new(at, format!("{name}() takes {arity} argument{}, found {}", if arity == 1 { "" } else { "s" }, args.len()))
-                    .expected(format!("{arity} argument{}", if arity == 1 { "" } else { "s" })),
+                ExprError::new(
+                    at,
+                    format!(
+                        "{name}() takes {arity} argument{}, found {}",
+                        if arity == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .expected(format!("{arity} argument{}", if arity == 1 { "" } else { "s" })),
             );
             return None;
         }
@@ -645,7 +698,10 @@ impl Compiler<'_> {
         if !ok {
             return None;
         }
-        let deterministic = !matches!(name, "uniform" | "normal" | "lognormal" | "beta" | "triangular" | "bernoulli" | "exponential" | "poisson");
+        let deterministic = !matches!(
+            name,
+            "uniform" | "normal" | "lognormal" | "beta" | "triangular" | "bernoulli" | "exponential" | "poisson"
+        );
         let mut dummy = crate::rng::SubStream::new(crate::rng::TrialKey(0, 0), crate::rng::StreamKey(0));
         if let Some(f) = f1 {
             if deterministic {

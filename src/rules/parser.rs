@@ -143,10 +143,8 @@ impl Tok {
     }
 }
 
-const SYMBOLS: [&str; 20] = [
-    "&&", "||", "<=", ">=", "==", "!=", "(", ")", ",", ".", "+", "-", "*", "/", "^", "<", ">", "!",
-    "=", "&",
-];
+const SYMBOLS: [&str; 20] =
+    ["&&", "||", "<=", ">=", "==", "!=", "(", ")", ",", ".", "+", "-", "*", "/", "^", "<", ">", "!", "=", "&"];
 
 fn lex(text: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
     let chars: Vec<char> = text.chars().collect();
@@ -457,7 +455,11 @@ impl Parser {
                     let (at2, tok2) = self.peek();
                     return Err(SyntaxError {
                         at: at2,
-                        message: format!("found {} where ')' should close the '(' at column offset {}", tok2.describe(), at + 1),
+                        message: format!(
+                            "found {} where ')' should close the '(' at column offset {}",
+                            tok2.describe(),
+                            at + 1
+                        ),
                         expected: Some("')'".into()),
                     });
                 }

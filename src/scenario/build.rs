@@ -18,6 +18,9 @@ pub fn build(root: &Node, origin: &str, hash: String, report: &mut Report) -> Op
     Builder { report, symbols: Symbols::default(), rules: Vec::new() }.scenario(root, origin, hash)
 }
 
+/// A variable's distribution, value type and truncation bounds.
+type DrawSpec = (Distribution, Type, Option<(f64, f64)>);
+
 struct Builder<'r> {
     report: &'r mut Report,
     symbols: Symbols,
@@ -52,9 +55,7 @@ impl Builder<'_> {
         }
         for field in required {
             if !entries.iter().any(|e| e.key == *field) {
-                self.report
-                    .error(node.loc, format!("{what} has no '{field}'"))
-                    .expected(format!("a '{field}:' field"));
+                self.report.error(node.loc, format!("{what} has no '{field}'")).expected(format!("a '{field}:' field"));
             }
         }
         Some(entries)
@@ -112,9 +113,7 @@ impl Builder<'_> {
             }
             Value::Bool(b) => {
                 if want != Type::Bool {
-                    self.report
-                        .error(node.loc, format!("{what} is the boolean {b}"))
-                        .expected(want.name().to_string());
+                    self.report.error(node.loc, format!("{what} is the boolean {b}")).expected(want.name().to_string());
                     return None;
                 }
                 return Some(Program::constant(f64::from(u8::from(*b)), Type::Bool));
@@ -154,7 +153,9 @@ impl Builder<'_> {
 
     fn member_ids(&mut self, node: &Node, what: &str) -> Vec<usize> {
         let Value::Seq(items) = &node.value else {
-            self.report.error(node.loc, format!("{what} is {}", node.value.kind())).expected("a list of member ids, as in [russia, belarus]");
+            self.report
+                .error(node.loc, format!("{what} is {}", node.value.kind()))
+                .expected("a list of member ids, as in [russia, belarus]");
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -162,7 +163,9 @@ impl Builder<'_> {
             let Some(id) = self.string(item, what) else { continue };
             match self.symbols.members.iter().position(|m| *m == id) {
                 Some(i) if out.contains(&i) => {
-                    self.report.error(item.loc, format!("member '{id}' appears twice in {what}")).expected("each member once");
+                    self.report
+                        .error(item.loc, format!("member '{id}' appears twice in {what}"))
+                        .expected("each member once");
                 }
                 Some(i) => out.push(i),
                 None => {
@@ -192,13 +195,18 @@ impl Builder<'_> {
         let members = root.get("members").map(|n| self.members(n, &pools)).unwrap_or_default();
         let chair = chair_node.and_then(|(id, loc)| self.member_ref(&id, loc, "alliance.chair")).unwrap_or(0);
         let crisis = root.get("crisis")?;
-        let (host, kind) = self.crisis_header(crisis, &members)?;
+        // On a bad host or kind, carry on (with placeholders) to find the
+        // file's other problems; the errors stop the build at the end.
+        let (host, kind) = self.crisis_header(crisis).unwrap_or((0, String::new()));
         if members.get(host).is_some_and(|m| m.status != Status::Active) {
-            self.report.warning(crisis.get("host").map_or(crisis.loc, |n| n.loc), format!(
-                "the host '{}' is {}: it will not vote, and rules read it as such",
-                members[host].id,
-                members[host].status.name()
-            ));
+            self.report.warning(
+                crisis.get("host").map_or(crisis.loc, |n| n.loc),
+                format!(
+                    "the host '{}' is {}: it will not vote, and rules read it as such",
+                    members[host].id,
+                    members[host].status.name()
+                ),
+            );
         }
         let variables = crisis.get("variables").map(|n| self.variables(n)).unwrap_or_default();
         let n_vars = variables.len();
@@ -206,23 +214,29 @@ impl Builder<'_> {
             Some(n) => match n.entries() {
                 Some(entries) => entries.iter().map(|e| (e.key.clone(), e.key_loc, &e.node)).collect(),
                 None => {
-                    self.report.error(n.loc, format!("outcomes is {}", n.value.kind())).expected("a map of name: expression");
+                    self.report
+                        .error(n.loc, format!("outcomes is {}", n.value.kind()))
+                        .expected("a map of name: expression");
                     Vec::new()
                 }
             },
             None => Vec::new(),
         };
         let decisions = root.get("decisions")?;
-        let _ = self.map(decisions, "decisions", &["request", "council", "pool", "contribute"], &["request", "contribute"]);
-        let request = self.ruleset(decisions.get("request"), "request", true, ctx(Stage::Request, false, n_vars), 0.0, None);
+        let _ =
+            self.map(decisions, "decisions", &["request", "council", "pool", "contribute"], &["request", "contribute"]);
+        let request =
+            self.ruleset(decisions.get("request"), "request", true, ctx(Stage::Request, false, n_vars), 0.0, None);
         let council = self.council(decisions.get("council"), council_rule, n_vars, &members);
         let (need, pool_choice) = self.pool_stage(decisions.get("pool"), decisions.loc, n_vars);
-        let contribution = self.contribution(decisions.get("contribute"), decisions.loc, n_vars, &members, host, &pools);
+        let contribution = self.contribution(decisions.get("contribute"), decisions.loc, n_vars, &members, host);
         let outcomes = self.outcomes(&outcome_names, n_vars);
         let observed = root.get("observed").and_then(|n| self.observed(n));
         let run = self.run_defaults(root.get("run"));
         if self.rules.len() > limits::RULES {
-            self.report.error(root.loc, format!("the scenario has {} rules", self.rules.len())).expected(format!("at most {}", limits::RULES));
+            self.report
+                .error(root.loc, format!("the scenario has {} rules", self.rules.len()))
+                .expected(format!("at most {}", limits::RULES));
         }
         if self.report.has_errors() {
             return None;
@@ -284,12 +298,24 @@ impl Builder<'_> {
     // ----- alliance ----------------------------------------------------------
 
     #[allow(clippy::type_complexity)]
-    fn alliance(&mut self, node: &Node) -> Option<(Vec<Pool>, String, String, Option<(String, Loc)>, (DecisionRule, bool))> {
-        let _ = self.map(node, "alliance", &["name", "article", "decision_rule", "chair", "chair_breaks_ties", "pools"], &["name", "decision_rule", "pools"])?;
+    fn alliance(
+        &mut self,
+        node: &Node,
+    ) -> Option<(Vec<Pool>, String, String, Option<(String, Loc)>, (DecisionRule, bool))> {
+        let _ = self.map(
+            node,
+            "alliance",
+            &["name", "article", "decision_rule", "chair", "chair_breaks_ties", "pools"],
+            &["name", "decision_rule", "pools"],
+        )?;
         let name = node.get("name").and_then(|n| self.string(n, "alliance.name")).unwrap_or_default();
-        let article = node.get("article").and_then(|n| self.string(n, "alliance.article")).unwrap_or_else(|| "the mutual-aid article".into());
+        let article = node
+            .get("article")
+            .and_then(|n| self.string(n, "alliance.article"))
+            .unwrap_or_else(|| "the mutual-aid article".into());
         let rule = node.get("decision_rule").and_then(|n| self.decision_rule(n)).unwrap_or(DecisionRule::Consensus);
-        let ties = node.get("chair_breaks_ties").and_then(|n| self.boolean(n, "alliance.chair_breaks_ties")).unwrap_or(false);
+        let ties =
+            node.get("chair_breaks_ties").and_then(|n| self.boolean(n, "alliance.chair_breaks_ties")).unwrap_or(false);
         let chair = node.get("chair").and_then(|n| self.string(n, "alliance.chair").map(|s| (s, n.loc)));
         let pools = node.get("pools").map(|n| self.pools(n)).unwrap_or_default();
         Some((pools, name, article, chair, (rule, ties)))
@@ -316,7 +342,9 @@ impl Builder<'_> {
                 Some(DecisionRule::Qualified(f))
             }
             other => {
-                self.report.error(node.loc, format!("alliance.decision_rule is {}", other.kind())).expected("consensus, unanimity, majority or {qualified: 0.67}");
+                self.report
+                    .error(node.loc, format!("alliance.decision_rule is {}", other.kind()))
+                    .expected("consensus, unanimity, majority or {qualified: 0.67}");
                 None
             }
         }
@@ -324,14 +352,18 @@ impl Builder<'_> {
 
     fn pools(&mut self, node: &Node) -> Vec<Pool> {
         let Some(entries) = node.entries() else {
-            self.report.error(node.loc, format!("alliance.pools is {}", node.value.kind())).expected("a map of pool id: {name, cap}");
+            self.report
+                .error(node.loc, format!("alliance.pools is {}", node.value.kind()))
+                .expected("a map of pool id: {name, cap}");
             return Vec::new();
         };
         if entries.is_empty() {
             self.report.error(node.loc, "the alliance has no force pools").expected("at least one pool with a cap");
         }
         if entries.len() > limits::POOLS {
-            self.report.error(node.loc, format!("{} pools declared", entries.len())).expected(format!("at most {}", limits::POOLS));
+            self.report
+                .error(node.loc, format!("{} pools declared", entries.len()))
+                .expected(format!("at most {}", limits::POOLS));
             return Vec::new();
         }
         let mut pools = Vec::new();
@@ -341,10 +373,11 @@ impl Builder<'_> {
                 continue;
             }
             let name = e.node.get("name").and_then(|n| self.string(n, "pool name")).unwrap_or_else(|| e.key.clone());
-            let cap = e.node.get("cap").and_then(|n| self.number(n, &format!("the cap of {what}"), 0.0, limits::PERSONNEL));
-            if let Some(cap) = cap {
-                pools.push(Pool { id: e.key.clone(), name, cap: cap.round() as u64 });
-            }
+            let cap =
+                e.node.get("cap").and_then(|n| self.number(n, &format!("the cap of {what}"), 0.0, limits::PERSONNEL));
+            // An invalid cap was reported; keep the pool (cap 0) so that
+            // pledges to it do not cascade into "unknown pool" errors.
+            pools.push(Pool { id: e.key.clone(), name, cap: cap.map_or(0, |c| c.round() as u64) });
             self.symbols.pools.push(e.key.clone());
         }
         pools
@@ -354,11 +387,15 @@ impl Builder<'_> {
 
     fn members(&mut self, node: &Node, pools: &[Pool]) -> Vec<Member> {
         let Some(entries) = node.entries() else {
-            self.report.error(node.loc, format!("members is {}", node.value.kind())).expected("a map of member id: {name, status, …}");
+            self.report
+                .error(node.loc, format!("members is {}", node.value.kind()))
+                .expected("a map of member id: {name, status, …}");
             return Vec::new();
         };
         if entries.len() > limits::MEMBERS {
-            self.report.error(node.loc, format!("{} members declared", entries.len())).expected(format!("at most {}", limits::MEMBERS));
+            self.report
+                .error(node.loc, format!("{} members declared", entries.len()))
+                .expected(format!("at most {}", limits::MEMBERS));
             return Vec::new();
         }
         if entries.is_empty() {
@@ -376,7 +413,15 @@ impl Builder<'_> {
                     match self.symbols.attrs.iter().find(|(n, _)| *n == a.key) {
                         Some((_, t)) if *t != ty => {
                             self.report
-                                .error(a.node.loc, format!("attribute '{}' is {} here but {} for another member", a.key, ty.name(), t.name()))
+                                .error(
+                                    a.node.loc,
+                                    format!(
+                                        "attribute '{}' is {} here but {} for another member",
+                                        a.key,
+                                        ty.name(),
+                                        t.name()
+                                    ),
+                                )
                                 .expected("the same type for every member");
                         }
                         Some(_) => {}
@@ -386,7 +431,9 @@ impl Builder<'_> {
             }
         }
         if self.symbols.attrs.len() > limits::ATTRIBUTES {
-            self.report.error(node.loc, format!("{} distinct attributes", self.symbols.attrs.len())).expected(format!("at most {}", limits::ATTRIBUTES));
+            self.report
+                .error(node.loc, format!("{} distinct attributes", self.symbols.attrs.len()))
+                .expected(format!("at most {}", limits::ATTRIBUTES));
         }
         entries.iter().map(|e| self.member(e, pools)).collect()
     }
@@ -412,24 +459,35 @@ impl Builder<'_> {
                 }
             },
         };
-        let lead_time = e.node.get("lead_time").and_then(|n| self.number(n, &format!("the lead time of {what} (days)"), 0.0, 365.0)).unwrap_or(0.0);
+        let lead_time = e
+            .node
+            .get("lead_time")
+            .and_then(|n| self.number(n, &format!("the lead time of {what} (days)"), 0.0, 365.0))
+            .unwrap_or(0.0);
         if let Some(attrs) = e.node.get("attributes") {
             match attrs.entries() {
                 Some(list) => {
                     for a in list {
                         if !matches!(a.node.value, Value::Num(_) | Value::Bool(_)) {
                             self.report
-                                .error(a.node.loc, format!("attribute '{}' of {what} is {}", a.key, a.node.value.kind()))
+                                .error(
+                                    a.node.loc,
+                                    format!("attribute '{}' of {what} is {}", a.key, a.node.value.kind()),
+                                )
                                 .expected("a number or true / false");
                         } else if let Value::Num(n) = a.node.value
                             && !n.is_finite()
                         {
-                            self.report.error(a.node.loc, format!("attribute '{}' of {what} is {n}", a.key)).expected("a finite number");
+                            self.report
+                                .error(a.node.loc, format!("attribute '{}' of {what} is {n}", a.key))
+                                .expected("a finite number");
                         }
                     }
                 }
                 None => {
-                    self.report.error(attrs.loc, format!("the attributes of {what} are {}", attrs.value.kind())).expected("a map of name: number or boolean");
+                    self.report
+                        .error(attrs.loc, format!("the attributes of {what} are {}", attrs.value.kind()))
+                        .expected("a map of name: number or boolean");
                 }
             }
         }
@@ -440,7 +498,12 @@ impl Builder<'_> {
                     for entry in list {
                         match pools.iter().position(|pool| pool.id == entry.key) {
                             Some(i) => {
-                                if let Some(v) = self.number(&entry.node, &format!("the pledge of {what} to '{}'", entry.key), 0.0, limits::PERSONNEL) {
+                                if let Some(v) = self.number(
+                                    &entry.node,
+                                    &format!("the pledge of {what} to '{}'", entry.key),
+                                    0.0,
+                                    limits::PERSONNEL,
+                                ) {
                                     pledges[i] = v.round() as u64;
                                     if pledges[i] > pools[i].cap {
                                         self.report.warning(entry.node.loc, format!(
@@ -452,7 +515,10 @@ impl Builder<'_> {
                             }
                             None => {
                                 self.report
-                                    .error(entry.key_loc, format!("unknown pool '{}' in the pledges of {what}", entry.key))
+                                    .error(
+                                        entry.key_loc,
+                                        format!("unknown pool '{}' in the pledges of {what}", entry.key),
+                                    )
                                     .expected("a pool id declared under alliance.pools")
                                     .suggest(&entry.key, pools.iter().map(|p| p.id.as_str()));
                             }
@@ -460,7 +526,9 @@ impl Builder<'_> {
                     }
                 }
                 None => {
-                    self.report.error(p.loc, format!("the pledges of {what} are {}", p.value.kind())).expected("a map of pool id: personnel");
+                    self.report
+                        .error(p.loc, format!("the pledges of {what} are {}", p.value.kind()))
+                        .expected("a map of pool id: personnel");
                 }
             }
         }
@@ -469,7 +537,7 @@ impl Builder<'_> {
 
     // ----- crisis --------------------------------------------------------------
 
-    fn crisis_header(&mut self, node: &Node, members: &[Member]) -> Option<(usize, String)> {
+    fn crisis_header(&mut self, node: &Node) -> Option<(usize, String)> {
         let _ = self.map(node, "crisis", &["host", "kind", "variables"], &["host", "kind"])?;
         let host_node = node.get("host")?;
         let host_id = self.string(host_node, "crisis.host")?;
@@ -483,20 +551,24 @@ impl Builder<'_> {
                 .expected(KINDS.join(", "))
                 .suggest(&kind, KINDS);
         }
-        let _ = members;
         Some((host?, kind))
     }
 
     fn variables(&mut self, node: &Node) -> Vec<Variable> {
         let Some(entries) = node.entries() else {
-            self.report.error(node.loc, format!("crisis.variables is {}", node.value.kind())).expected("a map of name: distribution");
+            self.report
+                .error(node.loc, format!("crisis.variables is {}", node.value.kind()))
+                .expected("a map of name: distribution");
             return Vec::new();
         };
         if entries.len() > limits::VARIABLES {
-            self.report.error(node.loc, format!("{} variables declared", entries.len())).expected(format!("at most {}", limits::VARIABLES));
+            self.report
+                .error(node.loc, format!("{} variables declared", entries.len()))
+                .expected(format!("at most {}", limits::VARIABLES));
             return Vec::new();
         }
         let mut out = Vec::new();
+        self.symbols.pending = entries.iter().map(|e| e.key.clone()).collect();
         for (slot, e) in entries.iter().enumerate() {
             self.check_new_name(&e.key, e.key_loc);
             let context = ctx(Stage::Variables, false, slot);
@@ -506,32 +578,73 @@ impl Builder<'_> {
                 None,
             ));
             self.symbols.vars.push(VarSymbol { name: e.key.clone(), ty, stage: Stage::Variables });
-            out.push(Variable { name: e.key.clone(), distribution, truncate, ty, stream: StreamKey::of(&format!("var/{}", e.key)) });
+            out.push(Variable {
+                name: e.key.clone(),
+                distribution,
+                truncate,
+                ty,
+                stream: StreamKey::of(&format!("var/{}", e.key)),
+            });
         }
+        self.symbols.pending.clear();
         out
     }
 
     fn check_new_name(&mut self, name: &str, loc: Loc) {
         const RESERVED: [&str; 24] = [
-            "member", "host", "alliance", "crisis", "pools", "true", "false", "if", "then", "else", "and", "or", "not",
-            "requested", "votes_support", "votes_block", "need", "pool", "deployed", "shortfall", "outcome", "decision",
-            "contributors", "committed_total",
+            "member",
+            "host",
+            "alliance",
+            "crisis",
+            "pools",
+            "true",
+            "false",
+            "if",
+            "then",
+            "else",
+            "and",
+            "or",
+            "not",
+            "requested",
+            "votes_support",
+            "votes_block",
+            "need",
+            "pool",
+            "deployed",
+            "shortfall",
+            "outcome",
+            "decision",
+            "contributors",
+            "committed_total",
         ];
         let valid = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_alphanumeric() || c == '_');
         if !valid {
-            self.report.error(loc, format!("'{name}' cannot be used as a name")).expected("letters, digits and '_', starting with a letter");
+            self.report
+                .error(loc, format!("'{name}' cannot be used as a name"))
+                .expected("letters, digits and '_', starting with a letter");
         } else if RESERVED.contains(&name) {
             self.report.error(loc, format!("'{name}' is a reserved name")).expected("another name");
         } else if self.symbols.vars.iter().any(|v| v.name == name) {
-            self.report.error(loc, format!("'{name}' is defined twice")).expected("each variable and outcome name once");
+            self.report
+                .error(loc, format!("'{name}' is defined twice"))
+                .expected("each variable and outcome name once");
         }
     }
 
-    fn distribution(&mut self, node: &Node, name: &str, context: Context) -> Option<(Distribution, Type, Option<(f64, f64)>)> {
+    fn distribution(&mut self, node: &Node, name: &str, context: Context) -> Option<DrawSpec> {
         const KINDS: [&str; 11] = [
-            "fixed", "uniform", "normal", "lognormal", "beta", "triangular", "bernoulli", "exponential", "poisson",
-            "categorical", "choice",
+            "fixed",
+            "uniform",
+            "normal",
+            "lognormal",
+            "beta",
+            "triangular",
+            "bernoulli",
+            "exponential",
+            "poisson",
+            "categorical",
+            "choice",
         ];
         let what = format!("variable '{name}'");
         match &node.value {
@@ -601,7 +714,9 @@ impl Builder<'_> {
                 if let Some(v) = prob.as_constant()
                     && !(0.0..=1.0).contains(&v)
                 {
-                    self.report.error(p.loc, format!("the probability of {what} is {v}")).expected("a probability from 0 to 1");
+                    self.report
+                        .error(p.loc, format!("the probability of {what} is {v}"))
+                        .expected("a probability from 0 to 1");
                 }
                 (Distribution::Bernoulli(prob), Type::Bool)
             }
@@ -618,12 +733,21 @@ impl Builder<'_> {
             _ => (self.categorical(p, &what)?, Type::Str),
         };
         if truncate.is_some() && d.1 != Type::Num {
-            self.report.error(node.loc, format!("{what} is truncated but is not a number")).expected("truncate only on numeric distributions");
+            self.report
+                .error(node.loc, format!("{what} is truncated but is not a number"))
+                .expected("truncate only on numeric distributions");
         }
         Some((d.0, d.1, truncate))
     }
 
-    fn params<const N: usize>(&mut self, node: &Node, what: &str, dist: &str, names: &[&str; N], context: Context) -> Option<[Program; N]> {
+    fn params<const N: usize>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        dist: &str,
+        names: &[&str; N],
+        context: Context,
+    ) -> Option<[Program; N]> {
         let _ = self.map(node, &format!("the {dist} parameters of {what}"), names, names)?;
         let mut out = Vec::with_capacity(N);
         for name in names {
@@ -658,23 +782,31 @@ impl Builder<'_> {
             && x > y
         {
             let loc = node.get(bn).map_or(node.loc, |n| n.loc);
-            self.report.error(loc, format!("{bn} of {what} ({y}) is below its {an} ({x})")).expected(format!("{an} ≤ {bn}"));
+            self.report
+                .error(loc, format!("{bn} of {what} ({y}) is below its {an} ({x})"))
+                .expected(format!("{an} ≤ {bn}"));
         }
     }
 
     fn truncate(&mut self, node: &Node, what: &str) -> Option<(f64, f64)> {
         let Value::Seq(items) = &node.value else {
-            self.report.error(node.loc, format!("the truncation of {what} is {}", node.value.kind())).expected("[low, high]");
+            self.report
+                .error(node.loc, format!("the truncation of {what} is {}", node.value.kind()))
+                .expected("[low, high]");
             return None;
         };
         let [lo, hi] = items.as_slice() else {
-            self.report.error(node.loc, format!("the truncation of {what} has {} bounds", items.len())).expected("[low, high]");
+            self.report
+                .error(node.loc, format!("the truncation of {what} has {} bounds", items.len()))
+                .expected("[low, high]");
             return None;
         };
         let lo = self.number(lo, "the lower truncation bound", -1e300, 1e300)?;
         let hi = self.number(hi, "the upper truncation bound", -1e300, 1e300)?;
         if lo > hi {
-            self.report.error(node.loc, format!("the truncation of {what} is empty ({lo} > {hi})")).expected("low ≤ high");
+            self.report
+                .error(node.loc, format!("the truncation of {what} is empty ({lo} > {hi})"))
+                .expected("low ≤ high");
             return None;
         }
         Some((lo, hi))
@@ -682,7 +814,9 @@ impl Builder<'_> {
 
     fn categorical(&mut self, node: &Node, what: &str) -> Option<Distribution> {
         let Some(entries) = node.entries() else {
-            self.report.error(node.loc, format!("the categories of {what} are {}", node.value.kind())).expected("a map of label: weight");
+            self.report
+                .error(node.loc, format!("the categories of {what} are {}", node.value.kind()))
+                .expected("a map of label: weight");
             return None;
         };
         let mut labels = Vec::new();
@@ -695,7 +829,9 @@ impl Builder<'_> {
             cumulative.push(total);
         }
         if total <= 0.0 {
-            self.report.error(node.loc, format!("the weights of {what} add up to 0")).expected("at least one positive weight");
+            self.report
+                .error(node.loc, format!("the weights of {what} add up to 0"))
+                .expected("at least one positive weight");
             return None;
         }
         Some(Distribution::Categorical { labels, cumulative })
@@ -704,7 +840,15 @@ impl Builder<'_> {
     // ----- decisions -----------------------------------------------------------
 
     /// A rule set: a bare expression (base only) or {base, rules}.
-    fn ruleset(&mut self, node: Option<&Node>, path: &str, probability: bool, context: Context, default: f64, members: Option<&[Member]>) -> Option<RuleSet> {
+    fn ruleset(
+        &mut self,
+        node: Option<&Node>,
+        path: &str,
+        probability: bool,
+        context: Context,
+        default: f64,
+        members: Option<&[Member]>,
+    ) -> Option<RuleSet> {
         let Some(node) = node else {
             return Some(RuleSet::constant(Program::constant(default, Type::Num), probability));
         };
@@ -731,7 +875,9 @@ impl Builder<'_> {
                     }
                 }
                 other => {
-                    self.report.error(list.loc, format!("{what}.rules is {}", other.kind())).expected("a list of rules, each starting with '- when:'");
+                    self.report
+                        .error(list.loc, format!("{what}.rules is {}", other.kind()))
+                        .expected("a list of rules, each starting with '- when:'");
                 }
             }
         }
@@ -747,8 +893,16 @@ impl Builder<'_> {
         }
     }
 
-    fn rule(&mut self, node: &Node, path: &str, index: usize, context: Context, members: Option<&[Member]>) -> Option<Rule> {
-        const FIELDS: [&str; 10] = ["id", "when", "set", "add", "multiply", "odds", "stop", "because", "members", "scope"];
+    fn rule(
+        &mut self,
+        node: &Node,
+        path: &str,
+        index: usize,
+        context: Context,
+        members: Option<&[Member]>,
+    ) -> Option<Rule> {
+        const FIELDS: [&str; 10] =
+            ["id", "when", "set", "add", "multiply", "odds", "stop", "because", "members", "scope"];
         let what = format!("rule {} of decisions.{path}", index + 1);
         let _ = self.map(node, &what, &FIELDS, &["when", "because"])?;
         let label = match node.get("id") {
@@ -757,7 +911,9 @@ impl Builder<'_> {
         };
         let id = format!("{path}/{label}");
         if self.rules.iter().any(|r| r.id == id) {
-            self.report.error(node.get("id").map_or(node.loc, |n| n.loc), format!("rule id '{id}' is used twice")).expected("a unique id per rule set");
+            self.report
+                .error(node.get("id").map_or(node.loc, |n| n.loc), format!("rule id '{id}' is used twice"))
+                .expected("a unique id per rule set");
         }
         let because = node.get("because").and_then(|n| self.string(n, "because")).unwrap_or_default();
         let effects: Vec<(Effect, &Node)> = [Effect::Set, Effect::Add, Effect::Multiply, Effect::Odds]
@@ -783,7 +939,12 @@ impl Builder<'_> {
         let mut mask = None;
         if let Some(list) = node.get("members") {
             if !context.member {
-                self.report.error(list.loc, format!("{what} is scoped to members, but decisions.{path} is not decided per member")).expected("members: only in vote and contribute rules");
+                self.report
+                    .error(
+                        list.loc,
+                        format!("{what} is scoped to members, but decisions.{path} is not decided per member"),
+                    )
+                    .expected("members: only in vote and contribute rules");
             }
             let ids = self.member_ids(list, &format!("the members of {what}"));
             let bits = ids.iter().fold(0u64, |acc, i| acc | (1u64 << i));
@@ -791,7 +952,10 @@ impl Builder<'_> {
                 && !ids.is_empty()
                 && ids.iter().all(|i| ms.get(*i).is_some_and(|m| m.status != Status::Active))
             {
-                self.report.warning(list.loc, format!("{what} can never fire: every member in its scope is frozen or withdrawn"));
+                self.report.warning(
+                    list.loc,
+                    format!("{what} can never fire: every member in its scope is frozen or withdrawn"),
+                );
             }
             if ids.is_empty() {
                 self.report.warning(list.loc, format!("{what} can never fire: its member scope is empty"));
@@ -812,7 +976,13 @@ impl Builder<'_> {
         Some(Rule { id: rule_id, members: mask, scope, when: when?, effect: *effect, operand: operand?, stop })
     }
 
-    fn council(&mut self, node: Option<&Node>, rule: (DecisionRule, bool), n_vars: usize, members: &[Member]) -> Option<Council> {
+    fn council(
+        &mut self,
+        node: Option<&Node>,
+        rule: (DecisionRule, bool),
+        n_vars: usize,
+        members: &[Member],
+    ) -> Option<Council> {
         let empty = Node::synthetic(Loc::default(), Value::Map(Vec::new()));
         let node = node.unwrap_or(&empty);
         let _ = self.map(node, "decisions.council", &["support", "block", "mission_only", "fallback", "days"], &[])?;
@@ -836,7 +1006,9 @@ impl Builder<'_> {
 
     fn pool_stage(&mut self, node: Option<&Node>, loc: Loc, n_vars: usize) -> (Option<Program>, Option<Program>) {
         let Some(node) = node else {
-            self.report.error(loc, "decisions has no 'pool'").expected("pool: {need: <expression of the personnel required>}");
+            self.report
+                .error(loc, "decisions has no 'pool'")
+                .expected("pool: {need: <expression of the personnel required>}");
             return (None, None);
         };
         if self.map(node, "decisions.pool", &["need", "choose"], &["need"]).is_none() {
@@ -848,28 +1020,56 @@ impl Builder<'_> {
         (need, choose)
     }
 
-    fn contribution(&mut self, node: Option<&Node>, loc: Loc, n_vars: usize, members: &[Member], host: usize, pools: &[Pool]) -> Option<Contribution> {
+    fn contribution(
+        &mut self,
+        node: Option<&Node>,
+        loc: Loc,
+        n_vars: usize,
+        members: &[Member],
+        host: usize,
+    ) -> Option<Contribution> {
         let Some(node) = node else {
-            self.report.error(loc, "decisions has no 'contribute'").expected("contribute: {order, probability, personnel, arrival_day}");
+            self.report
+                .error(loc, "decisions has no 'contribute'")
+                .expected("contribute: {order, probability, personnel, arrival_day}");
             return None;
         };
-        let _ = self.map(node, "decisions.contribute", &["order", "host_contributes", "probability", "personnel", "arrival_day"], &["order", "probability", "personnel"])?;
+        let _ = self.map(
+            node,
+            "decisions.contribute",
+            &["order", "host_contributes", "probability", "personnel", "arrival_day"],
+            &["order", "probability", "personnel"],
+        )?;
         let order_node = node.get("order")?;
         let order = self.member_ids(order_node, "decisions.contribute.order");
-        let host_contributes = node.get("host_contributes").and_then(|n| self.boolean(n, "host_contributes")).unwrap_or(false);
+        let host_contributes =
+            node.get("host_contributes").and_then(|n| self.boolean(n, "host_contributes")).unwrap_or(false);
         for (i, m) in members.iter().enumerate() {
             let can = m.status == Status::Active && (i != host || host_contributes);
             let pledged = m.pledges.iter().any(|p| *p > 0);
             if can && pledged && !order.contains(&i) {
-                self.report.warning(order_node.loc, format!("active member '{}' is missing from the contribution order: it will never contribute", m.id));
+                self.report.warning(
+                    order_node.loc,
+                    format!(
+                        "active member '{}' is missing from the contribution order: it will never contribute",
+                        m.id
+                    ),
+                );
             }
         }
-        let _ = pools;
         let context = ctx(Stage::Contribute, true, n_vars);
-        let probability = self.ruleset(node.get("probability"), "contribute.probability", true, context, 0.0, Some(members));
+        let probability =
+            self.ruleset(node.get("probability"), "contribute.probability", true, context, 0.0, Some(members));
         let personnel = self.ruleset(node.get("personnel"), "contribute.personnel", false, context, 0.0, Some(members));
-        let arrival_day = self.ruleset(node.get("arrival_day"), "contribute.arrival_day", false, context, 0.0, Some(members));
-        Some(Contribution { order, host_contributes, probability: probability?, personnel: personnel?, arrival_day: arrival_day? })
+        let arrival_day =
+            self.ruleset(node.get("arrival_day"), "contribute.arrival_day", false, context, 0.0, Some(members));
+        Some(Contribution {
+            order,
+            host_contributes,
+            probability: probability?,
+            personnel: personnel?,
+            arrival_day: arrival_day?,
+        })
     }
 
     fn outcomes(&mut self, names: &[(String, Loc, &Node)], n_vars: usize) -> Vec<Outcome> {
@@ -884,7 +1084,9 @@ impl Builder<'_> {
             };
             let ty = match text_ty {
                 Some(Type::Str) => {
-                    self.report.error(node.loc, format!("outcome '{name}' gives a string")).expected("a number or a condition");
+                    self.report
+                        .error(node.loc, format!("outcome '{name}' gives a string"))
+                        .expected("a number or a condition");
                     continue;
                 }
                 Some(t) => t,
@@ -893,14 +1095,24 @@ impl Builder<'_> {
             let program = self.expr(node, ty, context, &format!("outcome '{name}'"));
             self.symbols.vars.push(VarSymbol { name: name.clone(), ty, stage: Stage::Outcome });
             if let Some(program) = program {
-                out.push(Outcome { name: name.clone(), program, slot: n_vars + i, stream: StreamKey::of(&format!("outcome/{name}")) });
+                out.push(Outcome {
+                    name: name.clone(),
+                    program,
+                    slot: n_vars + i,
+                    stream: StreamKey::of(&format!("outcome/{name}")),
+                });
             }
         }
         out
     }
 
     fn observed(&mut self, node: &Node) -> Option<Observed> {
-        let _ = self.map(node, "observed", &["outcome", "personnel", "contributors", "days_to_first_arrival", "note"], &["outcome"])?;
+        let _ = self.map(
+            node,
+            "observed",
+            &["outcome", "personnel", "contributors", "days_to_first_arrival", "note"],
+            &["outcome"],
+        )?;
         let mut obs = Observed::default();
         if let Some(n) = node.get("outcome") {
             let s = self.string(n, "observed.outcome")?;
@@ -914,9 +1126,15 @@ impl Builder<'_> {
                 }
             }
         }
-        obs.personnel = node.get("personnel").and_then(|n| self.number(n, "observed.personnel", 0.0, limits::PERSONNEL)).map(|v| v.round() as u64);
-        obs.contributors = node.get("contributors").map(|n| self.member_ids(n, "observed.contributors")).unwrap_or_default();
-        obs.days_to_first_arrival = node.get("days_to_first_arrival").and_then(|n| self.number(n, "observed.days_to_first_arrival", 0.0, limits::DAYS));
+        obs.personnel = node
+            .get("personnel")
+            .and_then(|n| self.number(n, "observed.personnel", 0.0, limits::PERSONNEL))
+            .map(|v| v.round() as u64);
+        obs.contributors =
+            node.get("contributors").map(|n| self.member_ids(n, "observed.contributors")).unwrap_or_default();
+        obs.days_to_first_arrival = node
+            .get("days_to_first_arrival")
+            .and_then(|n| self.number(n, "observed.days_to_first_arrival", 0.0, limits::DAYS));
         obs.note = node.get("note").and_then(|n| self.string(n, "observed.note")).unwrap_or_default();
         Some(obs)
     }

@@ -48,10 +48,7 @@ pub fn list() -> Vec<(&'static str, &'static str)> {
         .iter()
         .filter(|(n, _)| !n.starts_with("base/"))
         .map(|(n, t)| {
-            let line = t
-                .lines()
-                .find_map(|l| l.strip_prefix("name:"))
-                .map_or("", |s| s.trim().trim_matches('"'));
+            let line = t.lines().find_map(|l| l.strip_prefix("name:")).map_or("", |s| s.trim().trim_matches('"'));
             (*n, line)
         })
         .collect()

@@ -147,8 +147,7 @@ impl Report {
     }
 
     fn sorted(&self, severity: Severity) -> Vec<Diagnostic> {
-        let mut out: Vec<Diagnostic> =
-            self.items.iter().filter(|d| d.severity == severity).cloned().collect();
+        let mut out: Vec<Diagnostic> = self.items.iter().filter(|d| d.severity == severity).cloned().collect();
         out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
         out.dedup();
         out

@@ -141,18 +141,27 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     let text = match source {
         Source::File(path) => match std::fs::read(path) {
             Ok(bytes) if bytes.len() > tree::MAX_FILE_BYTES => {
-                report.error(here, format!("file is {} bytes", bytes.len())).expected(format!("at most {} bytes", tree::MAX_FILE_BYTES));
+                report
+                    .error(here, format!("file is {} bytes", bytes.len()))
+                    .expected(format!("at most {} bytes", tree::MAX_FILE_BYTES));
                 return None;
             }
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
-                    report.error(here, format!("file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to())).expected("a UTF-8 YAML file");
+                    report
+                        .error(
+                            here,
+                            format!("file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()),
+                        )
+                        .expected("a UTF-8 YAML file");
                     return None;
                 }
             },
             Err(e) => {
-                report.error(Loc { file, line: 0, column: 0 }, format!("cannot read the file: {e}")).expected("a readable scenario file (or a bundled name: see `alliance-sim list`)");
+                report
+                    .error(Loc { file, line: 0, column: 0 }, format!("cannot read the file: {e}"))
+                    .expected("a readable scenario file (or a bundled name: see `alliance-sim list`)");
                 return None;
             }
         },
@@ -163,17 +172,23 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     let root = match tree::parse(&text, file) {
         Ok(root) => root,
         Err(e) => {
-            report.error(Loc { file, line: e.line, column: e.column }, e.message).expected("valid YAML (check the indentation and that no tab is used for it)");
+            report
+                .error(Loc { file, line: e.line, column: e.column }, e.message)
+                .expected("valid YAML (check the indentation and that no tab is used for it)");
             return None;
         }
     };
     if !matches!(root.value, Value::Map(_)) {
-        report.error(root.loc, format!("the scenario is {}", root.value.kind())).expected("a map with alliance, members, crisis and decisions");
+        report
+            .error(root.loc, format!("the scenario is {}", root.value.kind()))
+            .expected("a map with alliance, members, crisis and decisions");
         return None;
     }
     let Some(parent_node) = root.get("extends") else { return Some(root) };
     let Value::Str(parent) = &parent_node.value else {
-        report.error(parent_node.loc, format!("extends is {}", parent_node.value.kind())).expected("the path of the scenario this one extends");
+        report
+            .error(parent_node.loc, format!("extends is {}", parent_node.value.kind()))
+            .expected("the path of the scenario this one extends");
         return None;
     };
     let parent_source = match source {
@@ -181,7 +196,12 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
         Source::Bundled(name) => match bundled::relative(name, parent) {
             Some(n) => Source::Bundled(n),
             None => {
-                report.error(parent_node.loc, format!("bundled scenario '{name}' extends '{parent}', which is not bundled")).expected("a bundled scenario");
+                report
+                    .error(
+                        parent_node.loc,
+                        format!("bundled scenario '{name}' extends '{parent}', which is not bundled"),
+                    )
+                    .expected("a bundled scenario");
                 return None;
             }
         },
@@ -195,13 +215,17 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
         return None;
     }
     if chain.len() >= model::limits::EXTENDS_CHAIN {
-        report.error(parent_node.loc, format!("the extends chain is longer than {} files", model::limits::EXTENDS_CHAIN)).expected("a shorter chain");
+        report
+            .error(parent_node.loc, format!("the extends chain is longer than {} files", model::limits::EXTENDS_CHAIN))
+            .expected("a shorter chain");
         return None;
     }
     if let Source::File(p) = &parent_source
         && !p.exists()
     {
-        report.error(parent_node.text_loc(0), format!("extends a file that does not exist: {}", p.display())).expected("a path relative to this file's folder");
+        report
+            .error(parent_node.text_loc(0), format!("extends a file that does not exist: {}", p.display()))
+            .expected("a path relative to this file's folder");
         return None;
     }
     let parent_tree = read_chain(&parent_source, report, hasher, chain)?;
@@ -240,7 +264,9 @@ fn apply_overrides(root: &mut Node, overrides: &[Override], report: &mut Report,
         };
         let path: Vec<&str> = o.path.split('.').collect();
         if let Err(message) = tree::set_path(root, &path, value) {
-            report.error(loc, format!("--set {}: {message}", o.path)).expected("a path of fields that exists in the scenario, e.g. members.russia.attributes.alignment");
+            report
+                .error(loc, format!("--set {}: {message}", o.path))
+                .expected("a path of fields that exists in the scenario, e.g. members.russia.attributes.alignment");
             ok = false;
         }
     }

@@ -16,8 +16,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use super::diagnostic::Loc;
@@ -158,9 +158,7 @@ pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
     options.with_snippet = false;
     options.strict_booleans = true;
     let raw: Option<RawNode> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map_or((0, 0), |l| (clamp_u32(l.line()), clamp_u32(l.column())));
+        let (line, column) = e.location().map_or((0, 0), |l| (clamp_u32(l.line()), clamp_u32(l.column())));
         let message = e.to_string();
         let message = message.lines().next().unwrap_or("invalid YAML").to_string();
         SyntaxError { line, column, message: strip_location(&message) }
@@ -282,9 +280,7 @@ impl RawNode {
                 let offset = byte_offset.and_then(|b| string_text_offset(text, b, &s));
                 (Value::Str(s), offset)
             }
-            RawValue::Seq(items) => {
-                (Value::Seq(items.into_iter().map(|n| n.into_node(text, file)).collect()), None)
-            }
+            RawValue::Seq(items) => (Value::Seq(items.into_iter().map(|n| n.into_node(text, file)).collect()), None),
             RawValue::Map(entries) => (
                 Value::Map(
                     entries

@@ -280,7 +280,7 @@ impl Proportion {
         let denom = 1.0 + z2 / nf;
         let centre = (p + z2 / (2.0 * nf)) / denom;
         let half = Z95 * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / denom;
-        Proportion { k, n, p, lo: (centre - half).max(0.0), hi: (centre + half).min(1.0) }
+        Proportion { k, n, p, lo: (centre - half).clamp(0.0, p), hi: (centre + half).clamp(p, 1.0) }
     }
 }
 

@@ -280,7 +280,11 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         shortfall: Estimate::of_histogram(&stats.shortfall),
         shortfall_positive: Proportion::wilson(stats.shortfall.n - stats.shortfall.rank_of(0).1, deploy),
         trimmed: Proportion::wilson(stats.trimmed_trials, deploy),
-        trimmed_mean: if stats.trimmed_trials == 0 { 0.0 } else { stats.trimmed_personnel as f64 / stats.trimmed_trials as f64 },
+        trimmed_mean: if stats.trimmed_trials == 0 {
+            0.0
+        } else {
+            stats.trimmed_personnel as f64 / stats.trimmed_trials as f64
+        },
         pools: s
             .pools
             .iter()
@@ -289,7 +293,11 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
                 id: p.id.clone(),
                 cap: p.cap,
                 share_of_deployments: Proportion::wilson(stats.pool_trials[i], deploy),
-                mean_personnel: if stats.pool_trials[i] == 0 { f64::NAN } else { stats.pool_personnel[i] as f64 / stats.pool_trials[i] as f64 },
+                mean_personnel: if stats.pool_trials[i] == 0 {
+                    f64::NAN
+                } else {
+                    stats.pool_personnel[i] as f64 / stats.pool_trials[i] as f64
+                },
             })
             .collect(),
     };
@@ -330,13 +338,23 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         .outcomes
         .iter()
         .zip(&stats.outcomes)
-        .map(|(o, m)| OutcomeLine { name: o.name.clone(), estimate: Estimate::of_moments(m), min: m.min_value(), max: m.max_value() })
+        .map(|(o, m)| OutcomeLine {
+            name: o.name.clone(),
+            estimate: Estimate::of_moments(m),
+            min: m.min_value(),
+            max: m.max_value(),
+        })
         .collect();
     let mut rules: Vec<RuleLine> = s
         .rules
         .iter()
         .zip(&stats.rule_fires)
-        .map(|(r, f)| RuleLine { id: r.id.clone(), fired: *f, per_trial: *f as f64 / n.max(1) as f64, because: r.because.clone() })
+        .map(|(r, f)| RuleLine {
+            id: r.id.clone(),
+            fired: *f,
+            per_trial: *f as f64 / n.max(1) as f64,
+            because: r.because.clone(),
+        })
         .collect();
     rules.sort_by(|a, b| b.fired.cmp(&a.fired).then_with(|| a.id.cmp(&b.id)));
     let backtest = s.observed.as_ref().and_then(|o| {
@@ -352,7 +370,8 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
             outcome_probability: p,
             personnel: o.personnel,
             personnel_percentile: if cls == class::DEPLOY { percentile } else { None },
-            contributor_set: (!o.contributors.is_empty()).then(|| Proportion::wilson(stats.observed_contributor_match, deploy)),
+            contributor_set: (!o.contributors.is_empty())
+                .then(|| Proportion::wilson(stats.observed_contributor_match, deploy)),
             contributors: o
                 .contributors
                 .iter()

@@ -1,0 +1,121 @@
+//! The engine against values computed by hand, and invariants over many trials.
+
+use std::sync::atomic::AtomicBool;
+
+use alliance_sim::batch::{self, Plan};
+use alliance_sim::engine::run_trial;
+use alliance_sim::rng::TrialKeys;
+use alliance_sim::rules::env::{Field, Frame, vote};
+use alliance_sim::rules::ruleset::Silent;
+use alliance_sim::scenario::model::{Scenario, Status, class};
+use alliance_sim::stats::batch::BatchStats;
+
+use crate::{load, load_with};
+
+fn run(s: &Scenario, trials: u64, seed: u64) -> BatchStats {
+    batch::run(s, Plan { seed, start: 0, end: trials }, &AtomicBool::new(false), |_| {}).expect("not cancelled")
+}
+
+/// |estimate - truth| within 5 standard errors.
+fn close(name: &str, estimate: f64, truth: f64, se: f64) {
+    assert!((estimate - truth).abs() <= 5.0 * se, "{name}: {estimate} vs {truth} (5σ = {})", 5.0 * se);
+}
+
+fn prop_se(p: f64, n: u64) -> f64 {
+    (p * (1.0 - p) / n as f64).sqrt()
+}
+
+#[test]
+fn closed_form_probabilities_and_means_hold() {
+    let s = load("tests/data/closed_form.yaml").scenario;
+    let n = 200_000;
+    for seed in [1, 2] {
+        let st = run(&s, n, seed);
+        // Three voting non-hosts, each blocking with P = (1 - 0.6) * 0.25 = 0.1.
+        let p_pass = 0.9f64.powi(3);
+        let p_deploy = 0.6 * p_pass;
+        let p_non_military = 0.6 * (1.0 - p_pass) * 0.5;
+        let [no_req, _refused, non_mil, deploy] = st.classes;
+        close("P(request)", (n - no_req) as f64 / n as f64, 0.6, prop_se(0.6, n));
+        close("P(deploy)", deploy as f64 / n as f64, p_deploy, prop_se(p_deploy, n));
+        close("P(non_military)", non_mil as f64 / n as f64, p_non_military, prop_se(p_non_military, n));
+        let invoked = p_deploy + p_non_military;
+        close("P(invoked)", (non_mil + deploy) as f64 / n as f64, invoked, prop_se(invoked, n));
+        // Contributions: a 0.5 × 100, b 0.8 × 200, c always 300; f frozen, h host.
+        let mean = 0.5 * 100.0 + 0.8 * 200.0 + 300.0;
+        let var = 0.25 * 100.0f64.powi(2) + 0.16 * 200.0f64.powi(2);
+        close("mean deployed", st.deployed.mean(), mean, (var / deploy as f64).sqrt());
+        for (m, p) in [(0, 0.5), (1, 0.8), (2, 1.0)] {
+            let rate = st.members[m].contributed as f64 / deploy as f64;
+            close("contribution rate", rate, p, prop_se(p, deploy).max(1e-9));
+        }
+        assert_eq!(st.members[3].contributed + st.members[3].support + st.members[3].block, 0, "frozen member acted");
+        assert_eq!(st.members[4].contributed, 0, "host contributed to its own rescue");
+        // Days: decision 2 + lead time; first arrival is always c or earlier.
+        close("decision days", st.decision_days.mean(), 2.0, 1e-9);
+    }
+}
+
+#[test]
+fn invariants_hold_over_many_trials() {
+    let loaded = load_with(
+        "scenarios/kazakhstan-2022.yaml",
+        &[
+            "alliance.pools.peacekeeping.cap=900",
+            "alliance.pools.rapid_reaction.cap=1000",
+            "members.armenia.status=frozen",
+        ],
+    );
+    let s = loaded.scenario;
+    let armenia = s.member_index("armenia").expect("armenia");
+    let mut frame = Frame::new(s.n_slots(), s.members.len());
+    let mut keys = TrialKeys::starting_at(9, 0);
+    let mut trimmed = 0;
+    for _ in 0..50_000 {
+        run_trial(&s, keys.next_key(), &mut frame, &mut Silent);
+        let class_now = frame.get(Field::Outcome) as u8;
+        let deployed = frame.get(Field::Deployed);
+        let sum: f64 = frame.committed.iter().sum();
+        assert_eq!(sum, deployed, "sum of contributions = deployed");
+        if class_now == class::DEPLOY {
+            assert!(deployed <= frame.get(Field::PoolCap), "deployed above the cap");
+            if frame.get(Field::Trimmed) > 0.0 {
+                trimmed += 1;
+            }
+            for (m, member) in s.members.iter().enumerate() {
+                assert!(frame.committed[m] <= member.pledges[frame.pool] as f64, "above the pledge");
+            }
+        } else {
+            assert_eq!(deployed, 0.0, "deployment without a deploy decision");
+        }
+        if frame.get(Field::Requested) == 0.0 {
+            assert_eq!(class_now, class::NO_REQUEST);
+            assert!(frame.votes.iter().all(|v| *v == vote::NONE), "votes without a request");
+        }
+        assert_eq!(s.members[armenia].status, Status::Frozen);
+        assert_eq!(frame.votes[armenia], vote::NONE, "frozen member voted");
+        assert_eq!(frame.committed[armenia], 0.0, "frozen member contributed");
+    }
+    assert!(trimmed > 0, "the test should exercise trimming");
+}
+
+#[test]
+fn changing_one_members_rules_leaves_other_draws_unchanged() {
+    // Common random numbers: Belarus's vote depends only on its own stream,
+    // so changing Armenia's attributes leaves every Belarus vote as it was.
+    let base = load("scenarios/kazakhstan-2022.yaml").scenario;
+    let changed = load_with("scenarios/kazakhstan-2022.yaml", &["members.armenia.attributes.alignment=0.1"]).scenario;
+    let belarus = base.member_index("belarus").expect("belarus");
+    let (mut fa, mut fb) = (Frame::new(base.n_slots(), 6), Frame::new(changed.n_slots(), 6));
+    let mut keys = TrialKeys::starting_at(5, 0);
+    let mut differing_armenia = 0;
+    for _ in 0..5_000 {
+        let key = keys.next_key();
+        run_trial(&base, key, &mut fa, &mut Silent);
+        run_trial(&changed, key, &mut fb, &mut Silent);
+        assert_eq!(fa.votes[belarus], fb.votes[belarus]);
+        assert_eq!(fa.vars[..5], fb.vars[..5]);
+        differing_armenia += usize::from(fa.votes[3] != fb.votes[3]);
+    }
+    assert!(differing_armenia > 0);
+}

@@ -1,0 +1,102 @@
+//! The broken-scenario corpus: each file under tests/data/bad starts with
+//! `# expect: LINE:COLUMN: message fragment`, and loading it must report an
+//! error at exactly that place whose message contains the fragment.
+
+use alliance_sim::scenario::{self, Severity, Source};
+
+use crate::repo;
+
+#[test]
+fn every_broken_scenario_reports_its_line_column_and_message() {
+    let dir = repo("tests/data/bad");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("corpus").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    assert!(files.len() >= 25, "the corpus has {} cases", files.len());
+    let mut failures = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("read");
+        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("expect header");
+        let mut parts = expect.splitn(3, ':');
+        let line: u32 = parts.next().and_then(|s| s.trim().parse().ok()).expect("line");
+        let column: Option<u32> = parts.next().and_then(|s| s.trim().parse().ok());
+        let fragment = parts.next().unwrap_or("").trim();
+        let result = scenario::load(&Source::File(path.clone()), &[]);
+        let Err(err) = result else {
+            failures.push(format!("{}: loaded but should fail", path.display()));
+            continue;
+        };
+        let found = err.diagnostics.iter().any(|d| {
+            d.severity == Severity::Error
+                && d.line == line
+                && column.is_none_or(|c| d.column == c)
+                && d.message.contains(fragment)
+                && d.file.ends_with(path.file_name().and_then(|f| f.to_str()).unwrap_or("?"))
+        });
+        if !found {
+            failures.push(format!("{}: expected {expect}, got:\n{err}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn misspelt_variable_points_into_the_expression_with_a_suggestion() {
+    let path = repo("tests/data/bad/misspelt_variable_in_when.yaml");
+    let err = scenario::load(&Source::File(path), &[]).expect_err("fails");
+    let d = &err.diagnostics[0];
+    assert_eq!((d.line, d.column), (31, 15));
+    assert_eq!(d.help.as_deref(), Some("did you mean 'severity'?"));
+}
+
+#[test]
+fn all_problems_of_a_file_are_reported_in_one_pass() {
+    let text = std::fs::read_to_string(repo("tests/data/minimal.yaml"))
+        .expect("read")
+        .replace("base: 0.5", "base: 1.5")
+        .replace("host: h", "host: hh")
+        .replace("order: [a, b]", "order: [a, bq]");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("many.yaml");
+    std::fs::write(&path, text).expect("write");
+    let err = scenario::load(&Source::File(path), &[]).expect_err("fails");
+    let errors = err.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    assert!(errors >= 3, "{err}");
+}
+
+#[test]
+fn alias_bomb_and_deep_nesting_are_refused_quickly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let p = i - 1;
+        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+    }
+    let deep = "[".repeat(100_000) + &"]".repeat(100_000);
+    let deep_map = "{a: ".repeat(100_000) + &"}".repeat(100_000);
+    for (name, text) in [("bomb.yaml", bomb), ("deep.yaml", deep), ("deep_map.yaml", deep_map)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let start = std::time::Instant::now();
+        let err = scenario::load(&Source::File(path), &[]).expect_err("refused");
+        assert!(start.elapsed().as_secs_f64() < 1.0, "{name} took {:?}", start.elapsed());
+        assert!(err.diagnostics[0].line > 0, "{name}: {err}");
+    }
+}
+
+#[test]
+fn warnings_flag_rules_that_cannot_fire_and_missing_members() {
+    let text = std::fs::read_to_string(repo("tests/data/minimal.yaml"))
+        .expect("read")
+        .replace("order: [a, b]", "order: [a]")
+        .replace("when: severity > 0.5", "when: false")
+        .replace("pledges: {small: 50, large: 500}\n  b:", "pledges: {small: 500, large: 500}\n  b:");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("warn.yaml");
+    std::fs::write(&path, text).expect("write");
+    let loaded = scenario::load(&Source::File(path), &[]).expect("loads with warnings");
+    let all: Vec<String> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
+    let joined = all.join("\n");
+    assert!(joined.contains("can never fire"), "{joined}");
+    assert!(joined.contains("missing from the contribution order"), "{joined}");
+    assert!(joined.contains("more than its cap"), "{joined}");
+}

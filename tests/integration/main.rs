@@ -1,0 +1,31 @@
+//! Integration tests: one binary, one module per concern.
+
+mod cli;
+mod determinism;
+mod engine;
+mod errors;
+mod expressions;
+mod scenarios;
+
+use std::path::PathBuf;
+
+use alliance_sim::scenario::{self, Loaded, Override, Source};
+
+/// Path of a file under the repository.
+pub fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Loads a scenario file that must be valid.
+pub fn load(path: &str) -> Loaded {
+    load_with(path, &[])
+}
+
+/// Loads a scenario file with overrides; it must be valid.
+pub fn load_with(path: &str, overrides: &[&str]) -> Loaded {
+    let overrides: Vec<Override> = overrides.iter().map(|o| o.parse().expect("override")).collect();
+    match scenario::load(&Source::File(repo(path)), &overrides) {
+        Ok(l) => l,
+        Err(e) => panic!("{path} should load:\n{e}"),
+    }
+}
