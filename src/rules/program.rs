@@ -11,7 +11,7 @@ use crate::dist;
 use crate::rng::SubStream;
 
 /// The largest stack an expression may need.
-pub const MAX_STACK: usize = 32;
+pub const MAX_STACK: usize = 16;
 
 /// The value types of the expression language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,10 +180,51 @@ pub enum Op {
     F3(Func3),
 }
 
+/// Common small programs, evaluated without the interpreter loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// Anything else: run the loop.
+    General,
+    /// One load.
+    Load(Op),
+    /// A load, a constant and a binary operator.
+    LoadConst(Op, f64, Op),
+}
+
+fn is_load(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Const(_)
+            | Op::Var(_)
+            | Op::Field(_)
+            | Op::Member(_)
+            | Op::Host(_)
+            | Op::Of(..)
+            | Op::Contributes(_)
+            | Op::Chair
+            | Op::MembersActive
+            | Op::CrisisKind
+            | Op::PoolCap(_)
+    )
+}
+
+fn is_binary(op: Op) -> bool {
+    matches!(op, Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne)
+}
+
+fn shape(ops: &[Op]) -> Shape {
+    match *ops {
+        [op] if is_load(op) => Shape::Load(op),
+        [load, Op::Const(c), bin] if is_load(load) && is_binary(bin) => Shape::LoadConst(load, c, bin),
+        _ => Shape::General,
+    }
+}
+
 /// A compiled expression.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     ops: Box<[Op]>,
+    shape: Shape,
     /// The value type.
     pub ty: Type,
     /// The source text, for `explain`.
@@ -197,7 +238,8 @@ fn b(x: bool) -> f64 {
 
 impl Program {
     pub(crate) fn new(ops: Vec<Op>, ty: Type, text: &str) -> Program {
-        Program { ops: ops.into_boxed_slice(), ty, text: text.to_string() }
+        let shape = shape(&ops);
+        Program { ops: ops.into_boxed_slice(), shape, ty, text: text.to_string() }
     }
 
     /// A constant program.
@@ -233,15 +275,11 @@ impl Program {
     /// Evaluates the program.
     #[inline]
     pub fn eval(&self, env: &Env<'_>, rng: &mut SubStream) -> f64 {
-        if let [op] = *self.ops {
-            match op {
-                Op::Const(v) => return v,
-                Op::Var(slot) => return env.frame.vars[usize::from(slot)],
-                Op::Member(f) => return member_field(env, env.member, f),
-                _ => {}
-            }
+        match self.shape {
+            Shape::Load(op) => load(env, op),
+            Shape::LoadConst(op, c, bin) => binary(bin, load(env, op), c),
+            Shape::General => self.run(env, rng),
         }
-        self.run(env, rng)
     }
 
     // The interpreter loop: one arm per operation (long by design).
@@ -269,30 +307,23 @@ impl Program {
             let op = ops[pc];
             pc += 1;
             match op {
-                Op::Const(v) => push!(v),
-                Op::Var(slot) => push!(env.frame.vars[usize::from(slot)]),
-                Op::Field(f) => push!(env.frame.get(f)),
-                Op::Member(f) => push!(member_field(env, env.member, f)),
-                Op::Host(f) => push!(member_field(env, env.statics.host, f)),
-                Op::Of(m, f) => push!(member_field(env, usize::from(m), f)),
-                Op::Contributes(m) => push!(b(env.frame.committed[usize::from(m)] > 0.0)),
-                Op::Chair => push!(env.statics.member_names[env.statics.chair]),
-                Op::MembersActive => push!(env.statics.members_active),
-                Op::CrisisKind => push!(env.statics.crisis_kind),
-                Op::PoolCap(p) => push!(env.statics.pool_caps[usize::from(p)]),
+                Op::Const(_)
+                | Op::Var(_)
+                | Op::Field(_)
+                | Op::Member(_)
+                | Op::Host(_)
+                | Op::Of(..)
+                | Op::Contributes(_)
+                | Op::Chair
+                | Op::MembersActive
+                | Op::CrisisKind
+                | Op::PoolCap(_) => push!(load(env, op)),
                 Op::Neg => stack[sp - 1] = -stack[sp - 1],
                 Op::Not => stack[sp - 1] = b(stack[sp - 1] == 0.0),
-                Op::Add => bin!(|l, r| l + r),
-                Op::Sub => bin!(|l, r| l - r),
-                Op::Mul => bin!(|l, r| l * r),
-                Op::Div => bin!(|l: f64, r: f64| l / r),
+                Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne => {
+                    bin!(|l, r| binary(op, l, r))
+                }
                 Op::Pow => bin!(f64::powf),
-                Op::Lt => bin!(|l, r| b(l < r)),
-                Op::Le => bin!(|l, r| b(l <= r)),
-                Op::Gt => bin!(|l, r| b(l > r)),
-                Op::Ge => bin!(|l, r| b(l >= r)),
-                Op::Eq => bin!(|l, r| b(l == r)),
-                Op::Ne => bin!(|l, r| b(l != r)),
                 Op::JumpIfFalse(to) => {
                     sp -= 1;
                     if stack[sp] == 0.0 {
@@ -323,6 +354,43 @@ impl Program {
             }
         }
         stack[0]
+    }
+}
+
+/// Performs a load operation (the caller checked it is one).
+#[inline]
+fn load(env: &Env<'_>, op: Op) -> f64 {
+    match op {
+        Op::Const(v) => v,
+        Op::Var(slot) => env.frame.vars[usize::from(slot)],
+        Op::Field(f) => env.frame.get(f),
+        Op::Member(f) => member_field(env, env.member, f),
+        Op::Host(f) => member_field(env, env.statics.host, f),
+        Op::Of(m, f) => member_field(env, usize::from(m), f),
+        Op::Contributes(m) => b(env.frame.committed[usize::from(m)] > 0.0),
+        Op::Chair => env.statics.member_names[env.statics.chair],
+        Op::MembersActive => env.statics.members_active,
+        Op::CrisisKind => env.statics.crisis_kind,
+        Op::PoolCap(p) => env.statics.pool_caps[usize::from(p)],
+        _ => f64::NAN,
+    }
+}
+
+/// Applies a binary operator (the caller checked it is one).
+#[inline]
+fn binary(op: Op, l: f64, r: f64) -> f64 {
+    match op {
+        Op::Add => l + r,
+        Op::Sub => l - r,
+        Op::Mul => l * r,
+        Op::Div => l / r,
+        Op::Lt => b(l < r),
+        Op::Le => b(l <= r),
+        Op::Gt => b(l > r),
+        Op::Ge => b(l >= r),
+        Op::Eq => b(l == r),
+        Op::Ne => b(l != r),
+        _ => f64::NAN,
     }
 }
 
