@@ -307,17 +307,6 @@ impl Program {
             let op = ops[pc];
             pc += 1;
             match op {
-                Op::Const(_)
-                | Op::Var(_)
-                | Op::Field(_)
-                | Op::Member(_)
-                | Op::Host(_)
-                | Op::Of(..)
-                | Op::Contributes(_)
-                | Op::Chair
-                | Op::MembersActive
-                | Op::CrisisKind
-                | Op::PoolCap(_) => push!(load(env, op)),
                 Op::Neg => stack[sp - 1] = -stack[sp - 1],
                 Op::Not => stack[sp - 1] = b(stack[sp - 1] == 0.0),
                 Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne => {
@@ -351,6 +340,8 @@ impl Program {
                     sp -= 2;
                     stack[sp - 1] = func3(f, stack[sp - 1], stack[sp], stack[sp + 1], rng);
                 }
+                // Every remaining operation is a load.
+                _ => push!(load(env, op)),
             }
         }
         stack[0]
