@@ -100,32 +100,30 @@ impl Builder<'_> {
         }
     }
 
-    /// Compiles an expression held by a scalar node.
+    /// Compiles an expression held by a scalar node, which must give `want`.
     fn expr(&mut self, node: &Node, want: Type, context: Context, what: &str) -> Option<Program> {
+        self.compile_node(node, Some(want), context, what)
+    }
+
+    /// Compiles a scalar node as an expression: numbers and booleans are
+    /// compiled from their literal text, so every type error is reported by
+    /// the one checker. `want: None` accepts any type.
+    fn compile_node(&mut self, node: &Node, want: Option<Type>, context: Context, what: &str) -> Option<Program> {
         let text = match &node.value {
             Value::Str(s) => s.clone(),
+            Value::Num(n) if n.is_finite() => n.to_string(),
+            Value::Bool(b) => b.to_string(),
             Value::Num(n) => {
-                if !n.is_finite() {
-                    self.report.error(node.loc, format!("{what} is {n}")).expected("a finite number");
-                    return None;
-                }
-                return Some(Program::constant(*n, Type::Num)).filter(|_| self.want_num(node, want, what));
-            }
-            Value::Bool(b) => {
-                if want != Type::Bool {
-                    self.report.error(node.loc, format!("{what} is the boolean {b}")).expected(want.name().to_string());
-                    return None;
-                }
-                return Some(Program::constant(f64::from(u8::from(*b)), Type::Bool));
+                self.report.error(node.loc, format!("{what} is {n}")).expected("a finite number");
+                return None;
             }
             other => {
-                self.report
-                    .error(node.loc, format!("{what} is {}", other.kind()))
-                    .expected(format!("an expression giving {}", want.name()));
+                let expected = want.map_or("an expression", Type::name);
+                self.report.error(node.loc, format!("{what} is {}", other.kind())).expected(expected);
                 return None;
             }
         };
-        match compile::compile(&text, Some(want), &mut self.symbols, context) {
+        match compile::compile(&text, want, &mut self.symbols, context) {
             Ok(p) => Some(p),
             Err(errors) => {
                 for e in errors {
@@ -140,15 +138,6 @@ impl Builder<'_> {
                 None
             }
         }
-    }
-
-    fn want_num(&mut self, node: &Node, want: Type, what: &str) -> bool {
-        if want == Type::Num {
-            return true;
-        }
-        let hint = if want == Type::Bool { "a condition such as severity > 0.5, or true / false" } else { "a string" };
-        self.report.error(node.loc, format!("{what} is a number")).expected(hint);
-        false
     }
 
     fn member_ids(&mut self, node: &Node, what: &str) -> Vec<usize> {
@@ -648,16 +637,16 @@ impl Builder<'_> {
         ];
         let what = format!("variable '{name}'");
         match &node.value {
-            Value::Num(_) | Value::Bool(_) => {
-                let ty = if matches!(node.value, Value::Bool(_)) { Type::Bool } else { Type::Num };
-                let p = self.expr(node, ty, context, &what)?;
+            Value::Num(_) | Value::Bool(_) | Value::Str(_) => {
+                let p = self.compile_node(node, None, context, &what)?;
+                let ty = p.ty;
                 return Some((Distribution::Fixed(p), ty, None));
             }
             Value::Map(_) => {}
             other => {
-                self.report
-                    .error(node.loc, format!("{what} is {}", other.kind()))
-                    .expected("a number, true / false, or a distribution such as {uniform: {min: 0, max: 1}}");
+                self.report.error(node.loc, format!("{what} is {}", other.kind())).expected(
+                    "a number, true / false, an expression, or a distribution such as {uniform: {min: 0, max: 1}}",
+                );
                 return None;
             }
         }
@@ -676,11 +665,9 @@ impl Builder<'_> {
         let p = &kind.node;
         let d = match kind.key.as_str() {
             "fixed" => {
-                let ty = match p.value {
-                    Value::Bool(_) => Type::Bool,
-                    _ => Type::Num,
-                };
-                (Distribution::Fixed(self.expr(p, ty, context, &what)?), ty)
+                let p = self.compile_node(p, None, context, &what)?;
+                let ty = p.ty;
+                (Distribution::Fixed(p), ty)
             }
             "uniform" => {
                 let [a, b] = self.params(p, &what, "uniform", &["min", "max"], context)?;
@@ -1077,22 +1064,13 @@ impl Builder<'_> {
         for (i, (name, loc, node)) in names.iter().enumerate() {
             self.check_new_name(name, *loc);
             let context = ctx(Stage::Outcome, false, n_vars + i);
-            let text_ty = match &node.value {
-                Value::Str(s) => compile::compile(s, None, &mut self.symbols.clone(), context).ok().map(|p| p.ty),
-                Value::Bool(_) => Some(Type::Bool),
-                _ => Some(Type::Num),
-            };
-            let ty = match text_ty {
-                Some(Type::Str) => {
-                    self.report
-                        .error(node.loc, format!("outcome '{name}' gives a string"))
-                        .expected("a number or a condition");
-                    continue;
-                }
-                Some(t) => t,
-                None => Type::Num,
-            };
-            let program = self.expr(node, ty, context, &format!("outcome '{name}'"));
+            let program = self.compile_node(node, None, context, &format!("outcome '{name}'"));
+            if program.as_ref().is_some_and(|p| p.ty == Type::Str) {
+                self.report
+                    .error(node.loc, format!("outcome '{name}' gives a string"))
+                    .expected("a number or a condition");
+            }
+            let ty = program.as_ref().map_or(Type::Num, |p| p.ty);
             self.symbols.vars.push(VarSymbol { name: name.clone(), ty, stage: Stage::Outcome });
             if let Some(program) = program {
                 out.push(Outcome {
