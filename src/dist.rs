@@ -7,7 +7,6 @@
 //! (a negative spread becomes 0, a probability is clamped to [0, 1], a
 //! non-finite parameter becomes 0). This is the documented rule.
 
-use rand::RngExt;
 use rand_distr::{Beta, Distribution, Exp1, Poisson, StandardNormal};
 
 use crate::rng::SubStream;
@@ -99,13 +98,6 @@ pub fn categorical(rng: &mut SubStream, cumulative: &[f64]) -> usize {
     let total = cumulative.last().copied().unwrap_or(0.0);
     let u = rng.unit() * total;
     cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len().saturating_sub(1))
-}
-
-/// A raw uniform draw, for the engine's own decisions.
-#[inline]
-pub fn unit(rng: &mut SubStream) -> f64 {
-    let x: f64 = rng.random();
-    x
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 
 use super::env::Field;
 use super::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
-use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type};
+use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type, apply};
+use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::scenario::diagnostic::suggest;
 
 /// The pipeline stages, in order. A name set at one stage can be read by
@@ -85,11 +86,6 @@ impl Symbols {
             }
         };
         index as f64
-    }
-
-    /// The text of an interned id.
-    pub fn string(&self, id: f64) -> &str {
-        if id >= 0.0 { self.strings.get(id as usize).map_or("?", String::as_str) } else { "none" }
     }
 }
 
@@ -230,12 +226,12 @@ impl Compiler<'_> {
                 match op {
                     UnaryOp::Neg => {
                         self.want(inner, ty, Type::Num, "'-'")?;
-                        self.fold1(Op::Neg, |x| -x);
+                        self.emit_folded(Op::Neg);
                         Some(Type::Num)
                     }
                     UnaryOp::Not => {
                         self.want(inner, ty, Type::Bool, "'!'")?;
-                        self.fold1(Op::Not, |x| if x == 0.0 { 1.0 } else { 0.0 });
+                        self.emit_folded(Op::Not);
                         Some(Type::Bool)
                     }
                 }
@@ -285,28 +281,25 @@ impl Compiler<'_> {
         }
     }
 
-    /// Replaces a trailing constant by `f(constant)`, or emits `op`.
-    fn fold1(&mut self, op: Op, mut f: impl FnMut(f64) -> f64) {
-        if let Some(Op::Const(x)) = self.ops.last().copied() {
-            self.ops.pop();
-            self.ops.push(Op::Const(f(x)));
-        } else {
-            self.emit(op, 0);
+    /// Emits a computing operation, or — when its arguments are constants
+    /// and it draws nothing — replaces them by the value it would compute.
+    fn emit_folded(&mut self, op: Op) {
+        let n = op.arity();
+        let len = self.ops.len();
+        let args: Option<Vec<f64>> = (len >= n && !op.is_draw())
+            .then(|| self.ops[len - n..].iter().map(|o| if let Op::Const(v) = o { Some(*v) } else { None }).collect())
+            .flatten();
+        match args {
+            Some(args) => {
+                let mut unused = SubStream::new(TrialKey(0, 0), StreamKey(0));
+                let arg = |i: usize| args.get(i).copied().unwrap_or(0.0);
+                let value = apply(op, arg(0), arg(1), arg(2), &mut unused);
+                self.ops.truncate(len - n);
+                self.depth -= n;
+                self.emit(Op::Const(value), 1);
+            }
+            None => self.emit(op, 1 - n as isize),
         }
-    }
-
-    /// Replaces two trailing constants by `f(a, b)`, or emits `op`.
-    fn fold2(&mut self, op: Op, mut f: impl FnMut(f64, f64) -> f64) {
-        let n = self.ops.len();
-        if n >= 2
-            && let (Op::Const(a), Op::Const(b)) = (self.ops[n - 2], self.ops[n - 1])
-        {
-            self.ops.truncate(n - 2);
-            self.ops.push(Op::Const(f(a, b)));
-            self.depth -= 1;
-            return;
-        }
-        self.emit(op, -1);
     }
 
     fn want(&mut self, e: &Expr, got: Type, want: Type, what: &str) -> Option<()> {
@@ -348,36 +341,30 @@ impl Compiler<'_> {
                     );
                     return None;
                 }
-                if op == B::Eq {
-                    self.fold2(Op::Eq, |a, b| f64::from(u8::from(a == b)));
-                } else {
-                    self.fold2(Op::Ne, |a, b| f64::from(u8::from(a != b)));
-                }
+                self.emit_folded(if op == B::Eq { Op::Eq } else { Op::Ne });
                 Some(Type::Bool)
             }
             B::Lt | B::Le | B::Gt | B::Ge => {
                 self.want(l, lt, Type::Num, &what)?;
                 self.want(r, rt, Type::Num, &what)?;
-                let (code, f): (Op, fn(f64, f64) -> bool) = match op {
-                    B::Lt => (Op::Lt, |a, b| a < b),
-                    B::Le => (Op::Le, |a, b| a <= b),
-                    B::Gt => (Op::Gt, |a, b| a > b),
-                    _ => (Op::Ge, |a, b| a >= b),
-                };
-                self.fold2(code, |a, b| f64::from(u8::from(f(a, b))));
+                self.emit_folded(match op {
+                    B::Lt => Op::Lt,
+                    B::Le => Op::Le,
+                    B::Gt => Op::Gt,
+                    _ => Op::Ge,
+                });
                 Some(Type::Bool)
             }
             _ => {
                 self.want(l, lt, Type::Num, &what)?;
                 self.want(r, rt, Type::Num, &what)?;
-                let (code, f): (Op, fn(f64, f64) -> f64) = match op {
-                    B::Add => (Op::Add, |a, b| a + b),
-                    B::Sub => (Op::Sub, |a, b| a - b),
-                    B::Mul => (Op::Mul, |a, b| a * b),
-                    B::Div => (Op::Div, |a, b| a / b),
-                    _ => (Op::Pow, f64::powf),
-                };
-                self.fold2(code, f);
+                self.emit_folded(match op {
+                    B::Add => Op::Add,
+                    B::Sub => Op::Sub,
+                    B::Mul => Op::Mul,
+                    B::Div => Op::Div,
+                    _ => Op::Pow,
+                });
                 Some(Type::Num)
             }
         }
@@ -692,53 +679,24 @@ impl Compiler<'_> {
                 None => ok = false,
             }
             if variadic && i >= 1 {
-                self.emit_call2(f2?);
+                self.emit_folded(Op::F2(f2?));
             }
         }
         if !ok {
             return None;
         }
-        let deterministic = !matches!(
-            name,
-            "uniform" | "normal" | "lognormal" | "beta" | "triangular" | "bernoulli" | "exponential" | "poisson"
-        );
-        let mut dummy = crate::rng::SubStream::new(crate::rng::TrialKey(0, 0), crate::rng::StreamKey(0));
         if let Some(f) = f1 {
-            if deterministic {
-                self.fold1(Op::F1(f), |x| super::program::func1(f, x, &mut dummy));
-            } else {
-                self.emit(Op::F1(f), 0);
-            }
+            self.emit_folded(Op::F1(f));
             return Some(if f == Func1::Bernoulli { Type::Bool } else { Type::Num });
         }
-        if let Some(f) = f2 {
-            if !variadic {
-                self.emit_call2(f);
-            }
-            return Some(Type::Num);
+        if let Some(f) = f2
+            && !variadic
+        {
+            self.emit_folded(Op::F2(f));
         }
         if let Some(f) = f3 {
-            let n = self.ops.len();
-            if deterministic
-                && n >= 3
-                && let (Op::Const(a), Op::Const(b), Op::Const(c)) = (self.ops[n - 3], self.ops[n - 2], self.ops[n - 1])
-            {
-                self.ops.truncate(n - 3);
-                self.ops.push(Op::Const(super::program::func3(f, a, b, c, &mut dummy)));
-                self.depth -= 2;
-            } else {
-                self.emit(Op::F3(f), -2);
-            }
+            self.emit_folded(Op::F3(f));
         }
         Some(Type::Num)
-    }
-
-    fn emit_call2(&mut self, f: Func2) {
-        if matches!(f, Func2::Min | Func2::Max) {
-            let mut dummy = crate::rng::SubStream::new(crate::rng::TrialKey(0, 0), crate::rng::StreamKey(0));
-            self.fold2(Op::F2(f), |a, b| super::program::func2(f, a, b, &mut dummy));
-        } else {
-            self.emit(Op::F2(f), -1);
-        }
     }
 }

@@ -180,6 +180,45 @@ pub enum Op {
     F3(Func3),
 }
 
+impl Op {
+    /// Whether the operation draws random numbers (and so cannot be folded).
+    pub fn is_draw(self) -> bool {
+        matches!(
+            self,
+            Op::F1(Func1::Exponential | Func1::Poisson | Func1::Bernoulli)
+                | Op::F2(Func2::Uniform | Func2::Normal | Func2::LogNormal | Func2::Beta)
+                | Op::F3(Func3::Triangular)
+        )
+    }
+
+    /// How many stack values a computing operation consumes (0 for loads and jumps).
+    pub fn arity(self) -> usize {
+        match self {
+            Op::Neg | Op::Not | Op::F1(_) => 1,
+            Op::F3(_) => 3,
+            op if is_binary(op) || matches!(op, Op::Pow | Op::F2(_)) => 2,
+            _ => 0,
+        }
+    }
+}
+
+/// Applies a computing operation (of [`Op::arity`] arguments) to `args`.
+/// The interpreter and the compiler's constant folding both use it, so a
+/// folded constant is exactly what evaluation would give.
+/// Arguments beyond the operation's arity are ignored.
+#[inline(always)]
+pub fn apply(op: Op, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
+    match op {
+        Op::Neg => -x,
+        Op::Not => b(x == 0.0),
+        Op::F1(f) => func1(f, x, rng),
+        Op::Pow => x.powf(y),
+        Op::F2(f) => func2(f, x, y, rng),
+        Op::F3(f) => func3(f, x, y, z, rng),
+        op => binary(op, x, y),
+    }
+}
+
 /// Common small programs, evaluated without the interpreter loop.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Shape {
@@ -255,18 +294,6 @@ impl Program {
         }
     }
 
-    /// Whether evaluating draws random numbers.
-    pub fn draws(&self) -> bool {
-        self.ops.iter().any(|op| {
-            matches!(
-                op,
-                Op::F1(Func1::Exponential | Func1::Poisson | Func1::Bernoulli)
-                    | Op::F2(Func2::Uniform | Func2::Normal | Func2::LogNormal | Func2::Beta)
-                    | Op::F3(Func3::Triangular)
-            )
-        })
-    }
-
     /// The operations (for tests and the reference interpreter).
     pub fn ops(&self) -> &[Op] {
         &self.ops
@@ -288,31 +315,10 @@ impl Program {
         let mut sp = 0usize;
         let mut pc = 0usize;
         let ops = &*self.ops;
-        macro_rules! push {
-            ($v:expr) => {{
-                let v = $v;
-                stack[sp] = v;
-                sp += 1;
-            }};
-        }
-        macro_rules! bin {
-            ($f:expr) => {{
-                sp -= 1;
-                let r = stack[sp];
-                let l = stack[sp - 1];
-                stack[sp - 1] = $f(l, r);
-            }};
-        }
         while pc < ops.len() {
             let op = ops[pc];
             pc += 1;
             match op {
-                Op::Neg => stack[sp - 1] = -stack[sp - 1],
-                Op::Not => stack[sp - 1] = b(stack[sp - 1] == 0.0),
-                Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne => {
-                    bin!(|l, r| binary(op, l, r))
-                }
-                Op::Pow => bin!(f64::powf),
                 Op::JumpIfFalse(to) => {
                     sp -= 1;
                     if stack[sp] == 0.0 {
@@ -334,14 +340,20 @@ impl Program {
                         sp -= 1;
                     }
                 }
-                Op::F1(f) => stack[sp - 1] = func1(f, stack[sp - 1], rng),
-                Op::F2(f) => bin!(|l, r| func2(f, l, r, rng)),
-                Op::F3(f) => {
+                Op::Neg | Op::Not | Op::F1(_) => stack[sp - 1] = apply(op, stack[sp - 1], 0.0, 0.0, rng),
+                Op::F3(_) => {
                     sp -= 2;
-                    stack[sp - 1] = func3(f, stack[sp - 1], stack[sp], stack[sp + 1], rng);
+                    stack[sp - 1] = apply(op, stack[sp - 1], stack[sp], stack[sp + 1], rng);
+                }
+                op if op.arity() == 2 => {
+                    sp -= 1;
+                    stack[sp - 1] = apply(op, stack[sp - 1], stack[sp], 0.0, rng);
                 }
                 // Every remaining operation is a load.
-                _ => push!(load(env, op)),
+                _ => {
+                    stack[sp] = load(env, op);
+                    sp += 1;
+                }
             }
         }
         stack[0]
@@ -349,7 +361,7 @@ impl Program {
 }
 
 /// Performs a load operation (the caller checked it is one).
-#[inline]
+#[inline(always)]
 fn load(env: &Env<'_>, op: Op) -> f64 {
     match op {
         Op::Const(v) => v,
@@ -368,7 +380,7 @@ fn load(env: &Env<'_>, op: Op) -> f64 {
 }
 
 /// Applies a binary operator (the caller checked it is one).
-#[inline]
+#[inline(always)]
 fn binary(op: Op, l: f64, r: f64) -> f64 {
     match op {
         Op::Add => l + r,
@@ -386,7 +398,7 @@ fn binary(op: Op, l: f64, r: f64) -> f64 {
 }
 
 /// Reads a member-level fact.
-#[inline]
+#[inline(always)]
 pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
     let s = env.statics;
     match f {

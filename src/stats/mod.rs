@@ -216,12 +216,6 @@ impl Histogram {
         let equal = if v < EXACT_BELOW { self.exact.get(v as usize).copied().unwrap_or(0) } else { 0 };
         (below, equal)
     }
-
-    /// Number of values strictly above `v`.
-    pub fn count_above(&self, v: u64) -> u64 {
-        let (below, equal) = self.rank_of(v);
-        self.n - below - equal
-    }
 }
 
 fn add_vec(a: &mut Vec<u64>, b: &[u64]) {
