@@ -251,6 +251,8 @@ impl Builder<'_> {
             alliance: alliance_name,
             article,
             chair,
+            smallest_cap: pools.iter().map(|p| p.cap).min().unwrap_or(0),
+            largest_cap: pools.iter().map(|p| p.cap).max().unwrap_or(0),
             pools,
             members,
             host,
@@ -453,33 +455,7 @@ impl Builder<'_> {
             .get("lead_time")
             .and_then(|n| self.number(n, &format!("the lead time of {what} (days)"), 0.0, 365.0))
             .unwrap_or(0.0);
-        if let Some(attrs) = e.node.get("attributes") {
-            match attrs.entries() {
-                Some(list) => {
-                    for a in list {
-                        if !matches!(a.node.value, Value::Num(_) | Value::Bool(_)) {
-                            self.report
-                                .error(
-                                    a.node.loc,
-                                    format!("attribute '{}' of {what} is {}", a.key, a.node.value.kind()),
-                                )
-                                .expected("a number or true / false");
-                        } else if let Value::Num(n) = a.node.value
-                            && !n.is_finite()
-                        {
-                            self.report
-                                .error(a.node.loc, format!("attribute '{}' of {what} is {n}", a.key))
-                                .expected("a finite number");
-                        }
-                    }
-                }
-                None => {
-                    self.report
-                        .error(attrs.loc, format!("the attributes of {what} are {}", attrs.value.kind()))
-                        .expected("a map of name: number or boolean");
-                }
-            }
-        }
+        let attributes = self.attributes(e.node.get("attributes"), &what);
         let mut pledges = vec![0u64; pools.len()];
         if let Some(p) = e.node.get("pledges") {
             match p.entries() {
@@ -521,7 +497,41 @@ impl Builder<'_> {
                 }
             }
         }
-        Member { id: e.key.clone(), name, status, lead_time, pledges }
+        Member { id: e.key.clone(), name, status, lead_time, attributes, pledges }
+    }
+
+    /// A member's attribute values by slot (booleans 0/1; undeclared ones 0).
+    fn attributes(&mut self, node: Option<&Node>, what: &str) -> Vec<f64> {
+        let mut values = vec![0.0; self.symbols.attrs.len()];
+        let Some(node) = node else { return values };
+        let Some(list) = node.entries() else {
+            self.report
+                .error(node.loc, format!("the attributes of {what} are {}", node.value.kind()))
+                .expected("a map of name: number or boolean");
+            return values;
+        };
+        for a in list {
+            let value = match a.node.value {
+                Value::Num(n) if n.is_finite() => n,
+                Value::Bool(b) => f64::from(u8::from(b)),
+                Value::Num(n) => {
+                    self.report
+                        .error(a.node.loc, format!("attribute '{}' of {what} is {n}", a.key))
+                        .expected("a finite number");
+                    continue;
+                }
+                ref other => {
+                    self.report
+                        .error(a.node.loc, format!("attribute '{}' of {what} is {}", a.key, other.kind()))
+                        .expected("a number or true / false");
+                    continue;
+                }
+            };
+            if let Some(slot) = self.symbols.attrs.iter().position(|(n, _)| *n == a.key) {
+                values[slot] = value;
+            }
+        }
+        values
     }
 
     // ----- crisis --------------------------------------------------------------
@@ -1134,9 +1144,8 @@ impl Builder<'_> {
 
     fn statics(&mut self, members: &[Member], pools: &[Pool], host: usize, chair: usize, kind: &str) -> Statics {
         let n_attrs = self.symbols.attrs.len();
-        let attrs = vec![0.0; members.len() * n_attrs];
         let mut statics = Statics {
-            attrs,
+            attrs: members.iter().flat_map(|m| m.attributes.iter().copied()).collect(),
             n_attrs,
             pledges: members.iter().flat_map(|m| m.pledges.iter().map(|p| *p as f64)).collect(),
             n_pools: pools.len(),
@@ -1152,26 +1161,5 @@ impl Builder<'_> {
         statics.pool_names = pools.iter().map(|p| self.symbols.intern(&p.id)).collect();
         statics.member_names = members.iter().map(|m| self.symbols.intern(&m.id)).collect();
         statics
-    }
-}
-
-/// Fills the attribute table from the tree (kept apart from `build` so the
-/// builder's borrow of the symbols stays simple).
-pub fn fill_attributes(root: &Node, scenario: &mut Scenario) {
-    let Some(members) = root.get("members").and_then(Node::entries) else { return };
-    let n_attrs = scenario.statics.n_attrs;
-    for (m, entry) in members.iter().enumerate() {
-        let Some(attrs) = entry.node.get("attributes").and_then(Node::entries) else { continue };
-        for a in attrs {
-            let Some(slot) = scenario.symbols.attrs.iter().position(|(n, _)| *n == a.key) else { continue };
-            let value = match a.node.value {
-                Value::Num(n) => n,
-                Value::Bool(b) => f64::from(u8::from(b)),
-                _ => 0.0,
-            };
-            if let Some(cell) = scenario.statics.attrs.get_mut(m * n_attrs + slot) {
-                *cell = value;
-            }
-        }
     }
 }

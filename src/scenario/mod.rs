@@ -115,9 +115,7 @@ pub fn load(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError
     });
     let scenario = tree.as_ref().filter(|_| !report.has_errors()).and_then(|t| {
         let hash = hex(&hasher.finalize());
-        let mut s = build::build(t, &origin, hash, &mut report)?;
-        build::fill_attributes(t, &mut s);
-        Some(s)
+        build::build(t, &origin, hash, &mut report)
     });
     match scenario {
         Some(scenario) if !report.has_errors() => Ok(Loaded { scenario, warnings: report.warnings() }),

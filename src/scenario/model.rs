@@ -101,6 +101,8 @@ pub struct Member {
     pub status: Status,
     /// Days from the decision until its first troops can arrive.
     pub lead_time: f64,
+    /// Attribute values by slot (booleans 0/1; undeclared attributes 0).
+    pub attributes: Vec<f64>,
     /// Personnel pledged to each pool (by pool index).
     pub pledges: Vec<u64>,
 }
@@ -268,6 +270,10 @@ pub struct Scenario {
     pub chair: usize,
     /// The pools.
     pub pools: Vec<Pool>,
+    /// The smallest pool cap (the peacekeeping cap in the CSTO scenarios).
+    pub smallest_cap: u64,
+    /// The largest pool cap.
+    pub largest_cap: u64,
     /// The members.
     pub members: Vec<Member>,
     /// Index of the host.
@@ -343,15 +349,5 @@ impl Scenario {
             }
         }
         best.unwrap_or(largest)
-    }
-
-    /// The smallest pool cap (the peacekeeping cap in the CSTO scenarios).
-    pub fn smallest_cap(&self) -> u64 {
-        self.pools.iter().map(|p| p.cap).min().unwrap_or(0)
-    }
-
-    /// The largest pool cap.
-    pub fn largest_cap(&self) -> u64 {
-        self.pools.iter().map(|p| p.cap).max().unwrap_or(0)
     }
 }

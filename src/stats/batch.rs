@@ -120,10 +120,10 @@ impl BatchStats {
         self.classes[class_now] += 1;
         let need = frame.get(Field::Need) as u64;
         self.need.add(need);
-        if need > s.smallest_cap() {
+        if need > s.smallest_cap {
             self.need_above_smallest += 1;
         }
-        if need > s.largest_cap() {
+        if need > s.largest_cap {
             self.need_above_all += 1;
         }
         if frame.get(Field::Requested) != 0.0 {
