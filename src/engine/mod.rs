@@ -113,18 +113,18 @@ pub fn run_trial(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut imp
     frame.reset();
     draw_variables(s, key, frame, trace);
     if request(s, key, frame, trace) {
-        let passed = council(s, key, frame, trace);
-        let class_now = frame.get(Field::Outcome) as u8;
-        if passed && class_now == class::DEPLOY {
-            choose_pool(s, key, frame, trace);
-            contribute(s, key, frame, trace);
-            deploy(s, frame, trace);
-        } else {
-            size_need(s, key, frame);
-        }
+        council(s, key, frame, trace);
     } else {
         frame.set(Field::Outcome, f64::from(class::NO_REQUEST));
-        size_need(s, key, frame);
+    }
+    // The need is sized in every trial, so P(need > cap) covers all crises;
+    // the pool stream then serves the pool choice.
+    let mut pool_rng = SubStream::new(key, s.streams.pool);
+    let need = size_need(s, frame, &mut pool_rng);
+    if frame.get(Field::Outcome) as u8 == class::DEPLOY {
+        choose_pool(s, need, frame, &mut pool_rng, trace);
+        contribute(s, key, frame, trace);
+        deploy(s, frame, trace);
     }
     outcomes(s, key, frame);
 }
@@ -208,7 +208,7 @@ fn request(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trac
     requested
 }
 
-fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) -> bool {
+fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
     let (mut support, mut abstain, mut block) = (0u32, 0u32, 0u32);
     for (m, member) in s.members.iter().enumerate() {
         if member.status != Status::Active {
@@ -260,24 +260,20 @@ fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trac
     frame.set(Field::DecisionDays, days);
     frame.set(Field::Outcome, f64::from(class_now));
     trace.event(Event::Council { passed, mission_probability: p });
-    passed
 }
 
-/// Evaluates the need (for every trial, so P(need > cap) covers all crises).
-fn size_need(s: &Scenario, key: TrialKey, frame: &mut Frame) -> f64 {
-    let mut rng = SubStream::new(key, s.streams.pool);
-    let need = s.need.eval(&env(s, frame, 0), &mut rng);
+/// Evaluates the need in whole personnel.
+fn size_need(s: &Scenario, frame: &mut Frame, rng: &mut SubStream) -> f64 {
+    let need = s.need.eval(&env(s, frame, 0), rng);
     let need = if need.is_nan() { 0.0 } else { need.clamp(0.0, limits::NEED).ceil() };
     frame.set(Field::Need, need);
     need
 }
 
-fn choose_pool(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
-    let need = size_need(s, key, frame);
+fn choose_pool(s: &Scenario, need: f64, frame: &mut Frame, rng: &mut SubStream, trace: &mut impl Trace) {
     let mut pool = s.default_pool(need);
     if let Some(choose) = &s.pool_choice {
-        let mut rng = SubStream::new(key, s.streams.pool);
-        let id = choose.eval(&env(s, frame, 0), &mut rng);
+        let id = choose.eval(&env(s, frame, 0), rng);
         if id >= 0.0
             && let Some(Some(p)) = s.pool_of_string.get(id as usize)
         {
@@ -359,19 +355,12 @@ fn deploy(s: &Scenario, frame: &mut Frame, trace: &mut impl Trace) {
     if first.is_finite() {
         frame.set(Field::FirstArrival, first);
         frame.set(Field::FullStrength, full);
-    } else {
-        frame.set(Field::FirstArrival, f64::NAN);
-        frame.set(Field::FullStrength, f64::NAN);
     }
 }
 
 fn outcomes(s: &Scenario, key: TrialKey, frame: &mut Frame) {
     let need = frame.get(Field::Need);
     frame.set(Field::Shortfall, (need - frame.get(Field::Deployed)).max(0.0));
-    if frame.get(Field::Outcome) as u8 != class::DEPLOY {
-        frame.set(Field::FirstArrival, f64::NAN);
-        frame.set(Field::FullStrength, f64::NAN);
-    }
     for o in &s.outcomes {
         let mut rng = SubStream::new(key, o.stream);
         let v = o.program.eval(&env(s, frame, 0), &mut rng);

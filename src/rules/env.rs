@@ -122,6 +122,9 @@ impl Frame {
     pub fn reset(&mut self) {
         self.fields = [0.0; N_FIELDS];
         self.fields[Field::Pool as usize] = -1.0;
+        // No arrival until someone arrives: "never" reads as NaN.
+        self.fields[Field::FirstArrival as usize] = f64::NAN;
+        self.fields[Field::FullStrength as usize] = f64::NAN;
         self.votes.fill(vote::NONE);
         self.committed.fill(0.0);
         self.arrival.fill(f64::NAN);

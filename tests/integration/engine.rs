@@ -119,3 +119,31 @@ fn changing_one_members_rules_leaves_other_draws_unchanged() {
     }
     assert!(differing_armenia > 0);
 }
+
+#[test]
+fn the_pool_choice_draws_independently_of_the_need() {
+    // Need and choice share the pool stream; each must get its own numbers.
+    // With a need uniform on [0, 1000) and a fair coin for the pool, the
+    // share of "only" choices among needs below 500 is 1/2.
+    let s = load_with(
+        "tests/data/closed_form.yaml",
+        &[
+            "alliance.pools.other={cap: 10000}",
+            "decisions.pool.need=uniform(0, 1000)",
+            "decisions.pool.choose='if uniform(0, 1) < 0.5 then \"only\" else \"other\"'",
+        ],
+    )
+    .scenario;
+    let only = s.pools.iter().position(|p| p.id == "only").expect("pool");
+    let mut frame = Frame::new(s.n_slots(), s.members.len());
+    let mut keys = TrialKeys::starting_at(3, 0);
+    let (mut small, mut small_only) = (0u64, 0u64);
+    for _ in 0..40_000 {
+        run_trial(&s, keys.next_key(), &mut frame, &mut Silent);
+        if frame.get(Field::Outcome) as u8 == class::DEPLOY && frame.get(Field::Need) <= 500.0 {
+            small += 1;
+            small_only += u64::from(frame.pool == only);
+        }
+    }
+    close("P(only | small need)", small_only as f64 / small as f64, 0.5, prop_se(0.5, small));
+}
