@@ -38,7 +38,7 @@ impl Merge for MemberStats {
 }
 
 /// Mergeable statistics of a range of trials.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BatchStats {
     /// Trials folded.
     pub trials: u64,
@@ -88,26 +88,12 @@ impl BatchStats {
     /// Empty statistics sized for a scenario.
     pub fn new(s: &Scenario) -> BatchStats {
         BatchStats {
-            trials: 0,
-            classes: [0; 4],
-            deployed: Histogram::default(),
-            need: Histogram::default(),
-            shortfall: Histogram::default(),
-            need_above_smallest: 0,
-            need_above_all: 0,
-            trimmed_trials: 0,
-            trimmed_personnel: 0,
             pool_trials: vec![0; s.pools.len()],
             pool_personnel: vec![0; s.pools.len()],
-            decision_days: Moments::new(),
-            first_arrival: Moments::new(),
-            full_strength: Moments::new(),
-            first_arrival_hist: Histogram::default(),
-            full_strength_hist: Histogram::default(),
             members: vec![MemberStats::default(); s.members.len()],
-            outcomes: vec![Moments::new(); s.outcomes.len()],
+            outcomes: vec![Moments::default(); s.outcomes.len()],
             rule_fires: vec![0; s.rules.len()],
-            observed_contributor_match: 0,
+            ..BatchStats::default()
         }
     }
 
@@ -187,10 +173,6 @@ impl BatchStats {
 
 impl Merge for BatchStats {
     fn merge(&mut self, o: &Self) {
-        if self.trials == 0 && self.members.is_empty() && self.rule_fires.is_empty() {
-            *self = o.clone();
-            return;
-        }
         self.trials += o.trials;
         for (a, b) in self.classes.iter_mut().zip(o.classes) {
             *a += b;
@@ -203,48 +185,15 @@ impl Merge for BatchStats {
         self.trimmed_trials += o.trimmed_trials;
         self.trimmed_personnel += o.trimmed_personnel;
         self.pool_trials.merge(&o.pool_trials);
-        for (a, b) in self.pool_personnel.iter_mut().zip(&o.pool_personnel) {
-            *a += b;
-        }
+        self.pool_personnel.merge(&o.pool_personnel);
         self.decision_days.merge(&o.decision_days);
         self.first_arrival.merge(&o.first_arrival);
         self.full_strength.merge(&o.full_strength);
         self.first_arrival_hist.merge(&o.first_arrival_hist);
         self.full_strength_hist.merge(&o.full_strength_hist);
-        for (a, b) in self.members.iter_mut().zip(&o.members) {
-            a.merge(b);
-        }
-        for (a, b) in self.outcomes.iter_mut().zip(&o.outcomes) {
-            a.merge(b);
-        }
+        self.members.merge(&o.members);
+        self.outcomes.merge(&o.outcomes);
         self.rule_fires.merge(&o.rule_fires);
         self.observed_contributor_match += o.observed_contributor_match;
-    }
-}
-
-impl Default for BatchStats {
-    fn default() -> Self {
-        BatchStats {
-            trials: 0,
-            classes: [0; 4],
-            deployed: Histogram::default(),
-            need: Histogram::default(),
-            shortfall: Histogram::default(),
-            need_above_smallest: 0,
-            need_above_all: 0,
-            trimmed_trials: 0,
-            trimmed_personnel: 0,
-            pool_trials: Vec::new(),
-            pool_personnel: Vec::new(),
-            decision_days: Moments::new(),
-            first_arrival: Moments::new(),
-            full_strength: Moments::new(),
-            first_arrival_hist: Histogram::default(),
-            full_strength_hist: Histogram::default(),
-            members: Vec::new(),
-            outcomes: Vec::new(),
-            rule_fires: Vec::new(),
-            observed_contributor_match: 0,
-        }
     }
 }

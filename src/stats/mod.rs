@@ -28,7 +28,7 @@ pub const FIXED_SCALE: f64 = 65536.0;
 pub const FIXED_LIMIT: f64 = 2.0e9;
 
 /// Count, sum and sum of squares of real values on a fixed-point grid.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Moments {
     /// Number of values.
     pub n: u64,
@@ -42,12 +42,14 @@ pub struct Moments {
     pub max: i64,
 }
 
-impl Moments {
-    /// An empty accumulator (min/max set to their identities).
-    pub fn new() -> Moments {
+impl Default for Moments {
+    /// The empty accumulator (min and max at their identities).
+    fn default() -> Moments {
         Moments { n: 0, sum: 0, sum_sq: 0, min: i64::MAX, max: i64::MIN }
     }
+}
 
+impl Moments {
     /// Records a value (NaN is skipped; infinities saturate).
     #[inline]
     pub fn add(&mut self, x: f64) {
@@ -94,13 +96,6 @@ impl Moments {
 
 impl Merge for Moments {
     fn merge(&mut self, o: &Self) {
-        if o.n == 0 {
-            return;
-        }
-        if self.n == 0 {
-            *self = o.clone();
-            return;
-        }
         self.n += o.n;
         self.sum += o.sum;
         self.sum_sq = self.sum_sq.saturating_add(o.sum_sq);
@@ -218,19 +213,10 @@ impl Histogram {
     }
 }
 
-fn add_vec(a: &mut Vec<u64>, b: &[u64]) {
-    if a.len() < b.len() {
-        a.resize(b.len(), 0);
-    }
-    for (x, y) in a.iter_mut().zip(b) {
-        *x += y;
-    }
-}
-
 impl Merge for Histogram {
     fn merge(&mut self, o: &Self) {
-        add_vec(&mut self.exact, &o.exact);
-        add_vec(&mut self.log, &o.log);
+        self.exact.merge(&o.exact);
+        self.log.merge(&o.log);
         self.n += o.n;
         self.sum += o.sum;
         self.sum_sq = self.sum_sq.saturating_add(o.sum_sq);
@@ -238,9 +224,28 @@ impl Merge for Histogram {
     }
 }
 
-impl Merge for Vec<u64> {
+impl Merge for u64 {
     fn merge(&mut self, o: &Self) {
-        add_vec(self, o);
+        *self += o;
+    }
+}
+
+impl Merge for u128 {
+    fn merge(&mut self, o: &Self) {
+        *self += o;
+    }
+}
+
+/// Element by element; the shorter vector grows with identities, so an
+/// empty vector is the identity too.
+impl<T: Merge + Clone> Merge for Vec<T> {
+    fn merge(&mut self, o: &Self) {
+        if self.len() < o.len() {
+            self.resize(o.len(), T::default());
+        }
+        for (a, b) in self.iter_mut().zip(o) {
+            a.merge(b);
+        }
     }
 }
 
@@ -310,9 +315,9 @@ mod tests {
     fn merge_law_holds_bit_for_bit() {
         let values: Vec<f64> = (0..1000).map(|i| (i as f64 * 0.37).sin() * 100.0).collect();
         for split in [0, 1, 500, 999, 1000] {
-            let mut whole = Moments::new();
+            let mut whole = Moments::default();
             values.iter().for_each(|v| whole.add(*v));
-            let (mut a, mut b) = (Moments::new(), Moments::new());
+            let (mut a, mut b) = (Moments::default(), Moments::default());
             values[..split].iter().for_each(|v| a.add(*v));
             values[split..].iter().for_each(|v| b.add(*v));
             a.merge(&b);

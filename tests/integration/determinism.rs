@@ -27,6 +27,9 @@ fn any_split_of_the_trials_merges_to_the_whole() {
     let s = load("scenarios/armenia-2022.yaml").scenario;
     let n = 3 * CHUNK + 77;
     let whole = run_on(2, &s, Plan { seed: 3, start: 0, end: n });
+    let mut identity = BatchStats::default();
+    identity.merge(&whole);
+    assert_eq!(identity, whole, "the default is the identity of merge");
     for cut in [1, CHUNK, CHUNK + 5, 2 * CHUNK] {
         let mut a = run_on(2, &s, Plan { seed: 3, start: 0, end: cut });
         let b = run_on(1, &s, Plan { seed: 3, start: cut, end: n });
