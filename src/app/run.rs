@@ -32,8 +32,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let threads = pool.current_num_threads();
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
-    // A second Ctrl-C is not intercepted (the handler is set once), so the
-    // default action applies only if the handler could not be installed.
+    // Ctrl-C asks the batch to stop after the current wave. If a handler
+    // cannot be installed (one already is), Ctrl-C keeps its default action.
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     let bar = progress_bar(trials);
     let started = Instant::now();

@@ -147,3 +147,49 @@ fn the_pool_choice_draws_independently_of_the_need() {
     }
     close("P(only | small need)", small_only as f64 / small as f64, 0.5, prop_se(0.5, small));
 }
+
+/// Records what the engine reports (the interface `explain` will narrate).
+#[derive(Default)]
+struct Recorder {
+    fired: Vec<(u16, usize)>,
+    events: Vec<alliance_sim::engine::Event>,
+}
+
+impl alliance_sim::rules::ruleset::Observer for Recorder {
+    fn fired(&mut self, rule: alliance_sim::rules::ruleset::RuleId, member: usize, _: f64, _: f64) {
+        self.fired.push((rule.0, member));
+    }
+}
+
+impl alliance_sim::engine::Trace for Recorder {
+    fn event(&mut self, event: alliance_sim::engine::Event) {
+        self.events.push(event);
+    }
+}
+
+#[test]
+fn the_trace_tells_the_same_story_as_the_trial() {
+    use alliance_sim::engine::Event;
+    let s = load_with("scenarios/kazakhstan-2022.yaml", &["alliance.pools.peacekeeping.cap=900"]).scenario;
+    let mut frame = Frame::new(s.n_slots(), s.members.len());
+    let mut keys = TrialKeys::starting_at(21, 0);
+    for _ in 0..2_000 {
+        let mut rec = Recorder::default();
+        run_trial(&s, keys.next_key(), &mut frame, &mut rec);
+        let (mut committed, mut trimmed) = (0.0, 0.0);
+        for e in &rec.events {
+            match e {
+                Event::Vote { member, vote, .. } => assert_eq!(frame.votes[*member], *vote),
+                Event::Contribution { personnel, .. } => committed += personnel,
+                Event::Trim { removed, .. } => trimmed += removed,
+                Event::Request { requested, .. } => assert_eq!(*requested, frame.get(Field::Requested) == 1.0),
+                _ => {}
+            }
+        }
+        assert_eq!(committed - trimmed, frame.get(Field::Deployed));
+        assert_eq!(trimmed, frame.get(Field::Trimmed));
+        let variables = rec.events.iter().filter(|e| matches!(e, Event::Variable { .. })).count();
+        assert_eq!(variables, s.variables.len());
+        assert!(rec.fired.iter().all(|(rule, member)| usize::from(*rule) < s.rules.len() && *member < s.members.len()));
+    }
+}
