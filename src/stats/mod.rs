@@ -66,21 +66,12 @@ impl Moments {
 
     /// The mean (NaN when empty).
     pub fn mean(&self) -> f64 {
-        if self.n == 0 {
-            return f64::NAN;
-        }
-        self.sum as f64 / self.n as f64 / FIXED_SCALE
+        mean_se(self.n, self.sum, self.sum_sq).0 / FIXED_SCALE
     }
 
     /// The standard error of the mean (NaN with fewer than 2 values).
     pub fn std_error(&self) -> f64 {
-        if self.n < 2 {
-            return f64::NAN;
-        }
-        let n = self.n as f64;
-        let mean = self.sum as f64 / n;
-        let var = ((self.sum_sq as f64 - n * mean * mean) / (n - 1.0)).max(0.0);
-        (var / n).sqrt() / FIXED_SCALE
+        mean_se(self.n, self.sum, self.sum_sq).1 / FIXED_SCALE
     }
 
     /// The smallest value.
@@ -102,6 +93,28 @@ impl Merge for Moments {
         self.min = self.min.min(o.min);
         self.max = self.max.max(o.max);
     }
+}
+
+/// Mean and standard error of the mean of `n` values from their sum and sum
+/// of squares. The spread n·Σx² − (Σx)² is computed exactly in integers when
+/// it fits in 128 bits (no cancellation), else in floating point.
+pub fn mean_se(n: u64, sum: i128, sum_sq: u128) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let nf = n as f64;
+    let mean = sum as f64 / nf;
+    if n < 2 {
+        return (mean, f64::NAN);
+    }
+    let abs = sum.unsigned_abs();
+    let spread = u128::from(n)
+        .checked_mul(sum_sq)
+        .zip(abs.checked_mul(abs))
+        .and_then(|(a, b)| a.checked_sub(b))
+        .map_or_else(|| (nf * sum_sq as f64 - (sum as f64).powi(2)).max(0.0), |d| d as f64);
+    let variance = spread / (nf * (nf - 1.0));
+    (mean, (variance / nf).sqrt())
 }
 
 /// Values below this are counted exactly, one bucket per integer.
@@ -165,18 +178,16 @@ impl Histogram {
 
     /// The mean (NaN when empty).
     pub fn mean(&self) -> f64 {
-        if self.n == 0 { f64::NAN } else { self.sum as f64 / self.n as f64 }
+        self.mean_se().0
     }
 
     /// The standard error of the mean.
     pub fn std_error(&self) -> f64 {
-        if self.n < 2 {
-            return f64::NAN;
-        }
-        let n = self.n as f64;
-        let mean = self.sum as f64 / n;
-        let var = ((self.sum_sq as f64 - n * mean * mean) / (n - 1.0)).max(0.0);
-        (var / n).sqrt()
+        self.mean_se().1
+    }
+
+    fn mean_se(&self) -> (f64, f64) {
+        mean_se(self.n, i128::try_from(self.sum).unwrap_or(i128::MAX), self.sum_sq)
     }
 
     /// The q-quantile (0 ≤ q ≤ 1): the smallest value v with at least
@@ -296,6 +307,17 @@ mod tests {
         // Known value: 5/10 → [0.2366, 0.7634].
         let p = Proportion::wilson(5, 10);
         assert!((p.lo - 0.2366).abs() < 1e-4 && (p.hi - 0.7634).abs() < 1e-4);
+    }
+
+    #[test]
+    fn mean_and_standard_error_match_the_textbook_formula() {
+        // 1..=100: mean 50.5, sample variance 100·101/12 = 841.67, se = sqrt(841.67 / 100).
+        let (sum, sum_sq) = (1..=100i128).fold((0, 0u128), |(s, q), x| (s + x, q + (x * x) as u128));
+        let (mean, se) = mean_se(100, sum, sum_sq);
+        assert_eq!(mean, 50.5);
+        assert!((se - (100.0f64 * 101.0 / 12.0 / 100.0).sqrt()).abs() < 1e-12, "{se}");
+        // Constant data have no spread, exactly.
+        assert_eq!(mean_se(1000, 2000, 4000).1, 0.0);
     }
 
     #[test]

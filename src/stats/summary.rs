@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::batch::{BatchStats, DAY_STEPS};
-use super::{Histogram, Moments, Proportion, Z95};
+use super::{Histogram, Moments, Proportion, Z95, mean_se};
 use crate::scenario::model::{Scenario, class};
 
 /// Version of the JSON summary layout (bumped on any breaking change).
@@ -57,6 +57,10 @@ impl Estimate {
     }
     fn of_histogram(h: &Histogram) -> Estimate {
         Estimate::new(h.n, h.mean(), h.std_error())
+    }
+    fn of_sums(n: u64, sum: u128, sum_sq: u128) -> Estimate {
+        let (mean, se) = mean_se(n, i128::try_from(sum).unwrap_or(i128::MAX), sum_sq);
+        Estimate::new(n, mean, se)
     }
 }
 
@@ -263,12 +267,8 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         refused: Proportion::wilson(refused, n),
     };
     let all_deployed: u128 = stats.deployed.sum;
-    let per_trial = {
-        let nf = n as f64;
-        let mean = all_deployed as f64 / nf;
-        let var = ((stats.deployed.sum_sq as f64 - nf * mean * mean) / (nf - 1.0)).max(0.0);
-        Estimate::new(n, mean, (var / nf).sqrt())
-    };
+    // Non-deploy trials add zeros: the same sums over all n trials.
+    let per_trial = Estimate::of_sums(n, all_deployed, stats.deployed.sum_sq);
     let deployment = Deployment {
         personnel: Estimate::of_histogram(&stats.deployed),
         percentiles: Percentiles::of(&stats.deployed, 1.0),
@@ -308,13 +308,6 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         .map(|(m, ms)| {
             let voted = ms.support + ms.abstain + ms.block;
             let k = ms.contributed;
-            let mean = if k == 0 { f64::NAN } else { ms.personnel as f64 / k as f64 };
-            let se = if k < 2 {
-                f64::NAN
-            } else {
-                let kf = k as f64;
-                (((ms.personnel_sq as f64 - kf * mean * mean) / (kf - 1.0)).max(0.0) / kf).sqrt()
-            };
             MemberLine {
                 id: m.id.clone(),
                 name: m.name.clone(),
@@ -322,7 +315,7 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
                 support: Proportion::wilson(ms.support, voted),
                 block: Proportion::wilson(ms.block, voted),
                 contributes: Proportion::wilson(k, deploy),
-                mean_personnel: Estimate::new(k, mean, se),
+                mean_personnel: Estimate::of_sums(k, ms.personnel, ms.personnel_sq),
                 share: if all_deployed == 0 { 0.0 } else { ms.personnel as f64 / all_deployed as f64 },
             }
         })
