@@ -132,7 +132,8 @@ impl ExprError {
 pub fn compile(text: &str, want: Option<Type>, symbols: &mut Symbols, ctx: Context) -> Result<Program, Vec<ExprError>> {
     let ast = parser::parse(text)
         .map_err(|e| vec![ExprError { at: e.at, message: e.message, expected: e.expected, help: None }])?;
-    let mut compiler = Compiler { symbols, ctx, ops: Vec::new(), errors: Vec::new(), depth: 0, max_depth: 0 };
+    let mut compiler =
+        Compiler { symbols, ctx, ops: Vec::new(), errors: Vec::new(), depth: 0, max_depth: 0, barrier: 0 };
     let ty = compiler.expr(&ast);
     if let (Some(ty), Some(want)) = (ty, want)
         && ty != want
@@ -166,6 +167,9 @@ struct Compiler<'s> {
     errors: Vec<ExprError>,
     depth: usize,
     max_depth: usize,
+    /// Operations before this index may be jump targets: constant folding
+    /// never consumes them.
+    barrier: usize,
 }
 
 const MEMBER_FIELDS: [&str; 8] = ["id", "lead_time", "is_host", "is_chair", "vote", "pledge", "pledges", "committed"];
@@ -238,20 +242,42 @@ impl Compiler<'_> {
             }
             ExprKind::Binary(op, l, r) => self.binary(*op, l, r),
             ExprKind::If(c, t, f) => {
+                let barrier = self.barrier;
                 let ct = self.expr(c);
                 if let Some(ct) = ct {
                     self.want(c, ct, Type::Bool, "'if'");
                 }
-                let jump_else = self.ops.len();
-                self.emit(Op::JumpIfFalse(0), -1);
-                let tt = self.expr(t);
-                let jump_end = self.ops.len();
-                self.emit(Op::Jump(0), -1);
-                let else_at = self.ops.len();
-                let ft = self.expr(f);
-                let end = self.ops.len();
-                self.patch(jump_else, else_at);
-                self.patch(jump_end, end);
+                let (tt, ft) = match self.take_constant() {
+                    // A constant condition keeps one branch (both are still checked).
+                    Some(cond) => {
+                        let then_at = self.ops.len();
+                        let tt = self.expr(t);
+                        self.depth -= 1;
+                        let else_at = self.ops.len();
+                        let ft = self.expr(f);
+                        let kept = if cond != 0.0 {
+                            self.ops.truncate(else_at);
+                            then_at..else_at
+                        } else {
+                            self.ops.drain(then_at..else_at);
+                            then_at..self.ops.len()
+                        };
+                        self.after_cut(barrier, kept);
+                        (tt, ft)
+                    }
+                    None => {
+                        let jump_else = self.ops.len();
+                        self.emit(Op::JumpIfFalse(0), -1);
+                        let tt = self.expr(t);
+                        let jump_end = self.ops.len();
+                        self.emit(Op::Jump(0), -1);
+                        let else_at = self.ops.len();
+                        let ft = self.expr(f);
+                        self.patch(jump_else, else_at);
+                        self.patch(jump_end, self.ops.len());
+                        (tt, ft)
+                    }
+                };
                 let (tt, ft) = (tt?, ft?);
                 if tt != ft {
                     self.errors.push(
@@ -268,17 +294,43 @@ impl Compiler<'_> {
         }
     }
 
+    /// Points the jump at `at` to `to` (as a forward skip) and marks `to` as
+    /// a jump target.
     fn patch(&mut self, at: usize, to: usize) {
-        let to = u32::try_from(to).unwrap_or(u32::MAX);
+        let skip = u32::try_from(to - at - 1).unwrap_or(u32::MAX);
         if let Some(op) = self.ops.get_mut(at) {
             *op = match *op {
-                Op::JumpIfFalse(_) => Op::JumpIfFalse(to),
-                Op::Jump(_) => Op::Jump(to),
-                Op::AndJump(_) => Op::AndJump(to),
-                Op::OrJump(_) => Op::OrJump(to),
+                Op::JumpIfFalse(_) => Op::JumpIfFalse(skip),
+                Op::Jump(_) => Op::Jump(skip),
+                Op::AndJump(_) => Op::AndJump(skip),
+                Op::OrJump(_) => Op::OrJump(skip),
                 other => other,
             };
         }
+        self.barrier = self.barrier.max(to);
+    }
+
+    /// Removes and returns a trailing constant that no jump targets.
+    fn take_constant(&mut self) -> Option<f64> {
+        match self.ops.last() {
+            Some(Op::Const(v)) if self.ops.len() > self.barrier => {
+                let v = *v;
+                self.ops.pop();
+                self.depth -= 1;
+                Some(v)
+            }
+            _ => None,
+        }
+    }
+
+    /// After cutting a construct down to the code in `kept` (now at the end):
+    /// if that code has no jumps, nothing inside it is a jump target, so the
+    /// barrier goes back to where it was before the construct.
+    fn after_cut(&mut self, barrier: usize, kept: std::ops::Range<usize>) {
+        let has_jumps = self.ops[kept.start.min(self.ops.len())..]
+            .iter()
+            .any(|op| matches!(op, Op::JumpIfFalse(_) | Op::Jump(_) | Op::AndJump(_) | Op::OrJump(_)));
+        self.barrier = if has_jumps { self.ops.len() } else { barrier.min(self.ops.len()) };
     }
 
     /// Emits a computing operation, or — when its arguments are constants
@@ -286,7 +338,7 @@ impl Compiler<'_> {
     fn emit_folded(&mut self, op: Op) {
         let n = op.arity();
         let len = self.ops.len();
-        let args: Option<Vec<f64>> = (len >= n && !op.is_draw())
+        let args: Option<Vec<f64>> = (len >= n && len - n >= self.barrier && !op.is_draw())
             .then(|| self.ops[len - n..].iter().map(|o| if let Op::Const(v) = o { Some(*v) } else { None }).collect())
             .flatten();
         match args {
@@ -317,13 +369,31 @@ impl Compiler<'_> {
         use BinaryOp as B;
         let what = format!("'{}'", op.symbol());
         if matches!(op, B::And | B::Or) {
+            let barrier = self.barrier;
             let lt = self.expr(l);
-            let jump = self.ops.len();
-            self.emit(if op == B::And { Op::AndJump(0) } else { Op::OrJump(0) }, 0);
-            let rt = self.expr(r);
-            self.depth -= 1;
-            let end = self.ops.len();
-            self.patch(jump, end);
+            let rt = match self.take_constant() {
+                // A constant left side decides alone (false && …, true || …)
+                // or leaves the right side alone; the right side is still checked.
+                Some(left) => {
+                    let right_at = self.ops.len();
+                    let rt = self.expr(r);
+                    if (left != 0.0) == (op == B::Or) {
+                        self.ops.truncate(right_at);
+                        self.depth -= 1;
+                        self.emit(Op::Const(left), 1);
+                    }
+                    self.after_cut(barrier, right_at..self.ops.len());
+                    rt
+                }
+                None => {
+                    let jump = self.ops.len();
+                    self.emit(if op == B::And { Op::AndJump(0) } else { Op::OrJump(0) }, 0);
+                    let rt = self.expr(r);
+                    self.depth -= 1;
+                    self.patch(jump, self.ops.len());
+                    rt
+                }
+            };
             let (lt, rt) = (lt?, rt?);
             self.want(l, lt, Type::Bool, &what)?;
             self.want(r, rt, Type::Bool, &what)?;

@@ -164,13 +164,14 @@ pub enum Op {
     Eq,
     /// Not equal.
     Ne,
-    /// Pop; jump when false.
+    /// Pop; skip this many operations when false. (Jumps are relative,
+    /// forward, so the compiler can cut code before them.)
     JumpIfFalse(u32),
-    /// Jump.
+    /// Skip this many operations.
     Jump(u32),
-    /// `&&`: if the top is false keep it and jump, else pop it.
+    /// `&&`: if the top is false keep it and skip, else pop it.
     AndJump(u32),
-    /// `||`: if the top is true keep it and jump, else pop it.
+    /// `||`: if the top is true keep it and skip, else pop it.
     OrJump(u32),
     /// Apply a function of one value.
     F1(Func1),
@@ -319,23 +320,23 @@ impl Program {
             let op = ops[pc];
             pc += 1;
             match op {
-                Op::JumpIfFalse(to) => {
+                Op::JumpIfFalse(skip) => {
                     sp -= 1;
                     if stack[sp] == 0.0 {
-                        pc = to as usize;
+                        pc += skip as usize;
                     }
                 }
-                Op::Jump(to) => pc = to as usize,
-                Op::AndJump(to) => {
+                Op::Jump(skip) => pc += skip as usize,
+                Op::AndJump(skip) => {
                     if stack[sp - 1] == 0.0 {
-                        pc = to as usize;
+                        pc += skip as usize;
                     } else {
                         sp -= 1;
                     }
                 }
-                Op::OrJump(to) => {
+                Op::OrJump(skip) => {
                     if stack[sp - 1] != 0.0 {
-                        pc = to as usize;
+                        pc += skip as usize;
                     } else {
                         sp -= 1;
                     }

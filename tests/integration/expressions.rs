@@ -63,4 +63,9 @@ fn constant_subexpressions_are_folded() {
     assert_eq!(p.as_constant(), Some(7.0));
     let p = compile("x * (2 + 3)", Some(Type::Num), &mut symbols(), CONTEXT).expect("compiles");
     assert_eq!(p.ops().len(), 3);
+    // Constant conditions keep one side only.
+    let p = compile("true && flag", Some(Type::Bool), &mut symbols(), CONTEXT).expect("compiles");
+    assert_eq!(p.ops().len(), 1);
+    let p = compile("if 2 > 1 then x else y", Some(Type::Num), &mut symbols(), CONTEXT).expect("compiles");
+    assert_eq!(p.ops().len(), 1);
 }
