@@ -13,7 +13,7 @@ fn bench(c: &mut Criterion) {
     for (name, ty) in [("severity", Type::Num), ("foreign_backed", Type::Bool), ("required", Type::Num)] {
         symbols.vars.push(VarSymbol { name: name.into(), ty, stage: Stage::Variables });
     }
-    let ctx = Context { stage: Stage::Request, member: false, visible_vars: 3 };
+    let ctx = Context { stage: Stage::Request, member: false, visible_vars: 3, member_index: None };
     let simple = compile("severity > 0.6 && foreign_backed", Some(Type::Bool), &mut symbols, ctx).expect("compiles");
     let large = compile(
         "if severity > 0.5 then clamp(0.2 + 0.5 * severity - required / 10000, 0, 1) else logistic(severity * 3 - 1)",

@@ -217,8 +217,8 @@ fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trac
         let mut rng = SubStream::new(key, s.streams.vote[m]);
         let u = rng.unit();
         let e = env(s, frame, m);
-        let p_support = s.council.support.eval(&e, &mut rng, trace);
-        let p_block = s.council.block.eval(&e, &mut rng, trace);
+        let p_support = s.council.support.of(m).eval(&e, &mut rng, trace);
+        let p_block = s.council.block.of(m).eval(&e, &mut rng, trace);
         let code = if u < p_support {
             support += 1;
             vote::SUPPORT
@@ -299,15 +299,15 @@ fn contribute(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl T
             continue;
         }
         let mut rng = SubStream::new(key, s.streams.contribute[m]);
-        let (yes, probability) = decide(&c.probability, &env(s, frame, m), &mut rng, trace);
+        let (yes, probability) = decide(c.probability.of(m), &env(s, frame, m), &mut rng, trace);
         let (mut personnel, mut arrival_day) = (0.0, f64::NAN);
         if yes {
             let mut rng = SubStream::new(key, s.streams.personnel[m]);
-            let raw = c.personnel.eval(&env(s, frame, m), &mut rng, trace);
+            let raw = c.personnel.of(m).eval(&env(s, frame, m), &mut rng, trace);
             personnel = if raw.is_nan() { 0.0 } else { raw.clamp(0.0, pledge).round() };
             if personnel >= 1.0 {
                 let mut rng = SubStream::new(key, s.streams.arrival[m]);
-                let day = c.arrival_day.eval(&env(s, frame, m), &mut rng, trace);
+                let day = c.arrival_day.of(m).eval(&env(s, frame, m), &mut rng, trace);
                 arrival_day = if day.is_nan() { 0.0 } else { day.clamp(0.0, limits::DAYS) };
                 frame.committed[m] = personnel;
                 frame.arrival[m] = (decision_days + arrival_day).min(limits::DAYS);

@@ -5,9 +5,9 @@
 //! member is in scope). Every problem becomes an [`ExprError`] pointing at the
 //! character of the expression where it starts.
 
-use super::env::Field;
+use super::env::{Field, Statics};
 use super::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
-use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type, apply};
+use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type, apply, static_member_field};
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::scenario::diagnostic::suggest;
 
@@ -73,6 +73,21 @@ pub struct Symbols {
     /// Names declared further down (while variables compile), for a clear
     /// message when one is used too early.
     pub pending: Vec<String>,
+    /// Facts fixed for the whole scenario, once known: reads of them then
+    /// compile to constants (see [`Facts`]).
+    pub facts: Option<Facts>,
+}
+
+/// What a compiled scenario fixes before any trial: the tables, and the
+/// crisis variables whose value never varies. With these, `member.alignment`
+/// for a known member, `crisis.kind` or a fixed variable compile to
+/// constants, and constant folding removes what they decide.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The scenario's tables.
+    pub statics: Statics,
+    /// Each variable slot's value when it is a constant.
+    pub fixed_vars: Vec<Option<f64>>,
 }
 
 impl Symbols {
@@ -98,6 +113,8 @@ pub struct Context {
     pub member: bool,
     /// How many variable slots are visible (variables see only earlier ones).
     pub visible_vars: usize,
+    /// The member `member.*` refers to, when the program is compiled for one.
+    pub member_index: Option<usize>,
 }
 
 /// A problem in an expression.
@@ -203,6 +220,7 @@ const FUNCTIONS: [&str; 24] = [
 
 impl Compiler<'_> {
     fn emit(&mut self, op: Op, stack_change: isize) {
+        let op = self.known_value(op).map_or(op, Op::Const);
         self.ops.push(op);
         self.depth = self.depth.saturating_add_signed(stack_change);
         self.max_depth = self.max_depth.max(self.depth);
@@ -291,6 +309,23 @@ impl Compiler<'_> {
                 }
                 Some(tt)
             }
+        }
+    }
+
+    /// The value of a load that the scenario's facts fix, if any.
+    fn known_value(&self, op: Op) -> Option<f64> {
+        let facts = self.symbols.facts.as_ref()?;
+        let st = &facts.statics;
+        match op {
+            Op::Var(slot) => facts.fixed_vars.get(usize::from(slot)).copied().flatten(),
+            Op::Member(f) => static_member_field(st, self.ctx.member_index?, f),
+            Op::Host(f) => static_member_field(st, st.host, f),
+            Op::Of(m, f) => static_member_field(st, usize::from(m), f),
+            Op::Chair => st.member_names.get(st.chair).copied(),
+            Op::MembersActive => Some(st.members_active),
+            Op::CrisisKind => Some(st.crisis_kind),
+            Op::PoolCap(p) => st.pool_caps.get(usize::from(p)).copied(),
+            _ => None,
         }
     }
 

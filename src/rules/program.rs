@@ -6,7 +6,7 @@
 //! no strings. The dispatch `match` in [`Program::eval`] is long on purpose:
 //! it is the interpreter's one loop.
 
-use super::env::{Env, Field};
+use super::env::{Env, Field, Statics};
 use crate::dist;
 use crate::rng::SubStream;
 
@@ -310,7 +310,9 @@ impl Program {
         }
     }
 
-    // The interpreter loop: one arm per operation (long by design).
+    // The interpreter loop. Kept out of line so that the fast shapes in
+    // `eval` do not pay for setting up its stack.
+    #[inline(never)]
     fn run(&self, env: &Env<'_>, rng: &mut SubStream) -> f64 {
         let mut stack = [0.0f64; MAX_STACK];
         let mut sp = 0usize;
@@ -398,13 +400,25 @@ fn binary(op: Op, l: f64, r: f64) -> f64 {
     }
 }
 
+/// A member-level fact that does not change during a run (None for the
+/// fields a trial sets: the vote, the chosen pool's pledge, commitments).
+pub fn static_member_field(s: &Statics, m: usize, f: MemberField) -> Option<f64> {
+    match f {
+        MemberField::Attr(a) => s.attrs.get(m * s.n_attrs + usize::from(a)).copied(),
+        MemberField::Pledge(p) => s.pledges.get(m * s.n_pools + usize::from(p)).copied(),
+        MemberField::LeadTime => s.lead_times.get(m).copied(),
+        MemberField::Id => s.member_names.get(m).copied(),
+        MemberField::IsHost => Some(b(m == s.host)),
+        MemberField::IsChair => Some(b(m == s.chair)),
+        MemberField::PledgeChosen | MemberField::Vote | MemberField::Committed => None,
+    }
+}
+
 /// Reads a member-level fact.
 #[inline(always)]
 pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
     let s = env.statics;
     match f {
-        MemberField::Attr(a) => s.attrs[m * s.n_attrs + usize::from(a)],
-        MemberField::Pledge(p) => s.pledges[m * s.n_pools + usize::from(p)],
         MemberField::PledgeChosen => {
             if env.frame.pool < s.n_pools {
                 s.pledges[m * s.n_pools + env.frame.pool]
@@ -412,17 +426,14 @@ pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
                 0.0
             }
         }
-        MemberField::LeadTime => s.lead_times[m],
-        MemberField::Id => s.member_names[m],
-        MemberField::IsHost => b(m == s.host),
-        MemberField::IsChair => b(m == s.chair),
         MemberField::Vote => f64::from(env.frame.votes[m]) + VOTE_STRING_BASE,
         MemberField::Committed => env.frame.committed[m],
+        fixed => static_member_field(s, m, fixed).unwrap_or(0.0),
     }
 }
 
 /// Interned ids 0..=3 are the outcome classes; 4..=7 are the vote words
-/// `none`, `support`, `abstain`, `block` (see `scenario::Interner`).
+/// `none`, `support`, `abstain`, `block` (interned first by the scenario builder).
 pub const VOTE_STRING_BASE: f64 = 4.0;
 
 /// Applies a one-argument function.

@@ -31,7 +31,7 @@ const TOP: [&str; 10] =
     ["name", "description", "extends", "alliance", "members", "crisis", "decisions", "outcomes", "observed", "run"];
 
 fn ctx(stage: Stage, member: bool, visible_vars: usize) -> Context {
-    Context { stage, member, visible_vars }
+    Context { stage, member, visible_vars, member_index: None }
 }
 
 impl Builder<'_> {
@@ -993,8 +993,8 @@ impl Builder<'_> {
         Some(Council {
             rule: rule.0,
             chair_breaks_ties: rule.1,
-            support: support?,
-            block: block?,
+            support: PerMember { written: support?, by_member: Vec::new() },
+            block: PerMember { written: block?, by_member: Vec::new() },
             mission_only: mission_only?,
             fallback: fallback?,
             days: days?,
@@ -1063,9 +1063,9 @@ impl Builder<'_> {
         Some(Contribution {
             order,
             host_contributes,
-            probability: probability?,
-            personnel: personnel?,
-            arrival_day: arrival_day?,
+            probability: PerMember { written: probability?, by_member: Vec::new() },
+            personnel: PerMember { written: personnel?, by_member: Vec::new() },
+            arrival_day: PerMember { written: arrival_day?, by_member: Vec::new() },
         })
     }
 

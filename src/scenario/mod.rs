@@ -8,6 +8,7 @@ pub mod build;
 pub mod bundled;
 pub mod diagnostic;
 pub mod model;
+pub mod specialise;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
@@ -103,8 +104,17 @@ impl std::fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// Loads, merges, overrides and compiles a scenario.
+/// Loads, merges, overrides and compiles a scenario, then specialises its
+/// rule sets to the facts it fixes (see [`specialise`]).
 pub fn load(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError> {
+    let mut loaded = load_unspecialised(source, overrides)?;
+    specialise::specialise(&mut loaded.scenario);
+    Ok(loaded)
+}
+
+/// [`load`] without the specialisation step: the same results, more slowly.
+/// Tests use it to check that specialising changes nothing.
+pub fn load_unspecialised(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError> {
     let mut report = Report::default();
     let mut hasher = Sha256::new();
     let origin = source.display();

@@ -217,6 +217,25 @@ pub struct RunDefaults {
     pub seed: u64,
 }
 
+/// A rule set decided per member: as written, and specialised for each
+/// member (its facts folded in, rules that cannot fire for it removed).
+/// Specialising changes no result: the same rules fire, drawing the same numbers.
+#[derive(Debug, Clone)]
+pub struct PerMember {
+    /// The rules as written (for reports and `explain`).
+    pub written: RuleSet,
+    /// The specialised copy for each member, by member index.
+    pub by_member: Vec<RuleSet>,
+}
+
+impl PerMember {
+    /// The rule set to evaluate for member `m`.
+    #[inline]
+    pub fn of(&self, m: usize) -> &RuleSet {
+        self.by_member.get(m).unwrap_or(&self.written)
+    }
+}
+
 /// The council stage's rule sets.
 #[derive(Debug, Clone)]
 pub struct Council {
@@ -225,9 +244,9 @@ pub struct Council {
     /// Whether the chair decides a tied majority vote.
     pub chair_breaks_ties: bool,
     /// P(a member supports).
-    pub support: RuleSet,
+    pub support: PerMember,
     /// P(a member blocks | it does not support).
-    pub block: RuleSet,
+    pub block: PerMember,
     /// P(only a non-military mission | the vote passes).
     pub mission_only: RuleSet,
     /// P(a non-military mission | the vote fails).
@@ -244,11 +263,11 @@ pub struct Contribution {
     /// Whether the host may contribute to its own rescue.
     pub host_contributes: bool,
     /// P(the member contributes).
-    pub probability: RuleSet,
+    pub probability: PerMember,
     /// Personnel sent (bounded by the pledge).
-    pub personnel: RuleSet,
+    pub personnel: PerMember,
     /// Days after the decision until it arrives.
-    pub arrival_day: RuleSet,
+    pub arrival_day: PerMember,
 }
 
 /// A validated, compiled scenario: the only input of a trial.

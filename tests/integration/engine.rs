@@ -193,3 +193,24 @@ fn the_trace_tells_the_same_story_as_the_trial() {
         assert!(rec.fired.iter().all(|(rule, member)| usize::from(*rule) < s.rules.len() && *member < s.members.len()));
     }
 }
+
+#[test]
+fn specialising_rule_sets_changes_no_result() {
+    use alliance_sim::scenario::{Source, load_unspecialised};
+    for name in [
+        "kazakhstan-2022",
+        "kyrgyzstan-2010",
+        "armenia-2022",
+        "hypothetical-rapid-reaction",
+        "hypothetical-beyond-caps",
+    ] {
+        let path = crate::repo(&format!("scenarios/{name}.yaml"));
+        let plain = load_unspecialised(&Source::File(path), &[]).expect("loads").scenario;
+        let fast = load(&format!("scenarios/{name}.yaml")).scenario;
+        // Russia (member 0) cannot fire most contribution rules (it flies
+        // itself, needs no parliament, is the lead nation): they are dropped.
+        let n_rules = |s: &Scenario| s.contribution.probability.of(0).rules.len();
+        assert!(n_rules(&fast) < n_rules(&plain), "{name}: nothing was specialised");
+        assert_eq!(run(&plain, 30_000, 8), run(&fast, 30_000, 8), "{name}");
+    }
+}

@@ -26,7 +26,7 @@ fn rows(file: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-const CONTEXT: Context = Context { stage: Stage::Request, member: false, visible_vars: 3 };
+const CONTEXT: Context = Context { stage: Stage::Request, member: false, visible_vars: 3, member_index: None };
 
 #[test]
 fn expressions_evaluate_to_their_table_values() {
