@@ -425,7 +425,13 @@ impl Compiler<'_> {
                     self.emit(if op == B::And { Op::AndJump(0) } else { Op::OrJump(0) }, 0);
                     let rt = self.expr(r);
                     self.depth -= 1;
-                    self.patch(jump, self.ops.len());
+                    // `x && true` and `x || false` are x.
+                    let neutral = if op == B::And { 1.0 } else { 0.0 };
+                    if self.ops.len() == jump + 2 && self.ops.last() == Some(&Op::Const(neutral)) {
+                        self.ops.truncate(jump);
+                    } else {
+                        self.patch(jump, self.ops.len());
+                    }
                     rt
                 }
             };

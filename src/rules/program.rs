@@ -229,6 +229,8 @@ enum Shape {
     Load(Op),
     /// A load, a constant and a binary operator.
     LoadConst(Op, f64, Op),
+    /// A load and a one-argument operator that draws nothing.
+    LoadUnary(Op, Op),
 }
 
 fn is_load(op: Op) -> bool {
@@ -256,6 +258,7 @@ fn shape(ops: &[Op]) -> Shape {
     match *ops {
         [op] if is_load(op) => Shape::Load(op),
         [load, Op::Const(c), bin] if is_load(load) && is_binary(bin) => Shape::LoadConst(load, c, bin),
+        [load, unary] if is_load(load) && unary.arity() == 1 && !unary.is_draw() => Shape::LoadUnary(load, unary),
         _ => Shape::General,
     }
 }
@@ -306,6 +309,7 @@ impl Program {
         match self.shape {
             Shape::Load(op) => load(env, op),
             Shape::LoadConst(op, c, bin) => binary(bin, load(env, op), c),
+            Shape::LoadUnary(op, unary) => apply(unary, load(env, op), 0.0, 0.0, rng),
             Shape::General => self.run(env, rng),
         }
     }
