@@ -7,19 +7,13 @@ use alliance_sim::engine::run_trial;
 use alliance_sim::rng::TrialKeys;
 use alliance_sim::rules::env::Frame;
 use alliance_sim::rules::ruleset::FireCounter;
-use alliance_sim::scenario::{Source, load};
+use alliance_sim::scenario::{Source, bundled, load};
 use alliance_sim::stats::batch::BatchStats;
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("trial");
     group.throughput(Throughput::Elements(1));
-    for name in [
-        "kazakhstan-2022",
-        "kyrgyzstan-2010",
-        "armenia-2022",
-        "hypothetical-rapid-reaction",
-        "hypothetical-beyond-caps",
-    ] {
+    for (name, _) in bundled::list() {
         let s = load(&Source::Bundled(name.into()), &[]).expect("scenario").scenario;
         let mut frame = Frame::new(s.n_slots(), s.members.len());
         let mut stats = BatchStats::new(&s);

@@ -196,17 +196,11 @@ fn the_trace_tells_the_same_story_as_the_trial() {
 
 #[test]
 fn specialising_rule_sets_changes_no_result() {
-    use alliance_sim::scenario::{Source, load_unspecialised};
-    for name in [
-        "kazakhstan-2022",
-        "kyrgyzstan-2010",
-        "armenia-2022",
-        "hypothetical-rapid-reaction",
-        "hypothetical-beyond-caps",
-    ] {
-        let path = crate::repo(&format!("scenarios/{name}.yaml"));
-        let plain = load_unspecialised(&Source::File(path), &[]).expect("loads").scenario;
-        let fast = load(&format!("scenarios/{name}.yaml")).scenario;
+    use alliance_sim::scenario::{Source, bundled, load as load_source, load_unspecialised};
+    for (name, _) in bundled::list() {
+        let source = Source::Bundled(name.to_string());
+        let plain = load_unspecialised(&source, &[]).expect("loads").scenario;
+        let fast = load_source(&source, &[]).expect("loads").scenario;
         // Russia (member 0) cannot fire most contribution rules (it flies
         // itself, needs no parliament, is the lead nation): they are dropped.
         let n_rules = |s: &Scenario| s.contribution.probability.of(0).rules.len();
