@@ -2,8 +2,12 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use std::path::PathBuf;
+
+use crate::output::Target;
 use crate::report::Format;
 use crate::scenario::Override;
+use crate::shard::Shard;
 
 /// Monte Carlo simulator of how a military alliance answers a crisis.
 #[derive(Debug, Parser)]
@@ -32,6 +36,8 @@ Examples:
   alliance-sim run kazakhstan-2022 --trials 1000000 --threads 2
   alliance-sim run my-crisis.yaml --seed 42 --format json
   alliance-sim run kazakhstan-2022 --set members.russia.attributes.alignment=0.5
+  alliance-sim run armenia-2022 --export-csv armenia.csv --export-markdown armenia.md
+  alliance-sim run kazakhstan-2022 -n 10000000 --shard 2/4 --export-json part-2.json
 
 Results go to stdout and are byte-identical for any --threads; timing and
 trials per second go to stderr.")]
@@ -44,16 +50,26 @@ Examples:
 
 Exit status 0 when every file is valid, 2 when any has an error.")]
     Validate(ValidateArgs),
+    /// Merge the partial results of a sharded run into the single run's summary.
+    #[command(after_help = "\
+Examples:
+  for k in 1 2 3; do alliance-sim run kazakhstan-2022 -n 3000000 --shard $k/3 --export-json part-$k.json; done
+  alliance-sim merge part-*.json
+  alliance-sim merge part-*.json --format json > merged.json
+
+The merged summary is byte for byte the one `run` prints for the same
+scenario, trials and seed, in every format. Parts from different runs (another
+seed, scenario, trial count, shard count or version), or a missing or repeated
+shard, are refused with exit status 1.")]
+    Merge(MergeArgs),
     /// List the scenarios bundled in the binary.
     #[command(after_help = "Example:\n  alliance-sim list\n  alliance-sim run kyrgyzstan-2010")]
     List,
 }
 
-/// Arguments of `run`.
+/// How many trials, from which seed, on how many threads.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Scenario file or bundled name (default: kazakhstan-2022).
-    pub scenario: Option<String>,
+pub struct BatchArgs {
     /// Number of trials (default: the scenario's run.trials).
     #[arg(long, short = 'n')]
     pub trials: Option<u64>,
@@ -63,12 +79,56 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
-    /// Output format.
+}
+
+/// Where results go and in which formats.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Format of the results on stdout.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+    /// Also write the JSON document to PATH ('-': stdout instead of --format). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub export_json: Vec<Target>,
+    /// Also write the long-format CSV to PATH ('-': stdout). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub export_csv: Vec<Target>,
+    /// Also write the tables as Markdown to PATH ('-': stdout). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub export_markdown: Vec<Target>,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file or bundled name (default: kazakhstan-2022).
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub batch: BatchArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
     /// Override a scenario field: PATH=VALUE, e.g. alliance.pools.peacekeeping.cap=5000.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
+    /// Run only shard K of M and write its partial result with --export-json (see `merge`).
+    #[arg(long, value_name = "K/M")]
+    pub shard: Option<Shard>,
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial results written by `run --shard K/M --export-json PATH`.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// The scenario, when it is no longer where the parts say it was.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `validate`.

@@ -1,14 +1,24 @@
 //! One module per subcommand; each returns the process exit code.
 
 pub mod list;
+pub mod merge;
 pub mod run;
 pub mod validate;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use crate::cli::{Cli, Command};
-use crate::scenario::{self, Diagnostic, Loaded, Override, Source};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::batch::{self, Plan};
+use crate::cli::{Cli, Command, OutputArgs};
+use crate::output::{self, Target};
+use crate::report::{Format, Render};
+use crate::scenario::{self, Diagnostic, Loaded, Override, Scenario, Source};
+use crate::stats::batch::BatchStats;
 
 /// Exit code for invalid input or arguments.
 pub const EXIT_INPUT: u8 = 2;
@@ -39,6 +49,7 @@ impl Failure {
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::List => list::run(),
     }
@@ -81,4 +92,98 @@ pub fn write_stdout(text: &str) -> Result<(), Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Failure::failed(format!("cannot write to stdout: {e}"))),
     }
+}
+
+/// Writes a document to a target: stdout, or a file replaced atomically.
+pub fn write_target(target: &Target, text: &str) -> Result<(), Failure> {
+    match target {
+        Target::Stdout => write_stdout(text),
+        Target::File(path) => output::write_atomic(path, text.as_bytes())
+            .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display()))),
+    }
+}
+
+/// Prints a result in the chosen format and writes every export. An export
+/// to `-` takes stdout's place.
+pub fn emit(result: &impl Render, out: &OutputArgs) -> Result<(), Failure> {
+    let exports =
+        [(Format::Json, &out.export_json), (Format::Csv, &out.export_csv), (Format::Markdown, &out.export_markdown)];
+    let stdout_taken = exports.iter().any(|(_, targets)| targets.contains(&Target::Stdout));
+    for (format, targets) in exports {
+        if targets.is_empty() {
+            continue;
+        }
+        let text = result.render(format, false);
+        for target in targets {
+            write_target(target, &text)?;
+        }
+    }
+    if !stdout_taken {
+        write_stdout(&result.render(out.format, color_stdout()))?;
+    }
+    Ok(())
+}
+
+/// Stops runs on Ctrl-C or SIGTERM: the handler raises a flag the batch
+/// checks between waves. Installed once per process.
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    Arc::clone(FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let handler_flag = Arc::clone(&flag);
+        // If a handler cannot be installed, Ctrl-C keeps its default action.
+        let _ = ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed));
+        flag
+    }))
+}
+
+/// A rayon pool of `threads` workers (all cores when `None`).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start worker threads: {e}")))
+}
+
+/// Runs a plan with a progress bar (on a terminal, for long runs) and
+/// Ctrl-C handling, and reports the throughput on stderr.
+pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>) -> Result<BatchStats, Failure> {
+    let pool = thread_pool(threads)?;
+    let cancel = interrupt_flag();
+    let trials = plan.end - plan.start;
+    let bar = progress_bar(trials);
+    let started = Instant::now();
+    let stats = pool.install(|| {
+        batch::run(s, plan, &cancel, |done| {
+            if let Some(b) = &bar {
+                b.set_position(done);
+            }
+        })
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let stats = stats.ok_or_else(|| Failure::failed("interrupted: no results were written"))?;
+    report_throughput(trials, started.elapsed(), pool.current_num_threads());
+    Ok(stats)
+}
+
+/// Prints "N trials in T s on J threads: R trials/s" to stderr.
+pub fn report_throughput(trials: u64, elapsed: Duration, threads: usize) {
+    let secs = elapsed.as_secs_f64();
+    eprintln!("{trials} trials in {secs:.3} s on {threads} threads: {:.0} trials/s", trials as f64 / secs.max(1e-9));
+}
+
+/// A progress bar on stderr for runs long enough to want one.
+pub fn progress_bar(trials: u64) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() || trials < 2_000_000 {
+        return None;
+    }
+    let bar = ProgressBar::new(trials);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
 }

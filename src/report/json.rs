@@ -1,12 +1,12 @@
-//! The JSON summary: `Summary` serialised with serde, pretty-printed, with
-//! non-finite numbers written as `null`. Its layout is versioned by
-//! `meta.schema_version` and documented in the README.
+//! JSON documents: serialised with serde, pretty-printed, with non-finite
+//! numbers written as `null`. Layouts are versioned by `schema_version` and
+//! documented in the README.
 
-use crate::stats::summary::Summary;
+use serde::Serialize;
 
-/// Renders the summary as pretty JSON with a trailing newline.
-pub fn render(summary: &Summary) -> String {
-    let mut text = serde_json::to_string_pretty(summary).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+/// Renders a value as pretty JSON with a trailing newline.
+pub fn render<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -1,23 +1,56 @@
-//! [`Summary`] → bytes. No statistics are computed here.
+//! Results → bytes: terminal tables, Markdown, JSON and CSV. No statistics
+//! are computed here.
 
+pub mod csv;
+pub mod doc;
 pub mod json;
 pub mod table;
 
 use crate::stats::summary::Summary;
+use doc::Style;
 
-/// Output formats of `run`.
+/// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Human-readable tables.
     Table,
-    /// The versioned JSON summary (see README "JSON summary").
+    /// The versioned JSON document (see README "JSON summary").
     Json,
+    /// Long-format CSV, one number per row (see README "CSV exports").
+    Csv,
+    /// The tables as GitHub-flavoured Markdown.
+    Markdown,
 }
 
-/// Renders a summary in a format.
-pub fn render(summary: &Summary, format: Format, color: bool) -> String {
-    match format {
-        Format::Table => table::render(summary, color),
-        Format::Json => json::render(summary),
+/// Something every format can render: a run's summary, a comparison, a
+/// sweep, a sensitivity analysis.
+pub trait Render {
+    /// Terminal tables or Markdown.
+    fn document(&self, style: Style) -> String;
+    /// The JSON document.
+    fn json(&self) -> String;
+    /// The CSV document.
+    fn csv(&self) -> String;
+
+    /// Renders in a format (`color` applies to tables only).
+    fn render(&self, format: Format, color: bool) -> String {
+        match format {
+            Format::Table => self.document(Style::Terminal { color }),
+            Format::Markdown => self.document(Style::Markdown),
+            Format::Json => self.json(),
+            Format::Csv => self.csv(),
+        }
+    }
+}
+
+impl Render for Summary {
+    fn document(&self, style: Style) -> String {
+        table::render(self, style)
+    }
+    fn json(&self) -> String {
+        json::render(self)
+    }
+    fn csv(&self) -> String {
+        csv::render(self)
     }
 }

@@ -52,6 +52,12 @@ impl Source {
     }
 }
 
+/// The command-line argument that loads a scenario again from the origin
+/// recorded in a run's metadata.
+pub fn origin_argument(origin: &str) -> String {
+    origin.strip_prefix("<bundled>/").unwrap_or(origin).to_string()
+}
+
 /// A `--set PATH=VALUE` override.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
@@ -71,6 +77,12 @@ impl std::str::FromStr for Override {
             return Err("the path before '=' is empty".into());
         }
         Ok(Override { path: path.trim().to_string(), value: value.to_string() })
+    }
+}
+
+impl std::fmt::Display for Override {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.path, self.value)
     }
 }
 

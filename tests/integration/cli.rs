@@ -1,15 +1,8 @@
 //! The command line end to end.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::repo;
-
-fn sim() -> Command {
-    let mut cmd = Command::cargo_bin("alliance-sim").expect("binary");
-    cmd.current_dir(repo("")).env("NO_COLOR", "1");
-    cmd
-}
+use crate::{repo, sim};
 
 #[test]
 fn run_with_no_argument_runs_the_bundled_kazakhstan_scenario() {

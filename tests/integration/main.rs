@@ -6,6 +6,7 @@ mod engine;
 mod errors;
 mod expressions;
 mod scenarios;
+mod shards;
 
 use std::path::PathBuf;
 
@@ -28,4 +29,18 @@ pub fn load_with(path: &str, overrides: &[&str]) -> Loaded {
         Ok(l) => l,
         Err(e) => panic!("{path} should load:\n{e}"),
     }
+}
+
+/// The binary, run from the repository with colour off.
+pub fn sim() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("alliance-sim").expect("binary");
+    cmd.current_dir(repo("")).env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs the binary with `args`, which must succeed, and returns its stdout.
+pub fn stdout_of(args: &[&str]) -> String {
+    let out = sim().args(args).output().expect("run");
+    assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
 }

@@ -1,0 +1,138 @@
+//! A small document builder shared by the table and Markdown renderers:
+//! headings, paragraphs and tables, styled for a terminal or for Markdown.
+
+use std::fmt::Write;
+
+use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+
+use crate::stats::Proportion;
+use crate::stats::summary::{Estimate, Percentiles};
+
+/// How a document is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Box-drawn tables for a terminal, bold headings when `color`.
+    Terminal {
+        /// Whether ANSI styling is allowed.
+        color: bool,
+    },
+    /// GitHub-flavoured Markdown.
+    Markdown,
+}
+
+/// A document being written.
+#[derive(Debug)]
+pub struct Doc {
+    style: Style,
+    out: String,
+}
+
+impl Doc {
+    /// An empty document.
+    pub fn new(style: Style) -> Doc {
+        Doc { style, out: String::new() }
+    }
+
+    /// The document's title line.
+    pub fn title(&mut self, text: &str) {
+        match self.style {
+            Style::Terminal { .. } => self.line(text),
+            Style::Markdown => {
+                let _ = writeln!(self.out, "# {text}\n");
+            }
+        }
+    }
+
+    /// A line of text (a paragraph line in Markdown).
+    pub fn line(&mut self, text: &str) {
+        match self.style {
+            Style::Terminal { .. } => {
+                let _ = writeln!(self.out, "{text}");
+            }
+            Style::Markdown => {
+                let _ = writeln!(self.out, "{text}  ");
+            }
+        }
+    }
+
+    /// A section heading.
+    pub fn heading(&mut self, text: &str) {
+        match self.style {
+            Style::Terminal { color: true } => {
+                let _ = writeln!(self.out, "\n\x1b[1m{text}\x1b[0m");
+            }
+            Style::Terminal { color: false } => {
+                let _ = writeln!(self.out, "\n{text}");
+            }
+            Style::Markdown => {
+                let _ = writeln!(self.out, "\n## {text}\n");
+            }
+        }
+    }
+
+    /// A new table with this header, in the document's style.
+    pub fn table(&self, header: &[&str]) -> Table {
+        let mut t = Table::new();
+        let preset = if self.style == Style::Markdown { ASCII_MARKDOWN } else { UTF8_FULL_CONDENSED };
+        t.load_preset(preset).set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header(header.iter().map(Cell::new));
+        t
+    }
+
+    /// Adds a row to a table (escaping `|` in Markdown).
+    pub fn row(&self, t: &mut Table, cells: Vec<String>) {
+        if self.style == Style::Markdown {
+            t.add_row(cells.into_iter().map(|c| c.replace('|', "\\|")));
+        } else {
+            t.add_row(cells);
+        }
+    }
+
+    /// Adds a table, its columns from `right_from` on aligned right.
+    pub fn push(&mut self, mut t: Table, right_from: usize) {
+        for i in right_from..t.column_count() {
+            if let Some(c) = t.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let _ = writeln!(self.out, "{t}");
+    }
+
+    /// The finished text.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// A proportion as a percentage with its interval.
+pub fn pct(p: &Proportion) -> String {
+    if p.p.is_nan() {
+        return "—".into();
+    }
+    format!("{:5.1}%  [{:.1}, {:.1}]", 100.0 * p.p, 100.0 * p.lo, 100.0 * p.hi)
+}
+
+/// A number at a precision that suits its size (— for NaN).
+pub fn num(x: f64) -> String {
+    if x.is_nan() {
+        "—".into()
+    } else if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// A mean ± its standard error.
+pub fn est(e: &Estimate) -> String {
+    if e.mean.is_nan() {
+        return "—".into();
+    }
+    format!("{} ± {}", num(e.mean), num(e.se))
+}
+
+/// Five percentiles and the maximum.
+pub fn percentiles(p: &Percentiles) -> String {
+    format!("{} / {} / {} / {} / {}   max {}", num(p.p5), num(p.p25), num(p.p50), num(p.p75), num(p.p95), num(p.max))
+}

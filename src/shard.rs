@@ -1,0 +1,129 @@
+//! Sharded runs: shard K of M runs a contiguous range of the fixed chunks,
+//! writes its mergeable statistics as a *partial result*, and `merge` puts
+//! the parts back together into exactly the single run's statistics.
+//!
+//! Shard boundaries depend only on the number of trials and the number of
+//! shards (never on threads), and every statistic merges exactly, so the
+//! merged summary is byte for byte the single run's.
+
+use serde::{Deserialize, Serialize};
+
+use crate::batch::CHUNK;
+use crate::stats::Merge;
+use crate::stats::batch::BatchStats;
+use crate::stats::summary::Meta;
+
+/// The `format` tag of a partial result.
+pub const PARTIAL_FORMAT: &str = "alliance-sim partial result";
+
+/// Shard K of M (1 ≤ K ≤ M), as in `--shard 3/8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// K, from 1.
+    pub index: u64,
+    /// M.
+    pub count: u64,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("'{s}' is not K/M with 1 ≤ K ≤ M (e.g. 3/8)");
+        let (k, m) = s.split_once('/').ok_or_else(bad)?;
+        let index: u64 = k.trim().parse().map_err(|_| bad())?;
+        let count: u64 = m.trim().parse().map_err(|_| bad())?;
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// The trials `[start, end)` this shard runs out of `trials`: chunks
+    /// `⌊(K−1)·C/M⌋ .. ⌊K·C/M⌋` of the C chunks (possibly none).
+    pub fn range(&self, trials: u64) -> (u64, u64) {
+        let chunks = u128::from(trials.div_ceil(CHUNK));
+        let bound = |k: u64| {
+            let chunk = (u128::from(k) * chunks / u128::from(self.count)) as u64;
+            chunk.saturating_mul(CHUNK).min(trials)
+        };
+        (bound(self.index - 1), bound(self.index))
+    }
+}
+
+/// What one shard writes: its statistics and everything that says which
+/// run it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partial {
+    /// Always [`PARTIAL_FORMAT`].
+    pub format: String,
+    /// The whole run's metadata (`trials` is the whole run's N).
+    pub meta: Meta,
+    /// K.
+    pub shard: u64,
+    /// M.
+    pub shards: u64,
+    /// First trial of this shard.
+    pub start: u64,
+    /// One past its last trial.
+    pub end: u64,
+    /// Its statistics.
+    pub stats: BatchStats,
+}
+
+/// Checks that parts belong to one run and cover it once, then merges
+/// them in shard order. The message says what does not fit.
+pub fn merge(parts: &[(String, Partial)]) -> Result<(Meta, BatchStats), String> {
+    let Some((first_name, first)) = parts.first() else {
+        return Err("no partial results given".into());
+    };
+    let m = &first.meta;
+    for (name, p) in parts {
+        if p.format != PARTIAL_FORMAT {
+            return Err(format!("{name}: not an alliance-sim partial result (format {:?})", p.format));
+        }
+        let checks: [(&str, String, String); 7] = [
+            ("scenario hash", p.meta.scenario_hash.clone(), m.scenario_hash.clone()),
+            ("seed", p.meta.seed.to_string(), m.seed.to_string()),
+            ("trials", p.meta.trials.to_string(), m.trials.to_string()),
+            ("shard count", p.shards.to_string(), first.shards.to_string()),
+            ("alliance-sim version", p.meta.tool_version.clone(), m.tool_version.clone()),
+            ("RNG", p.meta.rng.clone(), m.rng.clone()),
+            ("overrides", p.meta.overrides.join(" "), m.overrides.join(" ")),
+        ];
+        for (what, here, there) in checks {
+            if here != there {
+                return Err(format!("{name} and {first_name} are from different runs: {what} {here} ≠ {there}"));
+            }
+        }
+        let expected = Shard { index: p.shard, count: p.shards };
+        if p.shard == 0 || p.shard > p.shards || expected.range(p.meta.trials) != (p.start, p.end) {
+            return Err(format!("{name}: shard {}/{} does not cover the trials it should", p.shard, p.shards));
+        }
+        if p.stats.trials != p.end - p.start {
+            return Err(format!("{name}: holds {} trials, its range has {}", p.stats.trials, p.end - p.start));
+        }
+    }
+    let mut by_index: Vec<Option<&(String, Partial)>> = vec![None; usize::try_from(first.shards).unwrap_or(0)];
+    if by_index.len() as u64 != first.shards {
+        return Err(format!("{first_name}: shard count {} is too large", first.shards));
+    }
+    for part in parts {
+        let slot = &mut by_index[(part.1.shard - 1) as usize];
+        if let Some((other, _)) = slot {
+            return Err(format!("shard {}/{} is given twice: {other} and {}", part.1.shard, first.shards, part.0));
+        }
+        *slot = Some(part);
+    }
+    let missing: Vec<String> =
+        by_index.iter().enumerate().filter(|(_, p)| p.is_none()).map(|(i, _)| (i + 1).to_string()).collect();
+    if !missing.is_empty() {
+        return Err(format!("missing shard(s) {} of {}", missing.join(", "), first.shards));
+    }
+    let mut stats = BatchStats::default();
+    for (_, p) in by_index.into_iter().flatten() {
+        stats.merge(&p.stats);
+    }
+    Ok((m.clone(), stats))
+}
