@@ -1,10 +1,12 @@
-//! Many trials: fixed chunks run in parallel with rayon, merged in chunk
+//! Many trials: fixed chunks run in parallel with rayon, consumed in chunk
 //! order.
 //!
-//! Chunk boundaries depend only on the number of trials (never on the thread
-//! count); each chunk folds its trials into its own [`BatchStats`], and the
-//! chunks of a wave are merged left to right. With integer statistics the
-//! result is identical for any thread count and any split of the range.
+//! Chunk boundaries depend only on the trial indices (never on the thread
+//! count); each chunk folds its trials into its own accumulator, and the
+//! chunks are handed to the consumer strictly left to right. With integer
+//! statistics the result is identical for any thread count and any split of
+//! the range, and a consumer that stops early (precision stopping) stops at
+//! the same chunk whatever the threads.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,6 +19,7 @@ use crate::rules::ruleset::FireCounter;
 use crate::scenario::Scenario;
 use crate::stats::Merge;
 use crate::stats::batch::BatchStats;
+use crate::stats::paired::{PairStats, Pairing};
 
 /// Trials per chunk.
 pub const CHUNK: u64 = 1 << 14;
@@ -32,48 +35,139 @@ pub struct Plan {
     pub end: u64,
 }
 
-/// Runs the trials `range` in one thread, folding them.
-pub fn run_range(s: &Scenario, seed: u64, start: u64, end: u64) -> BatchStats {
+/// What a consumer says after each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on to the next chunk.
+    Continue,
+    /// Stop here: later chunks are not consumed.
+    Stop,
+}
+
+/// How a drive ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Every chunk of the plan was consumed, or the consumer stopped.
+    Done,
+    /// Cancelled (Ctrl-C) between waves.
+    Cancelled,
+}
+
+/// Runs the chunks of a plan on the current rayon pool, a wave of
+/// 4 × threads chunks at a time, and hands each chunk's result (with its
+/// trial range) to `consume` in chunk order. `cancel` is checked between
+/// waves.
+pub fn drive<C: Send>(
+    plan: Plan,
+    cancel: &AtomicBool,
+    run_chunk: impl Fn(u64, u64) -> C + Sync,
+    mut consume: impl FnMut(u64, u64, C) -> Flow,
+) -> Ending {
+    let first_chunk = plan.start / CHUNK;
+    let last_chunk = plan.end.div_ceil(CHUNK);
+    let wave = (rayon::current_num_threads() as u64 * 4).max(1);
+    let bounds = |c: u64| ((c * CHUNK).max(plan.start), ((c + 1) * CHUNK).min(plan.end));
+    let mut chunk = first_chunk;
+    while chunk < last_chunk {
+        if cancel.load(Ordering::Relaxed) {
+            return Ending::Cancelled;
+        }
+        let upto = (chunk + wave).min(last_chunk);
+        let parts: Vec<C> = (chunk..upto)
+            .into_par_iter()
+            .map(|c| {
+                let (start, end) = bounds(c);
+                run_chunk(start, end)
+            })
+            .collect();
+        for (c, part) in (chunk..upto).zip(parts) {
+            let (start, end) = bounds(c);
+            if consume(start, end, part) == Flow::Stop {
+                return Ending::Done;
+            }
+        }
+        chunk = upto;
+    }
+    Ending::Done
+}
+
+/// Runs the trials `[start, end)` of one scenario in one thread, calling
+/// `each` after every trial with its index and final frame.
+pub fn run_range_with(s: &Scenario, seed: u64, start: u64, end: u64, mut each: impl FnMut(u64, &Frame)) -> BatchStats {
     let mut stats = BatchStats::new(s);
     let mut fires = vec![0u64; s.rules.len()];
     let mut frame = Frame::new(s.n_slots(), s.members.len());
     let mut keys = TrialKeys::starting_at(seed, start);
-    for _ in start..end {
+    for i in start..end {
         let key = keys.next_key();
         engine::run_trial(s, key, &mut frame, &mut FireCounter(&mut fires));
         stats.fold(s, &frame);
+        each(i, &frame);
     }
     stats.rule_fires = fires;
     stats
 }
 
+/// Runs the trials `[start, end)` of one scenario in one thread.
+pub fn run_range(s: &Scenario, seed: u64, start: u64, end: u64) -> BatchStats {
+    run_range_with(s, seed, start, end, |_, _| {})
+}
+
 /// Runs a plan on the current rayon pool. `progress` is called with the
-/// trials done after each wave; when `cancel` becomes true the run stops at
+/// trials done after each chunk; when `cancel` becomes true the run stops at
 /// the end of a wave and returns `None`.
 pub fn run(s: &Scenario, plan: Plan, cancel: &AtomicBool, mut progress: impl FnMut(u64)) -> Option<BatchStats> {
-    let first_chunk = plan.start / CHUNK;
-    let last_chunk = plan.end.div_ceil(CHUNK);
-    let wave = (rayon::current_num_threads() as u64 * 4).max(1);
     let mut total = BatchStats::new(s);
-    let mut chunk = first_chunk;
-    while chunk < last_chunk {
-        if cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        let upto = (chunk + wave).min(last_chunk);
-        let parts: Vec<BatchStats> = (chunk..upto)
-            .into_par_iter()
-            .map(|c| {
-                let start = (c * CHUNK).max(plan.start);
-                let end = ((c + 1) * CHUNK).min(plan.end);
-                run_range(s, plan.seed, start, end)
-            })
-            .collect();
-        for part in &parts {
-            total.merge(part);
-        }
-        progress(total.trials);
-        chunk = upto;
+    let ending = drive(
+        plan,
+        cancel,
+        |start, end| run_range(s, plan.seed, start, end),
+        |_, _, part| {
+            total.merge(&part);
+            progress(total.trials);
+            Flow::Continue
+        },
+    );
+    (ending == Ending::Done).then_some(total)
+}
+
+/// Several scenarios run in lockstep on the same trial keys: each gets its
+/// own statistics, and each later scenario's paired statistics against the
+/// first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lockstep {
+    /// Per scenario.
+    pub stats: Vec<BatchStats>,
+    /// Scenario j+1 against scenario 0.
+    pub pairs: Vec<PairStats>,
+}
+
+impl Merge for Lockstep {
+    fn merge(&mut self, o: &Self) {
+        self.stats.merge(&o.stats);
+        self.pairs.merge(&o.pairs);
     }
-    Some(total)
+}
+
+/// Runs the trials `[start, end)` of every scenario in lockstep, in one thread.
+pub fn run_range_lockstep(scenarios: &[&Scenario], pairings: &[Pairing], seed: u64, start: u64, end: u64) -> Lockstep {
+    let mut stats: Vec<BatchStats> = scenarios.iter().map(|s| BatchStats::new(s)).collect();
+    let mut fires: Vec<Vec<u64>> = scenarios.iter().map(|s| vec![0u64; s.rules.len()]).collect();
+    let mut frames: Vec<Frame> = scenarios.iter().map(|s| Frame::new(s.n_slots(), s.members.len())).collect();
+    let mut pairs: Vec<PairStats> = pairings.iter().map(PairStats::new).collect();
+    let mut keys = TrialKeys::starting_at(seed, start);
+    for _ in start..end {
+        let key = keys.next_key();
+        for (j, s) in scenarios.iter().enumerate() {
+            engine::run_trial(s, key, &mut frames[j], &mut FireCounter(&mut fires[j]));
+            stats[j].fold(s, &frames[j]);
+        }
+        for (j, (pair, pairing)) in pairs.iter_mut().zip(pairings).enumerate() {
+            pair.fold(pairing, &frames[0], &frames[j + 1]);
+        }
+    }
+    for (st, f) in stats.iter_mut().zip(fires) {
+        st.rule_fires = f;
+    }
+    Lockstep { stats, pairs }
 }

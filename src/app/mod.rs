@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub mod compare;
 pub mod list;
 pub mod merge;
 pub mod run;
@@ -49,6 +50,7 @@ impl Failure {
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::List => list::run(),

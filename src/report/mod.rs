@@ -1,6 +1,7 @@
 //! Results → bytes: terminal tables, Markdown, JSON and CSV. No statistics
 //! are computed here.
 
+pub mod compare;
 pub mod csv;
 pub mod doc;
 pub mod json;

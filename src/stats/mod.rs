@@ -11,6 +11,8 @@
 //! with the number of trials.
 
 pub mod batch;
+pub mod compare;
+pub mod paired;
 pub mod summary;
 
 use serde::{Deserialize, Serialize};

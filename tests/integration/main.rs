@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per concern.
 
 mod cli;
+mod compare;
 mod determinism;
 mod engine;
 mod errors;

@@ -1,0 +1,159 @@
+//! Rendering a [`Comparison`].
+
+use super::Render;
+use super::csv::{Rows, field};
+use super::doc::{Doc, Style, num, pct};
+use super::json;
+use crate::stats::compare::{Comparison, DiffLine};
+use crate::stats::paired::Kind;
+
+/// Header of the comparison CSV layout.
+pub const COMPARISON_HEADER: [&str; 15] = [
+    "baseline",
+    "scenario",
+    "section",
+    "item",
+    "measure",
+    "value_a",
+    "value_b",
+    "diff",
+    "se",
+    "lo",
+    "hi",
+    "unpaired_se",
+    "excludes_zero",
+    "n_a",
+    "n_b",
+];
+
+/// A compared quantity in words.
+pub fn label(line: &DiffLine) -> String {
+    match (line.section.as_str(), line.measure.as_str()) {
+        ("funnel", _) => format!("P({})", line.item.replace('_', "-")),
+        ("deployment", "mean_per_trial") => format!("{} per trial", line.item),
+        ("deployment", "mean_given_deploy") => format!("{} | deploy", line.item),
+        ("deployment", _) => line.item.clone(),
+        ("timing", _) => format!("days to {}", line.item.replace('_', " ")),
+        ("member", "contributes_given_deploy") => format!("{} contributes | deploy", line.item),
+        ("member", _) => format!("{} personnel when in", line.item),
+        _ => line.item.clone(),
+    }
+}
+
+fn value(kind: Kind, x: f64) -> String {
+    match kind {
+        Kind::Probability if !x.is_nan() => format!("{:.1}%", 100.0 * x),
+        _ => num(x),
+    }
+}
+
+fn delta(kind: Kind, x: f64) -> String {
+    match kind {
+        Kind::Probability if !x.is_nan() => format!("{:+.2} pp", 100.0 * x),
+        _ if x.is_nan() => num(x),
+        _ => format!("{}{}", if x >= 0.0 { "+" } else { "" }, num(x)),
+    }
+}
+
+impl Render for Comparison {
+    fn document(&self, style: Style) -> String {
+        let mut doc = Doc::new(style);
+        let first = &self.scenarios[0];
+        doc.title(&format!("Comparison on common random numbers — {} trials, seed {}", first.trials, first.seed));
+        for (i, m) in self.scenarios.iter().enumerate() {
+            let tag = if i == 0 { "baseline" } else { "scenario" };
+            let sets =
+                if m.overrides.is_empty() { String::new() } else { format!(", --set {}", m.overrides.join(" ")) };
+            doc.line(&format!(
+                "{tag} {}: {} ({}, sha256 {}{sets})",
+                i + 1,
+                m.scenario,
+                m.origin,
+                &m.scenario_hash[..16]
+            ));
+        }
+        for a in &self.against {
+            doc.heading(&format!("{} − {} (paired 95% intervals)", a.scenario, a.baseline));
+            for note in &a.notes {
+                doc.line(&format!("note: {note}; compared on what both share"));
+            }
+            let mut t =
+                doc.table(&["quantity", "baseline", "scenario", "difference", "95% interval", "se (unpaired)", "≠ 0"]);
+            for line in &a.lines {
+                let d = &line.difference;
+                doc.row(
+                    &mut t,
+                    vec![
+                        label(line),
+                        value(line.kind, d.a),
+                        value(line.kind, d.b),
+                        delta(line.kind, d.diff),
+                        format!("[{}, {}]", delta(line.kind, d.lo), delta(line.kind, d.hi)),
+                        format!(
+                            "{} ({})",
+                            delta(line.kind, d.se).trim_start_matches('+'),
+                            delta(line.kind, d.unpaired_se).trim_start_matches('+')
+                        ),
+                        if d.excludes_zero { "yes".into() } else { "no".into() },
+                    ],
+                );
+            }
+            doc.push(t, 1);
+            let total: u64 = a.transitions.iter().flatten().sum();
+            doc.line(&format!("outcome class flipped in {} of trials", pct(&a.flipped).trim()));
+            let mut header = vec!["baseline ↓  scenario →".to_string()];
+            header.extend(self.classes.iter().cloned());
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let mut t = doc.table(&header);
+            for (from, row) in self.classes.iter().zip(&a.transitions) {
+                let mut cells = vec![from.clone()];
+                cells.extend(row.iter().map(|k| format!("{:.1}%", 100.0 * *k as f64 / total.max(1) as f64)));
+                doc.row(&mut t, cells);
+            }
+            doc.push(t, 1);
+        }
+        doc.finish()
+    }
+
+    fn json(&self) -> String {
+        json::render(self)
+    }
+
+    fn csv(&self) -> String {
+        let mut rows = Rows::new(&COMPARISON_HEADER);
+        for a in &self.against {
+            for line in &a.lines {
+                let d = &line.difference;
+                rows.row([
+                    a.baseline.clone(),
+                    a.scenario.clone(),
+                    line.section.clone(),
+                    line.item.clone(),
+                    line.measure.clone(),
+                    field(d.a),
+                    field(d.b),
+                    field(d.diff),
+                    field(d.se),
+                    field(d.lo),
+                    field(d.hi),
+                    field(d.unpaired_se),
+                    d.excludes_zero.to_string(),
+                    d.n_a.to_string(),
+                    d.n_b.to_string(),
+                ]);
+            }
+            let total: u64 = a.transitions.iter().flatten().sum();
+            for (from, row) in self.classes.iter().zip(&a.transitions) {
+                for (to, k) in self.classes.iter().zip(row) {
+                    let mut cells =
+                        vec![a.baseline.clone(), a.scenario.clone(), "transition".into(), from.clone(), to.clone()];
+                    cells.extend([String::new(), field(*k as f64 / total.max(1) as f64)]);
+                    cells.extend(std::iter::repeat_n(String::new(), 6));
+                    cells.extend([total.to_string(), k.to_string()]);
+                    rows.row(cells);
+                }
+            }
+        }
+        rows.finish()
+    }
+}
