@@ -63,6 +63,18 @@ share sees the same random numbers. Differences (scenario − baseline) come
 with paired 95% intervals, narrower than independent runs would give; the
 unpaired standard error is shown beside the paired one.")]
     Compare(CompareArgs),
+    /// Run a scenario at every point of a grid of values, on common random numbers.
+    #[command(after_help = "\
+Examples:
+  alliance-sim sweep kazakhstan-2022 --vary members.russia.attributes.alignment=0.3:0.95:8
+  alliance-sim sweep kazakhstan-2022 --vary alliance.pools.peacekeeping.cap=2000,3600,5000
+  alliance-sim sweep armenia-2022 --vary decisions.request=0.2:1:5 \\
+      --vary members.russia.status=active,frozen --export-csv grid.csv
+
+One row per point (several --vary make a grid; the last varies fastest).
+Every point runs on the same seed and trial indices, so differences between
+rows come from the varied value, not from sampling noise in unrelated draws.")]
+    Sweep(SweepArgs),
     /// Merge the partial results of a sharded run into the single run's summary.
     #[command(after_help = "\
 Examples:
@@ -170,6 +182,69 @@ pub struct CompareArgs {
     /// Override a field in the N-th scenario only: N:PATH=VALUE.
     #[arg(long = "set-for", value_name = "N:PATH=VALUE")]
     pub overrides_for: Vec<IndexedOverride>,
+}
+
+/// `PATH=LO:HI:STEPS` or `PATH=V1,V2,…`: the values one path takes in a sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vary {
+    /// The dotted path, as for `--set`.
+    pub path: String,
+    /// The values, as YAML text.
+    pub values: Vec<String>,
+}
+
+/// Most points a sweep's grid may have.
+pub const MAX_SWEEP_POINTS: usize = 10_000;
+
+impl std::str::FromStr for Vary {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Vary, String> {
+        let o: Override = s.parse()?;
+        let spec = o.value.trim();
+        let parts: Vec<&str> = spec.split(':').collect();
+        let values = if let [lo, hi, steps] = parts[..] {
+            let bad = |what: &str| format!("in '{s}': {what} (expected LO:HI:STEPS, e.g. 0.2:0.9:8)");
+            let lo: f64 = lo.trim().parse().map_err(|_| bad("LO is not a number"))?;
+            let hi: f64 = hi.trim().parse().map_err(|_| bad("HI is not a number"))?;
+            let steps: usize = steps.trim().parse().map_err(|_| bad("STEPS is not a whole number"))?;
+            if !(lo.is_finite() && hi.is_finite()) || steps == 0 || steps > MAX_SWEEP_POINTS {
+                return Err(bad(&format!("LO and HI must be finite and 1 ≤ STEPS ≤ {MAX_SWEEP_POINTS}")));
+            }
+            (0..steps)
+                .map(|i| {
+                    let x = if steps == 1 { lo } else { lo + (hi - lo) * i as f64 / (steps - 1) as f64 };
+                    // 12 significant digits: 0.1 + 0.2 prints as 0.3.
+                    let text = format!("{:.12e}", x);
+                    text.parse::<f64>().map(|v| v.to_string()).unwrap_or(text)
+                })
+                .collect()
+        } else {
+            spec.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect::<Vec<_>>()
+        };
+        if values.is_empty() {
+            return Err(format!("'{s}' gives no values"));
+        }
+        Ok(Vary { path: o.path, values })
+    }
+}
+
+/// Arguments of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file or bundled name.
+    pub scenario: String,
+    /// A path and its values: PATH=LO:HI:STEPS or PATH=V1,V2,… (several make a grid).
+    #[arg(long, required = true, value_name = "PATH=VALUES")]
+    pub vary: Vec<Vary>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub batch: BatchArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+    /// Override a field at every point: PATH=VALUE.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
 }
 
 /// Arguments of `merge`.

@@ -4,6 +4,7 @@ pub mod compare;
 pub mod list;
 pub mod merge;
 pub mod run;
+pub mod sweep;
 pub mod validate;
 
 use std::io::{IsTerminal, Write};
@@ -52,6 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Run(args) => run::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::List => list::run(),
     }
@@ -77,13 +79,14 @@ pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
 
 /// Loads a scenario argument (path or bundled name), printing warnings.
 pub fn load_scenario(arg: &str, overrides: &[Override]) -> Result<Loaded, Failure> {
-    match scenario::load(&Source::resolve(arg), overrides) {
-        Ok(loaded) => {
-            print_diagnostics(&loaded.warnings);
-            Ok(loaded)
-        }
-        Err(e) => Err(Failure::input(e.to_string())),
-    }
+    let loaded = load_quietly(arg, overrides)?;
+    print_diagnostics(&loaded.warnings);
+    Ok(loaded)
+}
+
+/// Loads a scenario argument, leaving its warnings to the caller.
+pub fn load_quietly(arg: &str, overrides: &[Override]) -> Result<Loaded, Failure> {
+    scenario::load(&Source::resolve(arg), overrides).map_err(|e| Failure::input(e.to_string()))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

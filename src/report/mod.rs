@@ -5,6 +5,7 @@ pub mod compare;
 pub mod csv;
 pub mod doc;
 pub mod json;
+pub mod sweep;
 pub mod table;
 
 use crate::stats::summary::Summary;

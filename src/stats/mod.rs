@@ -14,6 +14,7 @@ pub mod batch;
 pub mod compare;
 pub mod paired;
 pub mod summary;
+pub mod sweep;
 
 use serde::{Deserialize, Serialize};
 

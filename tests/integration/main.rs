@@ -8,6 +8,7 @@ mod errors;
 mod expressions;
 mod scenarios;
 mod shards;
+mod sweep;
 
 use std::path::PathBuf;
 

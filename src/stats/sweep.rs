@@ -1,0 +1,63 @@
+//! [`Sweep`]: one scenario at each point of a grid of overrides, on common
+//! random numbers.
+
+use serde::{Deserialize, Serialize};
+
+use super::batch::BatchStats;
+use super::summary::{self, Estimate, Funnel, Meta, OutcomeLine};
+use crate::scenario::Scenario;
+
+/// Version of the sweep JSON layout.
+pub const SWEEP_SCHEMA_VERSION: u32 = 1;
+
+/// One point of the grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// The value of each varied path, as given to `--set`.
+    pub values: Vec<String>,
+    /// The scenario's content hash at this point.
+    pub scenario_hash: String,
+    /// The funnel.
+    pub funnel: Funnel,
+    /// Personnel deployed, over deploy trials.
+    pub deployed: Estimate,
+    /// Personnel deployed per trial.
+    pub deployed_per_trial: Estimate,
+    /// Shortfall, over deploy trials.
+    pub shortfall: Estimate,
+    /// Days to first arrival.
+    pub first_arrival: Estimate,
+    /// Days to full strength.
+    pub full_strength: Estimate,
+    /// Outcome metrics.
+    pub outcomes: Vec<OutcomeLine>,
+}
+
+/// A sweep's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    /// Layout version.
+    pub schema_version: u32,
+    /// The base scenario's metadata (overrides: those given with `--set`).
+    pub meta: Meta,
+    /// The varied paths, in the order of each point's values.
+    pub paths: Vec<String>,
+    /// The points, in grid order (the last path varies fastest).
+    pub points: Vec<Point>,
+}
+
+/// The line of one point.
+pub fn point(s: &Scenario, stats: &BatchStats, meta: &Meta, values: Vec<String>) -> Point {
+    let full = summary::summarise(s, stats, meta.clone());
+    Point {
+        values,
+        scenario_hash: s.hash.clone(),
+        funnel: full.funnel,
+        deployed: full.deployment.personnel,
+        deployed_per_trial: full.deployment.per_trial,
+        shortfall: full.deployment.shortfall,
+        first_arrival: full.timing.first_arrival,
+        full_strength: full.timing.full_strength,
+        outcomes: full.outcomes,
+    }
+}
