@@ -138,8 +138,20 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
     /// Run only shard K of M and write its partial result with --export-json (see `merge`).
-    #[arg(long, value_name = "K/M")]
+    #[arg(long, value_name = "K/M", conflicts_with_all = ["precision", "trials_out"])]
     pub shard: Option<Shard>,
+    /// Stop once the 95% interval's half-width of --precision-of is at most H
+    /// (checked chunk by chunk, so the stopping point is the same for any
+    /// --threads); --trials is then the most that will be run.
+    #[arg(long, value_name = "H")]
+    pub precision: Option<f64>,
+    /// The quantity --precision watches: request, invoked, deploy, non_military,
+    /// refused, deployed (mean per trial) or an outcome metric's name.
+    #[arg(long, value_name = "NAME", default_value = "deploy", requires = "precision")]
+    pub precision_of: String,
+    /// Write one CSV row per trial to FILE (streamed; see README "Per-trial records").
+    #[arg(long, value_name = "FILE")]
+    pub trials_out: Option<PathBuf>,
 }
 
 /// `N:PATH=VALUE`: an override for the N-th scenario of a comparison.

@@ -25,6 +25,7 @@ pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod output;
+pub mod records;
 pub mod report;
 pub mod rng;
 pub mod rules;

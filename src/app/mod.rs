@@ -15,12 +15,13 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::batch::{self, Plan};
+use crate::batch::{self, Ending, Flow, Plan};
 use crate::cli::{Cli, Command, OutputArgs};
-use crate::output::{self, Target};
+use crate::output::{self, AtomicFile, Target};
 use crate::report::{Format, Render};
 use crate::scenario::{self, Diagnostic, Loaded, Override, Scenario, Source};
-use crate::stats::batch::BatchStats;
+use crate::stats::Merge;
+use crate::stats::batch::{BatchStats, Watched};
 
 /// Exit code for invalid input or arguments.
 pub const EXIT_INPUT: u8 = 2;
@@ -150,27 +151,89 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure>
         .map_err(|e| Failure::failed(format!("cannot start worker threads: {e}")))
 }
 
-/// Runs a plan with a progress bar (on a terminal, for long runs) and
-/// Ctrl-C handling, and reports the throughput on stderr.
-pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>) -> Result<BatchStats, Failure> {
+/// What a run does besides folding statistics.
+#[derive(Default)]
+pub struct Extras {
+    /// Stop at the first chunk after which this quantity's 95% half-width
+    /// is at most this much.
+    pub precision: Option<(Watched, f64)>,
+    /// Per-trial records, written in trial order (the path, for messages).
+    pub records: Option<(AtomicFile, String)>,
+}
+
+/// Runs a plan with a progress bar (on a terminal, for long runs), Ctrl-C
+/// handling and any extras, and reports the throughput on stderr.
+pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras) -> Result<BatchStats, Failure> {
+    let Extras { precision, mut records } = extras;
     let pool = thread_pool(threads)?;
     let cancel = interrupt_flag();
-    let trials = plan.end - plan.start;
-    let bar = progress_bar(trials);
+    let bar = progress_bar(plan.end - plan.start);
     let started = Instant::now();
-    let stats = pool.install(|| {
-        batch::run(s, plan, &cancel, |done| {
-            if let Some(b) = &bar {
-                b.set_position(done);
-            }
-        })
+    let mut total = BatchStats::new(s);
+    let mut write_error = None;
+    let want_records = records.is_some();
+    if let Some((file, _)) = &mut records {
+        write_error = file.write_all(&crate::records::header(s)).err();
+    }
+    let ending = pool.install(|| {
+        batch::drive(
+            plan,
+            &cancel,
+            |start, end| {
+                let mut rows = Vec::new();
+                let stats = if want_records {
+                    batch::run_range_with(s, plan.seed, start, end, |i, frame| {
+                        crate::records::append(&mut rows, s, i, frame)
+                    })
+                } else {
+                    batch::run_range(s, plan.seed, start, end)
+                };
+                (stats, rows)
+            },
+            |_, _, (part, rows)| {
+                if let Some((file, _)) = &mut records {
+                    if let Err(e) = file.write_all(&rows) {
+                        write_error = Some(e);
+                        return Flow::Stop;
+                    }
+                }
+                total.merge(&part);
+                if let Some(b) = &bar {
+                    b.set_position(total.trials);
+                }
+                match precision {
+                    Some((watched, h)) if watched.half_width(&total) <= h => Flow::Stop,
+                    _ => Flow::Continue,
+                }
+            },
+        )
     });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let stats = stats.ok_or_else(|| Failure::failed("interrupted: no results were written"))?;
-    report_throughput(trials, started.elapsed(), pool.current_num_threads());
-    Ok(stats)
+    if ending == Ending::Cancelled {
+        let lost = records.as_ref().map(|(_, p)| format!("; {p} was not written")).unwrap_or_default();
+        return Err(Failure::failed(format!("interrupted: no results were printed{lost}")));
+    }
+    if let Some((file, path)) = records {
+        if let Some(e) = write_error {
+            return Err(Failure::failed(format!("cannot write {path}: {e}")));
+        }
+        file.commit().map_err(|e| Failure::failed(format!("cannot write {path}: {e}")))?;
+    }
+    report_throughput(total.trials, started.elapsed(), pool.current_num_threads());
+    if let Some((watched, h)) = precision {
+        let width = watched.half_width(&total);
+        if width <= h {
+            eprintln!("precision reached after {} trials: 95% half-width {width:.6} ≤ {h}", total.trials);
+        } else {
+            eprintln!(
+                "warning: precision not reached: 95% half-width {width:.6} > {h} after {} trials (raise --trials)",
+                total.trials
+            );
+        }
+    }
+    Ok(total)
 }
 
 /// Prints "N trials in T s on J threads: R trials/s" to stderr.

@@ -3,31 +3,40 @@
 
 use std::process::ExitCode;
 
-use super::{Failure, emit, execute, load_scenario};
+use super::{Extras, Failure, emit, execute, load_scenario};
 use crate::batch::Plan;
 use crate::cli::RunArgs;
-use crate::output::Target;
+use crate::output::{AtomicFile, Target};
 use crate::report::json;
 use crate::scenario::{Scenario, bundled};
 use crate::shard::{PARTIAL_FORMAT, Partial};
+use crate::stats::batch::Watched;
 use crate::stats::summary::{self, Meta, SCHEMA_VERSION};
+
+/// The most trials `--precision` runs when `--trials` is not given.
+pub const PRECISION_MAX_TRIALS: u64 = 10_000_000_000;
 
 /// Runs a batch.
 pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let name = args.scenario.as_deref().unwrap_or(bundled::DEFAULT);
     let loaded = load_scenario(name, &args.overrides)?;
     let s = &loaded.scenario;
-    let trials = args.batch.trials.unwrap_or(s.run.trials);
+    let trials = match (args.batch.trials, args.precision) {
+        (Some(n), _) => n,
+        (None, Some(_)) => PRECISION_MAX_TRIALS,
+        (None, None) => s.run.trials,
+    };
     let seed = args.batch.seed.unwrap_or(s.run.seed);
     if trials == 0 {
         return Err(Failure::input("--trials must be at least 1"));
     }
-    let meta = meta(s, seed, trials, &args.overrides);
     let Some(shard) = args.shard else {
-        let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads)?;
-        let summary = summary::summarise(s, &stats, meta);
+        let extras = extras(s, args)?;
+        let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads, extras)?;
+        let summary = summary::summarise(s, &stats, meta(s, seed, stats.trials, &args.overrides));
         return emit(&summary, &args.output).map(|()| ExitCode::SUCCESS);
     };
+    let meta = meta(s, seed, trials, &args.overrides);
     let out = &args.output;
     if out.export_json.is_empty() || !out.export_csv.is_empty() || !out.export_markdown.is_empty() {
         return Err(Failure::input(
@@ -36,7 +45,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         ));
     }
     let (start, end) = shard.range(trials);
-    let stats = execute(s, Plan { seed, start, end }, args.batch.threads)?;
+    let stats = execute(s, Plan { seed, start, end }, args.batch.threads, Extras::default())?;
     let partial = Partial {
         format: PARTIAL_FORMAT.to_string(),
         meta,
@@ -54,6 +63,28 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         eprintln!("shard {}/{}: trials {start}..{end} of {trials}", shard.index, shard.count);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Precision stopping and per-trial records, as asked.
+fn extras(s: &Scenario, args: &RunArgs) -> Result<Extras, Failure> {
+    let precision = match args.precision {
+        Some(h) if !(h.is_finite() && h > 0.0) => {
+            return Err(Failure::input(format!("--precision {h}: expected a positive half-width, e.g. 0.001")));
+        }
+        Some(h) => Some((
+            Watched::named(s, &args.precision_of).map_err(|e| Failure::input(format!("--precision-of: {e}")))?,
+            h,
+        )),
+        None => None,
+    };
+    let records = match &args.trials_out {
+        Some(path) => Some((
+            AtomicFile::create(path).map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?,
+            path.display().to_string(),
+        )),
+        None => None,
+    };
+    Ok(Extras { precision, records })
 }
 
 /// The metadata of a run.

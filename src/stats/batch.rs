@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Histogram, Merge, Moments};
+use super::{Histogram, Merge, Moments, Proportion, Z95, mean_se};
 use crate::rules::env::{Field, Frame, vote};
 use crate::scenario::model::{Scenario, class};
 
@@ -168,6 +168,64 @@ impl BatchStats {
         if matches_observed {
             self.observed_contributor_match += 1;
         }
+    }
+}
+
+/// The quantity `run --precision` watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watched {
+    /// A funnel probability: the outcome class is one of these (a bit each).
+    Classes(u8),
+    /// Mean personnel deployed per trial.
+    DeployedPerTrial,
+    /// The mean of an outcome metric (its index).
+    Outcome(usize),
+}
+
+impl Watched {
+    /// Names accepted by `--precision-of`.
+    pub const FUNNEL: [&str; 6] = ["request", "invoked", "deploy", "non_military", "refused", "deployed"];
+
+    /// The quantity called `name` in a scenario.
+    pub fn named(s: &Scenario, name: &str) -> Result<Watched, String> {
+        let bit = |c: u8| 1u8 << c;
+        Ok(match name {
+            "request" => Watched::Classes(!bit(class::NO_REQUEST)),
+            "invoked" => Watched::Classes(bit(class::NON_MILITARY) | bit(class::DEPLOY)),
+            "deploy" => Watched::Classes(bit(class::DEPLOY)),
+            "non_military" => Watched::Classes(bit(class::NON_MILITARY)),
+            "refused" => Watched::Classes(bit(class::REFUSED)),
+            "deployed" => Watched::DeployedPerTrial,
+            _ => match s.outcomes.iter().position(|o| o.name == name) {
+                Some(i) => Watched::Outcome(i),
+                None => {
+                    let outcomes: Vec<&str> = s.outcomes.iter().map(|o| o.name.as_str()).collect();
+                    return Err(format!(
+                        "unknown quantity '{name}': expected one of {}{}{}",
+                        Watched::FUNNEL.join(", "),
+                        if outcomes.is_empty() { "" } else { ", or an outcome: " },
+                        outcomes.join(", ")
+                    ));
+                }
+            },
+        })
+    }
+
+    /// The half-width of its 95% interval in `stats` (infinite until known).
+    pub fn half_width(self, stats: &BatchStats) -> f64 {
+        let width = match self {
+            Watched::Classes(mask) => {
+                let k: u64 = (0..4u8).filter(|c| mask & (1 << c) != 0).map(|c| stats.classes[usize::from(c)]).sum();
+                let p = Proportion::wilson(k, stats.trials);
+                (p.hi - p.lo) / 2.0
+            }
+            Watched::DeployedPerTrial => {
+                let sum = i128::try_from(stats.deployed.sum).unwrap_or(i128::MAX);
+                Z95 * mean_se(stats.trials, sum, stats.deployed.sum_sq).1
+            }
+            Watched::Outcome(i) => stats.outcomes.get(i).map_or(f64::NAN, |m| Z95 * m.std_error()),
+        };
+        if width.is_nan() { f64::INFINITY } else { width }
     }
 }
 

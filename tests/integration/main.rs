@@ -6,6 +6,7 @@ mod determinism;
 mod engine;
 mod errors;
 mod expressions;
+mod outputs;
 mod scenarios;
 mod shards;
 mod sweep;

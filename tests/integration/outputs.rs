@@ -1,0 +1,154 @@
+//! Exports, per-trial records, precision stopping and safe writes.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::{sim, stdout_of};
+
+#[test]
+fn per_trial_records_add_up_to_the_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let records = dir.path().join("trials.csv");
+    let json = stdout_of(&[
+        "run",
+        "kazakhstan-2022",
+        "-n",
+        "40000",
+        "-s",
+        "8",
+        "--format",
+        "json",
+        "--trials-out",
+        records.to_str().expect("path"),
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let mut reader = csv::Reader::from_path(&records).expect("csv");
+    let headers = reader.headers().expect("headers").clone();
+    let russia = headers.iter().position(|h| h == "russia").expect("member column");
+    let (mut n, mut deploys, mut deployed, mut russia_in) = (0u64, 0u64, 0u64, 0u64);
+    for (i, record) in reader.records().enumerate() {
+        let record = record.expect("record");
+        assert_eq!(record[0].parse::<usize>().expect("trial"), i, "rows in trial order");
+        n += 1;
+        if &record[1] == "deploy" {
+            deploys += 1;
+            deployed += record[4].parse::<u64>().expect("deployed");
+            russia_in += u64::from(record[russia].parse::<f64>().expect("personnel") > 0.0);
+        }
+    }
+    assert_eq!(n, 40_000);
+    assert_eq!(deploys, summary["funnel"]["deploy"]["k"].as_u64().expect("k"));
+    let mean = summary["deployment"]["personnel"]["mean"].as_f64().expect("mean");
+    assert!((deployed as f64 / deploys as f64 - mean).abs() < 1e-9);
+    let members = summary["members"].as_array().expect("members");
+    let russia_line = members.iter().find(|m| m["id"] == "russia").expect("russia");
+    assert_eq!(russia_in, russia_line["contributes"]["k"].as_u64().expect("k"));
+}
+
+#[test]
+fn precision_stopping_is_the_same_for_any_thread_count_and_equals_a_fixed_run() {
+    let run = |threads: &str| {
+        let out = sim()
+            .args(["run", "kazakhstan-2022", "--precision", "0.002", "-j", threads, "--format", "json"])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        (String::from_utf8(out.stdout).expect("utf-8"), String::from_utf8(out.stderr).expect("utf-8"))
+    };
+    let (one, stderr) = run("1");
+    let (four, _) = run("4");
+    assert_eq!(one, four);
+    assert!(stderr.contains("precision reached"), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&one).expect("json");
+    let trials = summary["meta"]["trials"].as_u64().expect("trials");
+    let deploy = &summary["funnel"]["deploy"];
+    let half = (deploy["hi"].as_f64().expect("hi") - deploy["lo"].as_f64().expect("lo")) / 2.0;
+    assert!(half <= 0.002, "half-width {half}");
+    assert_eq!(trials % alliance_sim::batch::CHUNK, 0);
+    // One chunk fewer would not have been enough: p(1−p)·1.96²/h² trials are needed.
+    let p = deploy["p"].as_f64().expect("p");
+    let needed = p * (1.0 - p) * (1.96f64 / 0.002).powi(2);
+    assert!((trials as f64) >= needed * 0.99 && (trials as f64) < needed + 2.0 * alliance_sim::batch::CHUNK as f64);
+    // And it is exactly the run of that many trials.
+    let fixed = stdout_of(&["run", "kazakhstan-2022", "-n", &trials.to_string(), "--format", "json"]);
+    assert_eq!(one, fixed);
+}
+
+#[test]
+fn an_interrupted_run_leaves_the_previous_file_and_no_temporary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let records = dir.path().join("big.csv");
+    std::fs::write(&records, "previous\n").expect("write");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("alliance-sim"))
+        .args(["run", "kazakhstan-2022", "-n", "1000000000", "-j", "1", "--trials-out"])
+        .arg(&records)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until the run is under way (the temporary file exists), then stop it.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(dir.path()).expect("dir").count() < 2 && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted") && stderr.contains("was not written"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&records).expect("previous file"), "previous\n");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
+    assert_eq!(left.len(), 1, "temporary files left: {left:?}");
+}
+
+#[test]
+fn an_export_to_a_missing_directory_fails_with_exit_1_and_names_it() {
+    let out = sim().args(["run", "-n", "1000", "--export-json", "/nonexistent/dir/x.json"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir/x.json"));
+}
+
+#[test]
+fn summary_exports_parse_back_to_the_same_numbers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (json_path, csv_path, md_path) = (dir.path().join("s.json"), dir.path().join("s.csv"), dir.path().join("s.md"));
+    let stdout = stdout_of(&[
+        "run",
+        "armenia-2022",
+        "-n",
+        "20000",
+        "--export-json",
+        json_path.to_str().expect("path"),
+        "--export-csv",
+        csv_path.to_str().expect("path"),
+        "--export-markdown",
+        md_path.to_str().expect("path"),
+    ]);
+    assert!(stdout.contains("Funnel"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("json")).expect("parse");
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    let mut checked = 0;
+    for record in reader.records() {
+        let record = record.expect("record");
+        let from_json = match (&record[0], &record[2]) {
+            ("funnel", "probability") => &json["funnel"][&record[1]]["p"],
+            ("member", "contributes_given_deploy") => {
+                let m =
+                    json["members"].as_array().expect("members").iter().find(|m| m["id"] == record[1]).expect("member");
+                &m["contributes"]["p"]
+            }
+            _ => continue,
+        };
+        if record[3].is_empty() {
+            assert!(from_json.is_null());
+        } else {
+            assert_eq!(record[3].parse::<f64>().expect("value"), from_json.as_f64().expect("number"), "{record:?}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5 + 6, "checked {checked}");
+    let md = std::fs::read_to_string(&md_path).expect("md");
+    assert!(md.starts_with("# ") && md.contains("| stage"));
+}
