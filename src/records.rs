@@ -49,10 +49,8 @@ pub fn append(out: &mut Vec<u8>, s: &Scenario, i: u64, frame: &Frame) {
     let _ = write!(out, "{i},{},", class::NAMES[cls]);
     number(out, frame.get(Field::Need));
     out.push(b',');
-    if deploy {
-        if let Some(p) = s.pools.get(frame.pool) {
-            out.extend_from_slice(p.id.as_bytes());
-        }
+    if deploy && let Some(p) = s.pools.get(frame.pool) {
+        out.extend_from_slice(p.id.as_bytes());
     }
     for field in [Field::Deployed, Field::Shortfall, Field::Trimmed, Field::FirstArrival, Field::FullStrength] {
         out.push(b',');

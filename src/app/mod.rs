@@ -191,11 +191,11 @@ pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras)
                 (stats, rows)
             },
             |_, _, (part, rows)| {
-                if let Some((file, _)) = &mut records {
-                    if let Err(e) = file.write_all(&rows) {
-                        write_error = Some(e);
-                        return Flow::Stop;
-                    }
+                if let Some((file, _)) = &mut records
+                    && let Err(e) = file.write_all(&rows)
+                {
+                    write_error = Some(e);
+                    return Flow::Stop;
                 }
                 total.merge(&part);
                 if let Some(b) = &bar {
