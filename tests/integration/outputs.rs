@@ -79,7 +79,7 @@ fn an_interrupted_run_leaves_the_previous_file_and_no_temporary() {
     let dir = tempfile::tempdir().expect("tempdir");
     let records = dir.path().join("big.csv");
     std::fs::write(&records, "previous\n").expect("write");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("alliance-sim"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("alliance-sim"))
         .args(["run", "kazakhstan-2022", "-n", "1000000000", "-j", "1", "--trials-out"])
         .arg(&records)
         .stdout(Stdio::null())
