@@ -4,6 +4,7 @@ pub mod compare;
 pub mod list;
 pub mod merge;
 pub mod run;
+pub mod sensitivity;
 pub mod sweep;
 pub mod validate;
 
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Run(args) => run::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::List => list::run(),

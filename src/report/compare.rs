@@ -2,10 +2,9 @@
 
 use super::Render;
 use super::csv::{Rows, field};
-use super::doc::{Doc, Style, num, pct};
+use super::doc::{Doc, Style, delta, pct, value};
 use super::json;
 use crate::stats::compare::{Comparison, DiffLine};
-use crate::stats::paired::Kind;
 
 /// Header of the comparison CSV layout.
 pub const COMPARISON_HEADER: [&str; 15] = [
@@ -37,21 +36,6 @@ pub fn label(line: &DiffLine) -> String {
         ("member", "contributes_given_deploy") => format!("{} contributes | deploy", line.item),
         ("member", _) => format!("{} personnel when in", line.item),
         _ => line.item.clone(),
-    }
-}
-
-fn value(kind: Kind, x: f64) -> String {
-    match kind {
-        Kind::Probability if !x.is_nan() => format!("{:.1}%", 100.0 * x),
-        _ => num(x),
-    }
-}
-
-fn delta(kind: Kind, x: f64) -> String {
-    match kind {
-        Kind::Probability if !x.is_nan() => format!("{:+.2} pp", 100.0 * x),
-        _ if x.is_nan() => num(x),
-        _ => format!("{}{}", if x >= 0.0 { "+" } else { "" }, num(x)),
     }
 }
 

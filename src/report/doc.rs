@@ -7,6 +7,7 @@ use comfy_table::presets::{ASCII_MARKDOWN, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use crate::stats::Proportion;
+use crate::stats::paired::Kind;
 use crate::stats::summary::{Estimate, Percentiles};
 
 /// How a document is drawn.
@@ -135,4 +136,21 @@ pub fn est(e: &Estimate) -> String {
 /// Five percentiles and the maximum.
 pub fn percentiles(p: &Percentiles) -> String {
     format!("{} / {} / {} / {} / {}   max {}", num(p.p5), num(p.p25), num(p.p50), num(p.p75), num(p.p95), num(p.max))
+}
+
+/// A value of a compared quantity: a percentage or a number.
+pub fn value(kind: Kind, x: f64) -> String {
+    match kind {
+        Kind::Probability if !x.is_nan() => format!("{:.1}%", 100.0 * x),
+        _ => num(x),
+    }
+}
+
+/// A change: percentage points or a signed number.
+pub fn delta(kind: Kind, x: f64) -> String {
+    match kind {
+        Kind::Probability if !x.is_nan() => format!("{:+.2} pp", 100.0 * x),
+        _ if x.is_nan() => num(x),
+        _ => format!("{}{}", if x >= 0.0 { "+" } else { "" }, num(x)),
+    }
 }

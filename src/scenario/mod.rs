@@ -124,28 +124,48 @@ pub fn load(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError
     Ok(loaded)
 }
 
+/// Every number of the merged scenario (after `extends` and overrides)
+/// with its `--set` path: the inputs a sensitivity analysis can move.
+pub fn numeric_inputs(source: &Source, overrides: &[Override]) -> Result<Vec<(String, f64)>, LoadError> {
+    let mut report = Report::default();
+    let tree = merged_tree(source, overrides, &mut report, &mut Sha256::new());
+    match tree {
+        Some(t) if !report.has_errors() => Ok(tree::numbers(&t)),
+        _ => Err(LoadError::from(report)),
+    }
+}
+
+/// The scenario's tree after `extends` and overrides (`None` on errors,
+/// which are in `report`).
+fn merged_tree(source: &Source, overrides: &[Override], report: &mut Report, hasher: &mut Sha256) -> Option<Node> {
+    read_chain(source, report, hasher, &mut Vec::new()).and_then(|mut t| {
+        tree::drop_nulls(&mut t);
+        apply_overrides(&mut t, overrides, report, hasher).then_some(t)
+    })
+}
+
+impl From<Report> for LoadError {
+    fn from(report: Report) -> LoadError {
+        let mut diagnostics = report.errors();
+        diagnostics.extend(report.warnings());
+        LoadError { diagnostics }
+    }
+}
+
 /// [`load`] without the specialisation step: the same results, more slowly.
 /// Tests use it to check that specialising changes nothing.
 pub fn load_unspecialised(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError> {
     let mut report = Report::default();
     let mut hasher = Sha256::new();
     let origin = source.display();
-    let tree = read_chain(source, &mut report, &mut hasher, &mut Vec::new());
-    let tree = tree.and_then(|mut t| {
-        tree::drop_nulls(&mut t);
-        apply_overrides(&mut t, overrides, &mut report, &mut hasher).then_some(t)
-    });
+    let tree = merged_tree(source, overrides, &mut report, &mut hasher);
     let scenario = tree.as_ref().filter(|_| !report.has_errors()).and_then(|t| {
         let hash = hex(&hasher.finalize());
         build::build(t, &origin, hash, &mut report)
     });
     match scenario {
         Some(scenario) if !report.has_errors() => Ok(Loaded { scenario, warnings: report.warnings() }),
-        _ => {
-            let mut diagnostics = report.errors();
-            diagnostics.extend(report.warnings());
-            Err(LoadError { diagnostics })
-        }
+        _ => Err(LoadError::from(report)),
     }
 }
 

@@ -379,28 +379,80 @@ pub fn set_path(root: &mut Node, path: &[&str], value: Node) -> Result<(), Strin
     let mut walked = Vec::new();
     for key in parents {
         walked.push(*key);
-        let Value::Map(entries) = &mut node.value else {
-            return Err(format!("'{}' is not a map", walked.join(".")));
-        };
-        let names: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
-        match entries.iter_mut().find(|e| e.key == *key) {
-            Some(entry) => node = &mut entry.node,
-            None => {
-                let hint = super::diagnostic::suggest(key, names.iter().map(String::as_str))
-                    .map(|s| format!(" (did you mean '{s}'?)"))
-                    .unwrap_or_default();
-                return Err(format!("no field '{}' in the scenario{hint}", walked.join(".")));
-            }
-        }
+        node = child_mut(node, key, &walked)?;
     }
-    let Value::Map(entries) = &mut node.value else {
-        return Err(format!("'{}' is not a map", parents.join(".")));
-    };
-    match entries.iter_mut().find(|e| e.key == *last) {
-        Some(entry) => entry.node = value,
-        None => entries.push(Entry { key: (*last).to_string(), key_loc: value.loc, node: value }),
+    match &mut node.value {
+        Value::Seq(items) => {
+            let slot = last.parse::<usize>().ok().and_then(|i| items.get_mut(i));
+            let Some(slot) = slot else {
+                return Err(format!(
+                    "'{}' is a list of {}: '{last}' is not an index in it",
+                    parents.join("."),
+                    items.len()
+                ));
+            };
+            *slot = value;
+        }
+        Value::Map(entries) => match entries.iter_mut().find(|e| e.key == *last) {
+            Some(entry) => entry.node = value,
+            None => entries.push(Entry { key: (*last).to_string(), key_loc: value.loc, node: value }),
+        },
+        _ => return Err(format!("'{}' is not a map", parents.join("."))),
     }
     Ok(())
+}
+
+/// The child `key` of a map, or item `key` (an index from 0) of a list.
+fn child_mut<'a>(node: &'a mut Node, key: &str, walked: &[&str]) -> Result<&'a mut Node, String> {
+    match &mut node.value {
+        Value::Map(entries) => {
+            let names: Vec<String> = entries.iter().map(|e| e.key.clone()).collect();
+            match entries.iter_mut().find(|e| e.key == key) {
+                Some(entry) => Ok(&mut entry.node),
+                None => {
+                    let hint = super::diagnostic::suggest(key, names.iter().map(String::as_str))
+                        .map(|s| format!(" (did you mean '{s}'?)"))
+                        .unwrap_or_default();
+                    Err(format!("no field '{}' in the scenario{hint}", walked.join(".")))
+                }
+            }
+        }
+        Value::Seq(items) => {
+            let len = items.len();
+            key.parse::<usize>().ok().and_then(|i| items.get_mut(i)).ok_or_else(|| {
+                format!("'{}' is a list of {len}: '{key}' is not an index in it", walked[..walked.len() - 1].join("."))
+            })
+        }
+        _ => Err(format!("'{}' is not a map", walked[..walked.len() - 1].join("."))),
+    }
+}
+
+/// Every number in the tree with its dotted path (list items by index),
+/// in file order.
+pub fn numbers(root: &Node) -> Vec<(String, f64)> {
+    fn walk(node: &Node, path: &mut Vec<String>, out: &mut Vec<(String, f64)>) {
+        match &node.value {
+            Value::Num(x) => out.push((path.join("."), *x)),
+            Value::Map(entries) => {
+                for e in entries {
+                    path.push(e.key.clone());
+                    walk(&e.node, path, out);
+                    path.pop();
+                }
+            }
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(item, path, out);
+                    path.pop();
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Str(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut Vec::new(), &mut out);
+    out
 }
 
 #[cfg(test)]

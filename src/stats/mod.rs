@@ -13,6 +13,7 @@
 pub mod batch;
 pub mod compare;
 pub mod paired;
+pub mod sensitivity;
 pub mod summary;
 pub mod sweep;
 

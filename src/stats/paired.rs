@@ -94,6 +94,22 @@ pub struct Measure {
     pub b: Quantity,
 }
 
+impl Measure {
+    /// Its short name, as `sensitivity --metric` takes it: a funnel stage
+    /// (`deploy`), `deployed` (per trial), `deployed_given_deploy`, `need`,
+    /// `shortfall`, a timing milestone (`first_arrival`), `ID.contributes`,
+    /// `ID.personnel` or an outcome metric's name.
+    pub fn name(&self) -> String {
+        match (self.section, self.measure) {
+            ("deployment", "mean_per_trial") => self.item.clone(),
+            ("deployment", "mean_given_deploy") if self.item == "deployed" => "deployed_given_deploy".into(),
+            ("member", "contributes_given_deploy") => format!("{}.contributes", self.item),
+            ("member", _) => format!("{}.personnel", self.item),
+            _ => self.item.clone(),
+        }
+    }
+}
+
 /// What two scenarios share and can be compared on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pairing {

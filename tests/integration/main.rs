@@ -8,6 +8,7 @@ mod errors;
 mod expressions;
 mod outputs;
 mod scenarios;
+mod sensitivity;
 mod shards;
 mod sweep;
 

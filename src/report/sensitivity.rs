@@ -1,0 +1,140 @@
+//! Rendering a [`Sensitivity`]: the tornado in the terminal, every input in
+//! JSON and CSV.
+
+use super::Render;
+use super::csv::{Rows, field};
+use super::doc::{Doc, Style, delta, num, value};
+use super::json;
+use crate::stats::paired::Kind;
+use crate::stats::sensitivity::{Move, Sensitivity};
+
+/// Header of the sensitivity CSV layout.
+pub const SENSITIVITY_HEADER: [&str; 12] =
+    ["rank", "input", "base", "side", "input_value", "metric", "metric_value", "change", "se", "lo", "hi", "invalid"];
+
+/// Half the width of a tornado bar, in characters.
+const HALF: usize = 24;
+
+/// A sensitivity result with how many inputs the tornado shows.
+pub struct Tornado<'a> {
+    /// The analysis.
+    pub result: &'a Sensitivity,
+    /// Inputs to draw.
+    pub top: usize,
+}
+
+/// A bar of 2·HALF cells: ░ from the centre to the low move's change, █ to
+/// the high move's (the shorter drawn over the longer).
+fn bar(low: f64, high: f64, scale: f64) -> String {
+    let mut cells = [' '; 2 * HALF];
+    cells[HALF - 1] = '│';
+    let reach = |d: f64| if scale > 0.0 { ((d.abs() / scale) * HALF as f64).round() as usize } else { 0 };
+    let mut paint = |d: f64, glyph: char| {
+        let n = reach(d).min(HALF);
+        for i in 0..n {
+            let at = if d < 0.0 { HALF - 1 - i } else { HALF + i };
+            cells[at] = glyph;
+        }
+    };
+    if low.abs() >= high.abs() {
+        paint(low, '░');
+        paint(high, '█');
+    } else {
+        paint(high, '█');
+        paint(low, '░');
+    }
+    cells.iter().collect()
+}
+
+fn change(kind: Kind, m: &Move) -> String {
+    match &m.effect {
+        Ok(d) => format!("{} ± {}", delta(kind, d.diff), delta(kind, d.se).trim_start_matches('+')),
+        Err(_) => "invalid".into(),
+    }
+}
+
+impl Render for Tornado<'_> {
+    fn document(&self, style: Style) -> String {
+        let r = self.result;
+        let mut doc = Doc::new(style);
+        doc.title(&format!(
+            "Sensitivity of {} in {} — ±{}% moves, {} trials each, seed {}",
+            r.metric,
+            r.meta.scenario,
+            100.0 * r.fraction,
+            r.meta.trials,
+            r.meta.seed
+        ));
+        doc.line(&format!(
+            "{} = {} in the scenario as written; common random numbers throughout",
+            r.metric,
+            value(r.metric_kind, r.base_value)
+        ));
+        doc.heading(&format!("Tornado: the {} inputs that move {} most", self.top.min(r.inputs.len()), r.metric));
+        let scale = r.inputs.iter().map(|i| i.low.delta().abs().max(i.high.delta().abs())).fold(0.0, f64::max);
+        let mut t = doc.table(&["input", "value", "−", "+", "░ down  █ up", "swing"]);
+        for line in r.inputs.iter().take(self.top) {
+            doc.row(
+                &mut t,
+                vec![
+                    line.path.clone(),
+                    num(line.base),
+                    change(r.metric_kind, &line.low),
+                    change(r.metric_kind, &line.high),
+                    bar(line.low.delta(), line.high.delta(), scale),
+                    delta(r.metric_kind, line.swing).trim_start_matches('+').to_string(),
+                ],
+            );
+        }
+        doc.push(t, 1);
+        let invalid: Vec<String> = r
+            .inputs
+            .iter()
+            .flat_map(|i| [(&i.path, &i.low), (&i.path, &i.high)])
+            .filter_map(|(p, m)| m.effect.as_ref().err().map(|why| format!("{p} = {}: {why}", num(m.input))))
+            .collect();
+        for why in invalid {
+            doc.line(&format!("left out: {why}"));
+        }
+        if r.inputs.len() > self.top {
+            doc.line(&format!("{} more inputs in --format json or csv", r.inputs.len() - self.top));
+        }
+        doc.finish()
+    }
+
+    fn json(&self) -> String {
+        json::render(self.result)
+    }
+
+    fn csv(&self) -> String {
+        let r = self.result;
+        let mut rows = Rows::new(&SENSITIVITY_HEADER);
+        for (rank, line) in r.inputs.iter().enumerate() {
+            for (side, m) in [("low", &line.low), ("high", &line.high)] {
+                let mut cells = vec![
+                    (rank + 1).to_string(),
+                    line.path.clone(),
+                    field(line.base),
+                    side.to_string(),
+                    field(m.input),
+                    r.metric.clone(),
+                ];
+                match &m.effect {
+                    Ok(d) => {
+                        cells.extend([field(d.b), field(d.diff), field(d.se), field(d.lo), field(d.hi), String::new()])
+                    }
+                    Err(why) => cells.extend([
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                        why.clone(),
+                    ]),
+                }
+                rows.row(cells);
+            }
+        }
+        rows.finish()
+    }
+}
