@@ -89,6 +89,20 @@ times its value, one at a time, on common random numbers; a move that makes
 the scenario invalid (a probability above 1) is reported and left out. The
 tornado's bars show the metric's change; ░ is the input moved down, █ up.")]
     Sensitivity(SensitivityArgs),
+    /// Tell one trial as a story: the draws, the votes and why, the pool, who came when.
+    #[command(after_help = "\
+Examples:
+  alliance-sim explain kazakhstan-2022 --trial 17
+  alliance-sim explain kazakhstan-2022 --find 'outcome == \"refused\"'
+  alliance-sim explain kazakhstan-2022 --find 'deploy and deployed < 1000' --format json
+  alliance-sim explain armenia-2022 --find 'outcome == \"non_military\"' --seed 7
+
+Trial I is exactly trial I of `run` with the same seed: the same draws, the
+same outcome. --find evaluates a condition over each trial's results (crisis
+variables, outcome, deployed, need, shortfall, days_to_first_arrival,
+days_to_full_strength, the outcome metrics) from --trial on, and tells the
+first that meets it; exit status 1 if none does within --search-limit.")]
+    Explain(ExplainArgs),
     /// Merge the partial results of a sharded run into the single run's summary.
     #[command(after_help = "\
 Examples:
@@ -306,6 +320,31 @@ pub struct SensitivityArgs {
     #[allow(missing_docs)]
     pub output: OutputArgs,
     /// Override a field everywhere first: PATH=VALUE.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Scenario file or bundled name.
+    pub scenario: String,
+    /// The trial to tell (with --find: where the search starts).
+    #[arg(long, short = 't', default_value_t = 0)]
+    pub trial: u64,
+    /// Seed (default: the scenario's run.seed), as given to `run`.
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Tell the first trial that meets CONDITION, e.g. 'outcome == "refused"' or 'deployed > 3600'.
+    #[arg(long, value_name = "CONDITION")]
+    pub find: Option<String>,
+    /// With --find: give up after this many trials.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub search_limit: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Override a scenario field: PATH=VALUE.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
 }

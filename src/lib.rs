@@ -24,6 +24,7 @@ pub mod batch;
 pub mod cli;
 pub mod dist;
 pub mod engine;
+pub mod explain;
 pub mod output;
 pub mod records;
 pub mod report;

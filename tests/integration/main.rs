@@ -5,6 +5,7 @@ mod compare;
 mod determinism;
 mod engine;
 mod errors;
+mod explain;
 mod expressions;
 mod outputs;
 mod scenarios;

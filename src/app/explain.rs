@@ -1,0 +1,36 @@
+//! `alliance-sim explain`: one trial of a batch as a story.
+
+use std::process::ExitCode;
+
+use super::{Failure, load_scenario, write_stdout};
+use crate::cli::ExplainArgs;
+use crate::explain::{self, Condition};
+use crate::report::Render;
+
+/// Tells a trial.
+pub fn run(args: &ExplainArgs) -> Result<ExitCode, Failure> {
+    let s = load_scenario(&args.scenario, &args.overrides)?.scenario;
+    let seed = args.seed.unwrap_or(s.run.seed);
+    let trial = match &args.find {
+        None => args.trial,
+        Some(text) => {
+            let condition = Condition::compile(&s, text).map_err(Failure::input)?;
+            match explain::find(&s, seed, args.trial, args.search_limit, &condition) {
+                Some(i) => {
+                    eprintln!("trial {i} is the first from {} that meets: {text}", args.trial);
+                    i
+                }
+                None => {
+                    return Err(Failure::failed(format!(
+                        "no trial in {}..{} (seed {seed}) meets: {text}",
+                        args.trial,
+                        args.trial.saturating_add(args.search_limit)
+                    )));
+                }
+            }
+        }
+    };
+    let story = explain::explain(&s, seed, trial);
+    write_stdout(&story.render(args.format, super::color_stdout()))?;
+    Ok(ExitCode::SUCCESS)
+}
