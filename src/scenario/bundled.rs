@@ -9,6 +9,12 @@ const FILES: &[(&str, &str)] = &[
     ("armenia-2022", include_str!("../../scenarios/armenia-2022.yaml")),
     ("hypothetical-rapid-reaction", include_str!("../../scenarios/hypothetical-rapid-reaction.yaml")),
     ("hypothetical-beyond-caps", include_str!("../../scenarios/hypothetical-beyond-caps.yaml")),
+    ("what-if/armenia-frozen", include_str!("../../scenarios/what-if/armenia-frozen.yaml")),
+    ("what-if/russia-committed-elsewhere", include_str!("../../scenarios/what-if/russia-committed-elsewhere.yaml")),
+    ("what-if/purely-internal", include_str!("../../scenarios/what-if/purely-internal.yaml")),
+    ("what-if/crisis-twice-as-large", include_str!("../../scenarios/what-if/crisis-twice-as-large.yaml")),
+    ("what-if/peacekeeping-enlarged", include_str!("../../scenarios/what-if/peacekeeping-enlarged.yaml")),
+    ("what-if/kazakhstan-chair", include_str!("../../scenarios/what-if/kazakhstan-chair.yaml")),
 ];
 
 /// The default scenario of `alliance-sim run`.

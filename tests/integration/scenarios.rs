@@ -1,11 +1,14 @@
 //! The shipped scenarios: each validates, and the numbers of one are pinned.
 
+use alliance_sim::batch::run_range_lockstep;
+use alliance_sim::stats::paired::{Difference, Pairing};
+
 use crate::{load, repo};
 
 #[test]
 fn every_shipped_scenario_validates() {
     let mut count = 0;
-    for dir in ["scenarios"] {
+    for dir in ["scenarios", "scenarios/what-if"] {
         for entry in std::fs::read_dir(repo(dir)).expect("dir") {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|e| e == "yaml") {
@@ -16,7 +19,7 @@ fn every_shipped_scenario_validates() {
             }
         }
     }
-    assert!(count >= 5);
+    assert!(count >= 5 + 5);
 }
 
 #[test]
@@ -30,4 +33,59 @@ fn extends_merges_maps_replaces_lists_and_deletes_nulls() {
     assert_eq!(s.members.len(), 7, "uzbekistan added");
     assert_eq!(s.contribution.order.len(), 7, "the order list was replaced");
     assert_eq!(s.members[s.chair].id, "russia");
+}
+
+/// The paired differences (what-if − base) of every shared quantity, by name.
+fn what_if_against_base(what_if: &str, base: &str) -> impl Fn(&str) -> Difference {
+    let a = load(base).scenario;
+    let b = load(&format!("scenarios/what-if/{what_if}.yaml")).scenario;
+    assert!(b.observed.is_none(), "{what_if} is a counterfactual and must not carry history");
+    let pairing = Pairing::between(&a, &b);
+    let lock = run_range_lockstep(&[&a, &b], std::slice::from_ref(&pairing), 1, 0, 60_000);
+    let diffs: Vec<(String, Difference)> =
+        pairing.measures.iter().zip(&lock.pairs[0].sums).map(|(m, s)| (m.name(), s.difference())).collect();
+    move |name| diffs.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no {name}")).1
+}
+
+/// Asserts the 95% interval lies wholly above (sign 1) or below (−1) zero.
+fn moves(d: Difference, sign: f64, what: &str) {
+    assert!(
+        sign * d.lo > 0.0 && sign * d.hi > 0.0,
+        "{what}: {:+} [{:+}, {:+}] should be {}",
+        d.diff,
+        d.lo,
+        d.hi,
+        if sign > 0.0 { "> 0" } else { "< 0" }
+    );
+}
+
+#[test]
+fn each_what_if_moves_its_base_the_way_its_comment_says() {
+    let base = "scenarios/kazakhstan-2022.yaml";
+    let d = what_if_against_base("armenia-frozen", base);
+    assert_eq!(d("armenia.contributes").b, 0.0);
+    moves(d("deployed"), -1.0, "armenia-frozen: deployed per trial");
+    moves(d("deploy"), 1.0, "armenia-frozen: P(deploy)");
+
+    let d = what_if_against_base("russia-committed-elsewhere", base);
+    moves(d("deployed"), -1.0, "russia-committed-elsewhere: deployed");
+    moves(d("shortfall"), 1.0, "russia-committed-elsewhere: shortfall");
+
+    let d = what_if_against_base("purely-internal", base);
+    moves(d("request"), -1.0, "purely-internal: P(request)");
+    moves(d("deploy"), -1.0, "purely-internal: P(deploy)");
+    moves(d("refused"), 1.0, "purely-internal: P(refused)");
+
+    let d = what_if_against_base("crisis-twice-as-large", base);
+    moves(d("need"), 1.0, "crisis-twice-as-large: need");
+    moves(d("deployed_given_deploy"), 1.0, "crisis-twice-as-large: deployed | deploy");
+
+    let d = what_if_against_base("peacekeeping-enlarged", "scenarios/what-if/crisis-twice-as-large.yaml");
+    moves(d("shortfall"), 1.0, "peacekeeping-enlarged: shortfall");
+    moves(d("deployed_given_deploy"), -1.0, "peacekeeping-enlarged: deployed | deploy");
+
+    let d = what_if_against_base("kazakhstan-chair", base);
+    for name in ["request", "deploy", "deployed", "shortfall", "first_arrival"] {
+        assert_eq!(d(name).diff, 0.0, "kazakhstan-chair: {name} should not move");
+    }
 }
