@@ -103,6 +103,19 @@ variables, outcome, deployed, need, shortfall, days_to_first_arrival,
 days_to_full_strength, the outcome metrics) from --trial on, and tells the
 first that meets it; exit status 1 if none does within --search-limit.")]
     Explain(ExplainArgs),
+    /// Check the model against history: every scenario with an `observed` block.
+    #[command(after_help = "\
+Examples:
+  alliance-sim backtest
+  alliance-sim backtest --trials 1000000 --format json
+  alliance-sim backtest my-case.yaml
+
+For each case: the simulated probability of the outcome class history chose,
+where the observed personnel falls among simulated deployments, and each
+observed contributor's simulated contribution rate. Cases where history lies
+outside the central 90% are flagged. The exit status is 0 either way: this
+is a report, not a test.")]
+    Backtest(BacktestArgs),
     /// Merge the partial results of a sharded run into the single run's summary.
     #[command(after_help = "\
 Examples:
@@ -115,6 +128,23 @@ scenario, trials and seed, in every format. Parts from different runs (another
 seed, scenario, trial count, shard count or version), or a missing or repeated
 shard, are refused with exit status 1.")]
     Merge(MergeArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  alliance-sim completions bash > ~/.local/share/bash-completion/completions/alliance-sim
+  alliance-sim completions zsh > ~/.zfunc/_alliance-sim
+  alliance-sim completions fish > ~/.config/fish/completions/alliance-sim.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) for alliance-sim and its subcommands.
+    #[command(after_help = "\
+Examples:
+  alliance-sim man > alliance-sim.1 && man ./alliance-sim.1
+  alliance-sim man | gzip > /usr/local/share/man/man1/alliance-sim.1.gz")]
+    Man,
     /// List the scenarios bundled in the binary.
     #[command(after_help = "Example:\n  alliance-sim list\n  alliance-sim run kyrgyzstan-2010")]
     List,
@@ -347,6 +377,19 @@ pub struct ExplainArgs {
     /// Override a scenario field: PATH=VALUE.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
+}
+
+/// Arguments of `backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Scenarios to check (default: every bundled scenario with an `observed` block).
+    pub scenarios: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub batch: BatchArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
 }
 
 /// Arguments of `merge`.

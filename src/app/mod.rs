@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the process exit code.
 
+pub mod backtest;
 pub mod compare;
 pub mod explain;
 pub mod list;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::batch::{self, Ending, Flow, Plan};
@@ -54,6 +56,7 @@ impl Failure {
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Merge(args) => merge::run(&args),
@@ -61,6 +64,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::List => list::run(),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "alliance-sim", &mut text);
+            write_stdout(&String::from_utf8_lossy(&text)).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Man => man_page().map(|()| ExitCode::SUCCESS),
     }
 }
 
@@ -258,4 +267,24 @@ pub fn progress_bar(trials: u64) -> Option<ProgressBar> {
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     Some(bar)
+}
+
+/// The man page of the tool with a section per subcommand.
+fn man_page() -> Result<(), Failure> {
+    let command = Cli::command();
+    let mut page = Vec::new();
+    let render = |cmd: &clap::Command, out: &mut Vec<u8>| clap_mangen::Man::new(cmd.clone()).render(out);
+    render(&command, &mut page).map_err(|e| Failure::failed(format!("cannot render the man page: {e}")))?;
+    for sub in command.get_subcommands() {
+        let full = sub.clone().bin_name(format!("alliance-sim {}", sub.get_name()));
+        let mut section = Vec::new();
+        render(&full, &mut section).map_err(|e| Failure::failed(format!("cannot render the man page: {e}")))?;
+        // Each subcommand's page without its own title header.
+        let text = String::from_utf8_lossy(&section);
+        let body = text.lines().skip_while(|l| !l.starts_with(".SH NAME")).collect::<Vec<_>>().join("\n");
+        page.extend_from_slice(format!(".SH \"SUBCOMMAND: {}\"\n", sub.get_name().to_uppercase()).as_bytes());
+        page.extend_from_slice(body.replace(".SH ", ".SS ").as_bytes());
+        page.push(b'\n');
+    }
+    write_stdout(&String::from_utf8_lossy(&page))
 }

@@ -12,6 +12,7 @@ mod scenarios;
 mod sensitivity;
 mod shards;
 mod sweep;
+mod teaching;
 
 use std::path::PathBuf;
 

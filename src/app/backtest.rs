@@ -1,0 +1,140 @@
+//! `alliance-sim backtest`: every scenario with an `observed` block against
+//! its own history, from the same statistics `run` reports.
+
+use std::process::ExitCode;
+
+use serde::{Deserialize, Serialize};
+
+use super::run::meta;
+use super::{Extras, Failure, emit, execute, load_scenario};
+use crate::batch::Plan;
+use crate::cli::BacktestArgs;
+use crate::report::Render;
+use crate::report::csv::{Rows, field};
+use crate::report::doc::{Doc, Style, pct};
+use crate::report::json;
+use crate::scenario::bundled;
+use crate::stats::summary::{self, Backtest, Meta};
+
+/// Version of the backtest JSON layout.
+pub const BACKTEST_SCHEMA_VERSION: u32 = 1;
+
+/// One historical case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    /// The run.
+    pub meta: Meta,
+    /// Where history falls.
+    pub backtest: Backtest,
+}
+
+/// Every case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Backtests {
+    /// Layout version.
+    pub schema_version: u32,
+    /// The cases, in the order given (bundled order by default).
+    pub cases: Vec<Case>,
+}
+
+/// Runs the backtest.
+pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
+    let names: Vec<String> = if args.scenarios.is_empty() {
+        bundled::list().into_iter().map(|(n, _)| n.to_string()).collect()
+    } else {
+        args.scenarios.clone()
+    };
+    let mut cases = Vec::new();
+    for name in &names {
+        let s = load_scenario(name, &[])?.scenario;
+        if s.observed.as_ref().is_none_or(|o| o.outcome.is_none()) {
+            if !args.scenarios.is_empty() {
+                eprintln!("{name}: no observed outcome, skipped");
+            }
+            continue;
+        }
+        let trials = args.batch.trials.unwrap_or(s.run.trials);
+        let seed = args.batch.seed.unwrap_or(s.run.seed);
+        if trials == 0 {
+            return Err(Failure::input("--trials must be at least 1"));
+        }
+        let stats = execute(&s, Plan { seed, start: 0, end: trials }, args.batch.threads, Extras::default())?;
+        let summary = summary::summarise(&s, &stats, meta(&s, seed, trials, &[]));
+        if let Some(backtest) = summary.backtest {
+            cases.push(Case { meta: summary.meta, backtest });
+        }
+    }
+    emit(&Backtests { schema_version: BACKTEST_SCHEMA_VERSION, cases }, &args.output).map(|()| ExitCode::SUCCESS)
+}
+
+impl Render for Backtests {
+    fn document(&self, style: Style) -> String {
+        let mut doc = Doc::new(style);
+        doc.title("Backtest: the model against the historical cases");
+        doc.line("History is flagged when it lies outside the simulated central 90%: its outcome class has P < 5%,");
+        doc.line("or the observed personnel falls below the 5th or above the 95th percentile of deployments.");
+        doc.heading("Cases");
+        let mut t =
+            doc.table(&["case", "trials", "observed", "P(observed class)", "personnel percentile", "in central 90%"]);
+        for c in &self.cases {
+            let b = &c.backtest;
+            let personnel = match (b.personnel, b.personnel_percentile) {
+                (Some(v), Some(q)) => format!("{v}: {:.1}", 100.0 * q),
+                _ => "—".into(),
+            };
+            doc.row(
+                &mut t,
+                vec![
+                    c.meta.scenario.clone(),
+                    c.meta.trials.to_string(),
+                    b.outcome.clone(),
+                    pct(&b.outcome_probability),
+                    personnel,
+                    if b.outside_central_90 { "NO — history in a tail".into() } else { "yes".into() },
+                ],
+            );
+        }
+        doc.push(t, 1);
+        for c in self.cases.iter().filter(|c| !c.backtest.contributors.is_empty()) {
+            doc.heading(&format!("{}: the observed contributors", c.meta.scenario));
+            let mut t = doc.table(&["member", "P(contributes | deploy)"]);
+            for (id, p) in &c.backtest.contributors {
+                doc.row(&mut t, vec![id.clone(), format!("{:.1}%", 100.0 * p)]);
+            }
+            if let Some(p) = &c.backtest.contributor_set {
+                doc.row(&mut t, vec!["exactly this set".into(), pct(p)]);
+            }
+            doc.push(t, 1);
+        }
+        doc.finish()
+    }
+
+    fn json(&self) -> String {
+        json::render(self)
+    }
+
+    fn csv(&self) -> String {
+        let mut rows = Rows::new(&["case", "measure", "item", "value", "lo", "hi", "n"]);
+        for c in &self.cases {
+            let b = &c.backtest;
+            let p = &b.outcome_probability;
+            rows.row([
+                &c.meta.scenario,
+                "outcome_probability",
+                &b.outcome,
+                &field(p.p),
+                &field(p.lo),
+                &field(p.hi),
+                &p.n.to_string(),
+            ]);
+            if let Some(q) = b.personnel_percentile {
+                rows.row([&c.meta.scenario, "personnel_percentile", "", &field(q), "", "", ""]);
+            }
+            for (id, p) in &b.contributors {
+                rows.row([&c.meta.scenario, "contributes_given_deploy", id, &field(*p), "", "", ""]);
+            }
+            rows.row([&c.meta.scenario, "outside_central_90", "", &b.outside_central_90.to_string(), "", "", ""]);
+        }
+        rows.finish()
+    }
+}
