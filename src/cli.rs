@@ -128,6 +128,16 @@ scenario, trials and seed, in every format. Parts from different runs (another
 seed, scenario, trial count, shard count or version), or a missing or repeated
 shard, are refused with exit status 1.")]
     Merge(MergeArgs),
+    /// Print the JSON Schema of the scenario format, for editors.
+    #[command(after_help = "\
+Examples:
+  alliance-sim schema > alliance-sim.schema.json
+
+Then put this first line in a scenario file, and editors with the YAML
+language server (VS Code's YAML extension, Neovim, Helix …) autocomplete
+fields, show their descriptions and underline typos:
+  # yaml-language-server: $schema=./alliance-sim.schema.json")]
+    Schema,
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:

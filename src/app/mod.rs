@@ -70,6 +70,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             write_stdout(&String::from_utf8_lossy(&text)).map(|()| ExitCode::SUCCESS)
         }
         Command::Man => man_page().map(|()| ExitCode::SUCCESS),
+        Command::Schema => write_stdout(&scenario::schema::json_schema()).map(|()| ExitCode::SUCCESS),
     }
 }
 

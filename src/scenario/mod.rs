@@ -8,6 +8,7 @@ pub mod build;
 pub mod bundled;
 pub mod diagnostic;
 pub mod model;
+pub mod schema;
 pub mod specialise;
 pub mod tree;
 

@@ -9,6 +9,7 @@ mod explain;
 mod expressions;
 mod outputs;
 mod scenarios;
+mod schema;
 mod sensitivity;
 mod shards;
 mod sweep;
