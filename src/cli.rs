@@ -128,6 +128,18 @@ scenario, trials and seed, in every format. Parts from different runs (another
 seed, scenario, trial count, shard count or version), or a missing or repeated
 shard, are refused with exit status 1.")]
     Merge(MergeArgs),
+    /// Measure trials per second at 1, 2, … threads, checking results are identical.
+    #[command(after_help = "\
+Examples:
+  alliance-sim bench
+  alliance-sim bench kazakhstan-2022 --trials 10000000 --repeat 7
+  alliance-sim bench --format json > $(hostname).json
+
+A warm-up, then --repeat timed batches at each thread count from 1 to
+--max-threads: the median, slowest and fastest trials per second, and the
+speed-up over one thread. Every repetition must give identical statistics
+(exit status 1 otherwise).")]
+    Bench(BenchArgs),
     /// Print the JSON Schema of the scenario format, for editors.
     #[command(after_help = "\
 Examples:
@@ -397,6 +409,25 @@ pub struct BacktestArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub batch: BatchArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Scenario file or bundled name (default: kazakhstan-2022).
+    pub scenario: Option<String>,
+    /// Trials per timed repetition.
+    #[arg(long, short = 'n', default_value_t = 4_000_000)]
+    pub trials: u64,
+    /// Timed repetitions per thread count.
+    #[arg(long, default_value_t = 5)]
+    pub repeat: usize,
+    /// Up to this many threads (default: every CPU).
+    #[arg(long)]
+    pub max_threads: Option<usize>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

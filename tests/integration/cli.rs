@@ -126,3 +126,17 @@ fn json_summary_of_a_shipped_scenario_is_pinned() {
 const PINNED: [(&str, u64); 3] =
     [("/funnel/request/k", 3351), ("/funnel/deploy/k", 3036), ("/funnel/non_military/k", 280)];
 const PINNED_MEAN: f64 = 1749.8600131752305;
+
+#[test]
+fn bench_reports_every_thread_count_and_identical_results() {
+    let out = crate::stdout_of(&["bench", "-n", "40000", "--repeat", "2", "--max-threads", "3", "--format", "json"]);
+    let bench: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(bench["identical"], true);
+    let threads: Vec<u64> =
+        bench["lines"].as_array().expect("lines").iter().map(|l| l["threads"].as_u64().expect("n")).collect();
+    assert_eq!(threads, [1, 2, 3]);
+    for line in bench["lines"].as_array().expect("lines") {
+        assert_eq!(line["rates"].as_array().expect("rates").len(), 2);
+        assert!(line["median"].as_f64().expect("median") > 0.0);
+    }
+}
