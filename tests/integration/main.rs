@@ -8,6 +8,7 @@ mod errors;
 mod explain;
 mod expressions;
 mod outputs;
+mod properties;
 mod scenarios;
 mod schema;
 mod sensitivity;
