@@ -116,6 +116,19 @@ observed contributor's simulated contribution rate. Cases where history lies
 outside the central 90% are flagged. The exit status is 0 either way: this
 is a report, not a test.")]
     Backtest(BacktestArgs),
+    /// Write a self-contained HTML report with charts (no network, printable).
+    #[command(after_help = "\
+Examples:
+  alliance-sim report kazakhstan-2022 -o kazakhstan.html
+  alliance-sim report kazakhstan-2022 --compare what-if/armenia-frozen -o compare.html
+  alliance-sim report armenia-2022 --sensitivity deploy -n 500000 -o armenia.html
+
+One HTML file with inline SVG and CSS: the funnel, the distribution of
+personnel deployed against the pool caps, the need, contributions per
+member, timing, outcomes, the most-fired rules, history when the scenario
+records it, the comparison and the tornado when asked. `run` and `compare`
+write the same report with --export-html PATH.")]
+    Report(ReportArgs),
     /// Merge the partial results of a sharded run into the single run's summary.
     #[command(after_help = "\
 Examples:
@@ -217,6 +230,9 @@ pub struct RunArgs {
     /// Override a scenario field: PATH=VALUE, e.g. alliance.pools.peacekeeping.cap=5000.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
+    /// Also write the HTML report to PATH (as `alliance-sim report`).
+    #[arg(long, value_name = "PATH")]
+    pub export_html: Option<PathBuf>,
     /// Run only shard K of M and write its partial result with --export-json (see `merge`).
     #[arg(long, value_name = "K/M", conflicts_with_all = ["precision", "trials_out"])]
     pub shard: Option<Shard>,
@@ -274,6 +290,9 @@ pub struct CompareArgs {
     /// Override a field in the N-th scenario only: N:PATH=VALUE.
     #[arg(long = "set-for", value_name = "N:PATH=VALUE")]
     pub overrides_for: Vec<IndexedOverride>,
+    /// Also write the HTML report (the first scenario, the others beside it) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub export_html: Option<PathBuf>,
 }
 
 /// `PATH=LO:HI:STEPS` or `PATH=V1,V2,…`: the values one path takes in a sweep.
@@ -431,6 +450,28 @@ pub struct BenchArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Scenario file or bundled name.
+    pub scenario: String,
+    /// Where to write the HTML file.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: PathBuf,
+    /// Scenarios to show side by side, with paired differences (repeatable).
+    #[arg(long = "compare", value_name = "SCENARIO")]
+    pub compare: Vec<String>,
+    /// Include the tornado of this metric (e.g. deploy, deployed).
+    #[arg(long, value_name = "METRIC")]
+    pub sensitivity: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub batch: BatchArgs,
+    /// Override a field in every scenario: PATH=VALUE.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<Override>,
 }
 
 /// Arguments of `merge`.

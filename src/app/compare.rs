@@ -39,7 +39,10 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
     }
     let pairings: Vec<Pairing> = scenarios[1..].iter().map(|b| Pairing::between(scenarios[0], b)).collect();
     let lockstep = run_lockstep(&scenarios, &pairings, Plan { seed, start: 0, end: trials }, args.batch.threads)?;
-    let metas = scenarios.iter().zip(&overrides_of).map(|(s, o)| meta(s, seed, trials, o)).collect();
+    let metas: Vec<_> = scenarios.iter().zip(&overrides_of).map(|(s, o)| meta(s, seed, trials, o)).collect();
+    if let Some(path) = &args.export_html {
+        super::report::write(path, &scenarios, &lockstep.stats, metas.clone(), &pairings, &lockstep.pairs, None)?;
+    }
     let comparison = compare::compare(metas, &pairings, &lockstep.pairs);
     emit(&comparison, &args.output).map(|()| ExitCode::SUCCESS)
 }

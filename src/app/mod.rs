@@ -6,6 +6,7 @@ pub mod compare;
 pub mod explain;
 pub mod list;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Compare(args) => compare::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Validate(args) => validate::run(&args),

@@ -33,7 +33,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let Some(shard) = args.shard else {
         let extras = extras(s, args)?;
         let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads, extras)?;
-        let summary = summary::summarise(s, &stats, meta(s, seed, stats.trials, &args.overrides));
+        let run_meta = meta(s, seed, stats.trials, &args.overrides);
+        if let Some(path) = &args.export_html {
+            super::report::write(path, &[s], std::slice::from_ref(&stats), vec![run_meta.clone()], &[], &[], None)?;
+        }
+        let summary = summary::summarise(s, &stats, run_meta);
         return emit(&summary, &args.output).map(|()| ExitCode::SUCCESS);
     };
     let meta = meta(s, seed, trials, &args.overrides);

@@ -22,6 +22,12 @@ const DEFAULT_INPUTS: [&str; 4] = ["members.", "crisis.", "decisions.", "allianc
 
 /// Runs a sensitivity analysis.
 pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
+    let result = analyse(args)?;
+    emit(&Tornado { result: &result, top: args.top }, &args.output).map(|()| ExitCode::SUCCESS)
+}
+
+/// The analysis itself (also drawn by `report --sensitivity`).
+pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
     if !(args.fraction > 0.0 && args.fraction < 1.0) {
         return Err(Failure::input(format!(
             "--fraction {}: expected a number between 0 and 1, e.g. 0.1",
@@ -75,7 +81,7 @@ pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         .collect();
     sensitivity::rank(&mut lines);
     let base_value = lockstep.pairs.first().map_or(f64::NAN, |p| p.sums[0].difference().a);
-    let result = Sensitivity {
+    Ok(Sensitivity {
         schema_version: SENSITIVITY_SCHEMA_VERSION,
         meta: meta(&base, seed, args.trials, &args.overrides),
         metric: args.metric.clone(),
@@ -83,8 +89,7 @@ pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         base_value,
         fraction: args.fraction,
         inputs: lines,
-    };
-    emit(&Tornado { result: &result, top: args.top }, &args.output).map(|()| ExitCode::SUCCESS)
+    })
 }
 
 /// The inputs asked for, or every number in the default places (zeros,

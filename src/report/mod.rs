@@ -5,6 +5,7 @@ pub mod compare;
 pub mod csv;
 pub mod doc;
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod sensitivity;
 pub mod sweep;

@@ -29,6 +29,14 @@ pub enum Source {
     File(PathBuf),
     /// A scenario bundled in the binary, by name (e.g. `kazakhstan-2022`).
     Bundled(String),
+    /// Scenario text held in memory (fuzzing, tools). Its `extends` may
+    /// name bundled scenarios only.
+    Text {
+        /// The name messages use for it.
+        name: String,
+        /// The YAML.
+        text: String,
+    },
 }
 
 impl Source {
@@ -49,6 +57,7 @@ impl Source {
         match self {
             Source::File(p) => p.display().to_string(),
             Source::Bundled(name) => format!("<bundled>/{name}"),
+            Source::Text { name, .. } => name.clone(),
         }
     }
 }
@@ -207,6 +216,13 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
             }
         },
         Source::Bundled(name) => bundled::text(name).unwrap_or_default().to_string(),
+        Source::Text { text, .. } if text.len() > tree::MAX_FILE_BYTES => {
+            report
+                .error(here, format!("the text is {} bytes", text.len()))
+                .expected(format!("at most {} bytes", tree::MAX_FILE_BYTES));
+            return None;
+        }
+        Source::Text { text, .. } => text.clone(),
     };
     hasher.update((text.len() as u64).to_le_bytes());
     hasher.update(text.as_bytes());
@@ -234,14 +250,11 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     };
     let parent_source = match source {
         Source::File(path) => Source::File(path.parent().unwrap_or(Path::new(".")).join(parent)),
-        Source::Bundled(name) => match bundled::relative(name, parent) {
+        Source::Bundled(_) | Source::Text { .. } => match bundled::relative(&bundled_base(source), parent) {
             Some(n) => Source::Bundled(n),
             None => {
                 report
-                    .error(
-                        parent_node.loc,
-                        format!("bundled scenario '{name}' extends '{parent}', which is not bundled"),
-                    )
+                    .error(parent_node.loc, format!("{} extends '{parent}', which is not bundled", source.display()))
                     .expected("a bundled scenario");
                 return None;
             }
@@ -281,6 +294,16 @@ fn canonical_key(source: &Source) -> String {
     match source {
         Source::File(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string(),
         Source::Bundled(n) => format!("<bundled>/{n}"),
+        Source::Text { name, .. } => format!("<text>/{name}"),
+    }
+}
+
+/// The bundled name `extends` resolves against: the bundled file itself, or
+/// the top of the bundle for text held in memory.
+fn bundled_base(source: &Source) -> String {
+    match source {
+        Source::Bundled(name) => name.clone(),
+        _ => "input".to_string(),
     }
 }
 

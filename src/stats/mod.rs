@@ -228,6 +228,44 @@ impl Histogram {
     }
 }
 
+/// A bin of a histogram drawn for people.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    /// Lower edge (inclusive).
+    pub lo: f64,
+    /// Upper edge (exclusive).
+    pub hi: f64,
+    /// Values in it.
+    pub count: u64,
+}
+
+impl Histogram {
+    /// `count` equal-width bins over [0, max + 1), divided by `scale` (e.g.
+    /// hundredths of a day → days). Values above 65,536 are placed by their
+    /// bucket's lower edge (within 0.4%).
+    pub fn bins(&self, count: usize, scale: f64) -> Vec<Bin> {
+        if self.n == 0 || count == 0 {
+            return Vec::new();
+        }
+        let span = self.max as f64 + 1.0;
+        let width = span / count as f64;
+        let mut bins: Vec<Bin> = (0..count)
+            .map(|i| Bin { lo: i as f64 * width / scale, hi: (i + 1) as f64 * width / scale, count: 0 })
+            .collect();
+        let mut put = |v: f64, c: u64| {
+            let i = ((v / width) as usize).min(count - 1);
+            bins[i].count += c;
+        };
+        for (v, c) in self.exact.iter().enumerate().filter(|(_, c)| **c > 0) {
+            put(v as f64, *c);
+        }
+        for (b, c) in self.log.iter().enumerate().filter(|(_, c)| **c > 0) {
+            put(log_bucket_low(b) as f64, *c);
+        }
+        bins
+    }
+}
+
 impl Merge for Histogram {
     fn merge(&mut self, o: &Self) {
         self.exact.merge(&o.exact);

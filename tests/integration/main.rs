@@ -9,6 +9,7 @@ mod explain;
 mod expressions;
 mod outputs;
 mod properties;
+mod report;
 mod scenarios;
 mod schema;
 mod sensitivity;

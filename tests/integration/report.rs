@@ -1,0 +1,103 @@
+//! The HTML report: self-contained, one chart per section, and the numbers
+//! of the JSON summary.
+
+use std::collections::HashMap;
+
+use crate::stdout_of;
+
+/// `data-key` → `data-value` of every element that carries both.
+fn values(html: &str) -> HashMap<String, f64> {
+    let mut out = HashMap::new();
+    for part in html.split("data-key=\"").skip(1) {
+        let Some((key, rest)) = part.split_once('"') else { continue };
+        let Some(value) = rest.split_once("data-value=\"").and_then(|(before, v)| (!before.contains('>')).then_some(v))
+        else {
+            continue;
+        };
+        let number = value.split('"').next().unwrap_or_default();
+        if let Ok(v) = number.parse::<f64>() {
+            out.insert(key.to_string(), v);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_report_holds_the_json_summary_numbers_and_a_chart_per_section() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let html_path = dir.path().join("report.html");
+    let json = stdout_of(&[
+        "run",
+        "kazakhstan-2022",
+        "-n",
+        "50000",
+        "-s",
+        "3",
+        "--format",
+        "json",
+        "--export-html",
+        html_path.to_str().expect("path"),
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let html = std::fs::read_to_string(&html_path).expect("html");
+    let v = values(&html);
+    for stage in ["request", "invoked", "deploy", "non_military", "refused"] {
+        assert_eq!(v[&format!("funnel.{stage}")], summary["funnel"][stage]["p"].as_f64().expect("p"), "{stage}");
+    }
+    for m in summary["members"].as_array().expect("members") {
+        let id = m["id"].as_str().expect("id");
+        assert_eq!(v[&format!("members.{id}.contributes")], m["contributes"]["p"].as_f64().expect("p"), "{id}");
+    }
+    for t in ["decision", "first_arrival", "full_strength"] {
+        assert_eq!(v[&format!("timing.{t}")], summary["timing"][t]["mean"].as_f64().expect("mean"), "{t}");
+    }
+    for o in summary["outcomes"].as_array().expect("outcomes") {
+        let name = o["name"].as_str().expect("name");
+        assert_eq!(v[&format!("outcomes.{name}")], o["estimate"]["mean"].as_f64().expect("mean"), "{name}");
+    }
+    assert_eq!(v["deployment.shortfall"], summary["deployment"]["shortfall"]["mean"].as_f64().expect("mean"));
+    // The caps and the observed personnel are marked on the histogram.
+    assert!(html.contains("class=\"marker cap\" data-value=\"3600\""));
+    assert!(html.contains("class=\"marker cap\" data-value=\"20000\""));
+    assert!(html.contains("class=\"marker observed\" data-value=\"2030\""));
+    // The histogram's bins count every deploy trial.
+    let binned: u64 = html
+        .split("data-key=\"deployed\"")
+        .skip(1)
+        .filter_map(|p| p.split("data-count=\"").nth(1)?.split('"').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(binned, summary["funnel"]["deploy"]["k"].as_u64().expect("k"));
+    for section in ["funnel", "deployment", "need", "members", "timing", "outcomes", "rules"] {
+        assert_eq!(html.matches(&format!("class=\"chart\" data-section=\"{section}\"")).count(), 1, "{section}");
+    }
+    // Self-contained: nothing fetched, nothing run.
+    for forbidden in ["<script", "<link", "src=\"http", "href=\"http", "url(", "@import"] {
+        assert!(!html.contains(forbidden), "the report contains {forbidden}");
+    }
+}
+
+#[test]
+fn a_comparison_report_has_the_side_by_side_and_the_tornado() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.html");
+    stdout_of(&[
+        "report",
+        "kazakhstan-2022",
+        "--compare",
+        "what-if/armenia-frozen",
+        "--sensitivity",
+        "deploy",
+        "-n",
+        "20000",
+        "-o",
+        path.to_str().expect("path"),
+    ]);
+    let html = std::fs::read_to_string(&path).expect("html");
+    for section in ["compare", "tornado"] {
+        assert_eq!(html.matches(&format!("class=\"chart\" data-section=\"{section}\"")).count(), 1, "{section}");
+    }
+    let v = values(&html);
+    // Armenia frozen contributes nothing; the paired difference is there.
+    assert!(v.contains_key("diff.deploy.probability"));
+    assert!(html.contains("What if: Kazakhstan 2022 with Armenia frozen"));
+}
