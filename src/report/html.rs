@@ -207,9 +207,10 @@ fn histogram(bins: &[Bin], markers: &[(f64, String, &str)], color: &str, axis: &
     let y = |c: f64| bottom - (bottom - top) * c / peak;
     for i in 0..=5 {
         let v = span * f64::from(i) / 5.0;
+        let anchor = if i == 5 { "end" } else { "middle" };
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"{anchor}\">{}</text>",
             x(v),
             bottom + 20.0,
             thousands(v)
@@ -569,7 +570,7 @@ pub fn render(r: &Report<'_>) -> String {
     let bars: Vec<Bar> = rules
         .iter()
         .map(|r| Bar {
-            label: r.id.clone(),
+            label: r.id.rsplit_once('/').map_or(r.id.as_str(), |(_, name)| name).replace('_', " "),
             key: format!("rules.{}", r.id),
             value: r.per_trial,
             lo: f64::NAN,
