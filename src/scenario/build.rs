@@ -867,6 +867,12 @@ impl Builder<'_> {
                 Value::Seq(items) => {
                     for (i, item) in items.iter().enumerate() {
                         if let Some(rule) = self.rule(item, path, i, context, members) {
+                            if rule.effect == Effect::Set
+                                && let Some(operand) = item.get("set")
+                            {
+                                let what = format!("the 'set' of rule {} of decisions.{path}", i + 1);
+                                self.check_probability(operand, &rule.operand, probability, &what);
+                            }
                             rules.push(rule);
                         }
                     }

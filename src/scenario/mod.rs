@@ -229,9 +229,12 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     let root = match tree::parse(&text, file) {
         Ok(root) => root,
         Err(e) => {
-            report
-                .error(Loc { file, line: e.line, column: e.column }, e.message)
-                .expected("valid YAML (check the indentation and that no tab is used for it)");
+            let expected = if e.message.contains("non-finite") {
+                "a finite number (NaN and infinities are not allowed)"
+            } else {
+                "valid YAML (check the indentation and that no tab is used for it)"
+            };
+            report.error(Loc { file, line: e.line, column: e.column }, e.message).expected(expected);
             return None;
         }
     };
