@@ -18,6 +18,7 @@
 //! Trial *i*'s random numbers depend only on (seed, *i*), so results are
 //! byte-identical for any thread count, on a given platform and build.
 #![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod app;
 pub mod batch;

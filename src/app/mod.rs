@@ -189,6 +189,8 @@ pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras)
     let started = Instant::now();
     let mut total = BatchStats::new(s);
     let mut write_error = None;
+    let mut announced = false;
+    let trials = plan.end - plan.start;
     let want_records = records.is_some();
     if let Some((file, _)) = &mut records {
         write_error = file.write_all(&crate::records::header(s)).err();
@@ -218,6 +220,10 @@ pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras)
                 total.merge(&part);
                 if let Some(b) = &bar {
                     b.set_position(total.trials);
+                }
+                if !announced && total.trials >= COST_SAMPLE && trials > LONG_RUN {
+                    announced = true;
+                    announce_cost(trials, total.trials, started.elapsed());
                 }
                 match precision {
                     Some((watched, h)) if watched.half_width(&total) <= h => Flow::Stop,
@@ -252,6 +258,27 @@ pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras)
         }
     }
     Ok(total)
+}
+
+/// Runs longer than this many trials say what they will cost.
+const LONG_RUN: u64 = 1_000_000_000;
+/// Trials timed before the cost of a long run is estimated.
+const COST_SAMPLE: u64 = 1 << 20;
+
+/// Prints the estimated duration of a long run to stderr.
+fn announce_cost(trials: u64, done: u64, elapsed: Duration) {
+    let rate = done as f64 / elapsed.as_secs_f64().max(1e-9);
+    let secs = trials as f64 / rate;
+    let human = match secs {
+        s if s < 120.0 => format!("{s:.0} seconds"),
+        s if s < 7_200.0 => format!("{:.0} minutes", s / 60.0),
+        s if s < 172_800.0 => format!("{:.1} hours", s / 3_600.0),
+        s if s < 63_072_000.0 => format!("{:.0} days", s / 86_400.0),
+        s => format!("{:.3e} years", s / 31_557_600.0),
+    };
+    eprintln!(
+        "{trials} trials at about {rate:.0} trials/s will take about {human}; Ctrl-C stops cleanly (or use --precision or --shard)"
+    );
 }
 
 /// Prints "N trials in T s on J threads: R trials/s" to stderr.

@@ -294,9 +294,11 @@ impl Parser {
         })
     }
 
+    /// One more level of recursion; a parenthesised level costs two (an
+    /// expression and its operand), so the limit is `MAX_EXPR_DEPTH` levels.
     fn enter(&mut self, at: usize) -> Result<(), SyntaxError> {
         self.depth += 1;
-        if self.depth > MAX_EXPR_DEPTH {
+        if self.depth > 2 * MAX_EXPR_DEPTH {
             return Err(SyntaxError {
                 at,
                 message: format!("expression nests more than {MAX_EXPR_DEPTH} levels deep"),

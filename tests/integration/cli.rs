@@ -140,3 +140,58 @@ fn bench_reports_every_thread_count_and_identical_results() {
         assert!(line["median"].as_f64().expect("median") > 0.0);
     }
 }
+
+#[test]
+fn a_closed_stdout_exits_quietly_with_status_0() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("alliance-sim"))
+        .args(["run", "kazakhstan-2022", "-n", "20000", "--format", "csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Read one line, then close the pipe, as `| head -1` does.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("error"), "{stderr}");
+}
+
+#[test]
+fn exit_codes_follow_the_documented_classes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let part = dir.path().join("p.json");
+    sim().args(["run", "-n", "1000", "--shard", "1/2", "--export-json"]).arg(&part).assert().success();
+    let cases: Vec<(Vec<String>, i32)> = vec![
+        (vec!["run".into(), "-n".into(), "1000".into()], 0),
+        (vec!["validate".into(), "tests/data/bad/negative_cap.yaml".into()], 2),
+        (vec!["run".into(), "--set".into(), "alliance.pools.nope.cap=1".into()], 2),
+        (vec!["run".into(), "--trails".into(), "5".into()], 2),
+        (vec!["run".into(), "no-such-scenario".into()], 2),
+        (vec!["run".into(), "-n".into(), "1000".into(), "--export-json".into(), "/nonexistent/x.json".into()], 1),
+        (vec!["merge".into(), part.display().to_string()], 1),
+        (
+            vec![
+                "explain".into(),
+                "kazakhstan-2022".into(),
+                "--find".into(),
+                "need < 0".into(),
+                "--search-limit".into(),
+                "100".into(),
+            ],
+            1,
+        ),
+    ];
+    for (args, code) in cases {
+        let out = sim().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Warnings never change the exit code.
+    let out = sim().args(["validate", "scenarios/hypothetical-beyond-caps.yaml"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0));
+}
