@@ -1,0 +1,148 @@
+//! The checks the fuzz targets run, shared with `tests/regressions.rs`,
+//! which replays every input a fuzzer ever crashed on.
+
+use alliance_sim::batch::run_range;
+use alliance_sim::rng::{StreamKey, SubStream, TrialKey};
+use alliance_sim::rules::compile::{Context, Stage, Symbols, VarSymbol, compile};
+use alliance_sim::rules::env::{Env, Frame, Statics};
+use alliance_sim::rules::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
+use alliance_sim::rules::program::Type;
+use alliance_sim::scenario::{self, Source};
+
+/// Scenario text from arbitrary bytes: loads or reports errors, never
+/// panics; a scenario that loads runs a few trials.
+pub fn load_scenario(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let source = Source::Text { name: "fuzz.yaml".into(), text: text.to_string() };
+    if let Ok(loaded) = scenario::load(&source, &[]) {
+        let stats = run_range(&loaded.scenario, 1, 0, 64);
+        assert_eq!(stats.trials, 64);
+    }
+}
+
+/// The variables every expression target may read.
+fn symbols() -> Symbols {
+    let mut symbols = Symbols::default();
+    for (name, ty) in [("x", Type::Num), ("y", Type::Num), ("flag", Type::Bool)] {
+        symbols.vars.push(VarSymbol { name: name.into(), ty, stage: Stage::Variables });
+    }
+    symbols
+}
+
+const CONTEXT: Context = Context { stage: Stage::Request, member: false, visible_vars: 3, member_index: None };
+
+/// Expression text from arbitrary bytes: compiles or reports errors whose
+/// offsets lie inside the text; what compiles evaluates without panicking.
+pub fn expression(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    match compile(text, None, &mut symbols(), CONTEXT) {
+        Ok(program) => {
+            let statics = Statics::default();
+            let mut frame = Frame::new(3, 0);
+            frame.vars.copy_from_slice(&[1.5, -2.0, 1.0]);
+            let env = Env { statics: &statics, frame: &frame, member: 0 };
+            let _ = program.eval(&env, &mut SubStream::new(TrialKey(3, 4), StreamKey::of("fuzz")));
+        }
+        Err(errors) => {
+            for e in errors {
+                assert!(e.at <= text.chars().count(), "error offset {} beyond the text", e.at);
+            }
+        }
+    }
+}
+
+/// The reference: a direct walk of the parsed tree with IEEE arithmetic,
+/// booleans as 1/0 and short-circuit logic. `None` for what it does not
+/// model (random draws, names other than x, y, flag, strings).
+pub fn reference(e: &Expr, vars: [f64; 3]) -> Option<f64> {
+    let b = |v: bool| if v { 1.0 } else { 0.0 };
+    Some(match &e.kind {
+        ExprKind::Num(v) => *v,
+        ExprKind::Bool(v) => b(*v),
+        ExprKind::Str(_) => return None,
+        ExprKind::Path(p) => match p.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["x"] => vars[0],
+            ["y"] => vars[1],
+            ["flag"] => vars[2],
+            _ => return None,
+        },
+        ExprKind::Unary(UnaryOp::Neg, a) => -reference(a, vars)?,
+        ExprKind::Unary(UnaryOp::Not, a) => b(reference(a, vars)? == 0.0),
+        ExprKind::Binary(op, l, r) => {
+            let x = reference(l, vars)?;
+            match op {
+                BinaryOp::And => return Some(if x == 0.0 { 0.0 } else { b(reference(r, vars)? != 0.0) }),
+                BinaryOp::Or => return Some(if x != 0.0 { 1.0 } else { b(reference(r, vars)? != 0.0) }),
+                _ => {}
+            }
+            let y = reference(r, vars)?;
+            match op {
+                BinaryOp::Add => x + y,
+                BinaryOp::Sub => x - y,
+                BinaryOp::Mul => x * y,
+                BinaryOp::Div => x / y,
+                BinaryOp::Pow => x.powf(y),
+                BinaryOp::Lt => b(x < y),
+                BinaryOp::Le => b(x <= y),
+                BinaryOp::Gt => b(x > y),
+                BinaryOp::Ge => b(x >= y),
+                BinaryOp::Eq => b(x == y),
+                BinaryOp::Ne => b(x != y),
+                BinaryOp::And | BinaryOp::Or => unreachable!("handled above"),
+            }
+        }
+        ExprKind::If(c, t, f) => {
+            if reference(c, vars)? != 0.0 {
+                reference(t, vars)?
+            } else {
+                reference(f, vars)?
+            }
+        }
+        ExprKind::Call(name, args) => {
+            let a: Vec<f64> = args.iter().map(|x| reference(x, vars)).collect::<Option<_>>()?;
+            match (name.as_str(), a.as_slice()) {
+                ("abs", [v]) => v.abs(),
+                ("exp", [v]) => v.exp(),
+                ("ln", [v]) => v.ln(),
+                ("sqrt", [v]) => v.sqrt(),
+                ("floor", [v]) => v.floor(),
+                ("ceil", [v]) => v.ceil(),
+                ("round", [v]) => v.round(),
+                ("logistic", [v]) => 1.0 / (1.0 + (-v).exp()),
+                ("logit", [v]) => (v / (1.0 - v)).ln(),
+                ("min", [first, rest @ ..]) if !rest.is_empty() => rest.iter().fold(*first, |m, v| m.min(*v)),
+                ("max", [first, rest @ ..]) if !rest.is_empty() => rest.iter().fold(*first, |m, v| m.max(*v)),
+                ("clamp", [v, lo, hi]) => v.max(*lo).min(*hi),
+                _ => return None,
+            }
+        }
+    })
+}
+
+/// Differential: every expression that compiles to a number or boolean and
+/// that the reference models evaluates to exactly the reference's value.
+pub fn eval_differential(data: &[u8]) {
+    if data.len() < 3 {
+        return;
+    }
+    let vars = [f64::from(data[0] as i8) / 8.0, f64::from(data[1] as i8) / 8.0, f64::from(data[2] & 1)];
+    let Ok(text) = std::str::from_utf8(&data[3..]) else { return };
+    let Ok(program) = compile(text, None, &mut symbols(), CONTEXT) else { return };
+    if program.ty == Type::Str {
+        return;
+    }
+    let Ok(ast) = parser::parse(text) else { panic!("compiled but does not parse: {text:?}") };
+    let Some(want) = reference(&ast, vars) else { return };
+    let statics = Statics::default();
+    let mut frame = Frame::new(3, 0);
+    frame.vars.copy_from_slice(&vars);
+    let env = Env { statics: &statics, frame: &frame, member: 0 };
+    let got = program.eval(&env, &mut SubStream::new(TrialKey(3, 4), StreamKey::of("fuzz")));
+    assert!(
+        got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+        "{text:?} with x={}, y={}, flag={}: program {got}, reference {want}",
+        vars[0],
+        vars[1],
+        vars[2]
+    );
+}
