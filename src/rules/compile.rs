@@ -10,6 +10,7 @@ use super::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
 use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type, apply, static_member_field};
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::scenario::diagnostic::suggest;
+use crate::scenario::model::{CRISIS_KINDS, VOTE_NAMES, class};
 
 /// The pipeline stages, in order. A name set at one stage can be read by
 /// expressions of that stage and later ones.
@@ -400,6 +401,44 @@ impl Compiler<'_> {
         None
     }
 
+    /// The values a string-valued name can take, when the language knows them.
+    fn domain(&self, e: &Expr) -> Option<(&'static str, Vec<String>)> {
+        let ExprKind::Path(path) = &e.kind else { return None };
+        let owned = |names: &[&str]| names.iter().map(|s| (*s).to_string()).collect();
+        match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["crisis", "kind"] => Some(("crisis.kind", owned(&CRISIS_KINDS))),
+            ["outcome"] | ["decision"] => Some(("the outcome", owned(&class::NAMES))),
+            [_, "vote"] => Some(("a vote", owned(&VOTE_NAMES))),
+            ["pool"] => Some(("the pool", self.symbols.pools.clone())),
+            [_, "id"] | ["alliance", "chair"] | ["crisis", "host"] => {
+                Some(("a member id", self.symbols.members.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Refuses `name == "text"` when `name` can never be `text` (a typo
+    /// that would make the comparison silently constant).
+    fn check_string_domain(&mut self, equal: bool, l: &Expr, r: &Expr) -> Option<()> {
+        for (name, literal) in [(l, r), (r, l)] {
+            let (ExprKind::Str(text), Some((what, values))) = (&literal.kind, self.domain(name)) else { continue };
+            if values.is_empty() || values.iter().any(|v| v == text) {
+                continue;
+            }
+            let hint = suggest(text, values.iter().map(String::as_str)).map(|s| format!("did you mean \"{s}\"?"));
+            self.errors.push(
+                ExprError::new(
+                    literal.at,
+                    format!("{what} is never \"{text}\", so this is always {equal}", equal = !equal),
+                )
+                .expected(format!("one of: {}", values.join(", ")))
+                .help(hint),
+            );
+            return None;
+        }
+        Some(())
+    }
+
     fn binary(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> Option<Type> {
         use BinaryOp as B;
         let what = format!("'{}'", op.symbol());
@@ -451,6 +490,9 @@ impl Compiler<'_> {
                             .expected(format!("{} on both sides", lt.name())),
                     );
                     return None;
+                }
+                if lt == Type::Str {
+                    self.check_string_domain(op == B::Eq, l, r)?;
                 }
                 self.emit_folded(if op == B::Eq { Op::Eq } else { Op::Ne });
                 Some(Type::Bool)

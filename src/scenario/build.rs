@@ -173,7 +173,7 @@ impl Builder<'_> {
 
     fn scenario(mut self, root: &Node, origin: &str, hash: String) -> Option<Scenario> {
         let _ = self.map(root, "the scenario", &TOP, &["alliance", "members", "crisis", "decisions"])?;
-        for word in class::NAMES.iter().chain(["none", "support", "abstain", "block"].iter()) {
+        for word in class::NAMES.iter().chain(VOTE_NAMES.iter()) {
             self.symbols.intern(word);
         }
         let name = root.get("name").and_then(|n| self.string(n, "name")).unwrap_or_else(|| origin.to_string());
@@ -543,12 +543,11 @@ impl Builder<'_> {
         let host = self.member_ref(&host_id, host_node.loc, "crisis.host");
         let kind_node = node.get("kind")?;
         let kind = self.string(kind_node, "crisis.kind")?;
-        const KINDS: [&str; 5] = ["external_aggression", "internal_unrest", "border_clash", "hybrid", "intra_member"];
-        if !KINDS.contains(&kind.as_str()) {
+        if !CRISIS_KINDS.contains(&kind.as_str()) {
             self.report
                 .error(kind_node.loc, format!("unknown crisis kind '{kind}'"))
-                .expected(KINDS.join(", "))
-                .suggest(&kind, KINDS);
+                .expected(CRISIS_KINDS.join(", "))
+                .suggest(&kind, CRISIS_KINDS);
         }
         Some((host?, kind))
     }

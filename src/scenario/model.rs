@@ -329,6 +329,13 @@ pub struct Scenario {
     pub pool_of_string: Vec<Option<usize>>,
 }
 
+/// The kinds of crisis a scenario may name (`crisis.kind`).
+pub const CRISIS_KINDS: [&str; 5] =
+    ["external_aggression", "internal_unrest", "border_clash", "hybrid", "intra_member"];
+
+/// The values `member.vote` takes.
+pub const VOTE_NAMES: [&str; 4] = ["none", "support", "abstain", "block"];
+
 /// The interned ids of the outcome classes.
 pub mod class {
     /// The host did not request aid.
