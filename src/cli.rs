@@ -412,9 +412,9 @@ pub struct ExplainArgs {
     /// With --find: give up after this many trials.
     #[arg(long, default_value_t = 10_000_000)]
     pub search_limit: u64,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
     /// Override a scenario field: PATH=VALUE.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,

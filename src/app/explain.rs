@@ -2,10 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::{Failure, load_scenario, write_stdout};
+use super::{Failure, emit, load_scenario};
 use crate::cli::ExplainArgs;
 use crate::explain::{self, Condition};
-use crate::report::Render;
 
 /// Tells a trial.
 pub fn run(args: &ExplainArgs) -> Result<ExitCode, Failure> {
@@ -31,6 +30,5 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, Failure> {
         }
     };
     let story = explain::explain(&s, seed, trial);
-    write_stdout(&story.render(args.format, super::color_stdout()))?;
-    Ok(ExitCode::SUCCESS)
+    emit(&story, &args.output).map(|()| ExitCode::SUCCESS)
 }
