@@ -24,7 +24,7 @@ browser() {
         --enable-logging=stderr --v=0 --log-net-log="$work/net-$1.json" "${@:2}" "file://$report"
 }
 browser dom --dump-dom > "$work/dom.html" 2> "$work/console.log"
-browser shot --screenshot="$work/shot.png" --window-size=1000,4200 --hide-scrollbars 2>> "$work/console.log" >/dev/null
+browser shot --screenshot="$work/shot.png" --window-size=1000,5600 --hide-scrollbars 2>> "$work/console.log" >/dev/null
 
 fail=0
 if grep -E "CONSOLE|Uncaught|ERROR:.*(console|javascript)" "$work/console.log" | grep -viE "dbus|bus\.cc|gpu|sandbox|fontconfig|vaapi|crashpad" >/dev/null; then
