@@ -6,6 +6,8 @@
 //! shards (never on threads), and every statistic merges exactly, so the
 //! merged summary is byte for byte the single run's.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::batch::CHUNK;
@@ -105,25 +107,21 @@ pub fn merge(parts: &[(String, Partial)]) -> Result<(Meta, BatchStats), String> 
             return Err(format!("{name}: holds {} trials, its range has {}", p.stats.trials, p.end - p.start));
         }
     }
-    let mut by_index: Vec<Option<&(String, Partial)>> = vec![None; usize::try_from(first.shards).unwrap_or(0)];
-    if by_index.len() as u64 != first.shards {
-        return Err(format!("{first_name}: shard count {} is too large", first.shards));
-    }
+    // Ordered by shard number; nothing is sized by the (untrusted) shard count.
+    let mut by_index: BTreeMap<u64, &(String, Partial)> = BTreeMap::new();
     for part in parts {
-        let slot = &mut by_index[(part.1.shard - 1) as usize];
-        if let Some((other, _)) = slot {
+        if let Some((other, _)) = by_index.insert(part.1.shard, part) {
             return Err(format!("shard {}/{} is given twice: {other} and {}", part.1.shard, first.shards, part.0));
         }
-        *slot = Some(part);
     }
-    let missing: Vec<String> =
-        by_index.iter().enumerate().filter(|(_, p)| p.is_none()).map(|(i, _)| (i + 1).to_string()).collect();
-    if !missing.is_empty() {
+    if by_index.len() as u64 != first.shards {
+        let missing: Vec<String> =
+            (1..=first.shards).filter(|k| !by_index.contains_key(k)).take(20).map(|k| k.to_string()).collect();
         return Err(format!("missing shard(s) {} of {}", missing.join(", "), first.shards));
     }
     let mut stats = BatchStats::default();
-    for (_, p) in by_index.into_iter().flatten() {
-        stats.merge(&p.stats);
+    for p in by_index.values() {
+        stats.merge(&p.1.stats);
     }
     Ok((m.clone(), stats))
 }

@@ -37,6 +37,11 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
             &meta.scenario_hash[..16.min(meta.scenario_hash.len())]
         )));
     }
+    if !stats.fits(&loaded.scenario) {
+        return Err(Failure::failed(format!(
+            "the parts' statistics do not have the shape of the scenario at {origin} (pools, members, outcomes, rules)"
+        )));
+    }
     let summary = summary::summarise(&loaded.scenario, &stats, meta);
     emit(&summary, &args.output).map(|()| ExitCode::SUCCESS)
 }

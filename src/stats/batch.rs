@@ -97,6 +97,18 @@ impl BatchStats {
         }
     }
 
+    /// Whether these statistics have the shape of `s`'s (one entry per
+    /// pool, member, outcome and rule): statistics read from a file must,
+    /// before a summary indexes them by the scenario.
+    pub fn fits(&self, s: &Scenario) -> bool {
+        let empty = BatchStats::new(s);
+        self.pool_trials.len() == empty.pool_trials.len()
+            && self.pool_personnel.len() == empty.pool_personnel.len()
+            && self.members.len() == empty.members.len()
+            && self.outcomes.len() == empty.outcomes.len()
+            && self.rule_fires.len() == empty.rule_fires.len()
+    }
+
     /// Folds the trial left in `frame` (rule fires are counted separately,
     /// directly into `rule_fires`, while the trial runs).
     #[inline]

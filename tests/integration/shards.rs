@@ -73,3 +73,34 @@ fn a_file_that_is_not_a_partial_result_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an alliance-sim partial result"));
 }
+
+#[test]
+fn a_tampered_part_is_refused_without_a_crash_or_a_huge_allocation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let parts = write_parts(dir.path(), "kazakhstan-2022", "9", "20000", 1);
+    let text = std::fs::read_to_string(&parts[0]).expect("read");
+    let edit = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        f(&mut v);
+        let path = dir.path().join("tampered.json");
+        std::fs::write(&path, serde_json::to_string(&v).expect("json")).expect("write");
+        merge(&[path], "table")
+    };
+    // A shard count of 10^15 with an empty range: once, a table of 10^15 slots.
+    let out = edit(&|v| {
+        v["shards"] = 1_000_000_000_000_000u64.into();
+        v["end"] = 0.into();
+        v["stats"] = serde_json::from_str(
+            &serde_json::to_string(&alliance_sim::stats::batch::BatchStats::default()).expect("json"),
+        )
+        .expect("json");
+    });
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing shard(s) 2, 3"));
+    // Statistics whose shape is not the scenario's: once, an index out of bounds.
+    let out = edit(&|v| {
+        v["stats"]["members"].as_array_mut().expect("members").pop();
+    });
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shape"));
+}
