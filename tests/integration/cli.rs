@@ -146,7 +146,9 @@ fn a_closed_stdout_exits_quietly_with_status_0() {
     use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("alliance-sim"))
-        .args(["run", "kazakhstan-2022", "-n", "20000", "--format", "csv"])
+        // A partial result is ~130 KB, more than a pipe holds (64 KB), so the
+        // program is still writing when the reader goes away.
+        .args(["run", "kazakhstan-2022", "-n", "20000", "--shard", "1/1", "--export-json", "-"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -156,6 +158,8 @@ fn a_closed_stdout_exits_quietly_with_status_0() {
     let mut first = [0u8; 16];
     stdout.read_exact(&mut first).expect("some output");
     drop(stdout);
+    let full = crate::stdout_of(&["run", "kazakhstan-2022", "-n", "20000", "--shard", "1/1", "--export-json", "-"]);
+    assert!(full.len() > 1 << 17, "the output ({} bytes) must overflow the pipe for this test to mean anything", full.len());
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
