@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::engine::{self, Event, Trace};
-use crate::rng::{StreamKey, SubStream, TrialKeys};
+use crate::rng::{StreamKey, SubStream, TrialKey, TrialKeys};
 use crate::rules::compile::{self, Context, Stage};
 use crate::rules::env::{Env, Field, Frame, vote};
 use crate::rules::program::Program;
@@ -301,6 +301,8 @@ fn tell(s: &Scenario, seed: u64, trial: u64, frame: &Frame, recorder: Recorder) 
 /// A compiled `--find` condition over a trial's results.
 pub struct Condition {
     program: Program,
+    /// Its random stream, if it draws (keyed like any other decision).
+    stream: StreamKey,
 }
 
 impl Condition {
@@ -311,8 +313,9 @@ impl Condition {
         let mut symbols = s.symbols.clone();
         let visible_vars = symbols.vars.len();
         let ctx = Context { stage: Stage::Outcome, member: false, visible_vars, member_index: None };
-        compile::compile(text, Some(Type::Bool), &mut symbols, ctx).map(|program| Condition { program }).map_err(
-            |errors| {
+        compile::compile(text, Some(Type::Bool), &mut symbols, ctx)
+            .map(|program| Condition { program, stream: StreamKey::of("explain/find") })
+            .map_err(|errors| {
                 errors
                     .iter()
                     .map(|e| {
@@ -321,14 +324,12 @@ impl Condition {
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
-            },
-        )
+            })
     }
 
-    /// Whether the trial left in `frame` meets the condition.
-    pub fn holds(&self, s: &Scenario, frame: &Frame) -> bool {
-        let key = TrialKeys::starting_at(0, 0).next_key();
-        let mut rng = SubStream::new(key, StreamKey::of("explain/find"));
+    /// Whether the trial with `key`, left in `frame`, meets the condition.
+    pub fn holds(&self, s: &Scenario, key: TrialKey, frame: &Frame) -> bool {
+        let mut rng = SubStream::new(key, self.stream);
         self.program.eval(&Env { statics: &s.statics, frame, member: 0 }, &mut rng) != 0.0
     }
 }
@@ -339,8 +340,9 @@ pub fn find(s: &Scenario, seed: u64, from: u64, limit: u64, condition: &Conditio
     let mut keys = TrialKeys::starting_at(seed, from);
     let mut silent = crate::rules::ruleset::Silent;
     for i in from..from.saturating_add(limit) {
-        engine::run_trial(s, keys.next_key(), &mut frame, &mut silent);
-        if condition.holds(s, &frame) {
+        let key = keys.next_key();
+        engine::run_trial(s, key, &mut frame, &mut silent);
+        if condition.holds(s, key, &frame) {
             return Some(i);
         }
     }

@@ -159,7 +159,11 @@ fn a_closed_stdout_exits_quietly_with_status_0() {
     stdout.read_exact(&mut first).expect("some output");
     drop(stdout);
     let full = crate::stdout_of(&["run", "kazakhstan-2022", "-n", "20000", "--shard", "1/1", "--export-json", "-"]);
-    assert!(full.len() > 1 << 17, "the output ({} bytes) must overflow the pipe for this test to mean anything", full.len());
+    assert!(
+        full.len() > 1 << 17,
+        "the output ({} bytes) must overflow the pipe for this test to mean anything",
+        full.len()
+    );
     let out = child.wait_with_output().expect("wait");
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
