@@ -348,6 +348,31 @@ pub mod class {
     pub const DEPLOY: u8 = 3;
     /// Names, by id.
     pub const NAMES: [&str; 4] = ["no_request", "refused", "non_military", "deploy"];
+
+    const fn bit(class: u8) -> u8 {
+        1 << class
+    }
+
+    /// The funnel's stages, each the set of outcome classes (a bit per
+    /// class) in which a trial reached it. Everything that reports or
+    /// compares the funnel reads it from here.
+    pub const STAGES: [(&str, u8); 5] = [
+        ("request", bit(REFUSED) | bit(NON_MILITARY) | bit(DEPLOY)),
+        ("invoked", bit(NON_MILITARY) | bit(DEPLOY)),
+        ("deploy", bit(DEPLOY)),
+        ("non_military", bit(NON_MILITARY)),
+        ("refused", bit(REFUSED)),
+    ];
+
+    /// The classes of the stage called `name`.
+    pub fn stage(name: &str) -> Option<u8> {
+        STAGES.iter().find(|(n, _)| *n == name).map(|(_, mask)| *mask)
+    }
+
+    /// Trials in the classes of `mask`, from counts by class.
+    pub fn count(mask: u8, by_class: &[u64; 4]) -> u64 {
+        (0..4).filter(|c| mask & bit(*c as u8) != 0).map(|c| by_class[c]).sum()
+    }
 }
 
 impl Scenario {

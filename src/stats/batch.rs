@@ -195,18 +195,12 @@ pub enum Watched {
 }
 
 impl Watched {
-    /// Names accepted by `--precision-of`.
-    pub const FUNNEL: [&str; 6] = ["request", "invoked", "deploy", "non_military", "refused", "deployed"];
-
     /// The quantity called `name` in a scenario.
     pub fn named(s: &Scenario, name: &str) -> Result<Watched, String> {
-        let bit = |c: u8| 1u8 << c;
+        if let Some(mask) = class::stage(name) {
+            return Ok(Watched::Classes(mask));
+        }
         Ok(match name {
-            "request" => Watched::Classes(!bit(class::NO_REQUEST)),
-            "invoked" => Watched::Classes(bit(class::NON_MILITARY) | bit(class::DEPLOY)),
-            "deploy" => Watched::Classes(bit(class::DEPLOY)),
-            "non_military" => Watched::Classes(bit(class::NON_MILITARY)),
-            "refused" => Watched::Classes(bit(class::REFUSED)),
             "deployed" => Watched::DeployedPerTrial,
             _ => match s.outcomes.iter().position(|o| o.name == name) {
                 Some(i) => Watched::Outcome(i),
@@ -214,7 +208,7 @@ impl Watched {
                     let outcomes: Vec<&str> = s.outcomes.iter().map(|o| o.name.as_str()).collect();
                     return Err(format!(
                         "unknown quantity '{name}': expected one of {}{}{}",
-                        Watched::FUNNEL.join(", "),
+                        class::STAGES.map(|(stage, _)| stage).join(", ") + ", deployed",
                         if outcomes.is_empty() { "" } else { ", or an outcome: " },
                         outcomes.join(", ")
                     ));
@@ -227,8 +221,7 @@ impl Watched {
     pub fn half_width(self, stats: &BatchStats) -> f64 {
         let width = match self {
             Watched::Classes(mask) => {
-                let k: u64 = (0..4u8).filter(|c| mask & (1 << c) != 0).map(|c| stats.classes[usize::from(c)]).sum();
-                let p = Proportion::wilson(k, stats.trials);
+                let p = Proportion::wilson(class::count(mask, &stats.classes), stats.trials);
                 (p.hi - p.lo) / 2.0
             }
             Watched::DeployedPerTrial => {

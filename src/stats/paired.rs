@@ -125,7 +125,6 @@ impl Pairing {
     /// same name.
     pub fn between(a: &Scenario, b: &Scenario) -> Pairing {
         use Kind::{Mean, Probability};
-        let bit = |c: u8| 1u8 << c;
         let same = |section, item: &str, measure, kind, q| Measure {
             section,
             item: item.to_string(),
@@ -134,18 +133,11 @@ impl Pairing {
             a: q,
             b: q,
         };
-        let mut measures = vec![
-            same("funnel", "request", "probability", Probability, Quantity::Class(!bit(class::NO_REQUEST))),
-            same(
-                "funnel",
-                "invoked",
-                "probability",
-                Probability,
-                Quantity::Class(bit(class::NON_MILITARY) | bit(class::DEPLOY)),
-            ),
-            same("funnel", "deploy", "probability", Probability, Quantity::Class(bit(class::DEPLOY))),
-            same("funnel", "non_military", "probability", Probability, Quantity::Class(bit(class::NON_MILITARY))),
-            same("funnel", "refused", "probability", Probability, Quantity::Class(bit(class::REFUSED))),
+        let mut measures: Vec<Measure> = class::STAGES
+            .iter()
+            .map(|(stage, mask)| same("funnel", stage, "probability", Probability, Quantity::Class(*mask)))
+            .collect();
+        measures.extend([
             same("deployment", "deployed", "mean_per_trial", Mean, Quantity::DeployedPerTrial),
             same("deployment", "deployed", "mean_given_deploy", Mean, Quantity::Deployed),
             same("deployment", "need", "mean", Mean, Quantity::Need),
@@ -153,7 +145,7 @@ impl Pairing {
             same("timing", "decision", "days", Mean, Quantity::Decision),
             same("timing", "first_arrival", "days", Mean, Quantity::FirstArrival),
             same("timing", "full_strength", "days", Mean, Quantity::FullStrength),
-        ];
+        ]);
         let mut notes = Vec::new();
         for (ma, member) in a.members.iter().enumerate() {
             match b.members.iter().position(|x| x.id == member.id) {
