@@ -10,7 +10,7 @@ use crate::batch::Plan;
 use crate::cli::SensitivityArgs;
 use crate::report::sensitivity::Tornado;
 use crate::scenario::{self, Override, Scenario, Source};
-use crate::stats::paired::Pairing;
+use crate::stats::paired::{Kind, PairSums, Pairing};
 use crate::stats::sensitivity::{self, InputLine, Move, SENSITIVITY_SCHEMA_VERSION, Sensitivity};
 
 /// One move of an input: its value and the variant's index, or its value
@@ -41,7 +41,7 @@ pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
     let numbers = scenario::numeric_inputs(&Source::resolve(&args.scenario), &args.overrides)
         .map_err(|e| Failure::input(e.to_string()))?;
     let inputs = choose_inputs(&numbers, &args.inputs)?;
-    let metric = metric_pairing(&base, &args.metric)?;
+    let metric_kind = metric_kind(&base, &args.metric)?;
     let mut variants: Vec<Scenario> = Vec::new();
     let mut moves: Vec<[Side; 2]> = Vec::new();
     for (path, value) in &inputs {
@@ -62,13 +62,25 @@ pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
     let seed = args.seed.unwrap_or(base.run.seed);
     let mut scenarios: Vec<&Scenario> = vec![&base];
     scenarios.extend(variants.iter());
+    // Each variant paired with the base on the metric alone.
     let pairings: Vec<Pairing> = variants
         .iter()
-        .map(|v| Pairing { measures: vec![metric.with_b(v, &args.metric)], notes: Vec::new() })
+        .map(|v| {
+            let mut pairing = Pairing::between(&base, v);
+            pairing.measures.retain(|m| m.name() == args.metric);
+            pairing
+        })
         .collect();
     let lockstep = run_lockstep(&scenarios, &pairings, Plan { seed, start: 0, end: args.trials }, args.threads)?;
     let effect = |side: &Side| match side {
-        Ok((moved, i)) => Move { input: *moved, effect: Ok(lockstep.pairs[*i].sums[0].difference()) },
+        Ok((moved, i)) => Move {
+            input: *moved,
+            effect: lockstep.pairs[*i]
+                .sums
+                .first()
+                .map(PairSums::difference)
+                .ok_or_else(|| format!("{} is not defined in the moved scenario", args.metric)),
+        },
         Err((moved, why)) => Move { input: *moved, effect: Err(why.clone()) },
     };
     let mut lines: Vec<InputLine> = inputs
@@ -85,7 +97,7 @@ pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
         schema_version: SENSITIVITY_SCHEMA_VERSION,
         meta: meta(&base, seed, args.trials, &args.overrides),
         metric: args.metric.clone(),
-        metric_kind: metric.0.kind,
+        metric_kind,
         base_value,
         fraction: args.fraction,
         inputs: lines,
@@ -126,26 +138,11 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string()
 }
 
-/// The metric as a paired measure of the base against itself.
-fn metric_pairing(base: &Scenario, name: &str) -> Result<MetricMeasure, Failure> {
-    let pairing = Pairing::between(base, base);
-    pairing.measures.iter().find(|m| m.name() == name).map(|m| MetricMeasure(m.clone())).ok_or_else(|| {
-        let names: Vec<String> = pairing.measures.iter().map(|m| m.name()).collect();
+/// How the metric reads, or a message listing the metrics there are.
+fn metric_kind(base: &Scenario, name: &str) -> Result<Kind, Failure> {
+    let measures = Pairing::between(base, base).measures;
+    measures.iter().find(|m| m.name() == name).map(|m| m.kind).ok_or_else(|| {
+        let names: Vec<String> = measures.iter().map(|m| m.name()).collect();
         Failure::input(format!("--metric {name}: unknown; expected one of {}", names.join(", ")))
     })
-}
-
-/// The metric's measure in the base scenario.
-struct MetricMeasure(crate::stats::paired::Measure);
-
-impl MetricMeasure {
-    /// The same measure with the variant's side looked up by name.
-    fn with_b(&self, variant: &Scenario, name: &str) -> crate::stats::paired::Measure {
-        let b = Pairing::between(variant, variant)
-            .measures
-            .into_iter()
-            .find(|m| m.name() == name)
-            .map_or(self.0.b, |m| m.b);
-        crate::stats::paired::Measure { b, ..self.0.clone() }
-    }
 }
