@@ -43,11 +43,38 @@ pub fn lognormal(rng: &mut SubStream, mu: f64, sigma: f64) -> f64 {
 /// Beta with shape parameters alpha and beta (each at least 1e-6).
 #[inline]
 pub fn beta(rng: &mut SubStream, alpha: f64, beta: f64) -> f64 {
-    let a = non_negative(alpha).max(1e-6);
-    let b = non_negative(beta).max(1e-6);
-    match Beta::new(a, b) {
-        Ok(d) => d.sample(rng),
-        Err(_) => a / (a + b),
+    BetaSampler::new(alpha, beta).sample(rng)
+}
+
+/// A beta distribution prepared once: the same draws as [`beta`] with the
+/// same parameters, without rebuilding the sampler (about 300 instructions)
+/// for every draw.
+#[derive(Debug, Clone, Copy)]
+pub enum BetaSampler {
+    /// rand_distr's sampler.
+    Sampler(Beta<f64>),
+    /// Parameters rand_distr refuses: the mean.
+    Mean(f64),
+}
+
+impl BetaSampler {
+    /// The sampler of beta(alpha, beta), parameters sanitised as [`beta`] says.
+    pub fn new(alpha: f64, beta: f64) -> BetaSampler {
+        let a = non_negative(alpha).max(1e-6);
+        let b = non_negative(beta).max(1e-6);
+        match Beta::new(a, b) {
+            Ok(d) => BetaSampler::Sampler(d),
+            Err(_) => BetaSampler::Mean(a / (a + b)),
+        }
+    }
+
+    /// One draw.
+    #[inline]
+    pub fn sample(&self, rng: &mut SubStream) -> f64 {
+        match self {
+            BetaSampler::Sampler(d) => d.sample(rng),
+            BetaSampler::Mean(m) => *m,
+        }
     }
 }
 

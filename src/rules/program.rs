@@ -1,11 +1,15 @@
 //! Compiled expressions and their evaluation.
 //!
 //! A [`Program`] is a flat list of stack operations over `f64` (booleans are
-//! 0/1, strings are interned ids). The checker proved the types and the stack
-//! depth at load, so evaluation cannot fail, does not allocate and looks up
-//! no strings. The dispatch `match` in [`Program::eval`] is long on purpose:
-//! it is the interpreter's one loop.
+//! 0/1, strings are interned ids), the form the compiler folds constants in
+//! and tests inspect. The checker proved the types and the stack depth at
+//! load; the operations are then built into closures ([`super::closures`]),
+//! so evaluation cannot fail, does not allocate, decodes no operation and
+//! looks up no strings.
 
+use std::sync::Arc;
+
+use super::closures::{self, EvalFn};
 use super::env::{Env, Field, Statics};
 use crate::dist;
 use crate::rng::SubStream;
@@ -220,54 +224,16 @@ pub fn apply(op: Op, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
     }
 }
 
-/// Common small programs, evaluated without the interpreter loop.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Shape {
-    /// Anything else: run the loop.
-    General,
-    /// One load.
-    Load(Op),
-    /// A load, a constant and a binary operator.
-    LoadConst(Op, f64, Op),
-    /// A load and a one-argument operator that draws nothing.
-    LoadUnary(Op, Op),
-}
-
-fn is_load(op: Op) -> bool {
-    matches!(
-        op,
-        Op::Const(_)
-            | Op::Var(_)
-            | Op::Field(_)
-            | Op::Member(_)
-            | Op::Host(_)
-            | Op::Of(..)
-            | Op::Contributes(_)
-            | Op::Chair
-            | Op::MembersActive
-            | Op::CrisisKind
-            | Op::PoolCap(_)
-    )
-}
-
 fn is_binary(op: Op) -> bool {
     matches!(op, Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne)
 }
 
-fn shape(ops: &[Op]) -> Shape {
-    match *ops {
-        [op] if is_load(op) => Shape::Load(op),
-        [load, Op::Const(c), bin] if is_load(load) && is_binary(bin) => Shape::LoadConst(load, c, bin),
-        [load, unary] if is_load(load) && unary.arity() == 1 && !unary.is_draw() => Shape::LoadUnary(load, unary),
-        _ => Shape::General,
-    }
-}
-
-/// A compiled expression.
-#[derive(Debug, Clone, PartialEq)]
+/// A compiled expression: its operations, and the closure built from them
+/// (see [`super::closures`]) that evaluates them.
+#[derive(Clone)]
 pub struct Program {
     ops: Box<[Op]>,
-    shape: Shape,
+    eval: Arc<EvalFn>,
     /// The value type.
     pub ty: Type,
     /// The source text, for `explain`.
@@ -281,13 +247,22 @@ fn b(x: bool) -> f64 {
 
 impl Program {
     pub(crate) fn new(ops: Vec<Op>, ty: Type, text: &str) -> Program {
-        let shape = shape(&ops);
-        Program { ops: ops.into_boxed_slice(), shape, ty, text: text.to_string() }
+        let eval = Arc::from(closures::build(&ops));
+        Program { ops: ops.into_boxed_slice(), eval, ty, text: text.to_string() }
     }
 
     /// A constant program.
     pub fn constant(value: f64, ty: Type) -> Program {
         Program::new(vec![Op::Const(value)], ty, &value.to_string())
+    }
+
+    /// The program that applies the function `op` to the values of `args`,
+    /// evaluated in order: a distribution's draw from its parameters.
+    pub fn call(op: Op, args: &[&Program], ty: Type, name: &str) -> Program {
+        let mut ops: Vec<Op> = args.iter().flat_map(|a| a.ops.iter().copied()).collect();
+        ops.push(op);
+        let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+        Program::new(ops, ty, &format!("{name}({})", texts.join(", ")))
     }
 
     /// The constant value, when the program is one.
@@ -306,70 +281,26 @@ impl Program {
     /// Evaluates the program.
     #[inline]
     pub fn eval(&self, env: &Env<'_>, rng: &mut SubStream) -> f64 {
-        match self.shape {
-            Shape::Load(op) => load(env, op),
-            Shape::LoadConst(op, c, bin) => binary(bin, load(env, op), c),
-            Shape::LoadUnary(op, unary) => apply(unary, load(env, op), 0.0, 0.0, rng),
-            Shape::General => self.run(env, rng),
-        }
+        (self.eval)(env, rng)
     }
+}
 
-    // The interpreter loop. Kept out of line so that the fast shapes in
-    // `eval` do not pay for setting up its stack.
-    #[inline(never)]
-    fn run(&self, env: &Env<'_>, rng: &mut SubStream) -> f64 {
-        let mut stack = [0.0f64; MAX_STACK];
-        let mut sp = 0usize;
-        let mut pc = 0usize;
-        let ops = &*self.ops;
-        while pc < ops.len() {
-            let op = ops[pc];
-            pc += 1;
-            match op {
-                Op::JumpIfFalse(skip) => {
-                    sp -= 1;
-                    if stack[sp] == 0.0 {
-                        pc += skip as usize;
-                    }
-                }
-                Op::Jump(skip) => pc += skip as usize,
-                Op::AndJump(skip) => {
-                    if stack[sp - 1] == 0.0 {
-                        pc += skip as usize;
-                    } else {
-                        sp -= 1;
-                    }
-                }
-                Op::OrJump(skip) => {
-                    if stack[sp - 1] != 0.0 {
-                        pc += skip as usize;
-                    } else {
-                        sp -= 1;
-                    }
-                }
-                Op::Neg | Op::Not | Op::F1(_) => stack[sp - 1] = apply(op, stack[sp - 1], 0.0, 0.0, rng),
-                Op::F3(_) => {
-                    sp -= 2;
-                    stack[sp - 1] = apply(op, stack[sp - 1], stack[sp], stack[sp + 1], rng);
-                }
-                op if op.arity() == 2 => {
-                    sp -= 1;
-                    stack[sp - 1] = apply(op, stack[sp - 1], stack[sp], 0.0, rng);
-                }
-                // Every remaining operation is a load.
-                _ => {
-                    stack[sp] = load(env, op);
-                    sp += 1;
-                }
-            }
-        }
-        stack[0]
+impl PartialEq for Program {
+    /// Programs are equal when their operations are (the closure is built from them).
+    fn eq(&self, other: &Program) -> bool {
+        self.ops == other.ops && self.ty == other.ty && self.text == other.text
+    }
+}
+
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program").field("ops", &self.ops).field("ty", &self.ty).field("text", &self.text).finish()
     }
 }
 
 /// Performs a load operation (the caller checked it is one).
 #[inline(always)]
-fn load(env: &Env<'_>, op: Op) -> f64 {
+pub(crate) fn load(env: &Env<'_>, op: Op) -> f64 {
     match op {
         Op::Const(v) => v,
         Op::Var(slot) => env.frame.vars[usize::from(slot)],
@@ -388,7 +319,7 @@ fn load(env: &Env<'_>, op: Op) -> f64 {
 
 /// Applies a binary operator (the caller checked it is one).
 #[inline(always)]
-fn binary(op: Op, l: f64, r: f64) -> f64 {
+pub(crate) fn binary(op: Op, l: f64, r: f64) -> f64 {
     match op {
         Op::Add => l + r,
         Op::Sub => l - r,
