@@ -152,39 +152,7 @@ fn draw_variables(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut im
 
 fn draw(d: &Distribution, e: &Env<'_>, rng: &mut SubStream) -> f64 {
     match d {
-        Distribution::Fixed(p) => p.eval(e, rng),
-        Distribution::Uniform(a, b) => {
-            let (a, b) = (a.eval(e, rng), b.eval(e, rng));
-            dist::uniform(rng, a, b)
-        }
-        Distribution::Normal(m, sd) => {
-            let (m, sd) = (m.eval(e, rng), sd.eval(e, rng));
-            dist::normal(rng, m, sd)
-        }
-        Distribution::LogNormal(m, sd) => {
-            let (m, sd) = (m.eval(e, rng), sd.eval(e, rng));
-            dist::lognormal(rng, m, sd)
-        }
-        Distribution::Beta(a, b) => {
-            let (a, b) = (a.eval(e, rng), b.eval(e, rng));
-            dist::beta(rng, a, b)
-        }
-        Distribution::Triangular(a, m, b) => {
-            let (a, m, b) = (a.eval(e, rng), m.eval(e, rng), b.eval(e, rng));
-            dist::triangular(rng, a, m, b)
-        }
-        Distribution::Bernoulli(p) => {
-            let p = p.eval(e, rng);
-            f64::from(u8::from(dist::bernoulli(rng, p)))
-        }
-        Distribution::Exponential(rate) => {
-            let rate = rate.eval(e, rng);
-            dist::exponential(rng, rate)
-        }
-        Distribution::Poisson(l) => {
-            let l = l.eval(e, rng);
-            dist::poisson(rng, l)
-        }
+        Distribution::Draw(p) => p.eval(e, rng),
         Distribution::Categorical { labels, cumulative } => {
             let i = dist::categorical(rng, cumulative);
             labels.get(i).copied().unwrap_or(0.0)

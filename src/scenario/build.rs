@@ -10,7 +10,7 @@ use super::tree::{Entry, Node, Value};
 use crate::rng::StreamKey;
 use crate::rules::compile::{self, Context, Stage, Symbols, VarSymbol};
 use crate::rules::env::Statics;
-use crate::rules::program::{Program, Type};
+use crate::rules::program::{Func1, Func2, Func3, Op, Program, Type};
 use crate::rules::ruleset::{Effect, Rule, RuleId, RuleSet};
 
 /// Builds a scenario from its merged tree, reporting every problem found.
@@ -571,7 +571,7 @@ impl Builder<'_> {
             self.check_new_name(&e.key, e.key_loc);
             let context = ctx(Stage::Variables, false, slot);
             let (distribution, ty, truncate) = self.distribution(&e.node, &e.key, context).unwrap_or((
-                Distribution::Fixed(Program::constant(0.0, Type::Num)),
+                Distribution::Draw(Program::constant(0.0, Type::Num)),
                 Type::Num,
                 None,
             ));
@@ -649,7 +649,7 @@ impl Builder<'_> {
             Value::Num(_) | Value::Bool(_) | Value::Str(_) => {
                 let p = self.compile_node(node, None, context, &what)?;
                 let ty = p.ty;
-                return Some((Distribution::Fixed(p), ty, None));
+                return Some((Distribution::Draw(p), ty, None));
             }
             Value::Map(_) => {}
             other => {
@@ -676,34 +676,34 @@ impl Builder<'_> {
             "fixed" => {
                 let p = self.compile_node(p, None, context, &what)?;
                 let ty = p.ty;
-                (Distribution::Fixed(p), ty)
+                (Distribution::Draw(p), ty)
             }
             "uniform" => {
                 let [a, b] = self.params(p, &what, "uniform", &["min", "max"], context)?;
                 self.check_order(p, &a, &b, &what, "min", "max");
-                (Distribution::Uniform(a, b), Type::Num)
+                (draw(Op::F2(Func2::Uniform), "uniform", &[&a, &b]), Type::Num)
             }
             "normal" => {
                 let [m, s] = self.params(p, &what, "normal", &["mean", "sd"], context)?;
                 self.check_nonneg(p, "sd", &s, &what);
-                (Distribution::Normal(m, s), Type::Num)
+                (draw(Op::F2(Func2::Normal), "normal", &[&m, &s]), Type::Num)
             }
             "lognormal" => {
                 let [m, s] = self.params(p, &what, "lognormal", &["mu", "sigma"], context)?;
                 self.check_nonneg(p, "sigma", &s, &what);
-                (Distribution::LogNormal(m, s), Type::Num)
+                (draw(Op::F2(Func2::LogNormal), "lognormal", &[&m, &s]), Type::Num)
             }
             "beta" => {
                 let [a, b] = self.params(p, &what, "beta", &["alpha", "beta"], context)?;
                 self.check_positive(p, "alpha", &a, &what);
                 self.check_positive(p, "beta", &b, &what);
-                (Distribution::Beta(a, b), Type::Num)
+                (draw(Op::F2(Func2::Beta), "beta", &[&a, &b]), Type::Num)
             }
             "triangular" => {
                 let [a, m, b] = self.params(p, &what, "triangular", &["min", "mode", "max"], context)?;
                 self.check_order(p, &a, &m, &what, "min", "mode");
                 self.check_order(p, &m, &b, &what, "mode", "max");
-                (Distribution::Triangular(a, m, b), Type::Num)
+                (draw(Op::F3(Func3::Triangular), "triangular", &[&a, &m, &b]), Type::Num)
             }
             "bernoulli" => {
                 let prob = self.expr(p, Type::Num, context, &what)?;
@@ -714,17 +714,17 @@ impl Builder<'_> {
                         .error(p.loc, format!("the probability of {what} is {v}"))
                         .expected("a probability from 0 to 1");
                 }
-                (Distribution::Bernoulli(prob), Type::Bool)
+                (draw(Op::F1(Func1::Bernoulli), "bernoulli", &[&prob]), Type::Bool)
             }
             "exponential" => {
                 let [rate] = self.params(p, &what, "exponential", &["rate"], context)?;
                 self.check_positive(p, "rate", &rate, &what);
-                (Distribution::Exponential(rate), Type::Num)
+                (draw(Op::F1(Func1::Exponential), "exponential", &[&rate]), Type::Num)
             }
             "poisson" => {
                 let [lambda] = self.params(p, &what, "poisson", &["lambda"], context)?;
                 self.check_nonneg(p, "lambda", &lambda, &what);
-                (Distribution::Poisson(lambda), Type::Num)
+                (draw(Op::F1(Func1::Poisson), "poisson", &[&lambda]), Type::Num)
             }
             _ => (self.categorical(p, &what)?, Type::Str),
         };
@@ -1167,4 +1167,10 @@ impl Builder<'_> {
         statics.member_names = members.iter().map(|m| self.symbols.intern(&m.id)).collect();
         statics
     }
+}
+
+/// A named distribution as the program that draws it from its parameters.
+fn draw(op: Op, name: &str, params: &[&Program]) -> Distribution {
+    let ty = if op == Op::F1(Func1::Bernoulli) { Type::Bool } else { Type::Num };
+    Distribution::Draw(Program::call(op, params, ty, name))
 }

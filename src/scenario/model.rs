@@ -107,27 +107,13 @@ pub struct Member {
     pub pledges: Vec<u64>,
 }
 
-/// A named distribution of a crisis variable.
+/// How a crisis variable is drawn.
 #[derive(Debug, Clone)]
 pub enum Distribution {
-    /// A fixed value (an expression of earlier variables).
-    Fixed(Program),
-    /// Uniform on [min, max).
-    Uniform(Program, Program),
-    /// Normal (mean, sd).
-    Normal(Program, Program),
-    /// Log-normal (mu, sigma of the log).
-    LogNormal(Program, Program),
-    /// Beta (alpha, beta).
-    Beta(Program, Program),
-    /// Triangular (min, mode, max).
-    Triangular(Program, Program, Program),
-    /// Bernoulli (p).
-    Bernoulli(Program),
-    /// Exponential (rate).
-    Exponential(Program),
-    /// Poisson (lambda).
-    Poisson(Program),
+    /// A program: a fixed expression of earlier variables, or a named
+    /// distribution as the call that draws it (`beta: {alpha: 6, beta: 2}`
+    /// is the program `beta(6, 2)`, so its parameters may be expressions).
+    Draw(Program),
     /// One of several labels with fixed weights.
     Categorical {
         /// Interned ids of the labels.

@@ -27,7 +27,7 @@ pub fn specialise(s: &mut Scenario) {
         .variables
         .iter()
         .map(|v| match (&v.distribution, v.truncate) {
-            (Distribution::Fixed(p), None) => p.as_constant(),
+            (Distribution::Draw(p), None) => p.as_constant(),
             _ => None,
         })
         .collect();
