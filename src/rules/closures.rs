@@ -118,16 +118,21 @@ fn one(x: Node, g: impl Fn(f64, &mut SubStream) -> f64 + Copy + Send + Sync + 's
     }))
 }
 
-/// A function of two values that draws nothing.
-fn two(l: Node, r: Node, g: impl Fn(f64, f64) -> f64 + Copy + Send + Sync + 'static) -> Node {
-    if let (Node::Const(a), Node::Const(b)) = (&l, &r) {
-        return Node::Const(g(*a, *b));
-    }
+/// A function of two values (which may draw).
+fn two(l: Node, r: Node, g: impl Fn(f64, f64, &mut SubStream) -> f64 + Copy + Send + Sync + 'static) -> Node {
     with_operand!(l, |a| with_operand!(r, |b| Node::new(move |e, rng| {
         let x = a.get(e, rng);
         let y = b.get(e, rng);
-        g(x, y)
+        g(x, y, rng)
     })))
+}
+
+/// A function of two values that draws nothing: folded when both are constants.
+fn pure2(l: Node, r: Node, g: impl Fn(f64, f64) -> f64 + Copy + Send + Sync + 'static) -> Node {
+    if let (Node::Const(a), Node::Const(b)) = (&l, &r) {
+        return Node::Const(g(*a, *b));
+    }
+    two(l, r, move |x, y, _| g(x, y))
 }
 
 /// A function of three values (which may draw); every operand a node.
@@ -238,17 +243,17 @@ fn leaf(op: Op) -> Node {
 
 fn binary_node(op: Op, l: Node, r: Node) -> Node {
     match op {
-        Op::Add => two(l, r, |x, y| binary(Op::Add, x, y)),
-        Op::Sub => two(l, r, |x, y| binary(Op::Sub, x, y)),
-        Op::Mul => two(l, r, |x, y| binary(Op::Mul, x, y)),
-        Op::Div => two(l, r, |x, y| binary(Op::Div, x, y)),
-        Op::Lt => two(l, r, |x, y| binary(Op::Lt, x, y)),
-        Op::Le => two(l, r, |x, y| binary(Op::Le, x, y)),
-        Op::Gt => two(l, r, |x, y| binary(Op::Gt, x, y)),
-        Op::Ge => two(l, r, |x, y| binary(Op::Ge, x, y)),
-        Op::Eq => two(l, r, |x, y| binary(Op::Eq, x, y)),
-        Op::Ne => two(l, r, |x, y| binary(Op::Ne, x, y)),
-        _ => two(l, r, f64::powf),
+        Op::Add => pure2(l, r, |x, y| binary(Op::Add, x, y)),
+        Op::Sub => pure2(l, r, |x, y| binary(Op::Sub, x, y)),
+        Op::Mul => pure2(l, r, |x, y| binary(Op::Mul, x, y)),
+        Op::Div => pure2(l, r, |x, y| binary(Op::Div, x, y)),
+        Op::Lt => pure2(l, r, |x, y| binary(Op::Lt, x, y)),
+        Op::Le => pure2(l, r, |x, y| binary(Op::Le, x, y)),
+        Op::Gt => pure2(l, r, |x, y| binary(Op::Gt, x, y)),
+        Op::Ge => pure2(l, r, |x, y| binary(Op::Ge, x, y)),
+        Op::Eq => pure2(l, r, |x, y| binary(Op::Eq, x, y)),
+        Op::Ne => pure2(l, r, |x, y| binary(Op::Ne, x, y)),
+        _ => pure2(l, r, f64::powf),
     }
 }
 
@@ -274,20 +279,16 @@ fn unary(op: Op, x: Node) -> Node {
 fn function2(f: Func2, l: Node, r: Node) -> Node {
     match (f, &l, &r) {
         // As `func2` computes them; they draw nothing.
-        (Func2::Min, ..) => two(l, r, f64::min),
-        (Func2::Max, ..) => two(l, r, f64::max),
+        (Func2::Min, ..) => pure2(l, r, f64::min),
+        (Func2::Max, ..) => pure2(l, r, f64::max),
         (Func2::Beta, Node::Const(a), Node::Const(b)) => {
             let sampler = dist::BetaSampler::new(*a, *b);
             Node::new(move |_, rng| sampler.sample(rng))
         }
-        _ => {
-            let (x, y) = (l.finish(), r.finish());
-            Node::new(move |e, rng| {
-                let a = x(e, rng);
-                let b = y(e, rng);
-                func2(f, a, b, rng)
-            })
-        }
+        (Func2::Uniform, ..) => two(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
+        (Func2::Normal, ..) => two(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
+        (Func2::LogNormal, ..) => two(l, r, |x, y, rng| func2(Func2::LogNormal, x, y, rng)),
+        (Func2::Beta, ..) => two(l, r, |x, y, rng| func2(Func2::Beta, x, y, rng)),
     }
 }
 

@@ -7,8 +7,6 @@
 //! so evaluation cannot fail, does not allocate, decodes no operation and
 //! looks up no strings.
 
-use std::sync::Arc;
-
 use super::closures::{self, EvalFn};
 use super::env::{Env, Field, Statics};
 use crate::dist;
@@ -228,12 +226,23 @@ fn is_binary(op: Op) -> bool {
     matches!(op, Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Eq | Op::Ne)
 }
 
+/// How [`Program::eval`] gets the value: the two commonest programs (a
+/// rule's constant operand, a condition that is one variable) skip the call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Direct {
+    Const(f64),
+    Var(usize),
+    Closure,
+}
+
 /// A compiled expression: its operations, and the closure built from them
 /// (see [`super::closures`]) that evaluates them.
-#[derive(Clone)]
 pub struct Program {
     ops: Box<[Op]>,
-    eval: Arc<EvalFn>,
+    /// Constants and single variables are read in place; anything else
+    /// calls the closure.
+    direct: Direct,
+    eval: Box<EvalFn>,
     /// The value type.
     pub ty: Type,
     /// The source text, for `explain`.
@@ -247,8 +256,13 @@ fn b(x: bool) -> f64 {
 
 impl Program {
     pub(crate) fn new(ops: Vec<Op>, ty: Type, text: &str) -> Program {
-        let eval = Arc::from(closures::build(&ops));
-        Program { ops: ops.into_boxed_slice(), eval, ty, text: text.to_string() }
+        let direct = match *ops {
+            [Op::Const(c)] => Direct::Const(c),
+            [Op::Var(slot)] => Direct::Var(usize::from(slot)),
+            _ => Direct::Closure,
+        };
+        let eval = closures::build(&ops);
+        Program { ops: ops.into_boxed_slice(), direct, eval, ty, text: text.to_string() }
     }
 
     /// A constant program.
@@ -266,9 +280,10 @@ impl Program {
     }
 
     /// The constant value, when the program is one.
+    #[inline]
     pub fn as_constant(&self) -> Option<f64> {
-        match *self.ops {
-            [Op::Const(v)] => Some(v),
+        match self.direct {
+            Direct::Const(v) => Some(v),
             _ => None,
         }
     }
@@ -281,7 +296,19 @@ impl Program {
     /// Evaluates the program.
     #[inline]
     pub fn eval(&self, env: &Env<'_>, rng: &mut SubStream) -> f64 {
-        (self.eval)(env, rng)
+        match self.direct {
+            Direct::Const(c) => c,
+            Direct::Var(slot) => env.frame.vars[slot],
+            Direct::Closure => (self.eval)(env, rng),
+        }
+    }
+}
+
+impl Clone for Program {
+    /// Builds the copy's closure again (a `Box` evaluates faster than a
+    /// shared `Arc<dyn Fn>`, and programs are copied only while loading).
+    fn clone(&self) -> Program {
+        Program::new(self.ops.to_vec(), self.ty, &self.text)
     }
 }
 
@@ -372,7 +399,7 @@ pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
 pub const VOTE_STRING_BASE: f64 = 4.0;
 
 /// Applies a one-argument function.
-#[inline]
+#[inline(always)]
 pub fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
     match f {
         Func1::Abs => x.abs(),
@@ -391,7 +418,7 @@ pub fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
 }
 
 /// Applies a two-argument function.
-#[inline]
+#[inline(always)]
 pub fn func2(f: Func2, x: f64, y: f64, rng: &mut SubStream) -> f64 {
     match f {
         Func2::Min => x.min(y),
@@ -404,7 +431,7 @@ pub fn func2(f: Func2, x: f64, y: f64, rng: &mut SubStream) -> f64 {
 }
 
 /// Applies a three-argument function.
-#[inline]
+#[inline(always)]
 pub fn func3(f: Func3, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
     match f {
         Func3::Clamp => x.max(y).min(z),

@@ -125,8 +125,15 @@ impl RuleSet {
     }
 
     /// Evaluates the rule set for `env.member`, reporting fired rules.
-    #[inline]
+    #[inline(always)]
     pub fn eval(&self, env: &Env<'_>, rng: &mut SubStream, observer: &mut impl Observer) -> f64 {
+        match self.base.as_constant() {
+            Some(base) if self.rules.is_empty() => sanitise(base, self.probability),
+            _ => self.eval_rules(env, rng, observer),
+        }
+    }
+
+    fn eval_rules(&self, env: &Env<'_>, rng: &mut SubStream, observer: &mut impl Observer) -> f64 {
         let mut value = sanitise(self.base.eval(env, rng), self.probability);
         for rule in &self.rules {
             if let Some(mask) = rule.members
