@@ -1125,6 +1125,7 @@ impl Builder<'_> {
             .map(|v| v.round() as u64);
         obs.contributors =
             node.get("contributors").map(|n| self.member_ids(n, "observed.contributors")).unwrap_or_default();
+        obs.contributor_mask = obs.contributors.iter().fold(0, |mask, &m| mask | 1u64 << m);
         obs.days_to_first_arrival = node
             .get("days_to_first_arrival")
             .and_then(|n| self.number(n, "observed.days_to_first_arrival", 0.0, limits::DAYS));

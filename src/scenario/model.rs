@@ -160,6 +160,8 @@ pub struct Observed {
     pub personnel: Option<u64>,
     /// Members that contributed (indices).
     pub contributors: Vec<usize>,
+    /// The same members as a bit mask (bit i = member i), for the per-trial check.
+    pub contributor_mask: u64,
     /// Days from the crisis to the first arrival.
     pub days_to_first_arrival: Option<f64>,
     /// Free text: what happened and the sources.

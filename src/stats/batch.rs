@@ -164,7 +164,7 @@ impl BatchStats {
             self.first_arrival_hist.add((first * DAY_STEPS).round() as u64);
             self.full_strength_hist.add((full * DAY_STEPS).round() as u64);
         }
-        let mut matches_observed = s.observed.as_ref().is_some_and(|o| !o.contributors.is_empty());
+        let mut contributors = 0u64;
         for (m, stats) in self.members.iter_mut().enumerate() {
             let personnel = frame.committed[m] as u64;
             let contributed = personnel > 0;
@@ -173,11 +173,9 @@ impl BatchStats {
                 stats.personnel += u128::from(personnel);
                 stats.personnel_sq += u128::from(personnel) * u128::from(personnel);
             }
-            if let Some(o) = &s.observed {
-                matches_observed &= o.contributors.contains(&m) == contributed;
-            }
+            contributors |= u64::from(contributed) << m;
         }
-        if matches_observed {
+        if s.observed.as_ref().is_some_and(|o| !o.contributors.is_empty() && o.contributor_mask == contributors) {
             self.observed_contributor_match += 1;
         }
     }
