@@ -293,11 +293,16 @@ fn function2(f: Func2, l: Node, r: Node) -> Node {
 }
 
 fn ternary(f: Func3, x: Node, y: Node, z: Node) -> Node {
-    match (f, &y, &z) {
-        (Func3::Clamp, Node::Const(lo), Node::Const(hi)) => {
+    match (f, &x, &y, &z) {
+        (Func3::Clamp, _, Node::Const(lo), Node::Const(hi)) => {
             let (lo, hi) = (*lo, *hi);
             one(x, move |v, rng| func3(Func3::Clamp, v, lo, hi, rng))
         }
-        _ => three(x, y, z, move |a, b, c, rng| func3(f, a, b, c, rng)),
+        (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
+            let (lo, mode, hi) = (*lo, *mode, *hi);
+            Node::new(move |_, rng| func3(Func3::Triangular, lo, mode, hi, rng))
+        }
+        (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
+        (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
     }
 }
