@@ -267,15 +267,15 @@ fn contribute(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl T
             continue;
         }
         let mut rng = SubStream::new(key, s.streams.contribute[m]);
-        let (yes, probability) = decide(c.probability.of(m), &env(s, frame, m), &mut rng, trace);
+        let (yes, probability) = decide(c.probability.in_pool(m, frame.pool), &env(s, frame, m), &mut rng, trace);
         let (mut personnel, mut arrival_day) = (0.0, f64::NAN);
         if yes {
             let mut rng = SubStream::new(key, s.streams.personnel[m]);
-            let raw = c.personnel.of(m).eval(&env(s, frame, m), &mut rng, trace);
+            let raw = c.personnel.in_pool(m, frame.pool).eval(&env(s, frame, m), &mut rng, trace);
             personnel = if raw.is_nan() { 0.0 } else { raw.clamp(0.0, pledge).round() };
             if personnel >= 1.0 {
                 let mut rng = SubStream::new(key, s.streams.arrival[m]);
-                let day = c.arrival_day.of(m).eval(&env(s, frame, m), &mut rng, trace);
+                let day = c.arrival_day.in_pool(m, frame.pool).eval(&env(s, frame, m), &mut rng, trace);
                 arrival_day = if day.is_nan() { 0.0 } else { day.clamp(0.0, limits::DAYS) };
                 frame.committed[m] = personnel;
                 frame.arrival[m] = (decision_days + arrival_day).min(limits::DAYS);

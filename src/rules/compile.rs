@@ -89,6 +89,9 @@ pub struct Facts {
     pub statics: Statics,
     /// Each variable slot's value when it is a constant.
     pub fixed_vars: Vec<Option<f64>>,
+    /// The chosen pool, when compiling for the stages after the choice
+    /// (so `pool`, `pool_cap` and `member.pledge` are known).
+    pub pool: Option<usize>,
 }
 
 impl Symbols {
@@ -176,6 +179,17 @@ pub fn compile(text: &str, want: Option<Type>, symbols: &mut Symbols, ctx: Conte
     }
     let ty = ty.or(want).unwrap_or(Type::Num);
     Ok(Program::new(compiler.ops, ty, text))
+}
+
+/// A member fact the facts fix: a static one, or its pledge to the chosen pool.
+fn known_member_field(facts: &Facts, m: usize, f: MemberField) -> Option<f64> {
+    let st = &facts.statics;
+    match (f, facts.pool) {
+        (MemberField::PledgeChosen, Some(pool)) => {
+            static_member_field(st, m, MemberField::Pledge(u16::try_from(pool).ok()?))
+        }
+        _ => static_member_field(st, m, f),
+    }
 }
 
 struct Compiler<'s> {
@@ -319,9 +333,11 @@ impl Compiler<'_> {
         let st = &facts.statics;
         match op {
             Op::Var(slot) => facts.fixed_vars.get(usize::from(slot)).copied().flatten(),
-            Op::Member(f) => static_member_field(st, self.ctx.member_index?, f),
-            Op::Host(f) => static_member_field(st, st.host, f),
-            Op::Of(m, f) => static_member_field(st, usize::from(m), f),
+            Op::Field(Field::Pool) => st.pool_names.get(facts.pool?).copied(),
+            Op::Field(Field::PoolCap) => st.pool_caps.get(facts.pool?).copied(),
+            Op::Member(f) => known_member_field(facts, self.ctx.member_index?, f),
+            Op::Host(f) => known_member_field(facts, st.host, f),
+            Op::Of(m, f) => known_member_field(facts, usize::from(m), f),
             Op::Chair => st.member_names.get(st.chair).copied(),
             Op::MembersActive => Some(st.members_active),
             Op::CrisisKind => Some(st.crisis_kind),

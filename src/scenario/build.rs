@@ -998,8 +998,8 @@ impl Builder<'_> {
         Some(Council {
             rule: rule.0,
             chair_breaks_ties: rule.1,
-            support: PerMember { written: support?, by_member: Vec::new() },
-            block: PerMember { written: block?, by_member: Vec::new() },
+            support: PerMember::written(support?),
+            block: PerMember::written(block?),
             mission_only: mission_only?,
             fallback: fallback?,
             days: days?,
@@ -1068,9 +1068,9 @@ impl Builder<'_> {
         Some(Contribution {
             order,
             host_contributes,
-            probability: PerMember { written: probability?, by_member: Vec::new() },
-            personnel: PerMember { written: personnel?, by_member: Vec::new() },
-            arrival_day: PerMember { written: arrival_day?, by_member: Vec::new() },
+            probability: PerMember::written(probability?),
+            personnel: PerMember::written(personnel?),
+            arrival_day: PerMember::written(arrival_day?),
         })
     }
 

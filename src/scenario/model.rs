@@ -206,21 +206,38 @@ pub struct RunDefaults {
 }
 
 /// A rule set decided per member: as written, and specialised for each
-/// member (its facts folded in, rules that cannot fire for it removed).
-/// Specialising changes no result: the same rules fire, drawing the same numbers.
+/// member (its facts folded in, rules that cannot fire for it removed) —
+/// for the contribution stage, for each member *and pool*, since the pool
+/// is chosen by then. Specialising changes no result: the same rules fire,
+/// drawing the same numbers.
 #[derive(Debug, Clone)]
 pub struct PerMember {
     /// The rules as written (for reports and `explain`).
     pub written: RuleSet,
-    /// The specialised copy for each member, by member index.
-    pub by_member: Vec<RuleSet>,
+    /// The specialised copies: index `m` (one per member), or `m * pools + p`.
+    pub specialised: Vec<RuleSet>,
+    /// How many pools the copies are specialised for (0: not per pool).
+    pub pools: usize,
 }
 
 impl PerMember {
-    /// The rule set to evaluate for member `m`.
+    /// A rule set not yet specialised.
+    pub fn written(written: RuleSet) -> PerMember {
+        PerMember { written, specialised: Vec::new(), pools: 0 }
+    }
+
+    /// The rule set to evaluate for member `m` (copies specialised per member).
     #[inline]
     pub fn of(&self, m: usize) -> &RuleSet {
-        self.by_member.get(m).unwrap_or(&self.written)
+        let copy = if self.pools == 0 { self.specialised.get(m) } else { None };
+        copy.unwrap_or(&self.written)
+    }
+
+    /// The rule set to evaluate for member `m` once pool `pool` is chosen.
+    #[inline]
+    pub fn in_pool(&self, m: usize, pool: usize) -> &RuleSet {
+        let copy = if pool < self.pools { self.specialised.get(m * self.pools + pool) } else { None };
+        copy.unwrap_or(&self.written)
     }
 }
 

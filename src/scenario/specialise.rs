@@ -2,7 +2,9 @@
 //!
 //! Once the scenario is built, its tables, its chair, its crisis kind and
 //! its constant variables are known. Each rule set is compiled again from its
-//! text with those facts (and, for per-member rule sets, once per member),
+//! text with those facts (for per-member rule sets, once per member, and for
+//! the contribution stage once per member and pool, so `member.pledge` and
+//! `pool_cap` are constants too),
 //! so that `member.alignment`, `crisis.kind == "internal_unrest"` or a fixed
 //! `russia_distracted` become constants and constant folding removes what
 //! they decide. A rule that can never fire for a member (outside its
@@ -31,7 +33,7 @@ pub fn specialise(s: &mut Scenario) {
             _ => None,
         })
         .collect();
-    s.symbols.facts = Some(Facts { statics: s.statics.clone(), fixed_vars });
+    s.symbols.facts = Some(Facts { statics: s.statics.clone(), fixed_vars, pool: None });
     let n_vars = s.variables.len();
     let ctx = |stage, member| Context { stage, member, visible_vars: n_vars, member_index: None };
     let n_members = s.members.len();
@@ -44,14 +46,30 @@ pub fn specialise(s: &mut Scenario) {
     for set in [&mut council.support, &mut council.block] {
         per_member(set, symbols, ctx(Stage::Vote, true), n_members);
     }
+    // Members contribute once the pool is chosen: a copy per member and pool.
+    let n_pools = s.pools.len();
     let c = &mut s.contribution;
     for set in [&mut c.probability, &mut c.personnel, &mut c.arrival_day] {
-        per_member(set, symbols, ctx(Stage::Contribute, true), n_members);
+        set.specialised = (0..n_members)
+            .flat_map(|m| (0..n_pools).map(move |p| (m, p)))
+            .map(|(m, p)| {
+                if let Some(facts) = &mut symbols.facts {
+                    facts.pool = Some(p);
+                }
+                let ctx = Context { member_index: Some(m), ..ctx(Stage::Contribute, true) };
+                specialise_set(&set.written, symbols, ctx, Some(m))
+            })
+            .collect();
+        set.pools = n_pools;
+    }
+    // Later compilations (`explain --find`) must not assume a pool.
+    if let Some(facts) = &mut symbols.facts {
+        facts.pool = None;
     }
 }
 
 fn per_member(set: &mut PerMember, symbols: &mut Symbols, ctx: Context, n_members: usize) {
-    set.by_member = (0..n_members)
+    set.specialised = (0..n_members)
         .map(|m| specialise_set(&set.written, symbols, Context { member_index: Some(m), ..ctx }, Some(m)))
         .collect();
 }

@@ -6,6 +6,7 @@ use alliance_sim::batch::{self, Plan};
 use alliance_sim::engine::run_trial;
 use alliance_sim::rng::TrialKeys;
 use alliance_sim::rules::env::{Field, Frame, vote};
+use alliance_sim::rules::program::{MemberField, Op};
 use alliance_sim::rules::ruleset::Silent;
 use alliance_sim::scenario::model::{Scenario, Status, class};
 use alliance_sim::stats::batch::BatchStats;
@@ -203,8 +204,21 @@ fn specialising_rule_sets_changes_no_result() {
         let fast = load_source(&source, &[]).expect("loads").scenario;
         // Russia (member 0) cannot fire most contribution rules (it flies
         // itself, needs no parliament, is the lead nation): they are dropped.
-        let n_rules = |s: &Scenario| s.contribution.probability.of(0).rules.len();
+        let n_rules = |s: &Scenario| s.contribution.probability.in_pool(0, 0).rules.len();
         assert!(n_rules(&fast) < n_rules(&plain), "{name}: nothing was specialised");
+        // Per pool, `member.pledge` and `pool_cap` are constants.
+        let reads_pool = |p: &alliance_sim::rules::program::Program| {
+            p.ops()
+                .iter()
+                .any(|op| matches!(op, Op::Field(Field::PoolCap | Field::Pool) | Op::Member(MemberField::PledgeChosen)))
+        };
+        for m in 0..fast.members.len() {
+            for pool in 0..fast.pools.len() {
+                let set = fast.contribution.personnel.in_pool(m, pool);
+                assert!(!reads_pool(&set.base), "{name}: base of {m} in {pool}");
+                assert!(!set.rules.iter().any(|r| reads_pool(&r.when)), "{name}: a rule of {m} in {pool}");
+            }
+        }
         assert_eq!(run(&plain, 30_000, 8), run(&fast, 30_000, 8), "{name}");
     }
 }
