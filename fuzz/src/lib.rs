@@ -128,7 +128,7 @@ pub fn eval_differential(data: &[u8]) {
     let vars = [f64::from(data[0] as i8) / 8.0, f64::from(data[1] as i8) / 8.0, f64::from(data[2] & 1)];
     let Ok(text) = std::str::from_utf8(&data[3..]) else { return };
     let Ok(program) = compile(text, None, &mut symbols(), CONTEXT) else { return };
-    if program.ty == Type::Str {
+    if program.ty() == Type::Str {
         return;
     }
     let Ok(ast) = parser::parse(text) else { panic!("compiled but does not parse: {text:?}") };

@@ -235,18 +235,25 @@ enum Direct {
     Closure,
 }
 
-/// A compiled expression: its operations, and the closure built from them
-/// (see [`super::closures`]) that evaluates them.
+/// A compiled expression: the closure built from its operations (see
+/// [`super::closures`]), and the operations, type and text it came from.
+///
+/// Only the first two fields are read while trials run; the source sits
+/// behind a pointer so that rules, which hold three programs each, stay
+/// small enough for the specialised copies to share the L1 cache.
 pub struct Program {
-    ops: Box<[Op]>,
     /// Constants and single variables are read in place; anything else
     /// calls the closure.
     direct: Direct,
     eval: Box<EvalFn>,
-    /// The value type.
-    pub ty: Type,
-    /// The source text, for `explain`.
-    pub text: String,
+    source: Box<Source>,
+}
+
+/// Where a program came from.
+struct Source {
+    ops: Box<[Op]>,
+    ty: Type,
+    text: String,
 }
 
 #[inline]
@@ -262,7 +269,8 @@ impl Program {
             _ => Direct::Closure,
         };
         let eval = closures::build(&ops);
-        Program { ops: ops.into_boxed_slice(), direct, eval, ty, text: text.to_string() }
+        let source = Box::new(Source { ops: ops.into_boxed_slice(), ty, text: text.to_string() });
+        Program { direct, eval, source }
     }
 
     /// A constant program.
@@ -273,9 +281,9 @@ impl Program {
     /// The program that applies the function `op` to the values of `args`,
     /// evaluated in order: a distribution's draw from its parameters.
     pub fn call(op: Op, args: &[&Program], ty: Type, name: &str) -> Program {
-        let mut ops: Vec<Op> = args.iter().flat_map(|a| a.ops.iter().copied()).collect();
+        let mut ops: Vec<Op> = args.iter().flat_map(|a| a.ops().iter().copied()).collect();
         ops.push(op);
-        let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+        let texts: Vec<&str> = args.iter().map(|a| a.text()).collect();
         Program::new(ops, ty, &format!("{name}({})", texts.join(", ")))
     }
 
@@ -290,7 +298,17 @@ impl Program {
 
     /// The operations (for tests and the reference interpreter).
     pub fn ops(&self) -> &[Op] {
-        &self.ops
+        &self.source.ops
+    }
+
+    /// The value type.
+    pub fn ty(&self) -> Type {
+        self.source.ty
+    }
+
+    /// The source text, for `explain` and reports.
+    pub fn text(&self) -> &str {
+        &self.source.text
     }
 
     /// Evaluates the program.
@@ -308,20 +326,20 @@ impl Clone for Program {
     /// Builds the copy's closure again (a `Box` evaluates faster than a
     /// shared `Arc<dyn Fn>`, and programs are copied only while loading).
     fn clone(&self) -> Program {
-        Program::new(self.ops.to_vec(), self.ty, &self.text)
+        Program::new(self.ops().to_vec(), self.ty(), self.text())
     }
 }
 
 impl PartialEq for Program {
-    /// Programs are equal when their operations are (the closure is built from them).
+    /// Programs are equal when their sources are (the closure is built from them).
     fn eq(&self, other: &Program) -> bool {
-        self.ops == other.ops && self.ty == other.ty && self.text == other.text
+        self.ops() == other.ops() && self.ty() == other.ty() && self.text() == other.text()
     }
 }
 
 impl std::fmt::Debug for Program {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Program").field("ops", &self.ops).field("ty", &self.ty).field("text", &self.text).finish()
+        f.debug_struct("Program").field("ops", &self.ops()).field("ty", &self.ty()).field("text", &self.text()).finish()
     }
 }
 

@@ -648,7 +648,7 @@ impl Builder<'_> {
         match &node.value {
             Value::Num(_) | Value::Bool(_) | Value::Str(_) => {
                 let p = self.compile_node(node, None, context, &what)?;
-                let ty = p.ty;
+                let ty = p.ty();
                 return Some((Distribution::Draw(p), ty, None));
             }
             Value::Map(_) => {}
@@ -675,7 +675,7 @@ impl Builder<'_> {
         let d = match kind.key.as_str() {
             "fixed" => {
                 let p = self.compile_node(p, None, context, &what)?;
-                let ty = p.ty;
+                let ty = p.ty();
                 (Distribution::Draw(p), ty)
             }
             "uniform" => {
@@ -1080,12 +1080,12 @@ impl Builder<'_> {
             self.check_new_name(name, *loc);
             let context = ctx(Stage::Outcome, false, n_vars + i);
             let program = self.compile_node(node, None, context, &format!("outcome '{name}'"));
-            if program.as_ref().is_some_and(|p| p.ty == Type::Str) {
+            if program.as_ref().is_some_and(|p| p.ty() == Type::Str) {
                 self.report
                     .error(node.loc, format!("outcome '{name}' gives a string"))
                     .expected("a number or a condition");
             }
-            let ty = program.as_ref().map_or(Type::Num, |p| p.ty);
+            let ty = program.as_ref().map_or(Type::Num, |p| p.ty());
             self.symbols.vars.push(VarSymbol { name: name.clone(), ty, stage: Stage::Outcome });
             if let Some(program) = program {
                 out.push(Outcome {

@@ -81,7 +81,7 @@ fn one(set: &RuleSet, symbols: &mut Symbols, ctx: Context) -> RuleSet {
 /// Recompiles a program with the facts; keeps the original if that fails
 /// (it cannot, since the text compiled before, but nothing is lost if it does).
 fn recompile(p: &Program, symbols: &mut Symbols, ctx: Context) -> Program {
-    compile(&p.text, Some(p.ty), symbols, ctx).unwrap_or_else(|_| p.clone())
+    compile(p.text(), Some(p.ty()), symbols, ctx).unwrap_or_else(|_| p.clone())
 }
 
 fn specialise_set(set: &RuleSet, symbols: &mut Symbols, ctx: Context, member: Option<usize>) -> RuleSet {
