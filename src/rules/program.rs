@@ -206,8 +206,9 @@ impl Op {
 }
 
 /// Applies a computing operation (of [`Op::arity`] arguments) to `args`.
-/// The interpreter and the compiler's constant folding both use it, so a
-/// folded constant is exactly what evaluation would give.
+/// The compiler's constant folding uses it; it calls the functions the
+/// closures call ([`binary`], [`func1`], …), so a folded constant is exactly
+/// what evaluation would give.
 /// Arguments beyond the operation's arity are ignored.
 #[inline(always)]
 pub fn apply(op: Op, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
