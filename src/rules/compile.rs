@@ -5,6 +5,8 @@
 //! member is in scope). Every problem becomes an [`ExprError`] pointing at the
 //! character of the expression where it starts.
 
+use std::collections::BTreeMap;
+
 use super::env::{Field, Statics};
 use super::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
 use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type, apply, static_member_field};
@@ -77,6 +79,8 @@ pub struct Symbols {
     /// Facts fixed for the whole scenario, once known: reads of them then
     /// compile to constants (see [`Facts`]).
     pub facts: Option<Facts>,
+    /// The labels each categorical crisis variable can take, by its name.
+    pub labels: BTreeMap<String, Vec<String>>,
 }
 
 /// What a compiled scenario fixes before any trial: the tables, and the
@@ -418,19 +422,19 @@ impl Compiler<'_> {
     }
 
     /// The values a string-valued name can take, when the language knows them.
-    fn domain(&self, e: &Expr) -> Option<(&'static str, Vec<String>)> {
+    fn domain(&self, e: &Expr) -> Option<(String, Vec<String>)> {
         let ExprKind::Path(path) = &e.kind else { return None };
         let owned = |names: &[&str]| names.iter().map(|s| (*s).to_string()).collect();
-        match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["crisis", "kind"] => Some(("crisis.kind", owned(&CRISIS_KINDS))),
-            ["outcome"] | ["decision"] => Some(("the outcome", owned(&class::NAMES))),
-            [_, "vote"] => Some(("a vote", owned(&VOTE_NAMES))),
-            ["pool"] => Some(("the pool", self.symbols.pools.clone())),
-            [_, "id"] | ["alliance", "chair"] | ["crisis", "host"] => {
-                Some(("a member id", self.symbols.members.clone()))
-            }
-            _ => None,
-        }
+        let (what, values) = match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["crisis", "kind"] => ("crisis.kind", owned(&CRISIS_KINDS)),
+            ["outcome"] | ["decision"] => ("the outcome", owned(&class::NAMES)),
+            [_, "vote"] => ("a vote", owned(&VOTE_NAMES)),
+            ["pool"] => ("the pool", self.symbols.pools.clone()),
+            [_, "id"] | ["alliance", "chair"] | ["crisis", "host"] => ("a member id", self.symbols.members.clone()),
+            [name] => return self.symbols.labels.get(*name).map(|labels| (format!("'{name}'"), labels.clone())),
+            _ => return None,
+        };
+        Some((what.to_string(), values))
     }
 
     /// Refuses `name == "text"` when `name` can never be `text` (a typo

@@ -726,7 +726,7 @@ impl Builder<'_> {
                 self.check_nonneg(p, "lambda", &lambda, &what);
                 (draw(Op::F1(Func1::Poisson), "poisson", &[&lambda]), Type::Num)
             }
-            _ => (self.categorical(p, &what)?, Type::Str),
+            _ => (self.categorical(p, name, &what)?, Type::Str),
         };
         if truncate.is_some() && d.1 != Type::Num {
             self.report
@@ -808,7 +808,9 @@ impl Builder<'_> {
         Some((lo, hi))
     }
 
-    fn categorical(&mut self, node: &Node, what: &str) -> Option<Distribution> {
+    /// A categorical variable `name`; its labels are recorded so that
+    /// comparing it with a label it never takes is refused.
+    fn categorical(&mut self, node: &Node, name: &str, what: &str) -> Option<Distribution> {
         let Some(entries) = node.entries() else {
             self.report
                 .error(node.loc, format!("the categories of {what} are {}", node.value.kind()))
@@ -830,6 +832,7 @@ impl Builder<'_> {
                 .expected("at least one positive weight");
             return None;
         }
+        self.symbols.labels.insert(name.to_string(), entries.iter().map(|e| e.key.clone()).collect());
         Some(Distribution::Categorical { labels, cumulative })
     }
 
