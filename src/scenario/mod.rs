@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::Scenario;
 
+use crate::rules::program::{MemberField, Op};
 use diagnostic::{Loc, Report};
 use tree::{Node, Value};
 
@@ -174,8 +175,45 @@ pub fn load_unspecialised(source: &Source, overrides: &[Override]) -> Result<Loa
         build::build(t, &origin, hash, &mut report)
     });
     match scenario {
-        Some(scenario) if !report.has_errors() => Ok(Loaded { scenario, warnings: report.warnings() }),
+        Some(scenario) if !report.has_errors() => {
+            warn_unread_attributes(&scenario, overrides, &mut report);
+            Ok(Loaded { scenario, warnings: report.warnings() })
+        }
         _ => Err(LoadError::from(report)),
+    }
+}
+
+/// Warns about `--set members.<id>.attributes.<name>=…` when no expression
+/// reads that attribute: the run would silently be the same.
+fn warn_unread_attributes(s: &Scenario, overrides: &[Override], report: &mut Report) {
+    let read: Vec<u16> = s
+        .programs()
+        .iter()
+        .flat_map(|p| p.ops())
+        .filter_map(|op| match op {
+            Op::Member(MemberField::Attr(a)) | Op::Host(MemberField::Attr(a)) | Op::Of(_, MemberField::Attr(a)) => {
+                Some(*a)
+            }
+            _ => None,
+        })
+        .collect();
+    let file = report.sources.add("--set");
+    for (i, o) in overrides.iter().enumerate() {
+        let ["members", _, "attributes", name] = o.path.split('.').collect::<Vec<_>>()[..] else { continue };
+        let slot = s.symbols.attrs.iter().position(|(a, _)| a == name);
+        if slot.is_some_and(|slot| read.iter().any(|&a| usize::from(a) == slot)) {
+            continue;
+        }
+        let loc = Loc { file, line: 1, column: u32::try_from(i + 1).unwrap_or(u32::MAX) };
+        report
+            .warning(
+                loc,
+                format!(
+                    "--set {}: no rule or expression reads the attribute '{name}', so this changes nothing",
+                    o.path
+                ),
+            )
+            .expected("an attribute that rules read, such as member.alignment");
     }
 }
 

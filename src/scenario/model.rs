@@ -381,6 +381,29 @@ pub mod class {
 }
 
 impl Scenario {
+    /// Every expression of the scenario as written (specialised copies left out).
+    pub fn programs(&self) -> Vec<&Program> {
+        let c = &self.council;
+        let k = &self.contribution;
+        let sets = [&self.request, &c.mission_only, &c.fallback, &c.days]
+            .into_iter()
+            .chain([&c.support, &c.block, &k.probability, &k.personnel, &k.arrival_day].map(|p| &p.written));
+        let mut programs: Vec<&Program> = sets
+            .flat_map(|set| {
+                std::iter::once(&set.base)
+                    .chain(set.rules.iter().flat_map(|r| r.scope.iter().chain([&r.when, &r.operand])))
+            })
+            .collect();
+        programs.extend(self.variables.iter().filter_map(|v| match &v.distribution {
+            Distribution::Draw(p) => Some(p),
+            Distribution::Categorical { .. } => None,
+        }));
+        programs.push(&self.need);
+        programs.extend(&self.pool_choice);
+        programs.extend(self.outcomes.iter().map(|o| &o.program));
+        programs
+    }
+
     /// Number of frame variable slots (variables plus outcomes).
     pub fn n_slots(&self) -> usize {
         self.variables.len() + self.outcomes.len()

@@ -86,6 +86,23 @@ fn bad_set_paths_and_values_are_refused_with_exit_2() {
 }
 
 #[test]
+fn setting_an_attribute_no_rule_reads_warns() {
+    let minimal = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/minimal.yaml");
+    let unread = "no rule or expression reads the attribute 'needs_parliament'";
+    // minimal.yaml declares needs_parliament but no rule reads it.
+    sim()
+        .args(["run", minimal, "--trials", "100", "--set", "members.a.attributes.needs_parliament=true"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(unread));
+    sim()
+        .args(["run", minimal, "--trials", "100", "--set", "members.a.attributes.alignment=0.4"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no rule or expression reads").not());
+}
+
+#[test]
 fn bad_flags_exit_2() {
     sim().args(["run", "--trials", "many"]).assert().code(2);
     sim().args(["frobnicate"]).assert().code(2);
