@@ -15,7 +15,8 @@ use crate::rules::ruleset::{Effect, Rule, RuleId, RuleSet};
 
 /// Builds a scenario from its merged tree, reporting every problem found.
 pub fn build(root: &Node, origin: &str, hash: String, report: &mut Report) -> Option<Scenario> {
-    Builder { report, symbols: Symbols::default(), rules: Vec::new() }.scenario(root, origin, hash)
+    Builder { report, symbols: Symbols::default(), rules: Vec::new(), refused_caps: Vec::new() }
+        .scenario(root, origin, hash)
 }
 
 /// A variable's distribution, value type and truncation bounds.
@@ -25,6 +26,9 @@ struct Builder<'r> {
     report: &'r mut Report,
     symbols: Symbols,
     rules: Vec<RuleInfo>,
+    /// Pools whose cap was refused (kept with cap 0): no warnings about
+    /// pledges above that cap, which would only repeat the error.
+    refused_caps: Vec<usize>,
 }
 
 const TOP: [&str; 10] =
@@ -368,6 +372,9 @@ impl Builder<'_> {
                 e.node.get("cap").and_then(|n| self.number(n, &format!("the cap of {what}"), 0.0, limits::PERSONNEL));
             // An invalid cap was reported; keep the pool (cap 0) so that
             // pledges to it do not cascade into "unknown pool" errors.
+            if cap.is_none() {
+                self.refused_caps.push(pools.len());
+            }
             pools.push(Pool { id: e.key.clone(), name, cap: cap.map_or(0, |c| c.round() as u64) });
             self.symbols.pools.push(e.key.clone());
         }
@@ -470,7 +477,7 @@ impl Builder<'_> {
                                     limits::PERSONNEL,
                                 ) {
                                     pledges[i] = v.round() as u64;
-                                    if pledges[i] > pools[i].cap {
+                                    if pledges[i] > pools[i].cap && !self.refused_caps.contains(&i) {
                                         self.report.warning(entry.node.loc, format!(
                                             "{what} pledges {} to '{}', more than its cap of {}: contributions are trimmed at the cap",
                                             pledges[i], pools[i].id, pools[i].cap
