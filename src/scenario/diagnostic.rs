@@ -32,10 +32,16 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// Registers a file name and returns its index.
+    /// Registers a file name (once: a name read again keeps its index) and returns its index.
     pub fn add(&mut self, name: &str) -> u16 {
-        self.names.push(Arc::from(name));
-        u16::try_from(self.names.len() - 1).unwrap_or(u16::MAX)
+        let index = match self.names.iter().position(|n| &**n == name) {
+            Some(known) => known,
+            None => {
+                self.names.push(Arc::from(name));
+                self.names.len() - 1
+            }
+        };
+        u16::try_from(index).unwrap_or(u16::MAX)
     }
 
     /// The display name of file `index`.
