@@ -44,34 +44,34 @@ pub fn specialise(s: &mut Scenario) {
         *set = one(set, symbols, ctx(Stage::Council, false));
     }
     for set in [&mut council.support, &mut council.block] {
-        per_member(set, symbols, ctx(Stage::Vote, true), n_members);
+        per_member(set, symbols, ctx(Stage::Vote, true), n_members, 0);
     }
     // Members contribute once the pool is chosen: a copy per member and pool.
     let n_pools = s.pools.len();
     let c = &mut s.contribution;
     for set in [&mut c.probability, &mut c.personnel, &mut c.arrival_day] {
-        set.specialised = (0..n_members)
-            .flat_map(|m| (0..n_pools).map(move |p| (m, p)))
-            .map(|(m, p)| {
-                if let Some(facts) = &mut symbols.facts {
-                    facts.pool = Some(p);
-                }
-                let ctx = Context { member_index: Some(m), ..ctx(Stage::Contribute, true) };
-                specialise_set(&set.written, symbols, ctx, Some(m))
-            })
-            .collect();
-        set.pools = n_pools;
+        per_member(set, symbols, ctx(Stage::Contribute, true), n_members, n_pools);
     }
+}
+
+/// A copy of `set` per member, or, when `pools > 0`, per member and pool
+/// (index `m * pools + p`, compiled knowing the pool).
+fn per_member(set: &mut PerMember, symbols: &mut Symbols, ctx: Context, n_members: usize, pools: usize) {
+    let choices: Vec<Option<usize>> = if pools == 0 { vec![None] } else { (0..pools).map(Some).collect() };
+    set.specialised = (0..n_members)
+        .flat_map(|m| choices.iter().map(move |&pool| (m, pool)))
+        .map(|(m, pool)| {
+            if let Some(facts) = &mut symbols.facts {
+                facts.pool = pool;
+            }
+            specialise_set(&set.written, symbols, Context { member_index: Some(m), ..ctx }, Some(m))
+        })
+        .collect();
+    set.pools = pools;
     // Later compilations (`explain --find`) must not assume a pool.
     if let Some(facts) = &mut symbols.facts {
         facts.pool = None;
     }
-}
-
-fn per_member(set: &mut PerMember, symbols: &mut Symbols, ctx: Context, n_members: usize) {
-    set.specialised = (0..n_members)
-        .map(|m| specialise_set(&set.written, symbols, Context { member_index: Some(m), ..ctx }, Some(m)))
-        .collect();
 }
 
 fn one(set: &RuleSet, symbols: &mut Symbols, ctx: Context) -> RuleSet {
