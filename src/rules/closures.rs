@@ -17,7 +17,7 @@
 //! fuzz target compare evaluation with an independent reference interpreter.
 
 use super::env::{Env, Field};
-use super::program::{Func1, Func2, Func3, MemberField, Op, binary, func1, func2, func3, load, member_field};
+use super::program::{Func1, Func2, Func3, MemberField, Op, binary, func1, func2, func3, load};
 use crate::dist;
 use crate::rng::SubStream;
 
@@ -230,13 +230,12 @@ fn leaf(op: Op) -> Node {
         Op::Const(c) => Node::Const(c),
         Op::Var(slot) => Node::Var(usize::from(slot)),
         Op::Field(f) => Node::Field(f),
-        Op::Member(MemberField::PledgeChosen) => Node::new(|e, _| member_field(e, e.member, MemberField::PledgeChosen)),
-        Op::Member(MemberField::Vote) => Node::new(|e, _| member_field(e, e.member, MemberField::Vote)),
-        Op::Member(MemberField::Committed) => Node::new(|e, _| e.frame.committed[e.member]),
-        Op::Contributes(m) => {
-            let m = usize::from(m);
-            Node::new(move |e, _| if e.frame.committed[m] > 0.0 { 1.0 } else { 0.0 })
-        }
+        // The trial-dependent loads rules use most, with the operation fixed
+        // in the closure, so `load` decodes nothing at run time.
+        Op::Member(MemberField::PledgeChosen) => Node::new(|e, _| load(e, Op::Member(MemberField::PledgeChosen))),
+        Op::Member(MemberField::Vote) => Node::new(|e, _| load(e, Op::Member(MemberField::Vote))),
+        Op::Member(MemberField::Committed) => Node::new(|e, _| load(e, Op::Member(MemberField::Committed))),
+        Op::Contributes(m) => Node::new(move |e, _| load(e, Op::Contributes(m))),
         other => Node::new(move |e, _| load(e, other)),
     }
 }
