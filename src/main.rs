@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = alliance_sim::cli::Cli::parse();
-    match alliance_sim::app::run(cli) {
+    let outcome = alliance_sim::app::check_cpu().and_then(|()| alliance_sim::app::run(alliance_sim::cli::Cli::parse()));
+    match outcome {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("{}", failure.message);

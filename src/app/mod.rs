@@ -54,6 +54,23 @@ impl Failure {
     }
 }
 
+/// Refuses to go on, with a message, on a CPU older than the instruction set
+/// this binary was compiled for (x86-64-v3 by `.cargo/config.toml`), which
+/// would otherwise die of "Illegal instruction" somewhere in a run.
+pub fn check_cpu() -> Result<(), Failure> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+    if !(std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+        && std::is_x86_feature_detected!("bmi2"))
+    {
+        return Err(Failure::failed(
+            "error: this build of alliance-sim needs an x86-64-v3 CPU (AVX2, FMA, BMI2), which this one is not;\n\
+             rebuild it for this CPU with RUSTFLAGS=\"-C target-cpu=native\" cargo build --release",
+        ));
+    }
+    Ok(())
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
