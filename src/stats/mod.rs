@@ -159,8 +159,23 @@ fn log_bucket_low(b: usize) -> u64 {
 
 impl Histogram {
     /// Records a value.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, v: u64) {
+        // `exact` never grows past EXACT_BELOW entries, so a hit is exact.
+        match usize::try_from(v).ok().and_then(|i| self.exact.get_mut(i)) {
+            Some(count) => *count += 1,
+            None => self.count_beyond_exact(v),
+        }
+        self.n += 1;
+        self.sum += u128::from(v);
+        self.sum_sq = self.sum_sq.saturating_add(u128::from(v) * u128::from(v));
+        self.max = self.max.max(v);
+    }
+
+    /// Counts a value the exact buckets do not reach yet: grows them, or
+    /// counts it in a logarithmic bucket.
+    #[cold]
+    fn count_beyond_exact(&mut self, v: u64) {
         if v < EXACT_BELOW {
             let i = v as usize;
             if i >= self.exact.len() {
@@ -174,10 +189,6 @@ impl Histogram {
             }
             self.log[b] += 1;
         }
-        self.n += 1;
-        self.sum += u128::from(v);
-        self.sum_sq = self.sum_sq.saturating_add(u128::from(v) * u128::from(v));
-        self.max = self.max.max(v);
     }
 
     /// The mean (NaN when empty).
