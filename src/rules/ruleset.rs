@@ -133,6 +133,7 @@ impl RuleSet {
         }
     }
 
+    #[inline(always)]
     fn eval_rules(&self, env: &Env<'_>, rng: &mut SubStream, observer: &mut impl Observer) -> f64 {
         let mut value = sanitise(self.base.eval(env, rng), self.probability);
         for rule in &self.rules {
