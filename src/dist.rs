@@ -60,8 +60,9 @@ pub fn beta(rng: &mut SubStream, alpha: f64, beta: f64) -> f64 {
 /// trials per second on kazakhstan-2022 (`severity` is beta(6, 2)).
 #[derive(Debug, Clone, Copy)]
 pub enum BetaSampler {
-    /// Both shapes at least 1: a ratio of gammas.
-    GammaRatio(Gamma<f64>, Gamma<f64>),
+    /// Both shapes at least 1: a ratio of gammas (and the mean, for a ratio
+    /// that does not exist).
+    GammaRatio(Gamma<f64>, Gamma<f64>, f64),
     /// A shape below 1: Cheng's algorithm BC or BB.
     Cheng(Beta<f64>),
     /// Parameters no sampler accepts: the mean.
@@ -73,14 +74,14 @@ impl BetaSampler {
     pub fn new(alpha: f64, beta: f64) -> BetaSampler {
         let a = non_negative(alpha).max(1e-6);
         let b = non_negative(beta).max(1e-6);
-        let mean = BetaSampler::Mean(a / (a + b));
+        let mean = a / (a + b);
         if a >= 1.0 && b >= 1.0 {
             match (Gamma::new(a, 1.0), Gamma::new(b, 1.0)) {
-                (Ok(x), Ok(y)) => BetaSampler::GammaRatio(x, y),
-                _ => mean,
+                (Ok(x), Ok(y)) => BetaSampler::GammaRatio(x, y, mean),
+                _ => BetaSampler::Mean(mean),
             }
         } else {
-            Beta::new(a, b).map_or(mean, BetaSampler::Cheng)
+            Beta::new(a, b).map_or(BetaSampler::Mean(mean), BetaSampler::Cheng)
         }
     }
 
@@ -88,12 +89,12 @@ impl BetaSampler {
     #[inline]
     pub fn sample(&self, rng: &mut SubStream) -> f64 {
         match self {
-            BetaSampler::GammaRatio(x, y) => {
+            BetaSampler::GammaRatio(x, y, mean) => {
                 let (x, y) = (x.sample(rng), y.sample(rng));
                 let sum = x + y;
-                // Both gammas are positive but for a 2^-106 chance; an
-                // infinite one (shapes near f64::MAX) saturates.
-                if sum > 0.0 && sum.is_finite() { x / sum } else { 0.5 }
+                // Both gammas are positive but for a 2^-106 chance, and
+                // finite unless a shape is near f64::MAX.
+                if sum > 0.0 && sum.is_finite() { x / sum } else { *mean }
             }
             BetaSampler::Cheng(d) => d.sample(rng),
             BetaSampler::Mean(m) => *m,
@@ -225,7 +226,7 @@ mod tests {
         assert!(matches!(BetaSampler::new(1.0, 1.0), BetaSampler::GammaRatio(..)));
         assert!(matches!(BetaSampler::new(0.5, 3.0), BetaSampler::Cheng(..)));
         let mut s = stream();
-        for (a, b) in [(1e-9, 1e-9), (1e300, 1e300), (1e300, 1.0), (f64::NAN, 2.0)] {
+        for (a, b) in [(1e-9, 1e-9), (1e300, 1e300), (1e300, 1.0), (f64::MAX, f64::MAX), (f64::NAN, 2.0)] {
             let x = BetaSampler::new(a, b).sample(&mut s);
             assert!((0.0..=1.0).contains(&x), "beta({a}, {b}) drew {x}");
         }

@@ -20,7 +20,7 @@
 //!   trial's first word, and every number drawn passes through a second
 //!   finaliser, so two streams of one trial, whose keys differ in fixed bits,
 //!   are two full mixing rounds apart. Version 0.1 mixed the start state
-//!   twice; once is 7% more trials per second on kazakhstan-2022, and the
+//!   twice; once is 8% more trials per second on kazakhstan-2022, and the
 //!   tests below check uniformity and independence within and across trials.
 //!
 //! Byte-identical results are promised per platform and build: `ln`, `exp`
