@@ -15,8 +15,7 @@ use crate::rules::ruleset::{Effect, Rule, RuleId, RuleSet};
 
 /// Builds a scenario from its merged tree, reporting every problem found.
 pub fn build(root: &Node, origin: &str, hash: String, report: &mut Report) -> Option<Scenario> {
-    Builder { report, symbols: Symbols::default(), rules: Vec::new(), refused_caps: Vec::new() }
-        .scenario(root, origin, hash)
+    Builder { report, symbols: Symbols::default(), rules: Vec::new() }.scenario(root, origin, hash)
 }
 
 /// A variable's distribution, value type and truncation bounds.
@@ -26,9 +25,6 @@ struct Builder<'r> {
     report: &'r mut Report,
     symbols: Symbols,
     rules: Vec<RuleInfo>,
-    /// Pools whose cap was refused (kept with cap 0): no warnings about
-    /// pledges above that cap, which would only repeat the error.
-    refused_caps: Vec<usize>,
 }
 
 const TOP: [&str; 10] =
@@ -370,12 +366,11 @@ impl Builder<'_> {
             let name = e.node.get("name").and_then(|n| self.string(n, "pool name")).unwrap_or_else(|| e.key.clone());
             let cap =
                 e.node.get("cap").and_then(|n| self.number(n, &format!("the cap of {what}"), 0.0, limits::PERSONNEL));
-            // An invalid cap was reported; keep the pool (cap 0) so that
-            // pledges to it do not cascade into "unknown pool" errors.
-            if cap.is_none() {
-                self.refused_caps.push(pools.len());
-            }
-            pools.push(Pool { id: e.key.clone(), name, cap: cap.map_or(0, |c| c.round() as u64) });
+            // An invalid cap was reported, so the build fails; keep the pool
+            // with a cap no pledge exceeds, so that pledges to it cascade
+            // neither into "unknown pool" errors nor into "above its cap"
+            // warnings that would only repeat the error.
+            pools.push(Pool { id: e.key.clone(), name, cap: cap.map_or(u64::MAX, |c| c.round() as u64) });
             self.symbols.pools.push(e.key.clone());
         }
         pools
@@ -477,7 +472,7 @@ impl Builder<'_> {
                                     limits::PERSONNEL,
                                 ) {
                                     pledges[i] = v.round() as u64;
-                                    if pledges[i] > pools[i].cap && !self.refused_caps.contains(&i) {
+                                    if pledges[i] > pools[i].cap {
                                         self.report.warning(entry.node.loc, format!(
                                             "{what} pledges {} to '{}', more than its cap of {}: contributions are trimmed at the cap",
                                             pledges[i], pools[i].id, pools[i].cap
