@@ -185,6 +185,21 @@ Examples:
     List,
 }
 
+/// The most worker threads a run may start: 8 per core, and at least 16.
+/// More only adds memory and scheduling, never speed.
+pub fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from).saturating_mul(8).max(16)
+}
+
+/// Parses a thread count: 1 up to [`max_threads`].
+fn threads(s: &str) -> Result<usize, String> {
+    let most = max_threads();
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=most).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of threads from 1 to {most} (8 per core on this machine)")),
+    }
+}
+
 /// How many trials, from which seed, on how many threads.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -194,8 +209,8 @@ pub struct BatchArgs {
     /// Seed (default: the scenario's run.seed).
     #[arg(long, short = 's')]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 'j')]
+    /// Worker threads (default: all cores; at most 8 per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = threads)]
     pub threads: Option<usize>,
 }
 
@@ -214,6 +229,18 @@ pub struct OutputArgs {
     /// Also write the tables as Markdown to PATH ('-': stdout). Repeatable.
     #[arg(long, value_name = "PATH")]
     pub export_markdown: Vec<Target>,
+}
+
+impl OutputArgs {
+    /// Tables on stdout and no export.
+    pub fn none() -> OutputArgs {
+        OutputArgs {
+            format: Format::Table,
+            export_json: Vec::new(),
+            export_csv: Vec::new(),
+            export_markdown: Vec::new(),
+        }
+    }
 }
 
 /// Arguments of `run`.
@@ -245,9 +272,10 @@ pub struct RunArgs {
     /// refused, deployed (mean per trial) or an outcome metric's name.
     #[arg(long, value_name = "NAME", default_value = "deploy", requires = "precision")]
     pub precision_of: String,
-    /// Write one CSV row per trial to FILE (streamed; see README "Per-trial records").
+    /// Write one CSV row per trial to FILE ('-': stdout, in place of the
+    /// summary; streamed; see README "Per-trial records").
     #[arg(long, value_name = "FILE")]
-    pub trials_out: Option<PathBuf>,
+    pub trials_out: Option<Target>,
 }
 
 /// `N:PATH=VALUE`: an override for the N-th scenario of a comparison.
@@ -384,8 +412,8 @@ pub struct SensitivityArgs {
     /// Seed (default: the scenario's run.seed).
     #[arg(long, short = 's')]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j')]
+    /// Worker threads (default: all cores; at most 8 per core).
+    #[arg(long, short = 'j', value_parser = threads)]
     pub threads: Option<usize>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -444,8 +472,8 @@ pub struct BenchArgs {
     /// Timed repetitions per thread count.
     #[arg(long, default_value_t = 5)]
     pub repeat: usize,
-    /// Up to this many threads (default: every CPU).
-    #[arg(long)]
+    /// Up to this many threads (default: every CPU; at most 8 per core).
+    #[arg(long, value_parser = threads)]
     pub max_threads: Option<usize>,
     #[command(flatten)]
     #[allow(missing_docs)]

@@ -26,6 +26,7 @@ pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod explain;
+pub mod input;
 pub mod output;
 pub mod records;
 pub mod report;

@@ -47,8 +47,11 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Starts writing `path` (the temporary file goes beside it).
+    /// Starts writing `path` (the temporary file goes beside it). Refuses
+    /// a path that names anything but a regular file: renaming over
+    /// `/dev/full` or a FIFO would replace it.
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        refuse_non_regular(path)?;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -79,6 +82,78 @@ impl Write for AtomicFile {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.writer.flush()
+    }
+}
+
+/// An error if `path` exists and is not a regular file.
+fn refuse_non_regular(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(io::Error::other(format!(
+            "it is {}; results replace only regular files",
+            crate::input::describe(meta.file_type())
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks, before any work, that `path` can be written: it is a regular
+/// file or does not exist yet, and its directory exists and takes a new
+/// file. A run of hours must not fail at its last step on a typo.
+pub fn check_writable(path: &Path) -> io::Result<()> {
+    refuse_non_regular(path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(io::Error::other(format!("{} is not a directory", dir.display())));
+        }
+        Err(e) => return Err(io::Error::new(e.kind(), format!("the directory {}: {e}", dir.display()))),
+        Ok(_) => {}
+    }
+    // The one sure test of a writable directory is to create a file in it.
+    tempfile::Builder::new().prefix(".alliance-sim-check.").tempfile_in(dir).map(drop)
+}
+
+/// Where a stream of records goes: a file replaced atomically, or stdout.
+pub enum Sink {
+    /// A file that appears on [`Sink::commit`].
+    File(AtomicFile),
+    /// Standard output.
+    Stdout(BufWriter<io::Stdout>),
+}
+
+impl Sink {
+    /// Opens a target for writing.
+    pub fn create(target: &Target) -> io::Result<Sink> {
+        Ok(match target {
+            Target::Stdout => Sink::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())),
+            Target::File(path) => Sink::File(AtomicFile::create(path)?),
+        })
+    }
+
+    /// Finishes: renames a file into place, or flushes stdout.
+    pub fn commit(self) -> io::Result<()> {
+        match self {
+            Sink::File(f) => f.commit(),
+            Sink::Stdout(mut w) => w.flush(),
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::File(f) => f.write(buf),
+            Sink::Stdout(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::File(f) => f.flush(),
+            Sink::Stdout(w) => w.flush(),
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::batch::CHUNK;
 use crate::stats::Merge;
@@ -72,6 +73,32 @@ pub struct Partial {
     pub end: u64,
     /// Its statistics.
     pub stats: BatchStats,
+    /// SHA-256 of everything above, as written (see [`Partial::seal`]).
+    pub digest: String,
+}
+
+impl Partial {
+    /// The SHA-256 (hex) of the part's content: every field but the digest,
+    /// in its JSON encoding.
+    fn content_digest(&self) -> String {
+        let content = (&self.format, &self.meta, self.shard, self.shards, self.start, self.end, &self.stats);
+        let json = serde_json::to_vec(&content).unwrap_or_default();
+        Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Sets the digest from the content: the last step before writing.
+    pub fn seal(mut self) -> Partial {
+        self.digest = self.content_digest();
+        self
+    }
+
+    /// Whether the content still matches the digest it was written with.
+    /// A mismatch means the part was edited or damaged after it was
+    /// written; a match proves only that whoever changed it (if anyone)
+    /// recomputed the digest too — it is a checksum, not a signature.
+    pub fn is_intact(&self) -> bool {
+        self.digest == self.content_digest()
+    }
 }
 
 /// Checks that parts belong to one run and cover it once, then merges

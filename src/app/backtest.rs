@@ -39,6 +39,7 @@ pub struct Backtests {
 
 /// Runs the backtest.
 pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
+    super::check_targets(&args.output, &[])?;
     let names: Vec<String> = if args.scenarios.is_empty() {
         bundled::list().into_iter().map(|(n, _)| n.to_string()).collect()
     } else {

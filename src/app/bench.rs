@@ -54,6 +54,7 @@ pub struct Bench {
 
 /// Runs the benchmark.
 pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
+    super::check_targets(&args.output, &[])?;
     let name = args.scenario.as_deref().unwrap_or(bundled::DEFAULT);
     let s = load_scenario(name, &[])?.scenario;
     if args.trials == 0 || args.repeat == 0 {

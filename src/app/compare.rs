@@ -7,6 +7,7 @@ use super::run::meta;
 use super::{Failure, emit, interrupt_flag, load_scenario, report_throughput, thread_pool};
 use crate::batch::{self, Ending, Flow, Lockstep, Plan};
 use crate::cli::CompareArgs;
+use crate::output::Target;
 use crate::scenario::{Override, Scenario};
 use crate::stats::Merge;
 use crate::stats::compare;
@@ -14,6 +15,8 @@ use crate::stats::paired::Pairing;
 
 /// Runs a comparison.
 pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
+    let html = args.export_html.clone().map(Target::File);
+    super::check_targets(&args.output, &html.iter().map(|t| ("--export-html", t)).collect::<Vec<_>>())?;
     if let Some(o) = args.overrides_for.iter().find(|o| o.index > args.scenarios.len()) {
         return Err(Failure::input(format!(
             "--set-for {}:{} names scenario {}, but only {} are compared",

@@ -8,6 +8,7 @@ use crate::explain::{self, Condition};
 
 /// Tells a trial.
 pub fn run(args: &ExplainArgs) -> Result<ExitCode, Failure> {
+    super::check_targets(&args.output, &[])?;
     let s = load_scenario(&args.scenario, &args.overrides)?.scenario;
     let seed = args.seed.unwrap_or(s.run.seed);
     let trial = match &args.find {

@@ -1,47 +1,90 @@
 //! `alliance-sim merge`: partial results of a sharded run → the single
 //! run's summary, byte for byte.
+//!
+//! A part is untrusted input. Before anything is merged, each part must be
+//! a regular file of bounded size, intact (its digest matches its content),
+//! from the same run as the others, and internally consistent with the
+//! scenario (see [`crate::stats::batch::BatchStats::check`]). Every refusal
+//! exits 2 and names the file and the field. `merge` never opens a path
+//! named inside a part: a part run from a file needs `--scenario FILE`.
 
 use std::process::ExitCode;
 
 use super::{Failure, emit, load_scenario};
 use crate::cli::MergeArgs;
-use crate::scenario::{self, Override};
+use crate::scenario::{Override, bundled};
 use crate::shard::{self, Partial};
 use crate::stats::summary;
 
+/// The largest partial result read (a part is a few hundred kilobytes).
+pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Merges partial results.
 pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
+    super::check_targets(&args.output, &[])?;
     let mut parts = Vec::with_capacity(args.parts.len());
     for path in &args.parts {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{name}: cannot read: {e}")))?;
-        let part: Partial = serde_json::from_str(&text).map_err(|e| {
+        let bytes = crate::input::read_bounded(path, MAX_PART_BYTES)
+            .map_err(|e| Failure::input(format!("{name}: cannot read the partial result: {e}")))?;
+        let part: Partial = serde_json::from_slice(&bytes).map_err(|e| {
             Failure::input(format!("{name}:{}:{}: not an alliance-sim partial result: {e}", e.line(), e.column()))
         })?;
+        if !part.is_intact() {
+            return Err(Failure::input(format!(
+                "{name}: digest: the part was changed after it was written (its content does not match its digest)"
+            )));
+        }
         parts.push((name, part));
     }
-    let (meta, stats) = shard::merge(&parts).map_err(Failure::failed)?;
-    let overrides = meta
+    let first = parts.first().map(|(_, p)| p.meta.clone()).ok_or_else(|| Failure::input("no partial results given"))?;
+    let overrides = first
         .overrides
         .iter()
         .map(|o| o.parse::<Override>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::failed(format!("the parts record an override that does not parse: {e}")))?;
-    let origin = args.scenario.clone().unwrap_or_else(|| scenario::origin_argument(&meta.origin));
+        .map_err(|e| Failure::input(format!("{}: meta.overrides: an override does not parse: {e}", parts[0].0)))?;
+    let origin = match &args.scenario {
+        Some(given) => given.clone(),
+        None => bundled_origin(&first.origin).ok_or_else(|| {
+            Failure::input(format!(
+                "the parts were run from the file {}; give it with --scenario FILE \
+                 (merge does not open paths named inside a part)",
+                visible(&first.origin, 200)
+            ))
+        })?,
+    };
     let loaded = load_scenario(&origin, &overrides)?;
-    if loaded.scenario.hash != meta.scenario_hash {
-        return Err(Failure::failed(format!(
-            "the scenario at {origin} has changed since the parts were run (sha256 {} ≠ {}); \
-             give the original with --scenario",
-            &loaded.scenario.hash[..16],
-            &meta.scenario_hash[..16.min(meta.scenario_hash.len())]
-        )));
+    let s = &loaded.scenario;
+    for (name, part) in &parts {
+        if s.hash != part.meta.scenario_hash {
+            return Err(Failure::input(format!(
+                "{name}: meta.scenario_hash: the scenario at {origin} is not the one the part was run from \
+                 (sha256 {} ≠ {}); give the original with --scenario",
+                visible(&s.hash, 16),
+                visible(&part.meta.scenario_hash, 16)
+            )));
+        }
+        part.stats.check(s).map_err(|e| Failure::input(format!("{name}: {e}")))?;
     }
-    if !stats.fits(&loaded.scenario) {
-        return Err(Failure::failed(format!(
-            "the parts' statistics do not have the shape of the scenario at {origin} (pools, members, outcomes, rules)"
-        )));
-    }
-    let summary = summary::summarise(&loaded.scenario, &stats, meta);
+    let (meta, stats) = shard::merge(&parts).map_err(Failure::input)?;
+    let summary = summary::summarise(s, &stats, meta);
     emit(&summary, &args.output).map(|()| ExitCode::SUCCESS)
+}
+
+/// The bundled scenario a part's origin names, if it names one.
+fn bundled_origin(origin: &str) -> Option<String> {
+    let name = origin.strip_prefix("<bundled>/")?;
+    bundled::text(name).map(|_| name.to_string())
+}
+
+/// At most `chars` characters of `text` from a file, with control and
+/// formatting characters shown as escapes.
+fn visible(text: &str, chars: usize) -> String {
+    let cut: String = text.chars().take(chars).collect();
+    let mut shown = crate::report::escape_for_terminal(&cut);
+    if text.chars().nth(chars).is_some() {
+        shown.push('…');
+    }
+    shown
 }

@@ -23,7 +23,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::batch::{self, Ending, Flow, Plan};
 use crate::cli::{Cli, Command, OutputArgs};
-use crate::output::{self, AtomicFile, Target};
+use crate::output::{self, Sink, Target};
 use crate::report::{Format, Render};
 use crate::scenario::{self, Diagnostic, Loaded, Override, Scenario, Source};
 use crate::stats::Merge;
@@ -144,25 +144,65 @@ pub fn write_target(target: &Target, text: &str) -> Result<(), Failure> {
     }
 }
 
+/// Checks every place a command will write before it starts: each export
+/// of `out` and each of `more` (an HTML report, per-trial records) is a
+/// regular file or new, in a directory that takes a new file, and at most
+/// one of them is stdout. Refuses with exit 2, naming the path.
+pub fn check_targets(out: &OutputArgs, more: &[(&str, &Target)]) -> Result<(), Failure> {
+    let exports = [
+        ("--export-json", &out.export_json),
+        ("--export-csv", &out.export_csv),
+        ("--export-markdown", &out.export_markdown),
+    ];
+    let all =
+        exports.iter().flat_map(|(flag, targets)| targets.iter().map(move |t| (*flag, t))).chain(more.iter().copied());
+    let mut on_stdout: Vec<&str> = Vec::new();
+    for (flag, target) in all {
+        match target {
+            Target::Stdout => on_stdout.push(flag),
+            Target::File(path) => output::check_writable(path)
+                .map_err(|e| Failure::input(format!("error: {flag} {}: cannot write there: {e}", path.display())))?,
+        }
+    }
+    if on_stdout.len() > 1 {
+        return Err(Failure::input(format!(
+            "error: {} all ask for stdout ('-'); at most one output can go there",
+            on_stdout.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Prints a result in the chosen format and writes every export. An export
-/// to `-` takes stdout's place.
+/// to `-` takes stdout's place. The result reaches stdout before any file is
+/// written, so a failing export loses nothing that was computed.
 pub fn emit(result: &impl Render, out: &OutputArgs) -> Result<(), Failure> {
+    emit_beside(result, out, false)
+}
+
+/// As [`emit`]; with `stdout_taken`, stdout already carries another output
+/// (per-trial records), so the result goes only to the exports.
+pub fn emit_beside(result: &impl Render, out: &OutputArgs, stdout_taken: bool) -> Result<(), Failure> {
     let exports =
         [(Format::Json, &out.export_json), (Format::Csv, &out.export_csv), (Format::Markdown, &out.export_markdown)];
-    let stdout_taken = exports.iter().any(|(_, targets)| targets.contains(&Target::Stdout));
+    let export_to_stdout = exports.iter().any(|(_, targets)| targets.contains(&Target::Stdout));
+    if !stdout_taken && !export_to_stdout {
+        write_stdout(&result.render(out.format, color_stdout()))?;
+    }
+    let mut first_error = None;
     for (format, targets) in exports {
         if targets.is_empty() {
             continue;
         }
         let text = result.render(format, false);
         for target in targets {
-            write_target(target, &text)?;
+            if let Err(e) = write_target(target, &text) {
+                eprintln!("{}", e.message);
+                first_error.get_or_insert(e);
+            }
         }
     }
-    if !stdout_taken {
-        write_stdout(&result.render(out.format, color_stdout()))?;
-    }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Stops runs on Ctrl-C or SIGTERM: the handler raises a flag the batch
@@ -193,7 +233,7 @@ pub struct Extras {
     /// is at most this much.
     pub precision: Option<(Watched, f64)>,
     /// Per-trial records, written in trial order (the path, for messages).
-    pub records: Option<(AtomicFile, String)>,
+    pub records: Option<(Sink, String)>,
 }
 
 /// Runs a plan with a progress bar (on a terminal, for long runs), Ctrl-C

@@ -8,8 +8,7 @@ use super::run::meta;
 use super::{Failure, load_scenario, sensitivity};
 use crate::batch::Plan;
 use crate::cli::{OutputArgs, ReportArgs, SensitivityArgs};
-use crate::output;
-use crate::report::Format;
+use crate::output::{self, Target};
 use crate::report::html::{self, Distributions, Report};
 use crate::scenario::Scenario;
 use crate::stats::batch::BatchStats;
@@ -20,6 +19,7 @@ use crate::stats::summary::{self, Meta, Summary};
 
 /// Writes a report.
 pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
+    super::check_targets(&OutputArgs::none(), &[("--output", &Target::File(args.output.clone()))])?;
     let mut scenarios: Vec<Scenario> = vec![load_scenario(&args.scenario, &args.overrides)?.scenario];
     for other in &args.compare {
         scenarios.push(load_scenario(other, &args.overrides)?.scenario);
@@ -43,12 +43,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
             trials: trials.min(20_000),
             seed: Some(seed),
             threads: args.batch.threads,
-            output: OutputArgs {
-                format: Format::Table,
-                export_json: Vec::new(),
-                export_csv: Vec::new(),
-                export_markdown: Vec::new(),
-            },
+            output: OutputArgs::none(),
             overrides: args.overrides.clone(),
         })?),
         None => None,

@@ -3,10 +3,10 @@
 
 use std::process::ExitCode;
 
-use super::{Extras, Failure, emit, execute, load_scenario};
+use super::{Extras, Failure, execute, load_scenario};
 use crate::batch::Plan;
 use crate::cli::RunArgs;
-use crate::output::{AtomicFile, Target};
+use crate::output::{Sink, Target};
 use crate::report::json;
 use crate::scenario::{Scenario, bundled};
 use crate::shard::{PARTIAL_FORMAT, Partial};
@@ -30,6 +30,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     if trials == 0 {
         return Err(Failure::input("--trials must be at least 1"));
     }
+    let records_target = args.trials_out.as_ref().map(|t| ("--trials-out", t));
+    let html_target = args.export_html.clone().map(Target::File);
+    let more: Vec<(&str, &Target)> =
+        records_target.into_iter().chain(html_target.as_ref().map(|t| ("--export-html", t))).collect();
+    super::check_targets(&args.output, &more)?;
     let Some(shard) = args.shard else {
         let extras = extras(s, args)?;
         let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads, extras)?;
@@ -38,14 +43,19 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
             super::report::write(path, &[s], std::slice::from_ref(&stats), vec![run_meta.clone()], &[], &[], None)?;
         }
         let summary = summary::summarise(s, &stats, run_meta);
-        return emit(&summary, &args.output).map(|()| ExitCode::SUCCESS);
+        let records_on_stdout = args.trials_out == Some(Target::Stdout);
+        return super::emit_beside(&summary, &args.output, records_on_stdout).map(|()| ExitCode::SUCCESS);
     };
     let meta = meta(s, seed, trials, &args.overrides);
     let out = &args.output;
-    if out.export_json.is_empty() || !out.export_csv.is_empty() || !out.export_markdown.is_empty() {
+    if out.export_json.is_empty()
+        || !out.export_csv.is_empty()
+        || !out.export_markdown.is_empty()
+        || args.export_html.is_some()
+    {
         return Err(Failure::input(
             "--shard writes a partial result, which only --export-json PATH can hold; merge the parts with \
-             `alliance-sim merge` to get tables, CSV or Markdown",
+             `alliance-sim merge` to get tables, CSV, Markdown or an HTML report",
         ));
     }
     let (start, end) = shard.range(trials);
@@ -58,7 +68,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         start,
         end,
         stats,
-    };
+        digest: String::new(),
+    }
+    .seal();
     let text = json::render(&partial);
     for target in &out.export_json {
         super::write_target(target, &text)?;
@@ -82,9 +94,10 @@ fn extras(s: &Scenario, args: &RunArgs) -> Result<Extras, Failure> {
         None => None,
     };
     let records = match &args.trials_out {
-        Some(path) => Some((
-            AtomicFile::create(path).map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))?,
-            path.display().to_string(),
+        Some(target) => Some((
+            Sink::create(target)
+                .map_err(|e| Failure::input(format!("error: --trials-out {target}: cannot write there: {e}")))?,
+            target.to_string(),
         )),
         None => None,
     };

@@ -22,6 +22,7 @@ const DEFAULT_INPUTS: [&str; 4] = ["members.", "crisis.", "decisions.", "allianc
 
 /// Runs a sensitivity analysis.
 pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
+    super::check_targets(&args.output, &[])?;
     let result = analyse(args)?;
     emit(&Tornado { result: &result, top: args.top }, &args.output).map(|()| ExitCode::SUCCESS)
 }

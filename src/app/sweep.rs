@@ -12,6 +12,7 @@ use crate::stats::sweep::{self, SWEEP_SCHEMA_VERSION, Sweep};
 
 /// Runs a sweep.
 pub fn run(args: &SweepArgs) -> Result<ExitCode, Failure> {
+    super::check_targets(&args.output, &[])?;
     let grid = grid(args)?;
     let base = load_scenario(&args.scenario, &args.overrides)?.scenario;
     let mut points: Vec<Scenario> = Vec::with_capacity(grid.len());

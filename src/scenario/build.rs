@@ -63,7 +63,15 @@ impl Builder<'_> {
 
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
-            Value::Str(s) => Some(s.clone()),
+            Value::Str(s) => {
+                if let Some(c) = s.chars().find(|&c| c != '\n' && c != '\t' && crate::report::hides_or_reorders(c)) {
+                    self.report
+                        .error(node.loc, format!("{what} holds the invisible character U+{:04X}", u32::from(c)))
+                        .expected("text without control, bidirectional-override or zero-width characters");
+                    return None;
+                }
+                Some(s.clone())
+            }
             other => {
                 self.report.error(node.loc, format!("{what} is {}", other.kind())).expected("a string");
                 None
@@ -179,6 +187,20 @@ impl Builder<'_> {
         let name = root.get("name").and_then(|n| self.string(n, "name")).unwrap_or_else(|| origin.to_string());
         let description = root.get("description").and_then(|n| self.string(n, "description")).unwrap_or_default();
 
+        // Too many members or pools: every reference to one would cascade
+        // into a false "unknown" error, so the limit is the only message.
+        let count = |node: Option<&Node>| node.and_then(Node::entries).map_or(0, <[_]>::len);
+        for (what, node, limit) in [
+            ("members", root.get("members"), limits::MEMBERS),
+            ("pools", root.get("alliance").and_then(|a| a.get("pools")), limits::POOLS),
+        ] {
+            if count(node) > limit {
+                self.report
+                    .error(node.map_or(root.loc, |n| n.loc), format!("{} {what} declared", count(node)))
+                    .expected(format!("at most {limit} {what} (the limit of this version)"));
+                return None;
+            }
+        }
         let (pools, alliance_name, article, chair_node, council_rule) =
             self.alliance(root.get("alliance").unwrap_or(root))?;
         let members = root.get("members").map(|n| self.members(n, &pools)).unwrap_or_default();
@@ -351,14 +373,9 @@ impl Builder<'_> {
         if entries.is_empty() {
             self.report.error(node.loc, "the alliance has no force pools").expected("at least one pool with a cap");
         }
-        if entries.len() > limits::POOLS {
-            self.report
-                .error(node.loc, format!("{} pools declared", entries.len()))
-                .expected(format!("at most {}", limits::POOLS));
-            return Vec::new();
-        }
         let mut pools = Vec::new();
         for e in entries {
+            self.check_id(&e.key, e.key_loc, "pool");
             let what = format!("pool '{}'", e.key);
             if self.map(&e.node, &what, &["name", "cap"], &["cap"]).is_none() {
                 continue;
@@ -385,14 +402,11 @@ impl Builder<'_> {
                 .expected("a map of member id: {name, status, …}");
             return Vec::new();
         };
-        if entries.len() > limits::MEMBERS {
-            self.report
-                .error(node.loc, format!("{} members declared", entries.len()))
-                .expected(format!("at most {}", limits::MEMBERS));
-            return Vec::new();
-        }
         if entries.is_empty() {
             self.report.error(node.loc, "the alliance has no members").expected("at least one member");
+        }
+        for e in entries {
+            self.check_id(&e.key, e.key_loc, "member");
         }
         self.symbols.members = entries.iter().map(|e| e.key.clone()).collect();
         // Attributes: the union over members, typed by first use.
@@ -588,6 +602,20 @@ impl Builder<'_> {
         }
         self.symbols.pending.clear();
         out
+    }
+
+    /// Checks the id of a member, pool or rule: `[a-z][a-z0-9_]*`, at most
+    /// 64 characters, so that it prints as itself in every table and file.
+    fn check_id(&mut self, id: &str, loc: Loc, what: &str) -> bool {
+        let valid = id.len() <= 64
+            && id.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            self.report
+                .error(loc, format!("{what} id '{}' is not a valid id", crate::report::escape_for_terminal(id)))
+                .expected("lower-case letters, digits and '_', starting with a letter (at most 64), e.g. russia");
+        }
+        valid
     }
 
     fn check_new_name(&mut self, name: &str, loc: Loc) {
@@ -913,7 +941,11 @@ impl Builder<'_> {
         let what = format!("rule {} of decisions.{path}", index + 1);
         let _ = self.map(node, &what, &FIELDS, &["when", "because"])?;
         let label = match node.get("id") {
-            Some(n) => self.string(n, "a rule id")?,
+            Some(n) => {
+                let label = self.string(n, "a rule id")?;
+                self.check_id(&label, n.loc, "rule");
+                label
+            }
             None => (index + 1).to_string(),
         };
         let id = format!("{path}/{label}");

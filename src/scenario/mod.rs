@@ -227,13 +227,7 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     let file = report.sources.add(&name);
     let here = Loc { file, line: 1, column: 1 };
     let text = match source {
-        Source::File(path) => match std::fs::read(path) {
-            Ok(bytes) if bytes.len() > tree::MAX_FILE_BYTES => {
-                report
-                    .error(here, format!("file is {} bytes", bytes.len()))
-                    .expected(format!("at most {} bytes", tree::MAX_FILE_BYTES));
-                return None;
-            }
+        Source::File(path) => match crate::input::read_bounded(path, tree::MAX_FILE_BYTES as u64) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(e) => {
@@ -246,6 +240,12 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
                     return None;
                 }
             },
+            Err(e @ crate::input::ReadError::TooLarge { .. }) => {
+                report
+                    .error(here, format!("cannot read the file: {e}"))
+                    .expected(format!("a scenario file of at most {} bytes", tree::MAX_FILE_BYTES));
+                return None;
+            }
             Err(e) => {
                 report
                     .error(Loc { file, line: 0, column: 0 }, format!("cannot read the file: {e}"))

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Histogram, Merge, Moments, Proportion, Z95, mean_se};
 use crate::rules::env::{Field, Frame, vote};
-use crate::scenario::model::{Scenario, class};
+use crate::scenario::model::{Scenario, class, limits};
 
 /// Days are histogrammed in hundredths of a day.
 pub const DAY_STEPS: f64 = 100.0;
@@ -107,6 +107,103 @@ impl BatchStats {
             && self.members.len() == empty.members.len()
             && self.outcomes.len() == empty.outcomes.len()
             && self.rule_fires.len() == empty.rule_fires.len()
+    }
+
+    /// Checks statistics read from a file (a partial result) for internal
+    /// consistency with `s`: the classes add up to the trials, no count
+    /// exceeds the trials it counts among, and every sum is one those trials
+    /// could produce. The error names the field. Statistics that pass can be
+    /// merged without overflow and summarised without absurd figures.
+    pub fn check(&self, s: &Scenario) -> Result<(), String> {
+        if !self.fits(s) {
+            return Err(
+                "stats: its lists do not have the shape of the scenario (pools, members, outcomes, rules)".into()
+            );
+        }
+        let trials = self.trials;
+        let classes = self.classes.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+        if classes != Some(trials) {
+            let total = classes.map_or_else(|| "more than 2⁶⁴".into(), |c| c.to_string());
+            return Err(format!("stats.classes: the classes add up to {total} trials, but the part holds {trials}"));
+        }
+        let deploys = self.classes[usize::from(class::DEPLOY)];
+        let requested = trials - self.classes[usize::from(class::NO_REQUEST)];
+        let at_most = |field: &str, count: u64, most: u64, of: &str| {
+            if count <= most { Ok(()) } else { Err(format!("stats.{field} is {count}, more than the {most} {of}")) }
+        };
+        let equal = |field: &str, count: u64, expected: u64, of: &str| {
+            if count == expected { Ok(()) } else { Err(format!("stats.{field} is {count}, not the {expected} {of}")) }
+        };
+        let personnel = limits::PERSONNEL as u64;
+        let days = (limits::DAYS * DAY_STEPS) as u64;
+        self.need.check("stats.need", limits::NEED as u64)?;
+        equal("need.n", self.need.n, trials, "trials")?;
+        self.deployed.check("stats.deployed", personnel)?;
+        equal("deployed.n", self.deployed.n, deploys, "deploy trials")?;
+        self.shortfall.check("stats.shortfall", limits::NEED as u64)?;
+        equal("shortfall.n", self.shortfall.n, deploys, "deploy trials")?;
+        at_most("need_above_all", self.need_above_all, self.need_above_smallest, "trials above the smallest cap")?;
+        at_most("need_above_smallest", self.need_above_smallest, trials, "trials")?;
+        at_most("trimmed_trials", self.trimmed_trials, deploys, "deploy trials")?;
+        if self.trimmed_personnel > u128::from(self.trimmed_trials) * u128::from(personnel) * 64 {
+            return Err(format!(
+                "stats.trimmed_personnel is {}, more than its trials could trim",
+                self.trimmed_personnel
+            ));
+        }
+        at_most("observed_contributor_match", self.observed_contributor_match, deploys, "deploy trials")?;
+        let pool_trials = self.pool_trials.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+        equal("pool_trials", pool_trials.unwrap_or(u64::MAX), deploys, "deploy trials (summed over pools)")?;
+        if self.pool_personnel.iter().sum::<u128>() != self.deployed.sum {
+            return Err("stats.pool_personnel: the pools' personnel do not add up to deployed.sum".into());
+        }
+        self.decision_days.check("stats.decision_days", requested)?;
+        let arrivals = self.first_arrival.n;
+        self.first_arrival.check("stats.first_arrival", deploys)?;
+        self.full_strength.check("stats.full_strength", arrivals)?;
+        equal("full_strength.n", self.full_strength.n, arrivals, "arrivals (first_arrival.n)")?;
+        self.first_arrival_hist.check("stats.first_arrival_hist", days)?;
+        self.full_strength_hist.check("stats.full_strength_hist", days)?;
+        equal("first_arrival_hist.n", self.first_arrival_hist.n, arrivals, "arrivals (first_arrival.n)")?;
+        equal("full_strength_hist.n", self.full_strength_hist.n, arrivals, "arrivals (first_arrival.n)")?;
+        let mut member_personnel = 0u128;
+        for (m, stats) in self.members.iter().enumerate() {
+            let field = |name: &str| format!("members[{m}].{name}");
+            let votes = [stats.support, stats.abstain, stats.block].iter().try_fold(0u64, |a, &c| a.checked_add(c));
+            at_most(&field("support + abstain + block"), votes.unwrap_or(u64::MAX), requested, "requested trials")?;
+            at_most(&field("contributed"), stats.contributed, deploys, "deploy trials")?;
+            let most = u128::from(stats.contributed) * u128::from(personnel);
+            if stats.personnel > most || stats.personnel < u128::from(stats.contributed) {
+                return Err(format!(
+                    "stats.{}: {} personnel cannot come from {} contributions of 1 to {personnel}",
+                    field("personnel"),
+                    stats.personnel,
+                    stats.contributed
+                ));
+            }
+            if stats.personnel_sq > most * u128::from(personnel) || stats.personnel_sq < stats.personnel {
+                return Err(format!(
+                    "stats.{}: {} is not a possible sum of squares",
+                    field("personnel_sq"),
+                    stats.personnel_sq
+                ));
+            }
+            member_personnel += stats.personnel;
+        }
+        if member_personnel != self.deployed.sum {
+            return Err(format!(
+                "stats.members: their personnel add up to {member_personnel}, not deployed.sum = {}",
+                self.deployed.sum
+            ));
+        }
+        for (i, o) in self.outcomes.iter().enumerate() {
+            o.check(&format!("stats.outcomes[{i}]"), trials)?;
+        }
+        let fires_most = trials.saturating_mul(s.members.len().max(1) as u64 * 4);
+        for (i, &fires) in self.rule_fires.iter().enumerate() {
+            at_most(&format!("rule_fires[{i}]"), fires, fires_most, "firings its trials allow")?;
+        }
+        Ok(())
     }
 
     /// Folds the trial left in `frame` (rule fires are counted separately,

@@ -239,6 +239,73 @@ impl Histogram {
     }
 }
 
+impl Histogram {
+    /// Checks a histogram read from a file: its buckets hold its `n`
+    /// values, which are at most `limit`, and its sums are ones those
+    /// values could have. The error names `field`.
+    pub fn check(&self, field: &str, limit: u64) -> Result<(), String> {
+        let bad = |what: String| Err(format!("{field}: {what}"));
+        if self.exact.len() as u64 > EXACT_BELOW || self.log.len() > log_bucket(u64::MAX) + 1 {
+            return bad("has more buckets than a histogram can".into());
+        }
+        let counted = self.exact.iter().chain(&self.log).try_fold(0u64, |a, &c| a.checked_add(c));
+        if counted != Some(self.n) {
+            return bad(format!("its buckets hold {} values, but n is {}", fmt_count(counted), self.n));
+        }
+        if self.max > limit {
+            return bad(format!("its largest value {} is above {limit}, the most one trial can record", self.max));
+        }
+        let n = u128::from(self.n);
+        let top = self.exact.iter().rposition(|&c| c > 0).map(|v| v as u64);
+        let top = self.log.iter().rposition(|&c| c > 0).map(|b| log_bucket_low(b)).or(top);
+        let max_ok = match top {
+            None => self.max == 0,
+            Some(v) if v < EXACT_BELOW => self.max == v,
+            Some(v) => self.max >= v,
+        };
+        let sum_ok = self.sum <= n * u128::from(self.max) && self.sum >= u128::from(self.max);
+        let sq_ok = self.sum_sq <= n.saturating_mul(u128::from(self.max) * u128::from(self.max));
+        if !max_ok || !(sum_ok || (self.n == 0 && self.sum == 0)) || !sq_ok {
+            return bad(format!(
+                "n = {}, max = {}, sum = {} and sum_sq = {} cannot all be true of one set of values",
+                self.n, self.max, self.sum, self.sum_sq
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Moments {
+    /// Checks moments read from a file: at most `most` values, each within
+    /// the recorded range, and sums those values could have.
+    pub fn check(&self, field: &str, most: u64) -> Result<(), String> {
+        let limit = (FIXED_LIMIT * FIXED_SCALE) as i64;
+        let fine = if self.n == 0 {
+            *self == Moments::default()
+        } else {
+            self.n <= most
+                && -limit <= self.min
+                && self.min <= self.max
+                && self.max <= limit
+                && self.sum >= i128::from(self.n) * i128::from(self.min)
+                && self.sum <= i128::from(self.n) * i128::from(self.max)
+        };
+        if fine {
+            Ok(())
+        } else {
+            Err(format!(
+                "{field}: n = {} (at most {most}), min = {}, max = {} and sum = {} cannot all be true of one set of values",
+                self.n, self.min, self.max, self.sum
+            ))
+        }
+    }
+}
+
+/// A count that may have overflowed, for messages.
+fn fmt_count(count: Option<u64>) -> String {
+    count.map_or_else(|| "more than 2⁶⁴".into(), |c| c.to_string())
+}
+
 /// A bin of a histogram drawn for people.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Bin {
