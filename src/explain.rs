@@ -57,8 +57,45 @@ pub struct Because {
 pub struct Named {
     /// The name.
     pub name: String,
-    /// The value (booleans as 0/1).
-    pub value: f64,
+    /// The value, as its type prints.
+    pub value: Shown,
+}
+
+/// A value of any type, as a person (and JSON) reads it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Shown {
+    /// A number.
+    Number(f64),
+    /// true / false.
+    Bool(bool),
+    /// A categorical label or an id.
+    Label(String),
+}
+
+impl Shown {
+    /// The frame's encoding of a value of type `ty` (booleans as 0/1,
+    /// strings as their index among the scenario's strings) made readable.
+    pub fn of(s: &Scenario, ty: Type, value: f64) -> Shown {
+        match ty {
+            Type::Num => Shown::Number(value),
+            Type::Bool => Shown::Bool(value != 0.0),
+            Type::Str => match s.symbols.strings.get(value as usize) {
+                Some(label) if value >= 0.0 => Shown::Label(label.clone()),
+                _ => Shown::Number(value),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shown::Number(x) => f.write_str(&crate::report::doc::num(*x)),
+            Shown::Bool(b) => write!(f, "{b}"),
+            Shown::Label(l) => f.write_str(l),
+        }
+    }
 }
 
 /// The host's decision.
@@ -212,7 +249,11 @@ fn tell(s: &Scenario, seed: u64, trial: u64, frame: &Frame, recorder: Recorder) 
         pool: None,
         contributions: Vec::new(),
         deployment: None,
-        outcomes: s.outcomes.iter().map(|o| Named { name: o.name.clone(), value: frame.vars[o.slot] }).collect(),
+        outcomes: s
+            .outcomes
+            .iter()
+            .map(|o| Named { name: o.name.clone(), value: Shown::of(s, o.program.ty(), frame.vars[o.slot]) })
+            .collect(),
         timeline: Vec::new(),
     };
     let mut pending: Vec<Because> = Vec::new();
@@ -227,7 +268,8 @@ fn tell(s: &Scenario, seed: u64, trial: u64, frame: &Frame, recorder: Recorder) 
         let rules = std::mem::take(&mut pending);
         match event {
             Event::Variable { slot } => {
-                story.variables.push(Named { name: s.variables[slot].name.clone(), value: frame.vars[slot] })
+                let v = &s.variables[slot];
+                story.variables.push(Named { name: v.name.clone(), value: Shown::of(s, v.ty, frame.vars[slot]) })
             }
             Event::Request { probability, requested } => story.request = RequestStep { probability, requested, rules },
             Event::Vote { member, support, block, vote: code } => story.votes.push(VoteStep {

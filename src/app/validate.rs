@@ -35,10 +35,8 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
             Err(e) => {
                 failed = true;
                 print_diagnostics(&e.diagnostics);
-                eprintln!(
-                    "invalid: {file}: {} errors",
-                    e.diagnostics.iter().filter(|d| d.severity == scenario::Severity::Error).count()
-                );
+                let errors = e.diagnostics.iter().filter(|d| d.severity == scenario::Severity::Error).count();
+                eprintln!("invalid: {file}: {errors} error{}", if errors == 1 { "" } else { "s" });
             }
         }
     }

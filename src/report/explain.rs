@@ -4,7 +4,7 @@ use super::Render;
 use super::csv::{Rows, field};
 use super::doc::{Doc, Style, num};
 use super::json;
-use crate::explain::{Because, Story};
+use crate::explain::{Because, Shown, Story};
 
 fn percent(p: f64) -> String {
     if p.is_nan() { "—".into() } else { format!("{:.1}%", 100.0 * p) }
@@ -23,7 +23,7 @@ impl Render for Story {
 
         doc.heading("The crisis as drawn");
         for v in &self.variables {
-            doc.line(&format!("  {} = {}", v.name, num(v.value)));
+            doc.line(&format!("  {} = {}", v.name, v.value));
         }
 
         doc.heading("The host's request");
@@ -119,7 +119,7 @@ impl Render for Story {
         if !self.outcomes.is_empty() {
             doc.heading("Outcomes");
             for o in &self.outcomes {
-                doc.line(&format!("  {} = {}", o.name, num(o.value)));
+                doc.line(&format!("  {} = {}", o.name, o.value));
             }
         }
         doc.finish()
@@ -131,10 +131,15 @@ impl Render for Story {
 
     fn csv(&self) -> String {
         let mut rows = Rows::new(&["step", "who", "what", "value"]);
-        let mut push = |step: &str, who: &str, what: &str, value: f64| rows.row([step, who, what, &field(value)]);
+        let mut push_text = |step: &str, who: &str, what: &str, value: &str| rows.row([step, who, what, value]);
+        let shown = |v: &Shown| match v {
+            Shown::Number(x) => field(*x),
+            other => other.to_string(),
+        };
         for v in &self.variables {
-            push("variable", "", &v.name, v.value);
+            push_text("variable", "", &v.name, &shown(&v.value));
         }
+        let mut push = |step: &str, who: &str, what: &str, value: f64| push_text(step, who, what, &field(value));
         push("request", "host", "probability", self.request.probability);
         push("request", "host", "requested", f64::from(u8::from(self.request.requested)));
         for v in &self.votes {
@@ -149,7 +154,7 @@ impl Render for Story {
             push("deployment", "", "shortfall", d.shortfall);
         }
         for o in &self.outcomes {
-            push("outcome", "", &o.name, o.value);
+            push_text("outcome", "", &o.name, &shown(&o.value));
         }
         rows.finish()
     }

@@ -83,16 +83,20 @@ impl Builder<'_> {
         let value = match &node.value {
             Value::Num(n) => *n,
             other => {
-                self.report
-                    .error(node.loc, format!("{what} is {} ('{}')", other.kind(), other))
-                    .expected(format!("a number from {lo} to {hi}"));
+                self.report.error(node.loc, format!("{what} is {} ('{}')", other.kind(), other)).expected(format!(
+                    "a number from {} to {}",
+                    readable(lo),
+                    readable(hi)
+                ));
                 return None;
             }
         };
         if !value.is_finite() || value < lo || value > hi {
-            self.report
-                .error(node.loc, format!("{what} is {value}, outside its range"))
-                .expected(format!("a number from {lo} to {hi}"));
+            self.report.error(node.loc, format!("{what} is {}, outside its range", readable(value))).expected(format!(
+                "a number from {} to {}",
+                readable(lo),
+                readable(hi)
+            ));
             return None;
         }
         Some(value)
@@ -1211,4 +1215,10 @@ impl Builder<'_> {
 fn draw(op: Op, name: &str, params: &[&Program]) -> Distribution {
     let ty = if op == Op::F1(Func1::Bernoulli) { Type::Bool } else { Type::Num };
     Distribution::Draw(Program::call(op, params, ty, name))
+}
+
+/// A number as people read it: plainly up to 10¹⁵, in scientific notation
+/// beyond (1e308 is not printed as 309 digits).
+pub fn readable(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() }
 }

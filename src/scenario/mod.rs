@@ -269,6 +269,12 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
         Err(e) => {
             let expected = if e.message.contains("non-finite") {
                 "a finite number (NaN and infinities are not allowed)"
+            } else if e.message.contains("appears twice") {
+                "each key once in a map"
+            } else if e.message.contains("the limit for a scenario") {
+                "a smaller file (see README \"What bad input gets\" for the limits)"
+            } else if e.message.contains("YAML document") {
+                "one YAML document per scenario file"
             } else {
                 "valid YAML (check the indentation and that no tab is used for it)"
             };
@@ -353,9 +359,12 @@ fn apply_overrides(root: &mut Node, overrides: &[Override], report: &mut Report,
     let mut ok = true;
     for (i, o) in overrides.iter().enumerate() {
         let loc = Loc { file, line: 1, column: u32::try_from(i + 1).unwrap_or(u32::MAX) };
-        hasher.update(o.path.as_bytes());
-        hasher.update([0]);
-        hasher.update(o.value.as_bytes());
+        // Each part length-prefixed, so that no two lists of overrides
+        // encode alike (a separator could occur inside a value).
+        for part in [&o.path, &o.value] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
         let value = match tree::parse(&o.value, file) {
             Ok(mut v) => {
                 relocate(&mut v, loc);

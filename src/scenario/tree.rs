@@ -123,6 +123,13 @@ impl Node {
     }
 }
 
+/// Most YAML values (nodes) in one file.
+pub const BUDGET_NODES: usize = 100_000;
+/// Most alias uses in one file.
+pub const BUDGET_ALIASES: usize = 1_000;
+/// Most parser events in one file.
+pub const BUDGET_EVENTS: usize = 200_000;
+
 /// A YAML problem with its position.
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
@@ -151,9 +158,9 @@ pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
     let mut options = serde_saphyr::Options::default();
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_DEPTH;
-    budget.max_nodes = 100_000;
-    budget.max_aliases = 1_000;
-    budget.max_events = 200_000;
+    budget.max_nodes = BUDGET_NODES;
+    budget.max_aliases = BUDGET_ALIASES;
+    budget.max_events = BUDGET_EVENTS;
     options.budget = Some(budget);
     options.with_snippet = false;
     options.strict_booleans = true;
@@ -161,12 +168,36 @@ pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
         let (line, column) = e.location().map_or((0, 0), |l| (clamp_u32(l.line()), clamp_u32(l.column())));
         let message = e.to_string();
         let message = message.lines().next().unwrap_or("invalid YAML").to_string();
-        SyntaxError { line, column, message: strip_location(&message) }
+        SyntaxError { line, column, message: plain_message(&strip_location(&message)) }
     })?;
     let Some(raw) = raw else {
         return Ok(Node::synthetic(Loc { file, line: 1, column: 1 }, Value::Null));
     };
     Ok(raw.into_node(text, file))
+}
+
+/// The YAML library's message in this tool's words: no advice about the
+/// library's own API, and budget limits named with their values.
+fn plain_message(message: &str) -> String {
+    if message.starts_with("multiple YAML documents") {
+        return "the file holds more than one YAML document ('---' starts a new one); a scenario is one document"
+            .into();
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(", set DuplicateKeyPolicy").next().unwrap_or(rest);
+        return format!("the key '{key}' appears twice in the same map (the second would silently replace the first)");
+    }
+    if let Some(rest) = message.strip_prefix("budget breached: ") {
+        let kind = rest.split([' ', '{']).next().unwrap_or(rest);
+        let (what, limit) = match kind {
+            "Nodes" => ("YAML values (nodes)", BUDGET_NODES),
+            "Depth" => ("levels of nesting", MAX_DEPTH),
+            "Aliases" => ("alias uses (*name)", BUDGET_ALIASES),
+            _ => ("YAML events", BUDGET_EVENTS),
+        };
+        return format!("the file has more than {limit} {what}, the limit for a scenario");
+    }
+    message.to_string()
 }
 
 fn clamp_u32(v: u64) -> u32 {
