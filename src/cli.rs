@@ -85,8 +85,9 @@ Examples:
 
 Each input (member attributes, pledges and lead times, crisis variable
 parameters, decision constants, pool caps) is moved to (1 − f) and (1 + f)
-times its value, one at a time, on common random numbers; a move that makes
-the scenario invalid (a probability above 1) is reported and left out. The
+times its value, one at a time, on common random numbers; a probability
+moves up to 1 at most (one already at 1 moves down only), and any other move
+that would make the scenario invalid is reported as not moved. The
 tornado's bars show the metric's change; ░ is the input moved down, █ up.")]
     Sensitivity(SensitivityArgs),
     /// Tell one trial as a story: the draws, the votes and why, the pool, who came when.
@@ -348,6 +349,9 @@ impl std::str::FromStr for Vary {
             let steps: usize = steps.trim().parse().map_err(|_| bad("STEPS is not a whole number"))?;
             if !(lo.is_finite() && hi.is_finite()) || steps == 0 || steps > MAX_SWEEP_POINTS {
                 return Err(bad(&format!("LO and HI must be finite and 1 ≤ STEPS ≤ {MAX_SWEEP_POINTS}")));
+            }
+            if lo > hi {
+                return Err(bad(&format!("LO {lo} is above HI {hi}; write the range from low to high")));
             }
             (0..steps)
                 .map(|i| {

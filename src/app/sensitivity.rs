@@ -47,10 +47,23 @@ pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
     let mut moves: Vec<[Side; 2]> = Vec::new();
     for (path, value) in &inputs {
         let sides = [1.0 - args.fraction, 1.0 + args.fraction].map(|factor| {
-            let moved = moved_value(*value, factor);
-            let mut overrides = args.overrides.clone();
-            overrides.push(Override { path: path.clone(), value: moved.to_string() });
-            match load_quietly(&args.scenario, &overrides) {
+            let load = |moved: f64| {
+                let mut overrides = args.overrides.clone();
+                overrides.push(Override { path: path.clone(), value: moved.to_string() });
+                load_quietly(&args.scenario, &overrides)
+            };
+            let mut moved = moved_value(*value, factor);
+            let mut loaded = load(moved);
+            // A probability near 1 moves up to 1, not past it; one at 1
+            // moves down only. Neither is tried past the valid range.
+            if loaded.is_err() && *value <= 1.0 && moved > 1.0 {
+                if *value == 1.0 {
+                    return Err((moved, "already 1, the top of its range: moved down only".to_string()));
+                }
+                moved = 1.0;
+                loaded = load(moved);
+            }
+            match loaded {
                 Ok(loaded) => {
                     variants.push(loaded.scenario);
                     Ok((moved, variants.len() - 1))

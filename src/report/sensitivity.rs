@@ -49,7 +49,7 @@ fn bar(low: f64, high: f64, scale: f64) -> String {
 fn change(kind: Kind, m: &Move) -> String {
     match &m.effect {
         Ok(d) => format!("{} ± {}", delta(kind, d.diff), delta(kind, d.se).trim_start_matches('+')),
-        Err(_) => "invalid".into(),
+        Err(_) => "not moved".into(),
     }
 }
 
@@ -94,7 +94,7 @@ impl Render for Tornado<'_> {
             .filter_map(|(p, m)| m.effect.as_ref().err().map(|why| format!("{p} = {}: {why}", num(m.input))))
             .collect();
         for why in invalid {
-            doc.line(&format!("left out: {why}"));
+            doc.line(&format!("not moved: {why}"));
         }
         if r.inputs.len() > self.top {
             doc.line(&format!("{} more inputs in --format json or csv", r.inputs.len() - self.top));
