@@ -130,10 +130,13 @@ pub fn exponential(rng: &mut SubStream, rate: f64) -> f64 {
     if rate > 0.0 { e / rate } else { 0.0 }
 }
 
-/// Poisson with mean lambda (capped at 1e12).
+/// The largest Poisson mean drawn; larger means are drawn at this one.
+pub const POISSON_MAX_MEAN: f64 = 1e12;
+
+/// Poisson with mean lambda (capped at [`POISSON_MAX_MEAN`]).
 #[inline]
 pub fn poisson(rng: &mut SubStream, lambda: f64) -> f64 {
-    let lambda = non_negative(lambda).min(1e12);
+    let lambda = non_negative(lambda).min(POISSON_MAX_MEAN);
     if lambda == 0.0 {
         return 0.0;
     }

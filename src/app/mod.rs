@@ -303,6 +303,7 @@ pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras)
         file.commit().map_err(|e| Failure::failed(format!("cannot write {path}: {e}")))?;
     }
     report_throughput(total.trials, started.elapsed(), pool.current_num_threads());
+    warn_forced(s, &total);
     if let Some((watched, h)) = precision {
         let width = watched.half_width(&total);
         if width <= h {
@@ -315,6 +316,28 @@ pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras)
         }
     }
     Ok(total)
+}
+
+/// Says on stderr how often the engine forced a nonsense value into range
+/// (a NaN need, a negative day, …), naming the quantity and its expression.
+pub fn warn_forced(s: &Scenario, stats: &BatchStats) {
+    for ((path, what), &count) in crate::engine::forced::MEANINGS.iter().zip(&stats.forced) {
+        if count == 0 {
+            continue;
+        }
+        let expression = match *path {
+            "decisions.pool.need" => match s.need.as_constant() {
+                Some(v) => format!(" (= {})", crate::scenario::build::readable(v)),
+                None => format!(" (`{}`)", s.need.text()),
+            },
+            _ => String::new(),
+        };
+        eprintln!(
+            "warning: {path}{expression} {what} in {count} of {} trials ({:.3}%); check the expression",
+            stats.trials,
+            100.0 * count as f64 / stats.trials.max(1) as f64
+        );
+    }
 }
 
 /// Runs longer than this many trials say what they will cost.

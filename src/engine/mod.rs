@@ -28,6 +28,50 @@
 //!   personnel and days are clamped to their ranges (NaN → 0).
 
 use crate::dist;
+
+/// Quantities the engine forces into range when an expression gives
+/// nonsense, one bit each in [`Frame::forced`]. The batch counts them and a
+/// run says on stderr how often each happened, so that a clamp never
+/// changes results silently.
+pub mod forced {
+    /// The need was not a number (it counts as 0).
+    pub const NEED_NAN: u8 = 1 << 0;
+    /// The need was negative (it counts as 0).
+    pub const NEED_NEGATIVE: u8 = 1 << 1;
+    /// The need was above 10¹⁵ or infinite (it saturates there).
+    pub const NEED_SATURATED: u8 = 1 << 2;
+    /// The council's days were not a number, negative or above 10⁶.
+    pub const DECISION_DAYS: u8 = 1 << 3;
+    /// A member's arrival day was not a number, negative or above 10⁶.
+    pub const ARRIVAL_DAY: u8 = 1 << 4;
+    /// A member's personnel were not a number or negative (they count as 0).
+    pub const PERSONNEL: u8 = 1 << 5;
+    /// An outcome metric was not a number (skipped) or beyond ±2·10⁹ (saturated).
+    pub const OUTCOME: u8 = 1 << 6;
+    /// How many kinds there are.
+    pub const KINDS: usize = 7;
+    /// What each bit means, for messages, and which expression gave it.
+    pub const MEANINGS: [(&str, &str); KINDS] = [
+        ("decisions.pool.need", "was not a number and counted as 0"),
+        ("decisions.pool.need", "was negative and counted as 0"),
+        ("decisions.pool.need", "was above 10¹⁵ (or infinite) and saturated at 10¹⁵"),
+        ("decisions.council.days", "was not a number or outside 0 to 10⁶ days and was clamped"),
+        ("decisions.contribute.arrival_day", "was not a number or outside 0 to 10⁶ days and was clamped"),
+        ("decisions.contribute.personnel", "was not a number or negative and counted as 0"),
+        ("outcomes", "was not a number (skipped) or beyond ±2·10⁹ (saturated)"),
+    ];
+}
+
+/// `value` forced into `[lo, hi]` (NaN → `lo`), raising `flag` in `frame`
+/// when it had to be.
+#[inline]
+fn force(frame: &mut Frame, value: f64, lo: f64, hi: f64, flag: u8) -> f64 {
+    if value >= lo && value <= hi {
+        return value;
+    }
+    frame.forced |= flag;
+    if value.is_nan() { lo } else { value.clamp(lo, hi) }
+}
 use crate::rng::{SubStream, TrialKey};
 use crate::rules::env::{Env, Field, Frame, vote};
 use crate::rules::ruleset::{FireCounter, Observer, RuleSet, Silent};
@@ -219,7 +263,7 @@ fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trac
     let set = if passed { &s.council.mission_only } else { &s.council.fallback };
     let (mission, p) = decide(set, &e, &mut rng, trace);
     let days = s.council.days.eval(&e, &mut rng, trace);
-    let days = if days.is_nan() { 0.0 } else { days.clamp(0.0, limits::DAYS) };
+    let days = force(frame, days, 0.0, limits::DAYS, forced::DECISION_DAYS);
     let class_now = match (passed, mission) {
         (true, false) => class::DEPLOY,
         (_, true) => class::NON_MILITARY,
@@ -233,7 +277,14 @@ fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trac
 /// Evaluates the need in whole personnel.
 fn size_need(s: &Scenario, frame: &mut Frame, rng: &mut SubStream) -> f64 {
     let need = s.need.eval(&env(s, frame, 0), rng);
-    let need = if need.is_nan() { 0.0 } else { need.clamp(0.0, limits::NEED).ceil() };
+    let flag = if need.is_nan() {
+        forced::NEED_NAN
+    } else if need < 0.0 {
+        forced::NEED_NEGATIVE
+    } else {
+        forced::NEED_SATURATED
+    };
+    let need = force(frame, need, 0.0, limits::NEED, flag).ceil();
     frame.set(Field::Need, need);
     need
 }
@@ -272,11 +323,14 @@ fn contribute(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl T
         if yes {
             let mut rng = SubStream::new(key, s.streams.personnel[m]);
             let raw = c.personnel.in_pool(m, frame.pool).eval(&env(s, frame, m), &mut rng, trace);
+            if !(raw >= 0.0) {
+                frame.forced |= forced::PERSONNEL;
+            }
             personnel = if raw.is_nan() { 0.0 } else { raw.clamp(0.0, pledge).round() };
             if personnel >= 1.0 {
                 let mut rng = SubStream::new(key, s.streams.arrival[m]);
                 let day = c.arrival_day.in_pool(m, frame.pool).eval(&env(s, frame, m), &mut rng, trace);
-                arrival_day = if day.is_nan() { 0.0 } else { day.clamp(0.0, limits::DAYS) };
+                arrival_day = force(frame, day, 0.0, limits::DAYS, forced::ARRIVAL_DAY);
                 frame.committed[m] = personnel;
                 frame.arrival[m] = (decision_days + arrival_day).min(limits::DAYS);
                 frame.fields[Field::Contributors as usize] += 1.0;
@@ -332,6 +386,9 @@ fn outcomes(s: &Scenario, key: TrialKey, frame: &mut Frame) {
     for o in &s.outcomes {
         let mut rng = SubStream::new(key, o.stream);
         let v = o.program.eval(&env(s, frame, 0), &mut rng);
+        if !(v.abs() <= crate::stats::FIXED_LIMIT) {
+            frame.forced |= forced::OUTCOME;
+        }
         frame.vars[o.slot] = v;
     }
 }

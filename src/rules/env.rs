@@ -103,6 +103,9 @@ pub struct Frame {
     pub arrival: Vec<f64>,
     /// The chosen pool index (usize::MAX when none).
     pub pool: usize,
+    /// Quantities the engine forced into range this trial, one bit each
+    /// (see `engine::forced`).
+    pub forced: u8,
 }
 
 impl Frame {
@@ -115,6 +118,7 @@ impl Frame {
             committed: vec![0.0; n_members],
             arrival: vec![f64::NAN; n_members],
             pool: usize::MAX,
+            forced: 0,
         }
     }
 
@@ -129,6 +133,7 @@ impl Frame {
         self.committed.fill(0.0);
         self.arrival.fill(f64::NAN);
         self.pool = usize::MAX;
+        self.forced = 0;
     }
 
     /// Reads a field.

@@ -758,6 +758,19 @@ impl Builder<'_> {
             "poisson" => {
                 let [lambda] = self.params(p, &what, "poisson", &["lambda"], context)?;
                 self.check_nonneg(p, "lambda", &lambda, &what);
+                if let Some((v, loc)) = self.constant_at(p, "lambda", &lambda)
+                    && v > crate::dist::POISSON_MAX_MEAN
+                {
+                    self.report.warning(
+                        loc,
+                        format!(
+                            "lambda of {what} is {}, above {}: every draw uses {} instead",
+                            readable(v),
+                            readable(crate::dist::POISSON_MAX_MEAN),
+                            readable(crate::dist::POISSON_MAX_MEAN)
+                        ),
+                    );
+                }
                 (draw(Op::F1(Func1::Poisson), "poisson", &[&lambda]), Type::Num)
             }
             _ => (self.categorical(p, name, &what)?, Type::Str),

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Histogram, Merge, Moments, Proportion, Z95, mean_se};
+use crate::engine::forced;
 use crate::rules::env::{Field, Frame, vote};
 use crate::scenario::model::{Scenario, class, limits};
 
@@ -82,6 +83,9 @@ pub struct BatchStats {
     /// contributing (for backtests): deploy trials with exactly the observed
     /// contributor set.
     pub observed_contributor_match: u64,
+    /// Trials in which each kind of nonsense value was forced into range
+    /// (see [`crate::engine::forced`]).
+    pub forced: [u64; forced::KINDS],
 }
 
 impl BatchStats {
@@ -199,6 +203,9 @@ impl BatchStats {
         for (i, o) in self.outcomes.iter().enumerate() {
             o.check(&format!("stats.outcomes[{i}]"), trials)?;
         }
+        for (kind, &count) in self.forced.iter().enumerate() {
+            at_most(&format!("forced[{kind}]"), count, trials, "trials")?;
+        }
         let fires_most = trials.saturating_mul(s.members.len().max(1) as u64 * 4);
         for (i, &fires) in self.rule_fires.iter().enumerate() {
             at_most(&format!("rule_fires[{i}]"), fires, fires_most, "firings its trials allow")?;
@@ -237,6 +244,16 @@ impl BatchStats {
         }
         for (o, acc) in s.outcomes.iter().zip(self.outcomes.iter_mut()) {
             acc.add(frame.vars[o.slot]);
+        }
+        if frame.forced != 0 {
+            self.count_forced(frame.forced);
+        }
+    }
+
+    #[cold]
+    fn count_forced(&mut self, bits: u8) {
+        for (kind, count) in self.forced.iter_mut().enumerate() {
+            *count += u64::from(bits >> kind & 1);
         }
     }
 
@@ -353,5 +370,8 @@ impl Merge for BatchStats {
         self.outcomes.merge(&o.outcomes);
         self.rule_fires.merge(&o.rule_fires);
         self.observed_contributor_match += o.observed_contributor_match;
+        for (a, b) in self.forced.iter_mut().zip(o.forced) {
+            *a += b;
+        }
     }
 }

@@ -222,7 +222,11 @@ impl Histogram {
         for (b, c) in self.log.iter().enumerate() {
             seen += c;
             if seen >= rank {
-                return log_bucket_low(b) as f64;
+                // The bucket's top, but never above the largest value seen:
+                // a quantity stuck at one value reads as that value.
+                let last = (64 - 16) * LOG_SUB as usize - 1;
+                let top = if b >= last { u64::MAX } else { log_bucket_low(b + 1) - 1 };
+                return top.min(self.max) as f64;
             }
         }
         self.max as f64
