@@ -101,9 +101,19 @@ impl Partial {
     }
 }
 
-/// Checks that parts belong to one run and cover it once, then merges
-/// them in shard order. The message says what does not fit.
-pub fn merge(parts: &[(String, Partial)]) -> Result<(Meta, BatchStats), String> {
+/// At most 64 characters of text from a part, escaped for the terminal.
+fn visible(text: &str) -> String {
+    crate::report::escape_for_terminal(&text.chars().take(64).collect::<String>())
+}
+
+/// Checks that parts belong to one run and cover it once, then that each
+/// part's statistics pass `check_stats` (see [`BatchStats::check`]), then
+/// merges them in shard order. The message names the part and what does
+/// not fit.
+pub fn merge(
+    parts: &[(String, Partial)],
+    check_stats: impl Fn(&BatchStats) -> Result<(), String>,
+) -> Result<(Meta, BatchStats), String> {
     let Some((first_name, first)) = parts.first() else {
         return Err("no partial results given".into());
     };
@@ -123,6 +133,7 @@ pub fn merge(parts: &[(String, Partial)]) -> Result<(Meta, BatchStats), String> 
         ];
         for (what, here, there) in checks {
             if here != there {
+                let (here, there) = (visible(&here), visible(&there));
                 return Err(format!("{name} and {first_name} are from different runs: {what} {here} ≠ {there}"));
             }
         }
@@ -145,6 +156,9 @@ pub fn merge(parts: &[(String, Partial)]) -> Result<(Meta, BatchStats), String> 
         let missing: Vec<String> =
             (1..=first.shards).filter(|k| !by_index.contains_key(k)).take(20).map(|k| k.to_string()).collect();
         return Err(format!("missing shard(s) {} of {}", missing.join(", "), first.shards));
+    }
+    for (name, p) in by_index.values() {
+        check_stats(&p.stats).map_err(|e| format!("{name}: {e}"))?;
     }
     let mut stats = BatchStats::default();
     for p in by_index.values() {

@@ -22,7 +22,7 @@ array=$(sbatch --parsable --array="1-$shards" --chdir="$out" \
     --export="ALL,SCENARIO=$scenario,TRIALS=$trials,SEED=$seed,SHARDS=$shards,OUT=$out" \
     "$here/shards.sbatch")
 array=${array%%;*}
-merge=$(sbatch --parsable --dependency="afterok:$array" --chdir="$out" --export="ALL,OUT=$out" \
+merge=$(sbatch --parsable --dependency="afterok:$array" --chdir="$out" --export="ALL,OUT=$out,SCENARIO=$scenario" \
     "$here/merge.sbatch")
 merge=${merge%%;*}
 echo "$array"

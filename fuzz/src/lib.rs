@@ -146,3 +146,36 @@ pub fn eval_differential(data: &[u8]) {
         vars[2]
     );
 }
+
+/// A partial result from arbitrary bytes (a mutated real part, re-sealed so
+/// that the digest does not stop the fuzzer at the door): `merge`'s checks
+/// refuse it or pass it, never panic; a part that passes summarises into
+/// probabilities within [0, 1] and means within the values seen.
+pub fn merge_part(data: &[u8]) {
+    use alliance_sim::shard::{self, Partial};
+    use alliance_sim::stats::summary;
+    let Ok(part) = serde_json::from_slice::<Partial>(data) else { return };
+    let part = part.seal();
+    assert!(part.is_intact());
+    static SCENARIO: std::sync::OnceLock<alliance_sim::scenario::Scenario> = std::sync::OnceLock::new();
+    let s = SCENARIO.get_or_init(|| {
+        scenario::load(&Source::Bundled("kazakhstan-2022".into()), &[]).expect("bundled scenario").scenario
+    });
+    let Ok((meta, stats)) = shard::merge(&[("fuzz.json".into(), part)], |stats| stats.check(s)) else { return };
+    let stats_max = stats.deployed.max as f64;
+    let deployed_mean = stats.deployed.mean();
+    assert!(stats.deployed.n == 0 || deployed_mean <= stats_max, "mean {deployed_mean} above max {stats_max}");
+    let summary = summary::summarise(s, &stats, meta);
+    let json = serde_json::to_value(&summary).expect("json");
+    assert!(!json.is_null());
+}
+
+/// A command line from arbitrary bytes (arguments separated by NUL): clap
+/// and the value parsers (shards, ranges, overrides, paths, threads) accept
+/// or refuse it, never panic.
+pub fn cli_args(data: &[u8]) {
+    use clap::Parser;
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let args = std::iter::once("alliance-sim").chain(text.split('\0'));
+    let _ = alliance_sim::cli::Cli::try_parse_from(args);
+}

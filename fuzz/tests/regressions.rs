@@ -23,3 +23,13 @@ fn expression_regressions() {
 fn eval_differential_regressions() {
     replay("eval_differential", alliance_sim_fuzz::eval_differential);
 }
+
+#[test]
+fn merge_part_regressions() {
+    replay("merge_part", alliance_sim_fuzz::merge_part);
+}
+
+#[test]
+fn cli_args_regressions() {
+    replay("cli_args", alliance_sim_fuzz::cli_args);
+}

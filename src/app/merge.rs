@@ -56,18 +56,17 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
     };
     let loaded = load_scenario(&origin, &overrides)?;
     let s = &loaded.scenario;
-    for (name, part) in &parts {
-        if s.hash != part.meta.scenario_hash {
-            return Err(Failure::input(format!(
-                "{name}: meta.scenario_hash: the scenario at {origin} is not the one the part was run from \
-                 (sha256 {} ≠ {}); give the original with --scenario",
-                visible(&s.hash, 16),
-                visible(&part.meta.scenario_hash, 16)
-            )));
-        }
-        part.stats.check(s).map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    // The first part against the scenario; the others against the first.
+    if s.hash != first.scenario_hash {
+        return Err(Failure::input(format!(
+            "{}: meta.scenario_hash: the scenario at {origin} is not the one the part was run from \
+             (sha256 {} ≠ {}); give the original with --scenario",
+            parts[0].0,
+            visible(&s.hash, 16),
+            visible(&first.scenario_hash, 16)
+        )));
     }
-    let (meta, stats) = shard::merge(&parts).map_err(Failure::input)?;
+    let (meta, stats) = shard::merge(&parts, |stats| stats.check(s)).map_err(Failure::input)?;
     let summary = summary::summarise(s, &stats, meta);
     emit(&summary, &args.output).map(|()| ExitCode::SUCCESS)
 }

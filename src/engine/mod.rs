@@ -323,7 +323,7 @@ fn contribute(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl T
         if yes {
             let mut rng = SubStream::new(key, s.streams.personnel[m]);
             let raw = c.personnel.in_pool(m, frame.pool).eval(&env(s, frame, m), &mut rng, trace);
-            if !(raw >= 0.0) {
+            if raw.is_nan() || raw < 0.0 {
                 frame.forced |= forced::PERSONNEL;
             }
             personnel = if raw.is_nan() { 0.0 } else { raw.clamp(0.0, pledge).round() };
@@ -386,7 +386,7 @@ fn outcomes(s: &Scenario, key: TrialKey, frame: &mut Frame) {
     for o in &s.outcomes {
         let mut rng = SubStream::new(key, o.stream);
         let v = o.program.eval(&env(s, frame, 0), &mut rng);
-        if !(v.abs() <= crate::stats::FIXED_LIMIT) {
+        if v.is_nan() || v.abs() > crate::stats::FIXED_LIMIT {
             frame.forced |= forced::OUTCOME;
         }
         frame.vars[o.slot] = v;

@@ -64,7 +64,7 @@ impl Builder<'_> {
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::Str(s) => {
-                if let Some(c) = s.chars().find(|&c| c != '\n' && c != '\t' && crate::report::hides_or_reorders(c)) {
+                if let Some(c) = s.chars().find(|&c| crate::report::hides_or_reorders(c)) {
                     self.report
                         .error(node.loc, format!("{what} holds the invisible character U+{:04X}", u32::from(c)))
                         .expected("text without control, bidirectional-override or zero-width characters");
@@ -616,7 +616,7 @@ impl Builder<'_> {
             && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !valid {
             self.report
-                .error(loc, format!("{what} id '{}' is not a valid id", crate::report::escape_for_terminal(id)))
+                .error(loc, format!("{what} id '{id}' is not a valid id"))
                 .expected("lower-case letters, digits and '_', starting with a letter (at most 64), e.g. russia");
         }
         valid

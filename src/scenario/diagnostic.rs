@@ -84,12 +84,15 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{kind}: {}:{}:{}: {}", self.file, self.line, self.column, self.message)?;
+        // Text quoted from a file is shown escaped: a bidirectional
+        // override in a bad id must not reorder the message around it.
+        let shown = crate::report::escape_for_terminal;
+        write!(f, "{kind}: {}:{}:{}: {}", shown(&self.file), self.line, self.column, shown(&self.message))?;
         if let Some(expected) = &self.expected {
-            write!(f, "\n  expected {expected}")?;
+            write!(f, "\n  expected {}", shown(expected))?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", shown(help))?;
         }
         Ok(())
     }

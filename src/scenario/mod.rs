@@ -273,6 +273,8 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
                 "each key once in a map"
             } else if e.message.contains("the limit for a scenario") {
                 "a smaller file (see README \"What bad input gets\" for the limits)"
+            } else if e.message.contains("as a tag") {
+                "an expression in quotes when it starts with '!' (or write `not …`)"
             } else if e.message.contains("YAML document") {
                 "one YAML document per scenario file"
             } else {
@@ -321,13 +323,27 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
             .expected("a shorter chain");
         return None;
     }
-    if let Source::File(p) = &parent_source
-        && !p.exists()
-    {
-        report
-            .error(parent_node.text_loc(0), format!("extends a file that does not exist: {}", p.display()))
-            .expected("a path relative to this file's folder");
-        return None;
+    if let Source::File(p) = &parent_source {
+        match std::fs::metadata(p) {
+            Err(_) => {
+                report
+                    .error(parent_node.text_loc(0), format!("extends a file that does not exist: {}", p.display()))
+                    .expected("a path relative to this file's folder");
+                return None;
+            }
+            // A device, FIFO or directory: refused here, where it is named,
+            // before anything opens it.
+            Ok(meta) if !meta.is_file() => {
+                report
+                    .error(
+                        parent_node.text_loc(0),
+                        format!("extends {}, which is {}", p.display(), crate::input::describe(meta.file_type())),
+                    )
+                    .expected("a scenario file (a regular file)");
+                return None;
+            }
+            Ok(_) => {}
+        }
     }
     let parent_tree = read_chain(&parent_source, report, hasher, chain)?;
     let mut merged = tree::merge(parent_tree, root);

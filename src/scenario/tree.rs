@@ -155,6 +155,9 @@ pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
             ),
         });
     }
+    if let Some(e) = find_tag(text) {
+        return Err(e);
+    }
     let mut options = serde_saphyr::Options::default();
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_DEPTH;
@@ -174,6 +177,34 @@ pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
         return Ok(Node::synthetic(Loc { file, line: 1, column: 1 }, Value::Null));
     };
     Ok(raw.into_node(text, file))
+}
+
+/// A value written `!name` after a key or a dash: YAML reads it as a tag,
+/// not text, so `when: !foreign_backed` would lose its expression. The
+/// scenario format uses no tags, so the first one is reported with advice.
+fn find_tag(text: &str) -> Option<SyntaxError> {
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split(" #").next().unwrap_or(line);
+        for marker in [": !", "- !"] {
+            let Some(at) = code.find(marker) else { continue };
+            // Inside quotes, '!' is text.
+            let before = &code[..at];
+            if before.matches('"').count() % 2 == 1 || before.matches('\'').count() % 2 == 1 {
+                continue;
+            }
+            let value = code[at + 2..].trim_end();
+            let column = before.chars().count() + 3;
+            return Some(SyntaxError {
+                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+                message: format!(
+                    "YAML reads '{value}' as a tag, not as text; quote the expression: \"{}\"",
+                    value.replace('"', "\\\"")
+                ),
+            });
+        }
+    }
+    None
 }
 
 /// The YAML library's message in this tool's words: no advice about the

@@ -261,7 +261,7 @@ impl Histogram {
         }
         let n = u128::from(self.n);
         let top = self.exact.iter().rposition(|&c| c > 0).map(|v| v as u64);
-        let top = self.log.iter().rposition(|&c| c > 0).map(|b| log_bucket_low(b)).or(top);
+        let top = self.log.iter().rposition(|&c| c > 0).map(log_bucket_low).or(top);
         let max_ok = match top {
             None => self.max == 0,
             Some(v) if v < EXACT_BELOW => self.max == v,

@@ -200,8 +200,8 @@ fn exit_codes_follow_the_documented_classes() {
         (vec!["run".into(), "--set".into(), "alliance.pools.nope.cap=1".into()], 2),
         (vec!["run".into(), "--trails".into(), "5".into()], 2),
         (vec!["run".into(), "no-such-scenario".into()], 2),
-        (vec!["run".into(), "-n".into(), "1000".into(), "--export-json".into(), "/nonexistent/x.json".into()], 1),
-        (vec!["merge".into(), part.display().to_string()], 1),
+        (vec!["run".into(), "-n".into(), "1000".into(), "--export-json".into(), "/nonexistent/x.json".into()], 2),
+        (vec!["merge".into(), part.display().to_string()], 2),
         (
             vec![
                 "explain".into(),

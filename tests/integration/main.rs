@@ -7,6 +7,7 @@ mod engine;
 mod errors;
 mod explain;
 mod expressions;
+mod hostile;
 mod limits;
 mod outputs;
 mod properties;

@@ -103,9 +103,10 @@ fn an_interrupted_run_leaves_the_previous_file_and_no_temporary() {
 }
 
 #[test]
-fn an_export_to_a_missing_directory_fails_with_exit_1_and_names_it() {
+fn an_export_to_a_missing_directory_is_bad_input_named_before_the_run() {
     let out = sim().args(["run", "-n", "1000", "--export-json", "/nonexistent/dir/x.json"]).output().expect("run");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("trials/s"), "the run did not start");
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir/x.json"));
 }
 

@@ -55,9 +55,12 @@ fn moves_that_make_the_scenario_invalid_are_reported_not_run() {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
     assert_eq!(rows.len(), 4);
-    // decisions.request = 0.6 × 1.9 = 1.14 is not a probability.
-    let invalid: Vec<&csv::StringRecord> = rows.iter().filter(|r| !r[11].is_empty()).collect();
-    assert!(invalid.iter().any(|r| &r[1] == "decisions.request" && &r[3] == "high"), "{rows:?}");
+    // decisions.request = 0.6 × 1.9 = 1.14 is not a probability: it moves to 1.
+    let high = |path: &str| rows.iter().find(|r| &r[1] == path && &r[3] == "high").expect("row");
+    assert_eq!((&high("decisions.request")[4], &high("decisions.request")[11]), ("1", ""), "{rows:?}");
+    // A rule already at 1 moves down only: the high side is not run.
+    let at_one = high("decisions.council.support.rules.0.set");
+    assert!(at_one[11].contains("moved down only") && at_one[6].is_empty(), "{rows:?}");
 }
 
 #[test]
