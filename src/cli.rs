@@ -35,9 +35,12 @@ Examples:
   alliance-sim run
   alliance-sim run kazakhstan-2022 --trials 1000000 --threads 2
   alliance-sim run my-crisis.yaml --seed 42 --format json
-  alliance-sim run kazakhstan-2022 --set members.russia.attributes.alignment=0.5
-  alliance-sim run armenia-2022 --export-csv armenia.csv --export-markdown armenia.md
-  alliance-sim run kazakhstan-2022 -n 10000000 --shard 2/4 --export-json part-2.json
+  alliance-sim run kazakhstan-2022 \\
+      --set members.russia.attributes.alignment=0.5
+  alliance-sim run armenia-2022 --export-csv armenia.csv \\
+      --export-markdown armenia.md
+  alliance-sim run kazakhstan-2022 -n 10000000 --shard 2/4 \\
+      --export-json part-2.json
 
 Results go to stdout and are byte-identical for any --threads; timing and
 trials per second go to stderr.")]
@@ -54,8 +57,10 @@ Exit status 0 when every file is valid, 2 when any has an error.")]
     #[command(after_help = "\
 Examples:
   alliance-sim compare kazakhstan-2022 what-if/russia-committed-elsewhere
-  alliance-sim compare kazakhstan-2022 kazakhstan-2022 --set-for 2:alliance.pools.peacekeeping.cap=5000
-  alliance-sim compare armenia-2022 kyrgyzstan-2010 -n 200000 --export-csv diff.csv
+  alliance-sim compare kazakhstan-2022 kazakhstan-2022 \\
+      --set-for 2:alliance.pools.peacekeeping.cap=5000
+  alliance-sim compare armenia-2022 kyrgyzstan-2010 -n 200000 \\
+      --export-csv diff.csv
 
 Every scenario runs on the same seed and trial indices, and each decision is
 drawn from a sub-stream keyed by its meaning, so a decision both scenarios
@@ -66,8 +71,10 @@ unpaired standard error is shown beside the paired one.")]
     /// Run a scenario at every point of a grid of values, on common random numbers.
     #[command(after_help = "\
 Examples:
-  alliance-sim sweep kazakhstan-2022 --vary members.russia.attributes.alignment=0.3:0.95:8
-  alliance-sim sweep kazakhstan-2022 --vary alliance.pools.peacekeeping.cap=2000,3600,5000
+  alliance-sim sweep kazakhstan-2022 \\
+      --vary members.russia.attributes.alignment=0.3:0.95:8
+  alliance-sim sweep kazakhstan-2022 \\
+      --vary alliance.pools.peacekeeping.cap=2000,3600,5000
   alliance-sim sweep armenia-2022 --vary decisions.request=0.2:1:5 \\
       --vary members.russia.status=active,frozen --export-csv grid.csv
 
@@ -79,8 +86,10 @@ rows come from the varied value, not from sampling noise in unrelated draws.")]
     #[command(after_help = "\
 Examples:
   alliance-sim sensitivity kazakhstan-2022 --metric deploy
-  alliance-sim sensitivity kazakhstan-2022 --metric deployed --fraction 0.2 --top 10
-  alliance-sim sensitivity armenia-2022 --metric refused --input decisions.request \\
+  alliance-sim sensitivity kazakhstan-2022 --metric deployed \\
+      --fraction 0.2 --top 10
+  alliance-sim sensitivity armenia-2022 --metric refused \\
+      --input decisions.request.base \\
       --input members.russia.attributes.alignment --format json
 
 Each input (member attributes, pledges and lead times, crisis variable
@@ -95,7 +104,8 @@ tornado's bars show the metric's change; ░ is the input moved down, █ up.")]
 Examples:
   alliance-sim explain kazakhstan-2022 --trial 17
   alliance-sim explain kazakhstan-2022 --find 'outcome == \"refused\"'
-  alliance-sim explain kazakhstan-2022 --find 'deploy and deployed < 1000' --format json
+  alliance-sim explain kazakhstan-2022 \\
+      --find 'outcome == \"deploy\" and deployed < 1000' --format json
   alliance-sim explain armenia-2022 --find 'outcome == \"non_military\"' --seed 7
 
 Trial I is exactly trial I of `run` with the same seed: the same draws, the
@@ -121,8 +131,10 @@ is a report, not a test.")]
     #[command(after_help = "\
 Examples:
   alliance-sim report kazakhstan-2022 -o kazakhstan.html
-  alliance-sim report kazakhstan-2022 --compare what-if/armenia-frozen -o compare.html
-  alliance-sim report armenia-2022 --sensitivity deploy -n 500000 -o armenia.html
+  alliance-sim report kazakhstan-2022 --compare what-if/armenia-frozen \\
+      -o compare.html
+  alliance-sim report armenia-2022 --sensitivity deploy -n 500000 \\
+      -o armenia.html
 
 One HTML file with inline SVG and CSS: the funnel, the distribution of
 personnel deployed against the pool caps, the need, contributions per
@@ -133,7 +145,8 @@ write the same report with --export-html PATH.")]
     /// Merge the partial results of a sharded run into the single run's summary.
     #[command(after_help = "\
 Examples:
-  for k in 1 2 3; do alliance-sim run kazakhstan-2022 -n 3000000 --shard $k/3 --export-json part-$k.json; done
+  for k in 1 2 3; do alliance-sim run kazakhstan-2022 -n 3000000 \\
+      --shard $k/3 --export-json part-$k.json; done
   alliance-sim merge part-*.json
   alliance-sim merge part-*.json --format json > merged.json
 
@@ -167,7 +180,8 @@ fields, show their descriptions and underline typos:
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:
-  alliance-sim completions bash > ~/.local/share/bash-completion/completions/alliance-sim
+  alliance-sim completions bash \\
+      > ~/.local/share/bash-completion/completions/alliance-sim
   alliance-sim completions zsh > ~/.zfunc/_alliance-sim
   alliance-sim completions fish > ~/.config/fish/completions/alliance-sim.fish")]
     Completions {
@@ -184,6 +198,19 @@ Examples:
     /// List the scenarios bundled in the binary.
     #[command(after_help = "Example:\n  alliance-sim list\n  alliance-sim run kyrgyzstan-2010")]
     List,
+    /// Print a bundled scenario's YAML, or copy it (and what it extends) to edit.
+    #[command(after_help = "\
+Examples:
+  alliance-sim show what-if/armenia-frozen
+  alliance-sim show kazakhstan-2022 --eject my-cases
+  alliance-sim validate my-cases/kazakhstan-2022.yaml
+
+A bundled scenario's comments give its sources and, for a what-if, the
+question it asks and what to expect. --eject writes the scenario and every
+file it extends into DIR, keeping their relative paths, so the copy
+validates and runs as it is; it never overwrites a file. A file of your own
+can also build on a bundled scenario directly: `extends: kazakhstan-2022`.")]
+    Show(ShowArgs),
 }
 
 /// The most worker threads a run may start: 8 per core, and at least 16.
@@ -518,6 +545,16 @@ pub struct MergeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,
+}
+
+/// Arguments of `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A bundled scenario's name (see `alliance-sim list`).
+    pub name: String,
+    /// Copy it, with the files it extends, into this directory instead.
+    #[arg(long, value_name = "DIR")]
+    pub eject: Option<PathBuf>,
 }
 
 /// Arguments of `validate`.

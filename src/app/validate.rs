@@ -28,7 +28,8 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
                     if loaded.warnings.is_empty() {
                         String::new()
                     } else {
-                        format!(", {} warnings", loaded.warnings.len())
+                        let n = loaded.warnings.len();
+                        format!(", {n} warning{}", if n == 1 { "" } else { "s" })
                     }
                 ))?;
             }

@@ -48,6 +48,22 @@ pub fn relative(name: &str, parent: &str) -> Option<String> {
     find(&joined).map(str::to_string)
 }
 
+/// `name` and every bundled file it extends, nearest first: the files a
+/// copy of it needs.
+pub fn chain(name: &str) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut next = find(name);
+    while let Some(n) = next {
+        if out.contains(&n) {
+            break;
+        }
+        out.push(n);
+        let parent = text(n).and_then(|t| t.lines().find_map(|l| l.strip_prefix("extends:")));
+        next = parent.and_then(|p| relative(n, p.trim().trim_matches('"'))).and_then(|p| find(&p));
+    }
+    out
+}
+
 /// Bundled scenarios that are complete (not bases), with their descriptions' first lines.
 pub fn list() -> Vec<(&'static str, &'static str)> {
     FILES

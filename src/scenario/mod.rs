@@ -247,9 +247,11 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
                 return None;
             }
             Err(e) => {
+                let names: Vec<&str> = bundled::list().into_iter().map(|(n, _)| n).collect();
                 report
                     .error(Loc { file, line: 0, column: 0 }, format!("cannot read the file: {e}"))
-                    .expected("a readable scenario file (or a bundled name: see `alliance-sim list`)");
+                    .expected("a readable scenario file (or a bundled name: see `alliance-sim list`)")
+                    .suggest(&path.display().to_string(), names);
                 return None;
             }
         },
@@ -298,7 +300,15 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
         return None;
     };
     let parent_source = match source {
-        Source::File(path) => Source::File(path.parent().unwrap_or(Path::new(".")).join(parent)),
+        // A path beside this file, or else a bundled scenario by name
+        // (`extends: kazakhstan-2022`), so a user's own file can build on one.
+        Source::File(path) => {
+            let beside = path.parent().unwrap_or(Path::new(".")).join(parent);
+            match bundled::find(parent) {
+                Some(name) if !beside.exists() => Source::Bundled(name.to_string()),
+                _ => Source::File(beside),
+            }
+        }
         Source::Bundled(_) | Source::Text { .. } => match bundled::relative(&bundled_base(source), parent) {
             Some(n) => Source::Bundled(n),
             None => {
@@ -328,7 +338,9 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
             Err(_) => {
                 report
                     .error(parent_node.text_loc(0), format!("extends a file that does not exist: {}", p.display()))
-                    .expected("a path relative to this file's folder");
+                    .expected(
+                        "a path relative to this file's folder, or a bundled scenario's name (see `alliance-sim list`)",
+                    );
                 return None;
             }
             // A device, FIFO or directory: refused here, where it is named,
@@ -346,11 +358,72 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
         }
     }
     let parent_tree = read_chain(&parent_source, report, hasher, chain)?;
+    if !check_child_against_parent(&parent_tree, &root, parent, report) {
+        return None;
+    }
     let mut merged = tree::merge(parent_tree, root);
     if let Value::Map(entries) = &mut merged.value {
         entries.retain(|e| e.key != "extends");
     }
     Some(merged)
+}
+
+/// What a child file may not do to its parent silently: touch a member the
+/// parent lacks (a misspelt id would add a phantom voting member) unless it
+/// declares a whole new one (`name` and `pledges`), or replace a rule list
+/// (a rule "added" that way drops the parent's rules). Returns false on an
+/// error.
+fn check_child_against_parent(parent: &Node, child: &Node, parent_name: &str, report: &mut Report) -> bool {
+    let mut ok = true;
+    let parent_members: Vec<&str> = parent
+        .get("members")
+        .and_then(Node::entries)
+        .map(|es| es.iter().map(|e| e.key.as_str()).collect())
+        .unwrap_or_default();
+    for e in child.get("members").and_then(Node::entries).unwrap_or_default() {
+        if parent_members.contains(&e.key.as_str()) || matches!(e.node.value, Value::Null) {
+            continue;
+        }
+        if e.node.get("name").is_some() && e.node.get("pledges").is_some() {
+            report.warning(
+                e.key_loc,
+                format!("adds the new member '{}' to the {} of {parent_name}", e.key, parent_members.len()),
+            );
+            continue;
+        }
+        ok = false;
+        report
+            .error(e.key_loc, format!("member '{}' is not in {parent_name}, which this file extends", e.key))
+            .expected(format!(
+                "one of its members ({}), or a complete new member with name and pledges",
+                parent_members.join(", ")
+            ))
+            .suggest(&e.key, parent_members.iter().copied());
+    }
+    for (stage, node) in
+        child.get("decisions").and_then(Node::entries).unwrap_or_default().iter().map(|e| (&e.key, &e.node))
+    {
+        let (Some(new), Some(old)) =
+            (node.get("rules"), parent.get("decisions").and_then(|d| d.get(stage)).and_then(|d| d.get("rules")))
+        else {
+            continue;
+        };
+        if let (Value::Seq(new_rules), Value::Seq(old_rules)) = (&new.value, &old.value)
+            && !old_rules.is_empty()
+        {
+            report
+                .warning(
+                    new.loc,
+                    format!(
+                        "replaces the {} rules of decisions.{stage}.rules in {parent_name} with these {}",
+                        old_rules.len(),
+                        new_rules.len()
+                    ),
+                )
+                .expected("`rules: {append: [...]}` to add rules to the parent's (a list replaces them)");
+        }
+    }
+    ok
 }
 
 fn canonical_key(source: &Source) -> String {

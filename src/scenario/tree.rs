@@ -412,6 +412,15 @@ fn merge_at(parent: Node, child: Node, path: &mut Vec<String>) -> Node {
             }
             Node { loc: child.loc, text_offset: None, value: Value::Map(base) }
         }
+        // `{append: [...]}` over a list adds to it instead of replacing it.
+        (Value::Seq(mut base), Value::Map(over))
+            if over.len() == 1 && over[0].key == "append" && matches!(over[0].node.value, Value::Seq(_)) =>
+        {
+            if let Some(Entry { node: Node { value: Value::Seq(more), .. }, .. }) = over.into_iter().next() {
+                base.extend(more);
+            }
+            Node { loc: child.loc, text_offset: None, value: Value::Seq(base) }
+        }
         (_, value) => Node { value, ..child },
     }
 }

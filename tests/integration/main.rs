@@ -3,6 +3,7 @@
 mod cli;
 mod compare;
 mod determinism;
+mod documented;
 mod engine;
 mod errors;
 mod explain;

@@ -1,0 +1,256 @@
+//! Every command a user is shown — in `--help`, README.md and docs/*.md —
+//! runs, so an example can never rot (issue #16 item 2).
+//!
+//! Commands are gathered from the help of every subcommand (the "Examples"
+//! lines), from `sh` and console blocks of the Markdown, and from inline
+//! code that starts with `alliance-sim `. They run in bash, in order, in one
+//! scratch directory holding a copy of `scenarios/`, with the built binary
+//! first on PATH. So that the suite stays fast, trial counts above 50,000
+//! are lowered to 50,000 and `bench` runs one short repetition; nothing
+//! else about a command changes.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{repo, stdout_of};
+
+/// Most trials a documented command runs here.
+const MOST_TRIALS: u64 = 50_000;
+
+/// Commands shown to users that are not alliance-sim's to run here, each
+/// with the reason: developer tooling, and a real cluster.
+const NOT_RUN_HERE: [(&str, &str); 8] = [
+    ("cargo ", "the toolchain itself (the quick start's two commands are what CI runs)"),
+    ("valgrind ", "an instruction count, minutes long"),
+    ("/usr/bin/time ", "a timing of 10⁶–10⁹ trials"),
+    ("fuzz/", "fuzzing, run by .ci/run"),
+    ("deploy/slurm/", "needs a Slurm cluster; .ci/run starts one and runs deploy/slurm/ci-test.sh"),
+    ("cat parts/", "the output of the Slurm job above"),
+    ("RUSTFLAGS=", "a rebuild"),
+    ("alliance-sim COMMAND", "a placeholder"),
+];
+
+/// A command, where it was found.
+struct Shown {
+    place: String,
+    command: String,
+}
+
+/// Joins lines ending in `\` with the next.
+fn join_continuations(lines: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in lines {
+        let line = line.trim();
+        if let Some(head) = line.strip_suffix('\\') {
+            pending.push_str(head.trim_end());
+            pending.push(' ');
+        } else {
+            pending.push_str(line);
+            out.push(std::mem::take(&mut pending));
+        }
+    }
+    out
+}
+
+/// Drops a trailing shell comment (`  # …`) outside quotes.
+fn strip_comment(command: &str) -> String {
+    let mut quote = None;
+    let bytes: Vec<char> = command.chars().collect();
+    for (i, &c) in bytes.iter().enumerate() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '#') if i > 0 && bytes[i - 1] == ' ' => {
+                return bytes[..i].iter().collect::<String>().trim_end().to_string();
+            }
+            _ => {}
+        }
+    }
+    command.trim_end().to_string()
+}
+
+/// The lines of a help text's "Examples:" section.
+fn example_lines(help: &str) -> Vec<&str> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Example"))
+        .take_while(|l| !l.trim().is_empty() || l.starts_with("Example"))
+        .filter(|l| l.starts_with("  "))
+        .collect()
+}
+
+fn from_help() -> Vec<Shown> {
+    let top = stdout_of(&["--help"]);
+    let mut subcommands: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|s| s != "help")
+        .collect();
+    subcommands.insert(0, String::new());
+    let mut out = Vec::new();
+    for sub in subcommands {
+        let args: Vec<&str> = if sub.is_empty() { vec!["--help"] } else { vec![&sub, "--help"] };
+        let help = stdout_of(&args);
+        for command in join_continuations(&example_lines(&help)) {
+            out.push(Shown { place: format!("alliance-sim {sub} --help"), command: strip_comment(&command) });
+        }
+    }
+    out
+}
+
+fn from_markdown(path: &Path) -> Vec<Shown> {
+    let text = std::fs::read_to_string(path).expect("markdown");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+    let mut out = Vec::new();
+    let mut fence: Option<String> = None;
+    let mut block: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            match fence.take() {
+                None => fence = Some(info.trim().to_string()),
+                Some(kind) => {
+                    let commands: Vec<String> = match kind.as_str() {
+                        "sh" | "bash" => join_continuations(&block),
+                        // Console transcripts: only the prompted lines.
+                        _ => block.iter().filter_map(|l| l.trim().strip_prefix("$ ")).map(str::to_string).collect(),
+                    };
+                    for command in commands {
+                        let command = strip_comment(&command);
+                        if !command.is_empty() && !command.starts_with('#') {
+                            out.push(Shown { place: name.clone(), command });
+                        }
+                    }
+                    block.clear();
+                }
+            }
+            continue;
+        }
+        if fence.is_some() {
+            block.push(line);
+            continue;
+        }
+        // Inline code that is a whole command.
+        for (i, span) in line.split('`').enumerate() {
+            if i % 2 == 1 && span.starts_with("alliance-sim ") && !span.contains("bash|zsh") {
+                out.push(Shown { place: name.clone(), command: span.to_string() });
+            }
+        }
+    }
+    out
+}
+
+/// The command as run here: trial counts lowered, placeholders filled.
+fn as_run_here(command: &str) -> String {
+    let words: Vec<&str> = command.split(' ').collect();
+    let mut out: Vec<String> = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let after_trials = i > 0 && matches!(words[i - 1], "-n" | "--trials");
+        match word.parse::<u64>() {
+            Ok(n) if after_trials && n > MOST_TRIALS => out.push(MOST_TRIALS.to_string()),
+            _ => out.push(word.replace("what-if/NAME", "what-if/armenia-frozen")),
+        }
+    }
+    let mut command = out.join(" ");
+    if command.starts_with("alliance-sim bench") {
+        command = command.replace(" --repeat 7", "") + " --trials 20000 --repeat 1";
+        command = command.replace("--trials 50000 --trials 20000", "--trials 20000");
+    }
+    command.replace("/usr/local/share/man/man1/", "man1/")
+}
+
+/// A scratch directory as a user's: the scenarios, their own files and the
+/// folders the help's shell set-up writes to.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = Command::new("cp").arg("-r").arg(repo("scenarios")).arg(dir.path()).status().expect("cp");
+    assert!(copy.success());
+    for own in ["my-crisis.yaml", "my-case.yaml"] {
+        let text = "extends: kazakhstan-2022\nname: My own case\nmembers:\n  russia:\n    lead_time: 1\n";
+        std::fs::write(dir.path().join(own), text).expect("write");
+    }
+    for folder in
+        ["home/.local/share/bash-completion/completions", "home/.zfunc", "home/.config/fish/completions", "man1"]
+    {
+        std::fs::create_dir_all(dir.path().join(folder)).expect("mkdir");
+    }
+    // GNU parallel and man may be missing: stand-ins that do the same here.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let parallel = "#!/usr/bin/env bash\n# parallel CMD… ::: ARGS: runs CMD with {} replaced by each ARG.\n\
+        cmd=(); while [ \"$1\" != ':::' ]; do cmd+=(\"$1\"); shift; done; shift\n\
+        for a in \"$@\"; do \"${cmd[@]//\\{\\}/$a}\" & done; wait\n";
+    let man = "#!/usr/bin/env bash\nhead -c 200 \"$1\" | grep -q '^\\.\\(TH\\|ie\\)' \n";
+    for (name, text) in [("parallel", parallel), ("man", man)] {
+        let path = bin.join(name);
+        std::fs::write(&path, text).expect("write");
+        let _ = Command::new("chmod").arg("+x").arg(&path).status();
+    }
+    dir
+}
+
+#[test]
+fn every_documented_command_runs() {
+    let mut shown = from_help();
+    for doc in ["README.md", "docs/teaching.md"] {
+        shown.extend(from_markdown(&repo(doc)));
+    }
+    assert!(shown.len() > 60, "only {} commands found: the extraction is broken", shown.len());
+    let dir = scratch();
+    let binary = Path::new(env!("CARGO_BIN_EXE_alliance-sim")).parent().expect("bin dir").to_path_buf();
+    let path = format!(
+        "{}:{}:{}",
+        dir.path().join("bin").display(),
+        binary.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for Shown { place, command } in &shown {
+        if NOT_RUN_HERE.iter().any(|(prefix, _)| command.starts_with(prefix)) {
+            continue;
+        }
+        let here = as_run_here(command);
+        let out = Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &here])
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("HOME", dir.path().join("home"))
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("bash");
+        ran += 1;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() || stderr.contains("panicked") {
+            failures.push(format!("{place}: `{command}` (run as `{here}`) → {}\n{stderr}", out.status));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {ran} documented commands failed:\n\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn help_examples_fit_an_80_column_terminal() {
+    for sub in [
+        "",
+        "run",
+        "compare",
+        "sweep",
+        "sensitivity",
+        "explain",
+        "backtest",
+        "merge",
+        "report",
+        "completions",
+        "bench",
+        "man",
+    ] {
+        let args: Vec<&str> = if sub.is_empty() { vec!["--help"] } else { vec![sub, "--help"] };
+        let help = stdout_of(&args);
+        for line in example_lines(&help) {
+            assert!(line.chars().count() <= 79, "alliance-sim {sub} --help: `{line}` would wrap in 80 columns");
+        }
+    }
+}
