@@ -61,12 +61,28 @@ pub fn drive<C: Send>(
     plan: Plan,
     cancel: &AtomicBool,
     run_chunk: impl Fn(u64, u64) -> C + Sync,
+    consume: impl FnMut(u64, u64, C) -> Flow,
+) -> Ending {
+    drive_in(plan, CHUNK, cancel, run_chunk, consume)
+}
+
+/// As [`drive`], in chunks of `chunk` trials. Only [`CHUNK`] fixes where
+/// shards and precision stopping fall; work that neither shards nor stops
+/// early (lockstep runs of many scenarios) may use smaller chunks, so that
+/// Ctrl-C is seen within a fraction of a second. The statistics merge
+/// exactly, so the chunk size never changes a result.
+pub fn drive_in<C: Send>(
+    plan: Plan,
+    chunk_size: u64,
+    cancel: &AtomicBool,
+    run_chunk: impl Fn(u64, u64) -> C + Sync,
     mut consume: impl FnMut(u64, u64, C) -> Flow,
 ) -> Ending {
-    let first_chunk = plan.start / CHUNK;
-    let last_chunk = plan.end.div_ceil(CHUNK);
+    let chunk_size = chunk_size.max(1);
+    let first_chunk = plan.start / chunk_size;
+    let last_chunk = plan.end.div_ceil(chunk_size);
     let wave = (rayon::current_num_threads() as u64 * 4).max(1);
-    let bounds = |c: u64| ((c * CHUNK).max(plan.start), ((c + 1) * CHUNK).min(plan.end));
+    let bounds = |c: u64| ((c * chunk_size).max(plan.start), ((c + 1) * chunk_size).min(plan.end));
     let mut chunk = first_chunk;
     while chunk < last_chunk {
         if cancel.load(Ordering::Relaxed) {
@@ -140,6 +156,18 @@ pub struct Lockstep {
     pub stats: Vec<BatchStats>,
     /// Scenario j+1 against scenario 0.
     pub pairs: Vec<PairStats>,
+}
+
+impl Lockstep {
+    /// Trials each scenario ran.
+    pub fn trials(&self) -> u64 {
+        self.stats.first().map_or(0, |s| s.trials)
+    }
+}
+
+/// A lockstep chunk: about [`CHUNK`] scenario-trials, a power of two from 64.
+pub fn lockstep_chunk(scenarios: usize) -> u64 {
+    (CHUNK / scenarios.max(1) as u64).next_power_of_two().clamp(64, CHUNK)
 }
 
 impl Merge for Lockstep {

@@ -41,41 +41,64 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::input("--trials must be at least 1"));
     }
     let pairings: Vec<Pairing> = scenarios[1..].iter().map(|b| Pairing::between(scenarios[0], b)).collect();
-    let lockstep = run_lockstep(&scenarios, &pairings, Plan { seed, start: 0, end: trials }, args.batch.threads)?;
-    let metas: Vec<_> = scenarios.iter().zip(&overrides_of).map(|(s, o)| meta(s, seed, trials, o)).collect();
+    let plan = Plan { seed, start: 0, end: trials };
+    let (lockstep, interrupted) = run_lockstep(&scenarios, &pairings, plan, args.batch.threads)?;
+    let done = lockstep.trials();
+    let metas: Vec<_> = scenarios.iter().zip(&overrides_of).map(|(s, o)| meta(s, seed, done, o)).collect();
     if let Some(path) = &args.export_html {
         super::report::write(path, &scenarios, &lockstep.stats, metas.clone(), &pairings, &lockstep.pairs, None)?;
     }
     let comparison = compare::compare(metas, &pairings, &lockstep.pairs);
-    emit(&comparison, &args.output).map(|()| ExitCode::SUCCESS)
+    emit(&comparison, &args.output).map(|()| super::finished(interrupted))
 }
 
-/// Runs scenarios in lockstep over a plan, with Ctrl-C handling, and reports
-/// the throughput (scenario-trials per second) on stderr.
+/// Runs scenarios in lockstep over a plan, with a progress bar (on a
+/// terminal, for long runs) and Ctrl-C handling, and reports the throughput
+/// (scenario-trials per second) on stderr. Interrupted, it keeps the trials
+/// that finished — every scenario ran the same first N — and says so; the
+/// flag returned is then true.
 pub fn run_lockstep(
     scenarios: &[&Scenario],
     pairings: &[Pairing],
     plan: Plan,
     threads: Option<usize>,
-) -> Result<Lockstep, Failure> {
+) -> Result<(Lockstep, bool), Failure> {
     let pool = thread_pool(threads)?;
     let cancel = interrupt_flag();
     let started = Instant::now();
+    let width = scenarios.len() as u64;
+    let bar = super::progress_bar((plan.end - plan.start).saturating_mul(width));
     let mut total = Lockstep::default();
     let ending = pool.install(|| {
-        batch::drive(
+        batch::drive_in(
             plan,
+            batch::lockstep_chunk(scenarios.len()),
             &cancel,
             |start, end| batch::run_range_lockstep(scenarios, pairings, plan.seed, start, end),
             |_, _, part| {
                 total.merge(&part);
+                if let Some(b) = &bar {
+                    b.set_position(total.trials().saturating_mul(width));
+                }
                 Flow::Continue
             },
         )
     });
-    if ending == Ending::Cancelled {
-        return Err(Failure::failed("interrupted: no results were written"));
+    if let Some(b) = &bar {
+        b.finish_and_clear();
     }
-    report_throughput((plan.end - plan.start) * scenarios.len() as u64, started.elapsed(), pool.current_num_threads());
-    Ok(total)
+    let done = total.trials();
+    let interrupted = ending == Ending::Cancelled;
+    if interrupted {
+        if done == 0 {
+            return Err(Failure::failed("interrupted before any trial finished: no results were written"));
+        }
+        eprintln!(
+            "interrupted: every result is for the first {done} of {} trials (the same trials for every scenario \
+             and point; none is missing); exit status 1",
+            plan.end - plan.start
+        );
+    }
+    report_throughput(done * width, started.elapsed(), pool.current_num_threads());
+    Ok((total, interrupted))
 }

@@ -207,6 +207,12 @@ pub fn emit_beside(result: &impl Render, out: &OutputArgs, stdout_taken: bool) -
     first_error.map_or(Ok(()), Err)
 }
 
+/// The exit code of a command whose results were written: 0, or 1 when it
+/// was interrupted and they cover only the trials that finished.
+pub fn finished(interrupted: bool) -> ExitCode {
+    if interrupted { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
+}
+
 /// Stops runs on Ctrl-C or SIGTERM: the handler raises a flag the batch
 /// checks between waves. Installed once per process.
 pub fn interrupt_flag() -> Arc<AtomicBool> {
@@ -282,7 +288,11 @@ pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras)
                 }
                 if !announced && total.trials >= COST_SAMPLE && trials > LONG_RUN {
                     announced = true;
-                    announce_cost(trials, total.trials, started.elapsed());
+                    // Above the bar, not through it.
+                    match &bar {
+                        Some(b) => b.suspend(|| announce_cost(trials, total.trials, started.elapsed())),
+                        None => announce_cost(trials, total.trials, started.elapsed()),
+                    }
                 }
                 match precision {
                     Some((watched, h)) if watched.half_width(&total) <= h => Flow::Stop,
@@ -375,8 +385,13 @@ pub fn progress_bar(trials: u64) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(trials);
+    // Whole trials per second, not indicatif's four decimals.
+    let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{:.0} trials/s", state.per_sec());
+    };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {per_sec}  eta {eta}")
+        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {rate}  eta {eta}")
+            .map(|style| style.with_key("rate", rate))
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));

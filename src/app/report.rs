@@ -31,21 +31,32 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
     }
     let refs: Vec<&Scenario> = scenarios.iter().collect();
     let pairings: Vec<Pairing> = refs[1..].iter().map(|b| Pairing::between(refs[0], b)).collect();
-    let lockstep = run_lockstep(&refs, &pairings, Plan { seed, start: 0, end: trials }, args.batch.threads)?;
+    let (lockstep, interrupted) =
+        run_lockstep(&refs, &pairings, Plan { seed, start: 0, end: trials }, args.batch.threads)?;
+    if interrupted {
+        return Err(Failure::failed(format!("interrupted: {} was not written", args.output.display())));
+    }
     let metas: Vec<Meta> = refs.iter().map(|s| meta(s, seed, trials, &args.overrides)).collect();
     let tornado = match &args.sensitivity {
-        Some(metric) => Some(sensitivity::analyse(&SensitivityArgs {
-            scenario: args.scenario.clone(),
-            metric: metric.clone(),
-            fraction: 0.1,
-            inputs: Vec::new(),
-            top: 12,
-            trials: trials.min(20_000),
-            seed: Some(seed),
-            threads: args.batch.threads,
-            output: OutputArgs::none(),
-            overrides: args.overrides.clone(),
-        })?),
+        Some(metric) => {
+            let (result, interrupted) = sensitivity::analyse(&SensitivityArgs {
+                scenario: args.scenario.clone(),
+                metric: metric.clone(),
+                fraction: 0.1,
+                inputs: Vec::new(),
+                top: 12,
+                // The trials asked for, per point, as `sensitivity -n` would.
+                trials,
+                seed: Some(seed),
+                threads: args.batch.threads,
+                output: OutputArgs::none(),
+                overrides: args.overrides.clone(),
+            })?;
+            if interrupted {
+                return Err(Failure::failed(format!("interrupted: {} was not written", args.output.display())));
+            }
+            Some(result)
+        }
         None => None,
     };
     write(&args.output, &refs, &lockstep.stats, metas, &pairings, &lockstep.pairs, tornado.as_ref())?;

@@ -23,12 +23,13 @@ const DEFAULT_INPUTS: [&str; 4] = ["members.", "crisis.", "decisions.", "allianc
 /// Runs a sensitivity analysis.
 pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
-    let result = analyse(args)?;
-    emit(&Tornado { result: &result, top: args.top }, &args.output).map(|()| ExitCode::SUCCESS)
+    let (result, interrupted) = analyse(args)?;
+    emit(&Tornado { result: &result, top: args.top }, &args.output).map(|()| super::finished(interrupted))
 }
 
-/// The analysis itself (also drawn by `report --sensitivity`).
-pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
+/// The analysis itself (also drawn by `report --sensitivity`), and whether
+/// it was interrupted (its figures then cover the trials that finished).
+pub fn analyse(args: &SensitivityArgs) -> Result<(Sensitivity, bool), Failure> {
     if !(args.fraction > 0.0 && args.fraction < 1.0) {
         return Err(Failure::input(format!(
             "--fraction {}: expected a number between 0 and 1, e.g. 0.1",
@@ -85,7 +86,8 @@ pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
             pairing
         })
         .collect();
-    let lockstep = run_lockstep(&scenarios, &pairings, Plan { seed, start: 0, end: args.trials }, args.threads)?;
+    let (lockstep, interrupted) =
+        run_lockstep(&scenarios, &pairings, Plan { seed, start: 0, end: args.trials }, args.threads)?;
     let effect = |side: &Side| match side {
         Ok((moved, i)) => Move {
             input: *moved,
@@ -107,15 +109,16 @@ pub fn analyse(args: &SensitivityArgs) -> Result<Sensitivity, Failure> {
         .collect();
     sensitivity::rank(&mut lines);
     let base_value = lockstep.pairs.first().map_or(f64::NAN, |p| p.sums[0].difference().a);
-    Ok(Sensitivity {
+    let result = Sensitivity {
         schema_version: SENSITIVITY_SCHEMA_VERSION,
-        meta: meta(&base, seed, args.trials, &args.overrides),
+        meta: meta(&base, seed, lockstep.trials(), &args.overrides),
         metric: args.metric.clone(),
         metric_kind,
         base_value,
         fraction: args.fraction,
         inputs: lines,
-    })
+    };
+    Ok((result, interrupted))
 }
 
 /// The inputs asked for, or every number in the default places (zeros,

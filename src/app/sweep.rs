@@ -16,21 +16,30 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, Failure> {
     let grid = grid(args)?;
     let base = load_scenario(&args.scenario, &args.overrides)?.scenario;
     let mut points: Vec<Scenario> = Vec::with_capacity(grid.len());
-    let mut warnings = Vec::new();
-    for values in &grid {
+    // One line per warning's place, naming the first grid point it came
+    // from and how many more points share it.
+    let mut warnings: Vec<(String, String, usize)> = Vec::new();
+    for (k, values) in grid.iter().enumerate() {
         let mut overrides = args.overrides.clone();
         overrides.extend(
             args.vary.iter().zip(values).map(|(v, value)| Override { path: v.path.clone(), value: value.clone() }),
         );
-        let loaded = load_quietly(&args.scenario, &overrides)?;
+        let loaded = load_quietly(&args.scenario, &overrides).map_err(|e| Failure {
+            message: format!("at grid point {} ({}):\n{}", k + 1, describe(args, values), e.message),
+            ..e
+        })?;
         for w in loaded.warnings {
-            let text = w.to_string();
-            if !warnings.contains(&text) {
-                eprintln!("{text}");
-                warnings.push(text);
+            let place = format!("{}:{}:{}", w.file, w.line, w.column);
+            match warnings.iter_mut().find(|(p, _, _)| *p == place) {
+                Some((_, _, more)) => *more += 1,
+                None => warnings.push((place, format!("{w} [at grid point {}: {}]", k + 1, describe(args, values)), 0)),
             }
         }
         points.push(loaded.scenario);
+    }
+    for (_, text, more) in &warnings {
+        let others = if *more > 0 { format!(" (and at {more} more points)") } else { String::new() };
+        eprintln!("{text}{others}");
     }
     let trials = args.batch.trials.unwrap_or(base.run.trials);
     let seed = args.batch.seed.unwrap_or(base.run.seed);
@@ -38,8 +47,9 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::input("--trials must be at least 1"));
     }
     let scenarios: Vec<&Scenario> = points.iter().collect();
-    let lockstep = run_lockstep(&scenarios, &[], Plan { seed, start: 0, end: trials }, args.batch.threads)?;
-    let meta = meta(&base, seed, trials, &args.overrides);
+    let (lockstep, interrupted) =
+        run_lockstep(&scenarios, &[], Plan { seed, start: 0, end: trials }, args.batch.threads)?;
+    let meta = meta(&base, seed, lockstep.trials(), &args.overrides);
     let points = points
         .iter()
         .zip(&lockstep.stats)
@@ -52,7 +62,12 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, Failure> {
         paths: args.vary.iter().map(|v| v.path.clone()).collect(),
         points,
     };
-    emit(&result, &args.output).map(|()| ExitCode::SUCCESS)
+    emit(&result, &args.output).map(|()| super::finished(interrupted))
+}
+
+/// A grid point as `path=value, …`.
+fn describe(args: &SweepArgs, values: &[String]) -> String {
+    args.vary.iter().zip(values).map(|(v, value)| format!("{}={value}", v.path)).collect::<Vec<_>>().join(", ")
 }
 
 /// Every combination of the varied values, the last path fastest.

@@ -72,12 +72,17 @@ impl Doc {
         }
     }
 
-    /// A new table with this header, in the document's style.
+    /// A new table with this header, in the document's style (escaping `|`
+    /// in Markdown, in the header as in the rows).
     pub fn table(&self, header: &[&str]) -> Table {
         let mut t = Table::new();
         let preset = if self.style == Style::Markdown { ASCII_MARKDOWN } else { UTF8_FULL_CONDENSED };
         t.load_preset(preset).set_content_arrangement(ContentArrangement::Disabled);
-        t.set_header(header.iter().map(Cell::new));
+        if self.style == Style::Markdown {
+            t.set_header(header.iter().map(|h| Cell::new(h.replace('|', "\\|"))));
+        } else {
+            t.set_header(header.iter().map(Cell::new));
+        }
         t
     }
 

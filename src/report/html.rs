@@ -690,8 +690,10 @@ pub fn render(r: &Report<'_>) -> String {
             &format!("Sensitivity of {}.", t.metric),
             &tornado(t, 12),
             &format!(
-                "Each input moved by ±{:.0}% on common random numbers; the {} with the largest swing.",
+                "Each input moved by ±{:.0}% on common random numbers, {} trials per point; the {} with the \
+                 largest swing.",
                 100.0 * t.fraction,
+                thousands(t.meta.trials as f64),
                 t.inputs.len().min(12)
             ),
         );

@@ -10,6 +10,7 @@ mod explain;
 mod expressions;
 mod hostile;
 mod limits;
+mod newcomer;
 mod outputs;
 mod properties;
 mod report;

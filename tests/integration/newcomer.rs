@@ -1,0 +1,166 @@
+//! What a new teacher and analyst tripped on (issue #16). Each test failed
+//! before its fix.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::{repo, sim, stdout_of};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Writes `text` as `name` in `dir` and returns its path as a string.
+fn file(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn a_misspelt_member_in_a_what_if_is_an_error_not_a_new_voter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let phantom = file(
+        dir.path(),
+        "phantom.yaml",
+        "extends: kazakhstan-2022\nmembers:\n  rusia:\n    attributes: {alignment: 0.3}\n",
+    );
+    let out = sim().args(["validate", &phantom]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("phantom.yaml:3:3: member 'rusia' is not in kazakhstan-2022"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("did you mean 'russia'?"), "{}", stderr(&out));
+    // A whole new member, on purpose, is added and shown.
+    let added = file(
+        dir.path(),
+        "added.yaml",
+        "extends: kazakhstan-2022\nmembers:\n  uzbekistan:\n    name: Uzbekistan\n    lead_time: 2\n    \
+         attributes: {alignment: 0.4, needs_parliament: true, own_airlift: false, protest_risk: 0.3}\n    \
+         pledges: {peacekeeping: 100}\n",
+    );
+    let out = sim().args(["validate", &added]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("adds the new member 'uzbekistan'"), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("7 members"));
+}
+
+#[test]
+fn rules_can_be_appended_and_replacing_them_warns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rule = "        - when: severity > 0.9\n          add: 0.1\n          because: A very severe crisis\n";
+    let append = file(
+        dir.path(),
+        "append.yaml",
+        &format!("extends: kazakhstan-2022\ndecisions:\n  request:\n    rules:\n      append:\n{rule}"),
+    );
+    let replace = file(
+        dir.path(),
+        "replace.yaml",
+        &format!("extends: kazakhstan-2022\ndecisions:\n  request:\n    rules:\n{rule}"),
+    );
+    let base_rules = stdout_of(&["validate", "kazakhstan-2022"]);
+    let rules = |text: &str| -> u32 {
+        let at = text.find(" rules").expect("rules");
+        text[..at].rsplit(' ').next().expect("n").parse().expect("number")
+    };
+    let out = sim().args(["validate", &append]).output().expect("run");
+    assert!(out.status.success() && !stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert_eq!(rules(&String::from_utf8_lossy(&out.stdout)), rules(&base_rules) + 1);
+    let out = sim().args(["validate", &replace]).output().expect("run");
+    assert!(stderr(&out).contains("replaces the 3 rules of decisions.request.rules"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_file_of_ones_own_extends_a_bundled_scenario_and_show_ejects_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let own = file(
+        dir.path(),
+        "mine.yaml",
+        "extends: kazakhstan-2022\nname: Mine\nalliance:\n  pools:\n    peacekeeping: {cap: 5000}\n",
+    );
+    let summary = stdout_of(&["validate", &own]);
+    assert!(summary.contains("peacekeeping (5000)"), "{summary}");
+    let shown = stdout_of(&["show", "what-if/armenia-frozen"]);
+    assert_eq!(shown, std::fs::read_to_string(repo("scenarios/what-if/armenia-frozen.yaml")).expect("read"));
+    let eject = dir.path().join("ej");
+    stdout_of(&["show", "what-if/armenia-frozen", "--eject", eject.to_str().expect("path")]);
+    stdout_of(&["validate", eject.join("what-if/armenia-frozen.yaml").to_str().expect("path")]);
+    assert!(eject.join("base/csto.yaml").exists() && eject.join("alliance-sim.schema.json").exists());
+    // An edited copy is never overwritten.
+    std::fs::write(eject.join("kazakhstan-2022.yaml"), "edited").expect("write");
+    let out = sim().args(["show", "kazakhstan-2022", "--eject", eject.to_str().expect("path")]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(eject.join("kazakhstan-2022.yaml")).expect("read"), "edited");
+}
+
+#[test]
+fn a_misspelt_bundled_name_gets_a_suggestion() {
+    let out = sim().args(["run", "kazakstan-2022"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean 'kazakhstan-2022'?"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_sweep_stops_on_ctrl_c_and_keeps_what_finished() {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("alliance-sim"))
+        .args(["sweep", "kazakhstan-2022", "--vary", "alliance.pools.peacekeeping.cap=1000:9000:200"])
+        .args(["-n", "1000000000", "-j", "1", "--format", "csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    // It ends (the wait is bounded so that a hang fails here, not in CI);
+    // its output is read meanwhile, so a full pipe cannot block it.
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || send.send(child.wait_with_output()));
+    let out = receive.recv_timeout(Duration::from_secs(60)).expect("the sweep ignored Ctrl-C").expect("output");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("interrupted: every result is for the first"), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let points: std::collections::BTreeSet<&str> = rows.iter().map(|r| &r[0]).collect();
+    assert_eq!(points.len(), 200, "every point is kept");
+    // Every point ran the same number of trials (P(request) is over all of them).
+    let n: std::collections::BTreeSet<&str> = rows.iter().filter(|r| &r[2] == "p_request").map(|r| &r[7]).collect();
+    assert_eq!(n.len(), 1, "{n:?}");
+}
+
+#[test]
+fn a_markdown_sweep_has_as_many_header_cells_as_row_cells() {
+    let text = stdout_of(&[
+        "sweep",
+        "kazakhstan-2022",
+        "--vary",
+        "alliance.pools.peacekeeping.cap=1000,2000",
+        "-n",
+        "2000",
+        "--format",
+        "markdown",
+    ]);
+    let cells = |line: &str| line.replace("\\|", "").matches('|').count();
+    let table: Vec<&str> = text.lines().filter(|l| l.starts_with('|')).collect();
+    assert!(table.len() >= 3);
+    for line in &table[..3] {
+        assert_eq!(cells(line), cells(table[0]), "{line}");
+    }
+}
+
+#[test]
+fn report_sensitivity_runs_the_trials_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let html = dir.path().join("r.html");
+    stdout_of(&[
+        "report",
+        "kazakhstan-2022",
+        "--sensitivity",
+        "deploy",
+        "-n",
+        "30000",
+        "-o",
+        html.to_str().expect("path"),
+    ]);
+    let text = std::fs::read_to_string(&html).expect("report");
+    assert!(text.contains("30,000 trials per point"), "the tornado did not run the 30,000 trials asked for");
+}
