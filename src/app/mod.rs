@@ -90,7 +90,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "alliance-sim", &mut text);
-            write_stdout(&String::from_utf8_lossy(&text)).map(|()| ExitCode::SUCCESS)
+            let mut script = String::from_utf8_lossy(&text).into_owned();
+            if shell == clap_complete::Shell::Bash {
+                // clap_complete spells a hyphenated bin's subcommand states
+                // two ways, so no subcommand's options ever complete
+                // (clap-rs/clap#6421, open): use the dispatch loop's spelling.
+                script = script.replace("alliance__subcmd__sim", "alliance__sim");
+            }
+            write_stdout(&script).map(|()| ExitCode::SUCCESS)
         }
         Command::Man => man_page().map(|()| ExitCode::SUCCESS),
         Command::Schema => write_stdout(&scenario::schema::json_schema()).map(|()| ExitCode::SUCCESS),
@@ -404,6 +411,17 @@ fn man_page() -> Result<(), Failure> {
     let mut page = Vec::new();
     let render = |cmd: &clap::Command, out: &mut Vec<u8>| clap_mangen::Man::new(cmd.clone()).render(out);
     render(&command, &mut page).map_err(|e| Failure::failed(format!("cannot render the man page: {e}")))?;
+    // clap_mangen points at one page per subcommand; this page holds them all.
+    let mut text = String::from_utf8_lossy(&page).into_owned();
+    for sub in command.get_subcommands() {
+        let name = sub.get_name();
+        text = text.replace(
+            &format!("alliance\\-sim\\-{}(1)", name.replace('-', "\\-")),
+            &format!("\\fBalliance\\-sim {name}\\fR (see SUBCOMMAND: {} below)", name.to_uppercase()),
+        );
+    }
+    let text = text.replace("alliance\\-sim\\-help(1)", "\\fBalliance\\-sim help\\fR");
+    let mut page = text.into_bytes();
     for sub in command.get_subcommands() {
         let full = sub.clone().bin_name(format!("alliance-sim {}", sub.get_name()));
         let mut section = Vec::new();

@@ -49,3 +49,30 @@ fn completions_and_man_page_are_generated() {
     let out = sim().args(["completions", "tcsh"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_man_page_refers_only_to_itself() {
+    let page = stdout_of(&["man"]);
+    assert!(!page.contains("(1)\n") && !page.contains("sim\\-run(1)"), "a reference to a page that is not generated");
+    assert!(page.contains("alliance\\-sim run\\fR (see SUBCOMMAND: RUN below)"));
+}
+
+#[test]
+fn bash_completes_a_subcommand_option_and_its_values() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("alliance-sim.bash");
+    std::fs::write(&script, stdout_of(&["completions", "bash"])).expect("write");
+    // What bash does on `alliance-sim run --format <TAB>` and `sweep --va<TAB>`.
+    let driver = format!(
+        "source {}\n\
+         COMP_WORDS=(alliance-sim run --format ''); COMP_CWORD=3; _alliance__sim alliance-sim '' --format\n\
+         echo \"format: ${{COMPREPLY[*]}}\"\n\
+         COMP_WORDS=(alliance-sim sweep --va); COMP_CWORD=2; _alliance__sim alliance-sim --va sweep\n\
+         echo \"sweep: ${{COMPREPLY[*]}}\"\n",
+        script.display()
+    );
+    let out = std::process::Command::new("bash").args(["-c", &driver]).output().expect("bash");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("format: table json csv markdown"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("sweep: --vary"), "{text}");
+}
