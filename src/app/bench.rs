@@ -33,9 +33,14 @@ pub struct Line {
     pub speedup: f64,
 }
 
+/// Version of the `bench` JSON document.
+pub const BENCH_SCHEMA_VERSION: u32 = 1;
+
 /// A benchmark's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bench {
+    /// The JSON document's version, as in every document the tool writes.
+    pub schema_version: u32,
     /// Scenario name.
     pub scenario: String,
     /// Trials per repetition.
@@ -97,6 +102,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
         });
     }
     let result = Bench {
+        schema_version: BENCH_SCHEMA_VERSION,
         scenario: s.name.clone(),
         trials: args.trials,
         repeat: args.repeat,

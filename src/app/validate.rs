@@ -17,8 +17,13 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
                 print_diagnostics(&loaded.warnings);
                 let rules = s.rules.len();
                 let pools: Vec<String> = s.pools.iter().map(|p| format!("{} ({})", p.id, p.cap)).collect();
+                let added = if loaded.added_members.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (added: {})", loaded.added_members.join(", "))
+                };
                 write_stdout(&format!(
-                    "ok: {file}: {} — {} members, {} variables, {} rules, {} outcomes, pools {}{}\n",
+                    "ok: {file}: {} — {} members{added}, {} variables, {} rules, {} outcomes, pools {}{}\n",
                     s.name,
                     s.members.len(),
                     s.variables.len(),

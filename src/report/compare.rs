@@ -2,7 +2,7 @@
 
 use super::Render;
 use super::csv::{Rows, field};
-use super::doc::{Doc, Style, delta, pct, value};
+use super::doc::{Doc, Style, delta, delta_interval, pct, value};
 use super::json;
 use crate::stats::compare::{Comparison, DiffLine};
 
@@ -65,14 +65,15 @@ impl Render for Comparison {
                 doc.table(&["quantity", "baseline", "scenario", "difference", "95% interval", "se (unpaired)", "≠ 0"]);
             for line in &a.lines {
                 let d = &line.difference;
+                let (difference, interval) = delta_interval(line.kind, d.diff, d.lo, d.hi, d.excludes_zero);
                 doc.row(
                     &mut t,
                     vec![
                         label(line),
                         value(line.kind, d.a),
                         value(line.kind, d.b),
-                        delta(line.kind, d.diff),
-                        format!("[{}, {}]", delta(line.kind, d.lo), delta(line.kind, d.hi)),
+                        difference,
+                        interval,
                         format!(
                             "{} ({})",
                             delta(line.kind, d.se).trim_start_matches('+'),

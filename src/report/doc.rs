@@ -27,12 +27,26 @@ pub enum Style {
 pub struct Doc {
     style: Style,
     out: String,
+    /// Columns the tables must fit (terminal tables only).
+    width: Option<u16>,
+}
+
+/// The width terminal tables fit: the terminal's when stdout is one, or
+/// `COLUMNS` when set; none (full width, for files and pipes) otherwise.
+fn table_width() -> Option<u16> {
+    use std::io::IsTerminal;
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok()).filter(|&c| c >= 40);
+    if std::io::stdout().is_terminal() { columns.or_else(|| Table::new().width()) } else { columns }
 }
 
 impl Doc {
     /// An empty document.
     pub fn new(style: Style) -> Doc {
-        Doc { style, out: String::new() }
+        let width = match style {
+            Style::Terminal { .. } => table_width(),
+            Style::Markdown => None,
+        };
+        Doc { style, out: String::new(), width }
     }
 
     /// The document's title line.
@@ -82,6 +96,11 @@ impl Doc {
             t.set_header(header.iter().map(|h| Cell::new(h.replace('|', "\\|"))));
         } else {
             t.set_header(header.iter().map(Cell::new));
+        }
+        // On a narrow terminal, long cells wrap inside their column instead
+        // of every row wrapping across the screen.
+        if let Some(width) = self.width {
+            t.set_content_arrangement(ContentArrangement::Dynamic).set_width(width);
         }
         t
     }
@@ -151,11 +170,55 @@ pub fn value(kind: Kind, x: f64) -> String {
     }
 }
 
+/// A difference and its interval, `(difference, "[lo, hi]")`, with as many
+/// decimals as it takes for the interval to be read: its ends apart when it
+/// has width, and neither shown as zero when it excludes zero (so "≠ 0:
+/// yes" never stands beside "[+0.00, +0.00]").
+pub fn delta_interval(kind: Kind, diff: f64, lo: f64, hi: f64, excludes_zero: bool) -> (String, String) {
+    let scale = if kind == Kind::Probability { 100.0 } else { 1.0 };
+    let unit = if kind == Kind::Probability { " pp" } else { "" };
+    let start = if kind == Kind::Probability || diff.abs() < 100.0 { 2 } else { 0 };
+    let at = |x: f64, d: usize| format!("{:+.*}{unit}", d, scale * x);
+    let zero =
+        |text: &str| text.trim_start_matches(['+', '-']).trim_end_matches(unit).chars().all(|c| c == '0' || c == '.');
+    let readable = |d: usize| {
+        let (l, h) = (at(lo, d), at(hi, d));
+        (l != h || lo == hi) && !(excludes_zero && (zero(&l) || zero(&h)))
+    };
+    if [diff, lo, hi].iter().any(|x| x.is_nan()) {
+        return (delta(kind, diff), format!("[{}, {}]", delta(kind, lo), delta(kind, hi)));
+    }
+    match (start..=8).find(|&d| readable(d)) {
+        Some(d) if d > start => (at(diff, d), format!("[{}, {}]", at(lo, d), at(hi, d))),
+        _ => (delta(kind, diff), format!("[{}, {}]", delta(kind, lo), delta(kind, hi))),
+    }
+}
+
 /// A change: percentage points or a signed number.
 pub fn delta(kind: Kind, x: f64) -> String {
     match kind {
         Kind::Probability if !x.is_nan() => format!("{:+.2} pp", 100.0 * x),
         _ if x.is_nan() => num(x),
         _ => format!("{}{}", if x >= 0.0 { "+" } else { "" }, num(x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interval_that_excludes_zero_never_reads_as_zero() {
+        // 0.002 pp to 0.004 pp: at two decimals both ends read +0.00 pp.
+        let (diff, interval) = delta_interval(Kind::Probability, 0.00003, 0.00002, 0.00004, true);
+        assert_eq!((diff.as_str(), interval.as_str()), ("+0.003 pp", "[+0.002 pp, +0.004 pp]"));
+        // A plain interval keeps two decimals.
+        let (_, interval) = delta_interval(Kind::Probability, 0.01, 0.005, 0.015, true);
+        assert_eq!(interval, "[+0.50 pp, +1.50 pp]");
+        // An exact zero stays as it is.
+        let (_, interval) = delta_interval(Kind::Mean, 0.0, 0.0, 0.0, false);
+        assert_eq!(interval, "[+0.00, +0.00]");
+        let (_, interval) = delta_interval(Kind::Mean, 0.0004, 0.0001, 0.0007, true);
+        assert_eq!(interval, "[+0.0001, +0.0007]");
     }
 }

@@ -6,6 +6,11 @@ use super::doc::{Doc, Style, num};
 use super::json;
 use crate::explain::{Because, Shown, Story};
 
+/// Personnel: always whole people (95, not 95.00).
+fn people(x: f64) -> String {
+    if x.is_nan() { "—".into() } else { format!("{x:.0}") }
+}
+
 fn percent(p: f64) -> String {
     if p.is_nan() { "—".into() } else { format!("{:.1}%", 100.0 * p) }
 }
@@ -62,7 +67,7 @@ impl Render for Story {
             let caps: Vec<String> = p.caps.iter().map(|(id, cap)| format!("{id} {cap}")).collect();
             doc.line(&format!(
                 "  need {} personnel; caps: {}; chosen: {} (cap {})",
-                num(p.need),
+                people(p.need),
                 caps.join(", "),
                 p.pool,
                 p.cap
@@ -74,13 +79,13 @@ impl Render for Story {
             for c in &self.contributions {
                 let what = if c.personnel > 0.0 {
                     let trimmed = if c.trimmed > 0.0 {
-                        format!(", {} trimmed at the cap", num(c.trimmed))
+                        format!(", {} trimmed at the cap", people(c.trimmed))
                     } else {
                         String::new()
                     };
                     format!(
                         "sends {} personnel, arriving {} days after the decision{trimmed}",
-                        num(c.personnel),
+                        people(c.personnel),
                         num(c.arrival_day)
                     )
                 } else {
@@ -95,10 +100,10 @@ impl Render for Story {
             doc.heading("The deployment");
             doc.line(&format!(
                 "  {} deployed against a need of {}: shortfall {}{}",
-                num(d.deployed),
-                num(d.need),
-                num(d.shortfall),
-                if d.trimmed > 0.0 { format!(", {} trimmed at the cap", num(d.trimmed)) } else { String::new() }
+                people(d.deployed),
+                people(d.need),
+                people(d.shortfall),
+                if d.trimmed > 0.0 { format!(", {} trimmed at the cap", people(d.trimmed)) } else { String::new() }
             ));
             if let (Some(first), Some(full)) = (d.first_arrival, d.full_strength) {
                 doc.line(&format!(

@@ -75,9 +75,14 @@ pub fn render(s: &Summary, style: Style) -> String {
                 mline.status.clone(),
                 pct(&mline.support),
                 pct(&mline.block),
-                pct(&mline.contributes),
+                // A host that does not contribute is not a 0% contributor.
+                if mline.host && mline.contributes.k == 0 { "host".into() } else { pct(&mline.contributes) },
                 est(&mline.mean_personnel),
-                format!("{:.1}%", 100.0 * mline.share),
+                if mline.host && mline.contributes.k == 0 {
+                    "—".into()
+                } else {
+                    format!("{:.1}%", 100.0 * mline.share)
+                },
             ],
         );
     }

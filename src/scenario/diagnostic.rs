@@ -105,6 +105,9 @@ pub struct Report {
     pub sources: Sources,
     /// Everything found so far, in the order found.
     pub items: Vec<Diagnostic>,
+    /// Members a file added to the scenario it extends (on purpose: with
+    /// name and pledges), for `validate` to show.
+    pub added_members: Vec<String>,
 }
 
 /// Upper bound on the number of diagnostics kept for one load.

@@ -104,6 +104,8 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// Warnings (the scenario runs anyway).
     pub warnings: Vec<Diagnostic>,
+    /// Members a file added to the scenario it extends.
+    pub added_members: Vec<String>,
 }
 
 /// A scenario that did not load: its errors and warnings.
@@ -177,7 +179,8 @@ pub fn load_unspecialised(source: &Source, overrides: &[Override]) -> Result<Loa
     match scenario {
         Some(scenario) if !report.has_errors() => {
             warn_unread_attributes(&scenario, overrides, &mut report);
-            Ok(Loaded { scenario, warnings: report.warnings() })
+            let added_members = std::mem::take(&mut report.added_members);
+            Ok(Loaded { scenario, warnings: report.warnings(), added_members })
         }
         _ => Err(LoadError::from(report)),
     }
@@ -385,10 +388,7 @@ fn check_child_against_parent(parent: &Node, child: &Node, parent_name: &str, re
             continue;
         }
         if e.node.get("name").is_some() && e.node.get("pledges").is_some() {
-            report.warning(
-                e.key_loc,
-                format!("adds the new member '{}' to the {} of {parent_name}", e.key, parent_members.len()),
-            );
+            report.added_members.push(format!("{} (beyond the {} of {parent_name})", e.key, parent_members.len()));
             continue;
         }
         ok = false;

@@ -56,6 +56,16 @@ pub struct Comparison {
     pub against: Vec<Against>,
 }
 
+/// A scenario's name as a comparison shows it: with its overrides, so that
+/// a scenario compared with itself under `--set-for` is told apart.
+fn label(meta: &Meta) -> String {
+    if meta.overrides.is_empty() {
+        meta.scenario.clone()
+    } else {
+        format!("{} [--set {}]", meta.scenario, meta.overrides.join(", "))
+    }
+}
+
 /// Builds the comparison from the paired statistics.
 pub fn compare(metas: Vec<Meta>, pairings: &[Pairing], pairs: &[PairStats]) -> Comparison {
     let against = pairings
@@ -67,8 +77,8 @@ pub fn compare(metas: Vec<Meta>, pairings: &[Pairing], pairs: &[PairStats]) -> C
             let total: u64 = t.iter().flatten().sum();
             let same: u64 = (0..4).map(|c| t[c][c]).sum();
             Against {
-                baseline: metas[0].scenario.clone(),
-                scenario: meta.scenario.clone(),
+                baseline: label(&metas[0]),
+                scenario: label(meta),
                 notes: pairing.notes.clone(),
                 lines: pairing
                     .measures

@@ -166,6 +166,8 @@ pub struct MemberLine {
     pub block: Proportion,
     /// P(contributes | deploy).
     pub contributes: Proportion,
+    /// The crisis's host, which contributes only with `host_contributes`.
+    pub host: bool,
     /// Mean personnel when contributing.
     pub mean_personnel: Estimate,
     /// Its share of all personnel deployed.
@@ -236,6 +238,9 @@ pub struct Backtest {
 /// Everything a batch reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The JSON document's version (also in `meta`), at the top where a
+    /// reader looks first.
+    pub schema_version: u32,
     /// Metadata.
     pub meta: Meta,
     /// The funnel.
@@ -305,7 +310,8 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         .members
         .iter()
         .zip(&stats.members)
-        .map(|(m, ms)| {
+        .enumerate()
+        .map(|(i, (m, ms))| {
             let voted = ms.support + ms.abstain + ms.block;
             let k = ms.contributed;
             MemberLine {
@@ -315,6 +321,7 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
                 support: Proportion::wilson(ms.support, voted),
                 block: Proportion::wilson(ms.block, voted),
                 contributes: Proportion::wilson(k, deploy),
+                host: i == s.host,
                 mean_personnel: Estimate::of_sums(k, ms.personnel, ms.personnel_sq),
                 share: if all_deployed == 0 { 0.0 } else { ms.personnel as f64 / all_deployed as f64 },
             }
@@ -373,5 +380,15 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
             outside_central_90: outside,
         })
     });
-    Summary { meta, funnel, deployment, members, timing, outcomes, rules, backtest }
+    Summary {
+        schema_version: meta.schema_version,
+        meta,
+        funnel,
+        deployment,
+        members,
+        timing,
+        outcomes,
+        rules,
+        backtest,
+    }
 }

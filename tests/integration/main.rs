@@ -47,7 +47,7 @@ pub fn load_with(path: &str, overrides: &[&str]) -> Loaded {
 /// The binary, run from the repository with colour off.
 pub fn sim() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("alliance-sim").expect("binary");
-    cmd.current_dir(repo("")).env("NO_COLOR", "1");
+    cmd.current_dir(repo("")).env("NO_COLOR", "1").env_remove("COLUMNS");
     cmd
 }
 

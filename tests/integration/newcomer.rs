@@ -39,8 +39,8 @@ fn a_misspelt_member_in_a_what_if_is_an_error_not_a_new_voter() {
     );
     let out = sim().args(["validate", &added]).output().expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("adds the new member 'uzbekistan'"), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("7 members"));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("7 members (added: uzbekistan (beyond the 6 of kazakhstan-2022))"), "{summary}");
 }
 
 #[test]
@@ -163,4 +163,70 @@ fn report_sensitivity_runs_the_trials_asked_for() {
     ]);
     let text = std::fs::read_to_string(&html).expect("report");
     assert!(text.contains("30,000 trials per point"), "the tornado did not run the 30,000 trials asked for");
+}
+
+#[test]
+fn tables_fit_the_terminal_width_and_files_keep_full_width() {
+    let table_lines = |args: &[&str], columns: Option<&str>| -> usize {
+        let mut cmd = sim();
+        cmd.args(args);
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        text.lines().filter(|l| l.starts_with(['│', '┌', '└', '╞', '├'])).map(|l| l.chars().count()).max().unwrap_or(0)
+    };
+    for args in [
+        vec!["run", "-n", "5000"],
+        vec!["compare", "kazakhstan-2022", "armenia-2022", "-n", "5000"],
+        vec!["sensitivity", "kazakhstan-2022", "-n", "1000", "--top", "5"],
+    ] {
+        assert!(table_lines(&args, None) > 100, "{args:?}: a pipe gets the full width");
+        assert!(table_lines(&args, Some("100")) <= 100, "{args:?}: wider than 100 columns");
+    }
+}
+
+#[test]
+fn a_scenario_compared_with_itself_is_labelled_by_its_overrides() {
+    let text = stdout_of(&[
+        "compare",
+        "kazakhstan-2022",
+        "kazakhstan-2022",
+        "--set-for",
+        "2:alliance.pools.peacekeeping.cap=5000",
+        "-n",
+        "5000",
+    ]);
+    assert!(
+        text.contains("Kazakhstan 2022 (January unrest) [--set alliance.pools.peacekeeping.cap=5000] − Kazakhstan 2022 (January unrest)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_json_document_carries_its_schema_version_and_the_host_is_not_a_contributor() {
+    for args in [
+        vec!["run", "-n", "2000", "--format", "json"],
+        vec!["bench", "-n", "2000", "--repeat", "1", "--max-threads", "1", "--format", "json"],
+        vec![
+            "sweep",
+            "kazakhstan-2022",
+            "--vary",
+            "alliance.pools.peacekeeping.cap=1000,2000",
+            "-n",
+            "2000",
+            "--format",
+            "json",
+        ],
+        vec!["sensitivity", "kazakhstan-2022", "-n", "500", "--top", "2", "--format", "json"],
+        vec!["compare", "kazakhstan-2022", "armenia-2022", "-n", "2000", "--format", "json"],
+    ] {
+        let v: serde_json::Value = serde_json::from_str(&stdout_of(&args)).expect("json");
+        assert!(v["schema_version"].is_u64(), "{args:?}: no top-level schema_version");
+    }
+    let table = stdout_of(&["run", "-n", "2000"]);
+    let host = table.lines().find(|l| l.contains("Kazakhstan ┆")).expect("host row");
+    assert!(host.contains("host") && !host.contains("0.0%  [0.0, 0.0]"), "{host}");
 }
