@@ -454,15 +454,10 @@ pub fn set_path(root: &mut Node, path: &[&str], value: Node) -> Result<(), Strin
     }
     match &mut node.value {
         Value::Seq(items) => {
-            let slot = last.parse::<usize>().ok().and_then(|i| items.get_mut(i));
-            let Some(slot) = slot else {
-                return Err(format!(
-                    "'{}' is a list of {}: '{last}' is not an index in it",
-                    parents.join("."),
-                    items.len()
-                ));
+            let Some(i) = position_in(items, last) else {
+                return Err(not_in_list(&parents.join("."), items, last));
             };
-            *slot = value;
+            items[i] = value;
         }
         Value::Map(entries) => match entries.iter_mut().find(|e| e.key == *last) {
             Some(entry) => entry.node = value,
@@ -473,7 +468,34 @@ pub fn set_path(root: &mut Node, path: &[&str], value: Node) -> Result<(), Strin
     Ok(())
 }
 
-/// The child `key` of a map, or item `key` (an index from 0) of a list.
+/// Where `key` is in a list: an index from 0, or the `id` of an item (a
+/// rule's, as in `decisions.request.rules.survival.add`).
+fn position_in(items: &[Node], key: &str) -> Option<usize> {
+    key.parse::<usize>().ok().filter(|&i| i < items.len()).or_else(|| {
+        items.iter().position(|item| matches!(item.get("id").map(|n| &n.value), Some(Value::Str(id)) if id == key))
+    })
+}
+
+/// Why `key` names no item of the list at `at`, with the ids it could name.
+fn not_in_list(at: &str, items: &[Node], key: &str) -> String {
+    let ids: Vec<&str> = items
+        .iter()
+        .filter_map(|item| match item.get("id").map(|n| &n.value) {
+            Some(Value::Str(id)) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let hint = super::diagnostic::suggest(key, ids.iter().copied())
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default();
+    let by_id = if ids.is_empty() { String::new() } else { format!(" or an id: {}", ids.join(", ")) };
+    format!(
+        "'{at}' is a list of {}: '{key}' is not in it (an index counts from 0, as in {at}.0{by_id}){hint}",
+        items.len()
+    )
+}
+
+/// The child `key` of a map, or item `key` (an index from 0, or an id) of a list.
 fn child_mut<'a>(node: &'a mut Node, key: &str, walked: &[&str]) -> Result<&'a mut Node, String> {
     match &mut node.value {
         Value::Map(entries) => {
@@ -489,10 +511,11 @@ fn child_mut<'a>(node: &'a mut Node, key: &str, walked: &[&str]) -> Result<&'a m
             }
         }
         Value::Seq(items) => {
-            let len = items.len();
-            key.parse::<usize>().ok().and_then(|i| items.get_mut(i)).ok_or_else(|| {
-                format!("'{}' is a list of {len}: '{key}' is not an index in it", walked[..walked.len() - 1].join("."))
-            })
+            let at = walked[..walked.len() - 1].join(".");
+            match position_in(items, key) {
+                Some(i) => Ok(&mut items[i]),
+                None => Err(not_in_list(&at, items, key)),
+            }
         }
         _ => Err(format!("'{}' is not a map", walked[..walked.len() - 1].join("."))),
     }

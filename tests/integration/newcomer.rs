@@ -230,3 +230,20 @@ fn every_json_document_carries_its_schema_version_and_the_host_is_not_a_contribu
     let host = table.lines().find(|l| l.contains("Kazakhstan ┆")).expect("host row");
     assert!(host.contains("host") && !host.contains("0.0%  [0.0, 0.0]"), "{host}");
 }
+
+#[test]
+fn a_rule_is_addressed_by_its_id_in_set() {
+    let by_id =
+        stdout_of(&["run", "-n", "5000", "--set", "decisions.request.rules.survival.add=0.3", "--format", "json"]);
+    let by_index = stdout_of(&["run", "-n", "5000", "--set", "decisions.request.rules.1.add=0.3", "--format", "json"]);
+    let funnel = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("json")["funnel"].clone();
+    assert_eq!(funnel(&by_id), funnel(&by_index));
+    assert_ne!(funnel(&by_id), funnel(&stdout_of(&["run", "-n", "5000", "--format", "json"])));
+    let out = sim().args(["run", "--set", "decisions.request.rules.survivl.add=0.3"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean 'survival'?") && stderr(&out).contains("counts from 0"),
+        "{}",
+        stderr(&out)
+    );
+}
