@@ -8,12 +8,16 @@
 use crate::stats::Proportion;
 use crate::stats::summary::{Estimate, Percentiles, Summary};
 
-/// Header of the summary layout.
-pub const SUMMARY_HEADER: [&str; 8] = ["section", "item", "measure", "value", "se", "lo", "hi", "n"];
+/// Header of the summary layout. `value` is always a number (or empty);
+/// the metadata's text goes in `text`, so that pandas reads `value` as
+/// floats without a conversion.
+pub const SUMMARY_HEADER: [&str; 9] = ["section", "item", "measure", "value", "se", "lo", "hi", "n", "text"];
 
 /// A CSV document being written.
 pub struct Rows {
     writer: csv::Writer<Vec<u8>>,
+    /// Whether number rows end with an empty `text` field.
+    text_column: bool,
 }
 
 /// A number as a CSV field.
@@ -26,7 +30,7 @@ impl Rows {
     pub fn new(header: &[&str]) -> Rows {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let _ = writer.write_record(header);
-        Rows { writer }
+        Rows { writer, text_column: header.last() == Some(&"text") }
     }
 
     /// Any row.
@@ -38,6 +42,9 @@ impl Rows {
     fn numbers(&mut self, labels: &[&str], value: f64, se: f64, lo: f64, hi: f64, n: Option<u64>) {
         let mut fields: Vec<String> = labels.iter().map(|s| (*s).to_string()).collect();
         fields.extend([field(value), field(se), field(lo), field(hi), n.map(|n| n.to_string()).unwrap_or_default()]);
+        if self.text_column {
+            fields.push(String::new());
+        }
         self.row(fields);
     }
 
@@ -86,7 +93,7 @@ pub fn render(s: &Summary) -> String {
         ("rng", m.rng.clone()),
         ("overrides", m.overrides.join(" ")),
     ] {
-        rows.row(["meta", k, "text", &v, "", "", "", ""]);
+        rows.row(["meta", k, "text", "", "", "", "", "", &v]);
     }
     let f = &s.funnel;
     for (item, p) in [

@@ -13,7 +13,9 @@ pub const SWEEP_SCHEMA_VERSION: u32 = 1;
 /// One point of the grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
-    /// The value of each varied path, as given to `--set`.
+    /// The value of each varied path, as given to `--set` (typed in JSON:
+    /// `1000` and `true` are a number and a boolean, `frozen` a string).
+    #[serde(serialize_with = "typed", deserialize_with = "untyped")]
     pub values: Vec<String>,
     /// The scenario's content hash at this point.
     pub scenario_hash: String,
@@ -60,4 +62,24 @@ pub fn point(s: &Scenario, stats: &BatchStats, meta: &Meta, values: Vec<String>)
         full_strength: full.timing.full_strength,
         outcomes: full.outcomes,
     }
+}
+
+/// Writes each value as the JSON type its text reads as.
+fn typed<S: serde::Serializer>(values: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = serializer.serialize_seq(Some(values.len()))?;
+    for v in values {
+        match (v.parse::<f64>(), v.as_str()) {
+            (Ok(x), _) if x.is_finite() => seq.serialize_element(&x)?,
+            (_, "true" | "false") => seq.serialize_element(&(v == "true"))?,
+            _ => seq.serialize_element(v)?,
+        }
+    }
+    seq.end()
+}
+
+/// Reads values written by [`typed`] back as their text.
+fn untyped<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let values: Vec<serde_json::Value> = Deserialize::deserialize(deserializer)?;
+    Ok(values.into_iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect())
 }

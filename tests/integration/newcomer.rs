@@ -247,3 +247,20 @@ fn a_rule_is_addressed_by_its_id_in_set() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_summary_csv_value_column_is_numeric_for_pandas() {
+    let text = stdout_of(&["run", "-n", "2000", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(header.iter().last(), Some("text"));
+    let mut meta_rows = 0;
+    for row in reader.records() {
+        let row = row.expect("row");
+        assert!(row[3].is_empty() || row[3].parse::<f64>().is_ok(), "value {:?} is not a number", &row[3]);
+        if &row[0] == "meta" {
+            meta_rows += 1;
+        }
+    }
+    assert!(meta_rows >= 7);
+}

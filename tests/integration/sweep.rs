@@ -26,7 +26,8 @@ fn a_sweep_of_the_request_probability_is_monotone_and_matches_it() {
     let mut last = -1.0;
     for (i, p) in points.iter().enumerate() {
         let expected = 0.1 + 0.1 * i as f64;
-        assert_eq!(p["values"][0].as_str(), Some(format!("{}", (expected * 10.0).round() / 10.0).as_str()));
+        // Typed in JSON: a number, not its text.
+        assert_eq!(p["values"][0].as_f64(), Some((expected * 10.0).round() / 10.0));
         let request = &p["funnel"]["request"];
         let got = request["p"].as_f64().expect("p");
         let se = (expected * (1.0 - expected) / 40_000.0).sqrt();
@@ -70,12 +71,12 @@ fn a_grid_has_one_row_per_combination() {
     assert_eq!(
         values,
         [
-            r#"["2000","active"]"#,
-            r#"["2000","frozen"]"#,
-            r#"["3600","active"]"#,
-            r#"["3600","frozen"]"#,
-            r#"["5000","active"]"#,
-            r#"["5000","frozen"]"#
+            r#"[2000.0,"active"]"#,
+            r#"[2000.0,"frozen"]"#,
+            r#"[3600.0,"active"]"#,
+            r#"[3600.0,"frozen"]"#,
+            r#"[5000.0,"active"]"#,
+            r#"[5000.0,"frozen"]"#
         ]
     );
 }
