@@ -253,7 +253,7 @@ fn the_summary_csv_value_column_is_numeric_for_pandas() {
     let text = stdout_of(&["run", "-n", "2000", "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().expect("header").clone();
-    assert_eq!(header.iter().last(), Some("text"));
+    assert_eq!(header.iter().next_back(), Some("text"));
     let mut meta_rows = 0;
     for row in reader.records() {
         let row = row.expect("row");
