@@ -79,7 +79,8 @@ fn example_lines(help: &str) -> Vec<&str> {
         .collect()
 }
 
-fn from_help() -> Vec<Shown> {
+/// "" (the top level) and every subcommand, from the top-level help.
+fn subcommands() -> Vec<String> {
     let top = stdout_of(&["--help"]);
     let mut subcommands: Vec<String> = top
         .lines()
@@ -90,10 +91,18 @@ fn from_help() -> Vec<Shown> {
         .filter(|s| s != "help")
         .collect();
     subcommands.insert(0, String::new());
+    subcommands
+}
+
+/// The help text of a subcommand ("" for the top level).
+fn help_of(sub: &str) -> String {
+    if sub.is_empty() { stdout_of(&["--help"]) } else { stdout_of(&[sub, "--help"]) }
+}
+
+fn from_help() -> Vec<Shown> {
     let mut out = Vec::new();
-    for sub in subcommands {
-        let args: Vec<&str> = if sub.is_empty() { vec!["--help"] } else { vec![&sub, "--help"] };
-        let help = stdout_of(&args);
+    for sub in subcommands() {
+        let help = help_of(&sub);
         for command in join_continuations(&example_lines(&help)) {
             out.push(Shown { place: format!("alliance-sim {sub} --help"), command: strip_comment(&command) });
         }
@@ -233,23 +242,8 @@ fn every_documented_command_runs() {
 
 #[test]
 fn help_examples_fit_an_80_column_terminal() {
-    for sub in [
-        "",
-        "run",
-        "compare",
-        "sweep",
-        "sensitivity",
-        "explain",
-        "backtest",
-        "merge",
-        "report",
-        "completions",
-        "bench",
-        "man",
-    ] {
-        let args: Vec<&str> = if sub.is_empty() { vec!["--help"] } else { vec![sub, "--help"] };
-        let help = stdout_of(&args);
-        for line in example_lines(&help) {
+    for sub in subcommands() {
+        for line in example_lines(&help_of(&sub)) {
             assert!(line.chars().count() <= 79, "alliance-sim {sub} --help: `{line}` would wrap in 80 columns");
         }
     }
