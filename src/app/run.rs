@@ -36,7 +36,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         records_target.into_iter().chain(html_target.as_ref().map(|t| ("--export-html", t))).collect();
     super::check_targets(&args.output, &more)?;
     let Some(shard) = args.shard else {
-        let extras = extras(s, args)?;
+        let extras = extras(s, args, seed, trials)?;
         let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads, extras)?;
         let run_meta = meta(s, seed, stats.trials, &args.overrides);
         if let Some(path) = &args.export_html {
@@ -82,7 +82,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Precision stopping and per-trial records, as asked.
-fn extras(s: &Scenario, args: &RunArgs) -> Result<Extras, Failure> {
+fn extras(s: &Scenario, args: &RunArgs, seed: u64, trials: u64) -> Result<Extras, Failure> {
     let precision = match args.precision {
         Some(h) if !(h.is_finite() && h > 0.0) => {
             return Err(Failure::input(format!("--precision {h}: expected a positive half-width, e.g. 0.001")));
@@ -93,6 +93,18 @@ fn extras(s: &Scenario, args: &RunArgs) -> Result<Extras, Failure> {
         )),
         None => None,
     };
+    if let Some(target) = &args.trials_out {
+        // The size to expect, from 256 trials rendered as the file will be.
+        let mut sample = Vec::new();
+        let shown = trials.min(256);
+        crate::batch::run_range_with(s, seed, 0, shown, |i, frame| crate::records::append(&mut sample, s, i, frame));
+        let bytes = sample.len() as f64 / shown.max(1) as f64 * trials as f64;
+        eprintln!(
+            "--trials-out {target}: about {} ({:.0} bytes per trial, {trials} trials)",
+            human_bytes(bytes),
+            sample.len() as f64 / shown.max(1) as f64
+        );
+    }
     let records = match &args.trials_out {
         Some(target) => Some((
             Sink::create(target)
@@ -102,6 +114,16 @@ fn extras(s: &Scenario, args: &RunArgs) -> Result<Extras, Failure> {
         None => None,
     };
     Ok(Extras { precision, records })
+}
+
+/// A size in bytes as people read it.
+fn human_bytes(bytes: f64) -> String {
+    match bytes {
+        b if b < 1e6 => format!("{:.0} kB", b / 1e3),
+        b if b < 1e9 => format!("{:.0} MB", b / 1e6),
+        b if b < 1e12 => format!("{:.1} GB", b / 1e9),
+        b => format!("{:.1} TB", b / 1e12),
+    }
 }
 
 /// The metadata of a run.

@@ -232,6 +232,7 @@ fn trials_out_dash_means_stdout() {
     assert!(text.starts_with("trial,outcome,"), "{}", &text[..80.min(text.len())]);
     assert_eq!(text.lines().count(), 501, "a header and one row per trial, and no summary");
     assert!(!dir.path().join("-").exists(), "no file named '-'");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bytes per trial, 500 trials)"), "no size estimate");
 }
 
 #[test]
