@@ -264,3 +264,28 @@ fn the_summary_csv_value_column_is_numeric_for_pandas() {
     }
     assert!(meta_rows >= 7);
 }
+
+#[test]
+fn the_progress_bar_on_a_terminal_shows_whole_trials_per_second() {
+    // `script` gives the run a terminal (util-linux; skip where it is missing).
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        return;
+    }
+    let binary = assert_cmd::cargo::cargo_bin("alliance-sim");
+    let command = format!("{} run -n 6000000 -j 1", binary.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rates: Vec<&str> = text
+        .split(" trials/s")
+        .filter_map(|before| before.rsplit([' ', '\r', '\n']).next())
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert!(rates.len() >= 2, "no progress bar seen on a terminal: {text}");
+    for rate in &rates {
+        assert!(rate.chars().all(|c| c.is_ascii_digit()), "rate '{rate}' is not whole trials per second");
+    }
+}
