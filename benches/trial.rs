@@ -21,7 +21,7 @@ fn bench(c: &mut Criterion) {
         let mut keys = TrialKeys::starting_at(1, 0);
         group.bench_function(name, |b| {
             b.iter(|| {
-                run_trial(&s, keys.next_key(), &mut frame, &mut FireCounter(&mut fires));
+                run_trial(&s, keys.next_key(), &mut frame, &mut FireCounter::new(&mut fires));
                 stats.fold(&s, black_box(&frame));
             })
         });

@@ -116,7 +116,7 @@ pub fn run_range_with(s: &Scenario, seed: u64, start: u64, end: u64, mut each: i
     let mut keys = TrialKeys::starting_at(seed, start);
     for i in start..end {
         let key = keys.next_key();
-        engine::run_trial(s, key, &mut frame, &mut FireCounter(&mut fires));
+        engine::run_trial(s, key, &mut frame, &mut FireCounter::new(&mut fires));
         stats.fold(s, &frame);
         each(i, &frame);
     }
@@ -187,7 +187,7 @@ pub fn run_range_lockstep(scenarios: &[&Scenario], pairings: &[Pairing], seed: u
     for _ in start..end {
         let key = keys.next_key();
         for (j, s) in scenarios.iter().enumerate() {
-            engine::run_trial(s, key, &mut frames[j], &mut FireCounter(&mut fires[j]));
+            engine::run_trial(s, key, &mut frames[j], &mut FireCounter::new(&mut fires[j]));
             stats[j].fold(s, &frames[j]);
         }
         for (j, (pair, pairing)) in pairs.iter_mut().zip(pairings).enumerate() {

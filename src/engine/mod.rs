@@ -48,8 +48,10 @@ pub mod forced {
     pub const PERSONNEL: u8 = 1 << 5;
     /// An outcome metric was not a number (skipped) or beyond ±2·10⁹ (saturated).
     pub const OUTCOME: u8 = 1 << 6;
+    /// A rule set's base or a rule gave a value that is not a number (it counts as 0).
+    pub const RULE_SET: u8 = 1 << 7;
     /// How many kinds there are.
-    pub const KINDS: usize = 7;
+    pub const KINDS: usize = 8;
     /// What each bit means, for messages, and which expression gave it.
     pub const MEANINGS: [(&str, &str); KINDS] = [
         ("decisions.pool.need", "was not a number and counted as 0"),
@@ -59,6 +61,7 @@ pub mod forced {
         ("decisions.contribute.arrival_day", "was not a number or outside 0 to 10⁶ days and was clamped"),
         ("decisions.contribute.personnel", "was not a number or negative and counted as 0"),
         ("outcomes", "was not a number (skipped) or beyond ±2·10⁹ (saturated)"),
+        ("a rule set under decisions", "gave a value that is not a number, which counted as 0"),
     ];
 }
 
@@ -142,9 +145,19 @@ pub enum Event {
 pub trait Trace: Observer {
     /// Called at each step of the pipeline.
     fn event(&mut self, _event: Event) {}
+    /// Whether a rule set met a value that is not a number since the last
+    /// call (clearing it).
+    fn met_not_a_number(&mut self) -> bool {
+        false
+    }
 }
 
-impl Trace for FireCounter<'_> {}
+impl Trace for FireCounter<'_> {
+    #[inline]
+    fn met_not_a_number(&mut self) -> bool {
+        std::mem::take(&mut self.not_a_number)
+    }
+}
 impl Trace for Silent {}
 
 /// Runs one trial with key `key`, leaving its results in `frame`.
@@ -171,6 +184,9 @@ pub fn run_trial(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut imp
         deploy(s, frame, trace);
     }
     outcomes(s, key, frame);
+    if trace.met_not_a_number() {
+        frame.forced |= forced::RULE_SET;
+    }
 }
 
 fn env<'a>(s: &'a Scenario, frame: &'a Frame, member: usize) -> Env<'a> {

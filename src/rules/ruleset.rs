@@ -89,6 +89,10 @@ pub struct RuleSet {
 pub trait Observer {
     /// Called when rule `rule` fires for `member`, moving the value.
     fn fired(&mut self, rule: RuleId, member: usize, before: f64, after: f64);
+    /// Called when the base or a rule gave a value that is not a number
+    /// (it counts as 0).
+    #[inline]
+    fn not_a_number(&mut self) {}
 }
 
 /// An observer that ignores everything.
@@ -99,22 +103,44 @@ impl Observer for Silent {
     fn fired(&mut self, _: RuleId, _: usize, _: f64, _: f64) {}
 }
 
-/// An observer that counts firings per rule.
-pub struct FireCounter<'a>(pub &'a mut [u64]);
+/// An observer that counts firings per rule, and notes whether a value
+/// that is not a number was met.
+pub struct FireCounter<'a> {
+    /// Firings by rule index.
+    pub fires: &'a mut [u64],
+    /// Whether a rule set met NaN since this was last cleared.
+    pub not_a_number: bool,
+}
+
+impl<'a> FireCounter<'a> {
+    /// A counter adding into `fires`.
+    pub fn new(fires: &'a mut [u64]) -> FireCounter<'a> {
+        FireCounter { fires, not_a_number: false }
+    }
+}
 
 impl Observer for FireCounter<'_> {
     #[inline]
     fn fired(&mut self, rule: RuleId, _: usize, _: f64, _: f64) {
-        if let Some(c) = self.0.get_mut(usize::from(rule.0)) {
+        if let Some(c) = self.fires.get_mut(usize::from(rule.0)) {
             *c += 1;
         }
     }
+    #[inline]
+    fn not_a_number(&mut self) {
+        self.not_a_number = true;
+    }
 }
 
-/// Turns NaN into 0 and clamps probabilities to [0, 1].
-#[inline]
-fn sanitise(value: f64, probability: bool) -> f64 {
-    let value = if value.is_nan() { 0.0 } else { value };
+/// Turns NaN into 0 (telling the observer) and clamps probabilities to [0, 1].
+#[inline(always)]
+fn sanitise(value: f64, probability: bool, observer: &mut impl Observer) -> f64 {
+    let value = if value.is_nan() {
+        observer.not_a_number();
+        0.0
+    } else {
+        value
+    };
     if probability { value.clamp(0.0, 1.0) } else { value }
 }
 
@@ -128,14 +154,14 @@ impl RuleSet {
     #[inline(always)]
     pub fn eval(&self, env: &Env<'_>, rng: &mut SubStream, observer: &mut impl Observer) -> f64 {
         match self.base.as_constant() {
-            Some(base) if self.rules.is_empty() => sanitise(base, self.probability),
+            Some(base) if self.rules.is_empty() => sanitise(base, self.probability, observer),
             _ => self.eval_rules(env, rng, observer),
         }
     }
 
     #[inline(always)]
     fn eval_rules(&self, env: &Env<'_>, rng: &mut SubStream, observer: &mut impl Observer) -> f64 {
-        let mut value = sanitise(self.base.eval(env, rng), self.probability);
+        let mut value = sanitise(self.base.eval(env, rng), self.probability, observer);
         for rule in &self.rules {
             if let Some(mask) = rule.members
                 && mask & (1u64 << env.member) == 0
@@ -151,7 +177,7 @@ impl RuleSet {
                 continue;
             }
             let before = value;
-            value = sanitise(rule.effect.apply(value, rule.operand.eval(env, rng)), self.probability);
+            value = sanitise(rule.effect.apply(value, rule.operand.eval(env, rng)), self.probability, observer);
             observer.fired(rule.id, env.member, before, value);
             if rule.stop {
                 break;

@@ -268,6 +268,8 @@ fn forced_values_are_reported_and_saturated_percentiles_agree_with_the_max() {
     for p in ["p5", "p50", "p95"] {
         assert_eq!(need[p].as_f64(), Some(1e15), "{p}: {need}");
     }
+    let out = run(&["run", "-n", "20000", "--set", "decisions.request.base=ln(severity - 2)"]);
+    assert!(stderr(&out).contains("a rule set under decisions gave a value that is not a number"), "{}", stderr(&out));
     // A plain run forces nothing and says nothing.
     let out = run(&["run", "-n", "20000"]);
     assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
