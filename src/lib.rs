@@ -35,3 +35,5 @@ pub mod rules;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
+pub mod suggest;
+pub mod vocabulary;

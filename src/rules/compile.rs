@@ -11,8 +11,8 @@ use super::env::{Field, Statics};
 use super::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
 use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type, apply, static_member_field};
 use crate::rng::{StreamKey, SubStream, TrialKey};
-use crate::scenario::diagnostic::suggest;
-use crate::scenario::model::{CRISIS_KINDS, VOTE_NAMES, class};
+use crate::suggest::suggest;
+use crate::vocabulary::{CRISIS_KINDS, class, vote};
 
 /// The pipeline stages, in order. A name set at one stage can be read by
 /// expressions of that stage and later ones.
@@ -428,7 +428,7 @@ impl Compiler<'_> {
         let (what, values) = match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             ["crisis", "kind"] => ("crisis.kind", owned(&CRISIS_KINDS)),
             ["outcome"] | ["decision"] => ("the outcome", owned(&class::NAMES)),
-            [_, "vote"] => ("a vote", owned(&VOTE_NAMES)),
+            [_, "vote"] => ("a vote", owned(&vote::NAMES)),
             ["pool"] => ("the pool", self.symbols.pools.clone()),
             [_, "id"] | ["alliance", "chair"] | ["crisis", "host"] => ("a member id", self.symbols.members.clone()),
             [name] => return self.symbols.labels.get(*name).map(|labels| (format!("'{name}'"), labels.clone())),

@@ -76,17 +76,7 @@ pub enum Field {
 /// Number of [`Field`] slots.
 pub const N_FIELDS: usize = Field::FullStrength as usize + 1;
 
-/// Vote codes in [`Frame::votes`].
-pub mod vote {
-    /// Did not vote (not active, or no council).
-    pub const NONE: u8 = 0;
-    /// Supported deployment.
-    pub const SUPPORT: u8 = 1;
-    /// Abstained.
-    pub const ABSTAIN: u8 = 2;
-    /// Blocked.
-    pub const BLOCK: u8 = 3;
-}
+pub use crate::vocabulary::vote;
 
 /// The trial state, reused across trials (allocated once per worker).
 #[derive(Debug, Clone)]

@@ -185,7 +185,7 @@ impl Builder<'_> {
 
     fn scenario(mut self, root: &Node, origin: &str, hash: String) -> Option<Scenario> {
         let _ = self.map(root, "the scenario", &TOP, &["alliance", "members", "crisis", "decisions"])?;
-        for word in class::NAMES.iter().chain(VOTE_NAMES.iter()) {
+        for word in class::NAMES.iter().chain(crate::vocabulary::vote::NAMES.iter()) {
             self.symbols.intern(word);
         }
         let name = root.get("name").and_then(|n| self.string(n, "name")).unwrap_or_else(|| origin.to_string());

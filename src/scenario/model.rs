@@ -8,28 +8,7 @@ use crate::rules::compile::Symbols;
 use crate::rules::env::Statics;
 use crate::rules::program::{Program, Type};
 use crate::rules::ruleset::RuleSet;
-
-/// The limits a scenario must respect (each refused at load with a message).
-pub mod limits {
-    /// Members in one scenario (rule scopes are 64-bit masks).
-    pub const MEMBERS: usize = 64;
-    /// Pools.
-    pub const POOLS: usize = 16;
-    /// Crisis variables plus outcomes.
-    pub const VARIABLES: usize = 256;
-    /// Rules in the whole scenario.
-    pub const RULES: usize = 2048;
-    /// Attributes per member.
-    pub const ATTRIBUTES: usize = 128;
-    /// Largest pool cap or pledge, in personnel.
-    pub const PERSONNEL: f64 = 10_000_000.0;
-    /// Length of an `extends:` chain.
-    pub const EXTENDS_CHAIN: usize = 16;
-    /// Largest need recorded, in personnel (larger needs saturate here).
-    pub const NEED: f64 = 1.0e15;
-    /// Largest number of days recorded (longer times saturate here).
-    pub const DAYS: f64 = 1_000_000.0;
-}
+pub use crate::vocabulary::{CRISIS_KINDS, class, limits};
 
 /// How the council aggregates votes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -332,52 +311,6 @@ pub struct Scenario {
     pub streams: Streams,
     /// Pool index of each interned string (for `pool.choose`).
     pub pool_of_string: Vec<Option<usize>>,
-}
-
-/// The kinds of crisis a scenario may name (`crisis.kind`).
-pub const CRISIS_KINDS: [&str; 5] =
-    ["external_aggression", "internal_unrest", "border_clash", "hybrid", "intra_member"];
-
-/// The values `member.vote` takes.
-pub const VOTE_NAMES: [&str; 4] = ["none", "support", "abstain", "block"];
-
-/// The interned ids of the outcome classes.
-pub mod class {
-    /// The host did not request aid.
-    pub const NO_REQUEST: u8 = 0;
-    /// The council refused.
-    pub const REFUSED: u8 = 1;
-    /// Only a non-military response.
-    pub const NON_MILITARY: u8 = 2;
-    /// Troops deployed.
-    pub const DEPLOY: u8 = 3;
-    /// Names, by id.
-    pub const NAMES: [&str; 4] = ["no_request", "refused", "non_military", "deploy"];
-
-    const fn bit(class: u8) -> u8 {
-        1 << class
-    }
-
-    /// The funnel's stages, each the set of outcome classes (a bit per
-    /// class) in which a trial reached it. Everything that reports or
-    /// compares the funnel reads it from here.
-    pub const STAGES: [(&str, u8); 5] = [
-        ("request", bit(REFUSED) | bit(NON_MILITARY) | bit(DEPLOY)),
-        ("invoked", bit(NON_MILITARY) | bit(DEPLOY)),
-        ("deploy", bit(DEPLOY)),
-        ("non_military", bit(NON_MILITARY)),
-        ("refused", bit(REFUSED)),
-    ];
-
-    /// The classes of the stage called `name`.
-    pub fn stage(name: &str) -> Option<u8> {
-        STAGES.iter().find(|(n, _)| *n == name).map(|(_, mask)| *mask)
-    }
-
-    /// Trials in the classes of `mask`, from counts by class.
-    pub fn count(mask: u8, by_class: &[u64; 4]) -> u64 {
-        (0..4).filter(|c| mask & bit(*c as u8) != 0).map(|c| by_class[c]).sum()
-    }
 }
 
 impl Scenario {
