@@ -13,6 +13,10 @@
 //! 6. [`stats`] — streaming, mergeable, integer statistics and the summary.
 //! 7. [`report`] — the summary as tables or JSON.
 //!
+//! The command line lives in [`app`] and [`cli`], behind the default `cli`
+//! feature; with `default-features = false` the library builds without
+//! clap and the terminal crates, for programs that embed the engine.
+//!
 //! # Reproducibility
 //!
 //! Trial *i*'s random numbers depend only on (seed, *i*), so results are
@@ -20,8 +24,10 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+#[cfg(feature = "cli")]
 pub mod app;
 pub mod batch;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod dist;
 pub mod engine;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
 
-use super::run::meta;
 use super::{Extras, Failure, emit, execute, load_scenario};
 use crate::batch::Plan;
 use crate::cli::BacktestArgs;
@@ -60,7 +59,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
             return Err(Failure::input("--trials must be at least 1"));
         }
         let stats = execute(&s, Plan { seed, start: 0, end: trials }, args.batch.threads, Extras::default())?;
-        let summary = summary::summarise(&s, &stats, meta(&s, seed, trials, &[]));
+        let summary = summary::summarise(&s, &stats, Meta::new(&s, seed, trials, &[]));
         if let Some(backtest) = summary.backtest {
             cases.push(Case { meta: summary.meta, backtest });
         }

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::run::meta;
 use super::{Failure, emit, interrupt_flag, load_scenario, report_throughput, thread_pool};
 use crate::batch::{self, Ending, Flow, Lockstep, Plan};
 use crate::cli::CompareArgs;
@@ -12,6 +11,7 @@ use crate::scenario::{Override, Scenario};
 use crate::stats::Merge;
 use crate::stats::compare;
 use crate::stats::paired::Pairing;
+use crate::stats::summary::Meta;
 
 /// Runs a comparison.
 pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
@@ -44,7 +44,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
     let plan = Plan { seed, start: 0, end: trials };
     let (lockstep, interrupted) = run_lockstep(&scenarios, &pairings, plan, args.batch.threads)?;
     let done = lockstep.trials();
-    let metas: Vec<_> = scenarios.iter().zip(&overrides_of).map(|(s, o)| meta(s, seed, done, o)).collect();
+    let metas: Vec<_> = scenarios.iter().zip(&overrides_of).map(|(s, o)| Meta::new(s, seed, done, o)).collect();
     if let Some(path) = &args.export_html {
         super::report::write(path, &scenarios, &lockstep.stats, metas.clone(), &pairings, &lockstep.pairs, None)?;
     }

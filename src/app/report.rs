@@ -4,7 +4,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::compare::run_lockstep;
-use super::run::meta;
 use super::{Failure, load_scenario, sensitivity};
 use crate::batch::Plan;
 use crate::cli::{OutputArgs, ReportArgs, SensitivityArgs};
@@ -36,7 +35,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
     if interrupted {
         return Err(Failure::failed(format!("interrupted: {} was not written", args.output.display())));
     }
-    let metas: Vec<Meta> = refs.iter().map(|s| meta(s, seed, trials, &args.overrides)).collect();
+    let metas: Vec<Meta> = refs.iter().map(|s| Meta::new(s, seed, trials, &args.overrides)).collect();
     let tornado = match &args.sensitivity {
         Some(metric) => {
             let (result, interrupted) = sensitivity::analyse(&SensitivityArgs {

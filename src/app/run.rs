@@ -11,7 +11,7 @@ use crate::report::json;
 use crate::scenario::{Scenario, bundled};
 use crate::shard::{PARTIAL_FORMAT, Partial};
 use crate::stats::batch::Watched;
-use crate::stats::summary::{self, Meta, SCHEMA_VERSION};
+use crate::stats::summary::{self, Meta};
 
 /// The most trials `--precision` runs when `--trials` is not given.
 pub const PRECISION_MAX_TRIALS: u64 = 10_000_000_000;
@@ -38,7 +38,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let Some(shard) = args.shard else {
         let extras = extras(s, args, seed, trials)?;
         let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads, extras)?;
-        let run_meta = meta(s, seed, stats.trials, &args.overrides);
+        let run_meta = Meta::new(s, seed, stats.trials, &args.overrides);
         if let Some(path) = &args.export_html {
             super::report::write(path, &[s], std::slice::from_ref(&stats), vec![run_meta.clone()], &[], &[], None)?;
         }
@@ -46,7 +46,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         let records_on_stdout = args.trials_out == Some(Target::Stdout);
         return super::emit_beside(&summary, &args.output, records_on_stdout).map(|()| ExitCode::SUCCESS);
     };
-    let meta = meta(s, seed, trials, &args.overrides);
+    let meta = Meta::new(s, seed, trials, &args.overrides);
     let out = &args.output;
     if out.export_json.is_empty()
         || !out.export_csv.is_empty()
@@ -123,20 +123,5 @@ fn human_bytes(bytes: f64) -> String {
         b if b < 1e9 => format!("{:.0} MB", b / 1e6),
         b if b < 1e12 => format!("{:.1} GB", b / 1e9),
         b => format!("{:.1} TB", b / 1e12),
-    }
-}
-
-/// The metadata of a run.
-pub fn meta(s: &Scenario, seed: u64, trials: u64, overrides: &[crate::scenario::Override]) -> Meta {
-    Meta {
-        schema_version: SCHEMA_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: s.name.clone(),
-        origin: s.origin.clone(),
-        scenario_hash: s.hash.clone(),
-        seed,
-        trials,
-        rng: crate::rng::ALGORITHM.to_string(),
-        overrides: overrides.iter().map(ToString::to_string).collect(),
     }
 }

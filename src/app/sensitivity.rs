@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 
 use super::compare::run_lockstep;
-use super::run::meta;
 use super::{Failure, emit, load_quietly, load_scenario};
 use crate::batch::Plan;
 use crate::cli::SensitivityArgs;
@@ -12,6 +11,7 @@ use crate::report::sensitivity::Tornado;
 use crate::scenario::{self, Override, Scenario, Source};
 use crate::stats::paired::{Kind, PairSums, Pairing};
 use crate::stats::sensitivity::{self, InputLine, Move, SENSITIVITY_SCHEMA_VERSION, Sensitivity};
+use crate::stats::summary::Meta;
 
 /// One move of an input: its value and the variant's index, or its value
 /// and why the moved scenario is invalid.
@@ -111,7 +111,7 @@ pub fn analyse(args: &SensitivityArgs) -> Result<(Sensitivity, bool), Failure> {
     let base_value = lockstep.pairs.first().map_or(f64::NAN, |p| p.sums[0].difference().a);
     let result = Sensitivity {
         schema_version: SENSITIVITY_SCHEMA_VERSION,
-        meta: meta(&base, seed, lockstep.trials(), &args.overrides),
+        meta: Meta::new(&base, seed, lockstep.trials(), &args.overrides),
         metric: args.metric.clone(),
         metric_kind,
         base_value,

@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use super::compare::run_lockstep;
-use super::run::meta;
 use super::{Failure, emit, load_quietly, load_scenario};
 use crate::batch::Plan;
 use crate::cli::{MAX_SWEEP_POINTS, SweepArgs};
 use crate::scenario::{Override, Scenario};
+use crate::stats::summary::Meta;
 use crate::stats::sweep::{self, SWEEP_SCHEMA_VERSION, Sweep};
 
 /// Runs a sweep.
@@ -49,7 +49,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, Failure> {
     let scenarios: Vec<&Scenario> = points.iter().collect();
     let (lockstep, interrupted) =
         run_lockstep(&scenarios, &[], Plan { seed, start: 0, end: trials }, args.batch.threads)?;
-    let meta = meta(&base, seed, lockstep.trials(), &args.overrides);
+    let meta = Meta::new(&base, seed, lockstep.trials(), &args.overrides);
     let points = points
         .iter()
         .zip(&lockstep.stats)

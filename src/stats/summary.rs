@@ -33,6 +33,23 @@ pub struct Meta {
     pub overrides: Vec<String>,
 }
 
+impl Meta {
+    /// The metadata of a run of `trials` trials of `s` from `seed`.
+    pub fn new(s: &Scenario, seed: u64, trials: u64, overrides: &[crate::scenario::Override]) -> Meta {
+        Meta {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: s.name.clone(),
+            origin: s.origin.clone(),
+            scenario_hash: s.hash.clone(),
+            seed,
+            trials,
+            rng: crate::rng::ALGORITHM.to_string(),
+            overrides: overrides.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// Mean with standard error and a 95% interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {

@@ -72,7 +72,7 @@ fn paired_difference_matches_the_closed_form_and_beats_the_unpaired_interval() {
 }
 
 fn meta(s: &alliance_sim::scenario::Scenario, trials: u64) -> alliance_sim::stats::summary::Meta {
-    alliance_sim::app::run::meta(s, 11, trials, &[])
+    alliance_sim::stats::summary::Meta::new(s, 11, trials, &[])
 }
 
 #[test]
