@@ -15,7 +15,8 @@ use crate::rules::ruleset::{Effect, Rule, RuleId, RuleSet};
 
 /// Builds a scenario from its merged tree, reporting every problem found.
 pub fn build(root: &Node, origin: &str, hash: String, report: &mut Report) -> Option<Scenario> {
-    Builder { report, symbols: Symbols::default(), rules: Vec::new() }.scenario(root, origin, hash)
+    Builder { report, symbols: Symbols::default(), rules: Vec::new(), attribute_ranges: Vec::new() }
+        .scenario(root, origin, hash)
 }
 
 /// A variable's distribution, value type and truncation bounds.
@@ -25,6 +26,8 @@ struct Builder<'r> {
     report: &'r mut Report,
     symbols: Symbols,
     rules: Vec<RuleInfo>,
+    /// Ranges declared under `alliance.attributes` (name, min, max).
+    attribute_ranges: Vec<(String, f64, f64)>,
 }
 
 const TOP: [&str; 10] =
@@ -322,9 +325,12 @@ impl Builder<'_> {
         let _ = self.map(
             node,
             "alliance",
-            &["name", "article", "decision_rule", "chair", "chair_breaks_ties", "pools"],
+            &["name", "article", "decision_rule", "chair", "chair_breaks_ties", "pools", "attributes"],
             &["name", "decision_rule", "pools"],
         )?;
+        if let Some(declared) = node.get("attributes") {
+            self.attribute_ranges(declared);
+        }
         let name = node.get("name").and_then(|n| self.string(n, "alliance.name")).unwrap_or_default();
         let article = node
             .get("article")
@@ -336,6 +342,32 @@ impl Builder<'_> {
         let chair = node.get("chair").and_then(|n| self.string(n, "alliance.chair").map(|s| (s, n.loc)));
         let pools = node.get("pools").map(|n| self.pools(n)).unwrap_or_default();
         Some((pools, name, article, chair, (rule, ties)))
+    }
+
+    /// `alliance.attributes: {alignment: {min: 0, max: 1}, …}`: the range
+    /// each numeric member attribute must lie in (undeclared ones are free).
+    fn attribute_ranges(&mut self, node: &Node) {
+        let Some(entries) = node.entries() else {
+            self.report
+                .error(node.loc, format!("alliance.attributes is {}", node.value.kind()))
+                .expected("a map of attribute: {min, max}, e.g. alignment: {min: 0, max: 1}");
+            return;
+        };
+        for e in entries {
+            let what = format!("the range of attribute '{}'", e.key);
+            if self.map(&e.node, &what, &["min", "max"], &["min", "max"]).is_none() {
+                continue;
+            }
+            let bound = |b: &mut Self, key: &str| {
+                e.node.get(key).and_then(|n| b.number(n, &format!("{key} of {what}"), f64::MIN, f64::MAX))
+            };
+            let (Some(min), Some(max)) = (bound(self, "min"), bound(self, "max")) else { continue };
+            if min > max {
+                self.report.error(e.node.loc, format!("{what} has min {min} above max {max}")).expected("min ≤ max");
+                continue;
+            }
+            self.attribute_ranges.push((e.key.clone(), min, max));
+        }
     }
 
     fn decision_rule(&mut self, node: &Node) -> Option<DecisionRule> {
@@ -437,6 +469,23 @@ impl Builder<'_> {
                         }
                         Some(_) => {}
                         None => self.symbols.attrs.push((a.key.clone(), ty)),
+                    }
+                    if let (Value::Num(v), Some((_, min, max))) =
+                        (&a.node.value, self.attribute_ranges.iter().find(|(n, _, _)| *n == a.key))
+                        && !(min..=max).contains(&v)
+                    {
+                        let (min, max) = (*min, *max);
+                        self.report
+                            .error(
+                                a.node.loc,
+                                format!("attribute '{}' of member '{}' is {}", a.key, e.key, readable(*v)),
+                            )
+                            .expected(format!(
+                                "a number from {} to {}, as alliance.attributes declares{}",
+                                readable(min),
+                                readable(max),
+                                if max <= 1.0 && *v > 1.0 && *v <= 100.0 { " (a share, not a percentage)" } else { "" }
+                            ));
                     }
                 }
             }

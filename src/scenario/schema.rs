@@ -94,6 +94,18 @@ pub struct Alliance {
     chair_breaks_ties: Option<bool>,
     /// Force pools with personnel caps, by id.
     pools: Option<BTreeMap<String, Option<Pool>>>,
+    /// The range each numeric member attribute must lie in, by name.
+    attributes: Option<BTreeMap<String, Option<AttributeRange>>>,
+}
+
+/// The range of a member attribute.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AttributeRange {
+    /// Smallest value.
+    min: f64,
+    /// Largest value.
+    max: f64,
 }
 
 /// A force pool.

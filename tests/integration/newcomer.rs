@@ -289,3 +289,11 @@ fn the_progress_bar_on_a_terminal_shows_whole_trials_per_second() {
         assert!(rate.chars().all(|c| c.is_ascii_digit()), "rate '{rate}' is not whole trials per second");
     }
 }
+
+#[test]
+fn an_alignment_written_as_a_percentage_is_refused_not_clamped() {
+    let out =
+        sim().args(["run", "-n", "100", "--set", "members.russia.attributes.alignment=95"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("a share, not a percentage"), "{}", stderr(&out));
+}
