@@ -42,4 +42,5 @@ pub mod scenario;
 pub mod shard;
 pub mod stats;
 pub mod suggest;
+pub mod text;
 pub mod vocabulary;

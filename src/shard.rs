@@ -103,7 +103,7 @@ impl Partial {
 
 /// At most 64 characters of text from a part, escaped for the terminal.
 fn visible(text: &str) -> String {
-    crate::report::escape_for_terminal(&text.chars().take(64).collect::<String>())
+    crate::text::escape_for_terminal(&text.chars().take(64).collect::<String>())
 }
 
 /// Checks that parts belong to one run and cover it once, then that each

@@ -81,7 +81,7 @@ fn bundled_origin(origin: &str) -> Option<String> {
 /// formatting characters shown as escapes.
 fn visible(text: &str, chars: usize) -> String {
     let cut: String = text.chars().take(chars).collect();
-    let mut shown = crate::report::escape_for_terminal(&cut);
+    let mut shown = crate::text::escape_for_terminal(&cut);
     if text.chars().nth(chars).is_some() {
         shown.push('…');
     }

@@ -14,30 +14,6 @@ pub mod table;
 use crate::stats::summary::Summary;
 use doc::Style;
 
-/// `text` with every character that could hide or reorder what a terminal
-/// or a spreadsheet shows — control characters but line feed and tab, bidirectional overrides
-/// and isolates, zero-width characters — written as a `\u{…}` escape.
-/// Ids cannot hold these (they match `[a-z][a-z0-9_]*`); this is for text
-/// taken from files that were not checked, such as a part's metadata.
-pub fn escape_for_terminal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if hides_or_reorders(c) {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Control (but line feed and tab), bidirectional-formatting and zero-width
-/// characters.
-pub fn hides_or_reorders(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}')
-}
-
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]

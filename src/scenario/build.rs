@@ -67,7 +67,7 @@ impl Builder<'_> {
     fn string(&mut self, node: &Node, what: &str) -> Option<String> {
         match &node.value {
             Value::Str(s) => {
-                if let Some(c) = s.chars().find(|&c| crate::report::hides_or_reorders(c)) {
+                if let Some(c) = s.chars().find(|&c| crate::text::hides_or_reorders(c)) {
                     self.report
                         .error(node.loc, format!("{what} holds the invisible character U+{:04X}", u32::from(c)))
                         .expected("text without control, bidirectional-override or zero-width characters");

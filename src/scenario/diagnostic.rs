@@ -86,7 +86,7 @@ impl fmt::Display for Diagnostic {
         };
         // Text quoted from a file is shown escaped: a bidirectional
         // override in a bad id must not reorder the message around it.
-        let shown = crate::report::escape_for_terminal;
+        let shown = crate::text::escape_for_terminal;
         write!(f, "{kind}: {}:{}:{}: {}", shown(&self.file), self.line, self.column, shown(&self.message))?;
         if let Some(expected) = &self.expected {
             write!(f, "\n  expected {}", shown(expected))?;
