@@ -88,16 +88,6 @@ impl Shown {
     }
 }
 
-impl std::fmt::Display for Shown {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Shown::Number(x) => f.write_str(&crate::report::doc::num(*x)),
-            Shown::Bool(b) => write!(f, "{b}"),
-            Shown::Label(l) => f.write_str(l),
-        }
-    }
-}
-
 /// The host's decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestStep {

@@ -29,41 +29,7 @@
 
 use crate::dist;
 
-/// Quantities the engine forces into range when an expression gives
-/// nonsense, one bit each in [`Frame::forced`]. The batch counts them and a
-/// run says on stderr how often each happened, so that a clamp never
-/// changes results silently.
-pub mod forced {
-    /// The need was not a number (it counts as 0).
-    pub const NEED_NAN: u8 = 1 << 0;
-    /// The need was negative (it counts as 0).
-    pub const NEED_NEGATIVE: u8 = 1 << 1;
-    /// The need was above 10¹⁵ or infinite (it saturates there).
-    pub const NEED_SATURATED: u8 = 1 << 2;
-    /// The council's days were not a number, negative or above 10⁶.
-    pub const DECISION_DAYS: u8 = 1 << 3;
-    /// A member's arrival day was not a number, negative or above 10⁶.
-    pub const ARRIVAL_DAY: u8 = 1 << 4;
-    /// A member's personnel were not a number or negative (they count as 0).
-    pub const PERSONNEL: u8 = 1 << 5;
-    /// An outcome metric was not a number (skipped) or beyond ±2·10⁹ (saturated).
-    pub const OUTCOME: u8 = 1 << 6;
-    /// A rule set's base or a rule gave a value that is not a number (it counts as 0).
-    pub const RULE_SET: u8 = 1 << 7;
-    /// How many kinds there are.
-    pub const KINDS: usize = 8;
-    /// What each bit means, for messages, and which expression gave it.
-    pub const MEANINGS: [(&str, &str); KINDS] = [
-        ("decisions.pool.need", "was not a number and counted as 0"),
-        ("decisions.pool.need", "was negative and counted as 0"),
-        ("decisions.pool.need", "was above 10¹⁵ (or infinite) and saturated at 10¹⁵"),
-        ("decisions.council.days", "was not a number or outside 0 to 10⁶ days and was clamped"),
-        ("decisions.contribute.arrival_day", "was not a number or outside 0 to 10⁶ days and was clamped"),
-        ("decisions.contribute.personnel", "was not a number or negative and counted as 0"),
-        ("outcomes", "was not a number (skipped) or beyond ±2·10⁹ (saturated)"),
-        ("a rule set under decisions", "gave a value that is not a number, which counted as 0"),
-    ];
-}
+pub use crate::vocabulary::forced;
 
 /// `value` forced into `[lo, hi]` (NaN → `lo`), raising `flag` in `frame`
 /// when it had to be.

@@ -6,6 +6,16 @@ use super::doc::{Doc, Style, num};
 use super::json;
 use crate::explain::{Because, Shown, Story};
 
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shown::Number(x) => f.write_str(&num(*x)),
+            Shown::Bool(b) => write!(f, "{b}"),
+            Shown::Label(l) => f.write_str(l),
+        }
+    }
+}
+
 /// Personnel: always whole people (95, not 95.00).
 fn people(x: f64) -> String {
     if x.is_nan() { "—".into() } else { format!("{x:.0}") }

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Histogram, Merge, Moments, Proportion, Z95, mean_se};
-use crate::engine::forced;
 use crate::rules::env::{Field, Frame, vote};
 use crate::scenario::model::{Scenario, class, limits};
+use crate::vocabulary::forced;
 
 /// Days are histogrammed in hundredths of a day.
 pub const DAY_STEPS: f64 = 100.0;
@@ -84,7 +84,7 @@ pub struct BatchStats {
     /// contributor set.
     pub observed_contributor_match: u64,
     /// Trials in which each kind of nonsense value was forced into range
-    /// (see [`crate::engine::forced`]).
+    /// (see [`crate::vocabulary::forced`]).
     pub forced: [u64; forced::KINDS],
 }
 
