@@ -101,11 +101,6 @@ impl Partial {
     }
 }
 
-/// At most 64 characters of text from a part, escaped for the terminal.
-fn visible(text: &str) -> String {
-    crate::text::escape_for_terminal(&text.chars().take(64).collect::<String>())
-}
-
 /// Checks that parts belong to one run and cover it once, then that each
 /// part's statistics pass `check_stats` (see [`BatchStats::check`]), then
 /// merges them in shard order. The message names the part and what does
@@ -133,7 +128,7 @@ pub fn merge(
         ];
         for (what, here, there) in checks {
             if here != there {
-                let (here, there) = (visible(&here), visible(&there));
+                let (here, there) = (crate::text::excerpt(&here, 64), crate::text::excerpt(&there, 64));
                 return Err(format!("{name} and {first_name} are from different runs: {what} {here} ≠ {there}"));
             }
         }

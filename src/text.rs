@@ -25,3 +25,14 @@ pub fn hides_or_reorders(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}')
 }
+
+/// At most `chars` characters of `text`, escaped as [`escape_for_terminal`]
+/// does, with `…` when something was cut: how a message quotes a field read
+/// from an untrusted file.
+pub fn excerpt(text: &str, chars: usize) -> String {
+    let mut shown = escape_for_terminal(&text.chars().take(chars).collect::<String>());
+    if text.chars().nth(chars).is_some() {
+        shown.push('…');
+    }
+    shown
+}

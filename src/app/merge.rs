@@ -50,7 +50,7 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
             Failure::input(format!(
                 "the parts were run from the file {}; give it with --scenario FILE \
                  (merge does not open paths named inside a part)",
-                visible(&first.origin, 200)
+                crate::text::excerpt(&first.origin, 200)
             ))
         })?,
     };
@@ -62,8 +62,8 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
             "{}: meta.scenario_hash: the scenario at {origin} is not the one the part was run from \
              (sha256 {} ≠ {}); give the original with --scenario",
             parts[0].0,
-            visible(&s.hash, 16),
-            visible(&first.scenario_hash, 16)
+            crate::text::excerpt(&s.hash, 16),
+            crate::text::excerpt(&first.scenario_hash, 16)
         )));
     }
     let (meta, stats) = shard::merge(&parts, |stats| stats.check(s)).map_err(Failure::input)?;
@@ -75,15 +75,4 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
 fn bundled_origin(origin: &str) -> Option<String> {
     let name = origin.strip_prefix("<bundled>/")?;
     bundled::text(name).map(|_| name.to_string())
-}
-
-/// At most `chars` characters of `text` from a file, with control and
-/// formatting characters shown as escapes.
-fn visible(text: &str, chars: usize) -> String {
-    let cut: String = text.chars().take(chars).collect();
-    let mut shown = crate::text::escape_for_terminal(&cut);
-    if text.chars().nth(chars).is_some() {
-        shown.push('…');
-    }
-    shown
 }
