@@ -5,9 +5,9 @@
 //! lines), from `sh` and console blocks of the Markdown, and from inline
 //! code that starts with `alliance-sim `. They run in bash, in order, in one
 //! scratch directory holding a copy of `scenarios/`, with the built binary
-//! first on PATH. So that the suite stays fast, trial counts above 50,000
-//! are lowered to 50,000 and `bench` runs one short repetition; nothing
-//! else about a command changes.
+//! first on PATH (`cargo run --release --` stands for it). So that the
+//! suite stays fast, trial counts above 50,000 are lowered to 50,000 and
+//! `bench` runs one short repetition; nothing else about a command changes.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,7 +20,7 @@ const MOST_TRIALS: u64 = 50_000;
 /// Commands shown to users that are not alliance-sim's to run here, each
 /// with the reason: developer tooling, and a real cluster.
 const NOT_RUN_HERE: [(&str, &str); 8] = [
-    ("cargo ", "the toolchain itself (the quick start's two commands are what CI runs)"),
+    ("cargo ", "the toolchain itself: builds, tests and benches (`cargo run --release --` is run, as the binary)"),
     ("valgrind ", "an instruction count, minutes long"),
     ("/usr/bin/time ", "a timing of 10⁶–10⁹ trials"),
     ("fuzz/", "fuzzing, run by .ci/run"),
@@ -152,23 +152,33 @@ fn from_markdown(path: &Path) -> Vec<Shown> {
     out
 }
 
-/// The command as run here: trial counts lowered, placeholders filled.
+/// The command as run here: `cargo run --release --` is the built binary,
+/// trial counts are lowered (`bench` to one short repetition), placeholders
+/// are filled.
 fn as_run_here(command: &str) -> String {
+    let command = match command.strip_prefix("cargo run --release -- ") {
+        Some(rest) => format!("alliance-sim {rest}"),
+        None => command.to_string(),
+    };
+    let bench = command.starts_with("alliance-sim bench");
+    let most = if bench { 20_000 } else { MOST_TRIALS };
     let words: Vec<&str> = command.split(' ').collect();
     let mut out: Vec<String> = Vec::new();
     for (i, word) in words.iter().enumerate() {
-        let after_trials = i > 0 && matches!(words[i - 1], "-n" | "--trials");
-        match word.parse::<u64>() {
-            Ok(n) if after_trials && n > MOST_TRIALS => out.push(MOST_TRIALS.to_string()),
-            _ => out.push(word.replace("what-if/NAME", "what-if/armenia-frozen")),
-        }
+        let after = |flags: &[&str]| i > 0 && flags.contains(&words[i - 1]);
+        out.push(match word.parse::<u64>() {
+            Ok(n) if after(&["-n", "--trials"]) && n > most => most.to_string(),
+            Ok(_) if after(&["--repeat"]) => "1".to_string(),
+            _ => word.replace("what-if/NAME", "what-if/armenia-frozen").replace("/usr/local/share/man/man1/", "man1/"),
+        });
     }
-    let mut command = out.join(" ");
-    if command.starts_with("alliance-sim bench") {
-        command = command.replace(" --repeat 7", "") + " --trials 20000 --repeat 1";
-        command = command.replace("--trials 50000 --trials 20000", "--trials 20000");
+    if bench && !words.iter().any(|w| matches!(*w, "-n" | "--trials")) {
+        out.extend(["--trials".into(), most.to_string()]);
     }
-    command.replace("/usr/local/share/man/man1/", "man1/")
+    if bench && !words.contains(&"--repeat") {
+        out.extend(["--repeat".into(), "1".into()]);
+    }
+    out.join(" ")
 }
 
 /// A scratch directory as a user's: the scenarios, their own files and the
@@ -219,10 +229,10 @@ fn every_documented_command_runs() {
     let mut failures = Vec::new();
     let mut ran = 0;
     for Shown { place, command } in &shown {
-        if NOT_RUN_HERE.iter().any(|(prefix, _)| command.starts_with(prefix)) {
+        let here = as_run_here(command);
+        if NOT_RUN_HERE.iter().any(|(prefix, _)| here.starts_with(prefix)) {
             continue;
         }
-        let here = as_run_here(command);
         let out = Command::new("bash")
             .args(["-euo", "pipefail", "-c", &here])
             .current_dir(dir.path())
