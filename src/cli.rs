@@ -228,6 +228,18 @@ fn threads(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses `--export-html`'s path: a file, never stdout (stdout carries the
+/// summary; `report -o -` writes a report there).
+fn html_file(s: &str) -> Result<PathBuf, String> {
+    match s {
+        "" => Err("the path is empty".into()),
+        "-" => {
+            Err("the HTML report goes to a file here; `alliance-sim report SCENARIO -o -` writes it to stdout".into())
+        }
+        _ => Ok(PathBuf::from(s)),
+    }
+}
+
 /// How many trials, from which seed, on how many threads.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -286,7 +298,7 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub overrides: Vec<Override>,
     /// Also write the HTML report to PATH (as `alliance-sim report`).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = html_file)]
     pub export_html: Option<PathBuf>,
     /// Run only shard K of M and write its partial result with --export-json (see `merge`).
     #[arg(long, value_name = "K/M", conflicts_with_all = ["precision", "trials_out"])]
@@ -347,7 +359,7 @@ pub struct CompareArgs {
     #[arg(long = "set-for", value_name = "N:PATH=VALUE")]
     pub overrides_for: Vec<IndexedOverride>,
     /// Also write the HTML report (the first scenario, the others beside it) to PATH.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = html_file)]
     pub export_html: Option<PathBuf>,
 }
 
@@ -516,9 +528,9 @@ pub struct BenchArgs {
 pub struct ReportArgs {
     /// Scenario file or bundled name.
     pub scenario: String,
-    /// Where to write the HTML file.
+    /// Where to write the HTML file (`-` for stdout).
     #[arg(long, short = 'o', value_name = "PATH")]
-    pub output: PathBuf,
+    pub output: Target,
     /// Scenarios to show side by side, with paired differences (repeatable).
     #[arg(long = "compare", value_name = "SCENARIO")]
     pub compare: Vec<String>,

@@ -46,7 +46,15 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
     let done = lockstep.trials();
     let metas: Vec<_> = scenarios.iter().zip(&overrides_of).map(|(s, o)| Meta::new(s, seed, done, o)).collect();
     if let Some(path) = &args.export_html {
-        super::report::write(path, &scenarios, &lockstep.stats, metas.clone(), &pairings, &lockstep.pairs, None)?;
+        super::report::write(
+            &Target::File(path.clone()),
+            &scenarios,
+            &lockstep.stats,
+            metas.clone(),
+            &pairings,
+            &lockstep.pairs,
+            None,
+        )?;
     }
     let comparison = compare::compare(metas, &pairings, &lockstep.pairs);
     emit(&comparison, &args.output).map(|()| super::finished(interrupted))

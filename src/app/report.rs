@@ -1,13 +1,12 @@
 //! `alliance-sim report` and `--export-html`: the HTML report.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use super::compare::run_lockstep;
 use super::{Failure, load_scenario, sensitivity};
 use crate::batch::Plan;
 use crate::cli::{OutputArgs, ReportArgs, SensitivityArgs};
-use crate::output::{self, Target};
+use crate::output::Target;
 use crate::report::html::{self, Distributions, Report};
 use crate::scenario::Scenario;
 use crate::stats::batch::BatchStats;
@@ -18,7 +17,7 @@ use crate::stats::summary::{self, Meta, Summary};
 
 /// Writes a report.
 pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
-    super::check_targets(&OutputArgs::none(), &[("--output", &Target::File(args.output.clone()))])?;
+    super::check_targets(&OutputArgs::none(), &[("--output", &args.output)])?;
     let mut scenarios: Vec<Scenario> = vec![load_scenario(&args.scenario, &args.overrides)?.scenario];
     for other in &args.compare {
         scenarios.push(load_scenario(other, &args.overrides)?.scenario);
@@ -33,7 +32,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
     let (lockstep, interrupted) =
         run_lockstep(&refs, &pairings, Plan { seed, start: 0, end: trials }, args.batch.threads)?;
     if interrupted {
-        return Err(Failure::failed(format!("interrupted: {} was not written", args.output.display())));
+        return Err(Failure::failed(format!("interrupted: {} was not written", args.output)));
     }
     let metas: Vec<Meta> = refs.iter().map(|s| Meta::new(s, seed, trials, &args.overrides)).collect();
     let tornado = match &args.sensitivity {
@@ -52,21 +51,23 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
                 overrides: args.overrides.clone(),
             })?;
             if interrupted {
-                return Err(Failure::failed(format!("interrupted: {} was not written", args.output.display())));
+                return Err(Failure::failed(format!("interrupted: {} was not written", args.output)));
             }
             Some(result)
         }
         None => None,
     };
     write(&args.output, &refs, &lockstep.stats, metas, &pairings, &lockstep.pairs, tornado.as_ref())?;
-    eprintln!("report written to {}", args.output.display());
+    if let Target::File(path) = &args.output {
+        eprintln!("report written to {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Builds and writes the report of scenarios run in lockstep: the first in
 /// full, the others beside it (with the paired statistics against it).
 pub fn write(
-    path: &Path,
+    target: &Target,
     scenarios: &[&Scenario],
     stats: &[BatchStats],
     metas: Vec<Meta>,
@@ -84,6 +85,5 @@ pub fn write(
         comparison: comparison.as_ref().map(|c| (&summaries[1..], c)),
         sensitivity: tornado,
     };
-    output::write_atomic(path, html::render(&report).as_bytes())
-        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", path.display())))
+    super::write_target(target, &html::render(&report))
 }

@@ -40,7 +40,15 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads, extras)?;
         let run_meta = Meta::new(s, seed, stats.trials, &args.overrides);
         if let Some(path) = &args.export_html {
-            super::report::write(path, &[s], std::slice::from_ref(&stats), vec![run_meta.clone()], &[], &[], None)?;
+            super::report::write(
+                &Target::File(path.clone()),
+                &[s],
+                std::slice::from_ref(&stats),
+                vec![run_meta.clone()],
+                &[],
+                &[],
+                None,
+            )?;
         }
         let summary = summary::summarise(s, &stats, run_meta);
         let records_on_stdout = args.trials_out == Some(Target::Stdout);

@@ -8,6 +8,7 @@ mod engine;
 mod errors;
 mod explain;
 mod expressions;
+mod golden;
 mod hostile;
 mod limits;
 mod newcomer;

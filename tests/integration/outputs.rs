@@ -153,3 +153,21 @@ fn summary_exports_parse_back_to_the_same_numbers() {
     let md = std::fs::read_to_string(&md_path).expect("md");
     assert!(md.starts_with("# ") && md.contains("| stage"));
 }
+
+#[test]
+fn a_report_to_dash_goes_to_stdout_and_export_html_refuses_dash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out =
+        sim().current_dir(dir.path()).args(["report", "armenia-2022", "-n", "500", "-o", "-"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("<!DOCTYPE html>"));
+    assert!(!dir.path().join("-").exists(), "no file named '-'");
+    let refused = sim()
+        .current_dir(dir.path())
+        .args(["run", "armenia-2022", "-n", "500", "--export-html", "-"])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("report SCENARIO -o -"));
+    assert!(!dir.path().join("-").exists());
+}
