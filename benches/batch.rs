@@ -1,9 +1,9 @@
 //! A batch of kazakhstan-2022 at 1 and 2 threads (throughput in trials).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use std::sync::atomic::AtomicBool;
 
-use alliance_sim::batch::{self, Plan};
+use alliance_sim::analysis;
+use alliance_sim::batch::Plan;
 use alliance_sim::scenario::{Source, load};
 
 fn bench(c: &mut Criterion) {
@@ -15,11 +15,7 @@ fn bench(c: &mut Criterion) {
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
         group.bench_function(format!("threads-{threads}"), |b| {
-            b.iter(|| {
-                pool.install(|| {
-                    batch::run(&s, Plan { seed: 1, start: 0, end: trials }, &AtomicBool::new(false), |_| {})
-                })
-            })
+            b.iter(|| pool.install(|| analysis::run_all(&s, Plan { seed: 1, start: 0, end: trials })))
         });
     }
     group.finish();

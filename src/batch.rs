@@ -57,21 +57,13 @@ pub enum Ending {
 /// 4 × threads chunks at a time, and hands each chunk's result (with its
 /// trial range) to `consume` in chunk order. `cancel` is checked between
 /// waves.
-pub fn drive<C: Send>(
-    plan: Plan,
-    cancel: &AtomicBool,
-    run_chunk: impl Fn(u64, u64) -> C + Sync,
-    consume: impl FnMut(u64, u64, C) -> Flow,
-) -> Ending {
-    drive_in(plan, CHUNK, cancel, run_chunk, consume)
-}
-
-/// As [`drive`], in chunks of `chunk` trials. Only [`CHUNK`] fixes where
+///
+/// Chunks are `chunk_size` trials. Only [`CHUNK`] fixes where
 /// shards and precision stopping fall; work that neither shards nor stops
 /// early (lockstep runs of many scenarios) may use smaller chunks, so that
 /// Ctrl-C is seen within a fraction of a second. The statistics merge
 /// exactly, so the chunk size never changes a result.
-pub fn drive_in<C: Send>(
+pub fn drive<C: Send>(
     plan: Plan,
     chunk_size: u64,
     cancel: &AtomicBool,
@@ -127,24 +119,6 @@ pub fn run_range_with(s: &Scenario, seed: u64, start: u64, end: u64, mut each: i
 /// Runs the trials `[start, end)` of one scenario in one thread.
 pub fn run_range(s: &Scenario, seed: u64, start: u64, end: u64) -> BatchStats {
     run_range_with(s, seed, start, end, |_, _| {})
-}
-
-/// Runs a plan on the current rayon pool. `progress` is called with the
-/// trials done after each chunk; when `cancel` becomes true the run stops at
-/// the end of a wave and returns `None`.
-pub fn run(s: &Scenario, plan: Plan, cancel: &AtomicBool, mut progress: impl FnMut(u64)) -> Option<BatchStats> {
-    let mut total = BatchStats::new(s);
-    let ending = drive(
-        plan,
-        cancel,
-        |start, end| run_range(s, plan.seed, start, end),
-        |_, _, part| {
-            total.merge(&part);
-            progress(total.trials);
-            Flow::Continue
-        },
-    );
-    (ending == Ending::Done).then_some(total)
 }
 
 /// Several scenarios run in lockstep on the same trial keys: each gets its

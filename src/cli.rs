@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::path::PathBuf;
 
+use crate::analysis::Vary;
 use crate::output::Target;
 use crate::report::Format;
 use crate::scenario::Override;
@@ -228,6 +229,15 @@ fn threads(s: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses a count that must be at least 1 (`--trials`, `--repeat`): the
+/// one place a zero is refused.
+fn at_least_one<N: std::str::FromStr + PartialEq + From<u8>>(s: &str) -> Result<N, String> {
+    match s.trim().parse::<N>() {
+        Ok(n) if n != N::from(0) => Ok(n),
+        _ => Err("expected a whole number, at least 1".into()),
+    }
+}
+
 /// Parses `--export-html`'s path: a file, never stdout (stdout carries the
 /// summary; `report -o -` writes a report there).
 fn html_file(s: &str) -> Result<PathBuf, String> {
@@ -244,7 +254,7 @@ fn html_file(s: &str) -> Result<PathBuf, String> {
 #[derive(Debug, Args)]
 pub struct BatchArgs {
     /// Number of trials (default: the scenario's run.trials).
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', value_parser = at_least_one::<u64>)]
     pub trials: Option<u64>,
     /// Seed (default: the scenario's run.seed).
     #[arg(long, short = 's')]
@@ -363,53 +373,6 @@ pub struct CompareArgs {
     pub export_html: Option<PathBuf>,
 }
 
-/// `PATH=LO:HI:STEPS` or `PATH=V1,V2,…`: the values one path takes in a sweep.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Vary {
-    /// The dotted path, as for `--set`.
-    pub path: String,
-    /// The values, as YAML text.
-    pub values: Vec<String>,
-}
-
-/// Most points a sweep's grid may have.
-pub const MAX_SWEEP_POINTS: usize = 10_000;
-
-impl std::str::FromStr for Vary {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Vary, String> {
-        let o: Override = s.parse()?;
-        let spec = o.value.trim();
-        let parts: Vec<&str> = spec.split(':').collect();
-        let values = if let [lo, hi, steps] = parts[..] {
-            let bad = |what: &str| format!("in '{s}': {what} (expected LO:HI:STEPS, e.g. 0.2:0.9:8)");
-            let lo: f64 = lo.trim().parse().map_err(|_| bad("LO is not a number"))?;
-            let hi: f64 = hi.trim().parse().map_err(|_| bad("HI is not a number"))?;
-            let steps: usize = steps.trim().parse().map_err(|_| bad("STEPS is not a whole number"))?;
-            if !(lo.is_finite() && hi.is_finite()) || steps == 0 || steps > MAX_SWEEP_POINTS {
-                return Err(bad(&format!("LO and HI must be finite and 1 ≤ STEPS ≤ {MAX_SWEEP_POINTS}")));
-            }
-            if lo > hi {
-                return Err(bad(&format!("LO {lo} is above HI {hi}; write the range from low to high")));
-            }
-            (0..steps)
-                .map(|i| {
-                    let x = if steps == 1 { lo } else { lo + (hi - lo) * i as f64 / (steps - 1) as f64 };
-                    // 12 significant digits: 0.1 + 0.2 prints as 0.3.
-                    let text = format!("{:.12e}", x);
-                    text.parse::<f64>().map(|v| v.to_string()).unwrap_or(text)
-                })
-                .collect()
-        } else {
-            spec.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect::<Vec<_>>()
-        };
-        if values.is_empty() {
-            return Err(format!("'{s}' gives no values"));
-        }
-        Ok(Vary { path: o.path, values })
-    }
-}
-
 /// Arguments of `sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -450,7 +413,7 @@ pub struct SensitivityArgs {
     pub top: usize,
     /// Number of trials per point (default 20000; common random numbers
     /// make small differences visible with few trials).
-    #[arg(long, short = 'n', default_value_t = 20_000)]
+    #[arg(long, short = 'n', default_value_t = 20_000, value_parser = at_least_one::<u64>)]
     pub trials: u64,
     /// Seed (default: the scenario's run.seed).
     #[arg(long, short = 's')]
@@ -510,10 +473,10 @@ pub struct BenchArgs {
     /// Scenario file or bundled name (default: kazakhstan-2022).
     pub scenario: Option<String>,
     /// Trials per timed repetition.
-    #[arg(long, short = 'n', default_value_t = 4_000_000)]
+    #[arg(long, short = 'n', default_value_t = 4_000_000, value_parser = at_least_one::<u64>)]
     pub trials: u64,
     /// Timed repetitions per thread count.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = at_least_one::<usize>)]
     pub repeat: usize,
     /// Up to this many threads (default: every CPU; at most 8 per core).
     #[arg(long, value_parser = threads)]

@@ -11,10 +11,12 @@
 //!    → deployment → outcomes. No I/O, no allocation, no strings.
 //! 5. [`batch`] — many trials in fixed chunks on rayon, merged in order.
 //! 6. [`stats`] — streaming, mergeable, integer statistics and the summary.
-//! 7. [`report`] — the summary as tables or JSON.
+//! 7. [`analysis`] — what a command computes (a run, a comparison, a sweep,
+//!    a tornado) as functions of plain plans, watched through a `Monitor`.
+//! 8. [`report`] — results as tables, JSON, CSV, Markdown or HTML.
 //!
 //! The command line lives in [`app`] and [`cli`], behind the default `cli`
-//! feature; with `default-features = false` the library builds without
+//! feature: it turns arguments into plans and results into output; with `default-features = false` the library builds without
 //! clap and the terminal crates, for programs that embed the engine.
 //!
 //! # Reproducibility
@@ -24,6 +26,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod analysis;
 #[cfg(feature = "cli")]
 pub mod app;
 pub mod batch;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Extras, Failure, emit, execute, load_scenario};
+use super::{Failure, emit, load_scenario};
 use crate::batch::Plan;
 use crate::cli::BacktestArgs;
 use crate::report::Render;
@@ -55,10 +55,8 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
         }
         let trials = args.batch.trials.unwrap_or(s.run.trials);
         let seed = args.batch.seed.unwrap_or(s.run.seed);
-        if trials == 0 {
-            return Err(Failure::input("--trials must be at least 1"));
-        }
-        let stats = execute(&s, Plan { seed, start: 0, end: trials }, args.batch.threads, Extras::default())?;
+        let stats =
+            super::run::run_one(&s, Plan { seed, start: 0, end: trials }, args.batch.threads, Default::default(), "")?;
         let summary = summary::summarise(&s, &stats, Meta::new(&s, seed, trials, &[]));
         if let Some(backtest) = summary.backtest {
             cases.push(Case { meta: summary.meta, backtest });

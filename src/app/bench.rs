@@ -2,13 +2,13 @@
 //! that every repetition gives identical statistics.
 
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Failure, emit, load_scenario, thread_pool};
-use crate::batch::{self, Plan};
+use crate::analysis;
+use crate::batch::Plan;
 use crate::cli::BenchArgs;
 use crate::report::Render;
 use crate::report::csv::{Rows, field};
@@ -62,24 +62,20 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
     let name = args.scenario.as_deref().unwrap_or(bundled::DEFAULT);
     let s = load_scenario(name, &[])?.scenario;
-    if args.trials == 0 || args.repeat == 0 {
-        return Err(Failure::input("--trials and --repeat must be at least 1"));
-    }
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let max_threads = args.max_threads.unwrap_or(cpus).max(1);
     let plan = Plan { seed: s.run.seed, start: 0, end: args.trials };
-    let never = AtomicBool::new(false);
     let mut reference = None;
     let mut identical = true;
     let mut lines: Vec<Line> = Vec::new();
     for threads in 1..=max_threads {
         let pool = thread_pool(Some(threads))?;
         // Warm-up: caches, page faults, thread start-up.
-        let _ = pool.install(|| batch::run(&s, Plan { end: (args.trials / 4).max(1), ..plan }, &never, |_| {}));
+        let _ = pool.install(|| analysis::run_all(&s, Plan { end: (args.trials / 4).max(1), ..plan }));
         let mut rates = Vec::with_capacity(args.repeat);
         for _ in 0..args.repeat {
             let started = Instant::now();
-            let stats = pool.install(|| batch::run(&s, plan, &never, |_| {}));
+            let stats = Some(pool.install(|| analysis::run_all(&s, plan)));
             let secs = started.elapsed().as_secs_f64().max(1e-9);
             rates.push(args.trials as f64 / secs);
             match &reference {

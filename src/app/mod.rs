@@ -22,13 +22,12 @@ use std::time::{Duration, Instant};
 use clap::CommandFactory;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::batch::{self, Ending, Flow, Plan};
+use crate::analysis::{AnalysisError, Monitor};
 use crate::cli::{Cli, Command, OutputArgs};
-use crate::output::{self, Sink, Target};
+use crate::output::{self, Target};
 use crate::report::{Format, Render};
 use crate::scenario::{self, Diagnostic, Loaded, Override, Scenario, Source};
-use crate::stats::Merge;
-use crate::stats::batch::{BatchStats, Watched};
+use crate::stats::batch::BatchStats;
 
 /// Exit code for invalid input or arguments.
 pub const EXIT_INPUT: u8 = 2;
@@ -241,100 +240,72 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure>
         .map_err(|e| Failure::failed(format!("cannot start worker threads: {e}")))
 }
 
-/// What a run does besides folding statistics.
-#[derive(Default)]
-pub struct Extras {
-    /// Stop at the first chunk after which this quantity's 95% half-width
-    /// is at most this much.
-    pub precision: Option<(Watched, f64)>,
-    /// Per-trial records, written in trial order (the path, for messages).
-    pub records: Option<(Sink, String)>,
-}
-
-/// Runs a plan with a progress bar (on a terminal, for long runs), Ctrl-C
-/// handling and any extras, and reports the throughput on stderr.
-pub fn execute(s: &Scenario, plan: Plan, threads: Option<usize>, extras: Extras) -> Result<BatchStats, Failure> {
-    let Extras { precision, mut records } = extras;
+/// Runs an analysis on `threads` workers (all cores when `None`), watched
+/// from the terminal: Ctrl-C and SIGTERM stop it at the next wave, a
+/// progress bar shows on a terminal for long runs, a very long run says
+/// what it will cost, warnings go to stderr before the trials start, and
+/// the throughput (scenario-trials per second) follows on stderr. Every
+/// batch-shaped command runs through here.
+pub fn watched<T: Send>(threads: Option<usize>, analysis: impl FnOnce(Monitor<'_>) -> T + Send) -> Result<T, Failure> {
     let pool = thread_pool(threads)?;
     let cancel = interrupt_flag();
-    let bar = progress_bar(plan.end - plan.start);
     let started = Instant::now();
-    let mut total = BatchStats::new(s);
-    let mut write_error = None;
-    let mut announced = false;
-    let trials = plan.end - plan.start;
-    let want_records = records.is_some();
-    if let Some((file, _)) = &mut records {
-        write_error = file.write_all(&crate::records::header(s)).err();
-    }
-    let ending = pool.install(|| {
-        batch::drive(
-            plan,
-            &cancel,
-            |start, end| {
-                let mut rows = Vec::new();
-                let stats = if want_records {
-                    batch::run_range_with(s, plan.seed, start, end, |i, frame| {
-                        crate::records::append(&mut rows, s, i, frame)
-                    })
-                } else {
-                    batch::run_range(s, plan.seed, start, end)
-                };
-                (stats, rows)
-            },
-            |_, _, (part, rows)| {
-                if let Some((file, _)) = &mut records
-                    && let Err(e) = file.write_all(&rows)
-                {
-                    write_error = Some(e);
-                    return Flow::Stop;
+    let mut bar: Option<ProgressBar> = None;
+    let mut shown = false;
+    let mut done = 0u64;
+    let result = pool.install(|| {
+        let progress = |now: u64, work: u64| {
+            if !shown {
+                shown = true;
+                bar = progress_bar(work);
+            }
+            if let Some(b) = &bar {
+                b.set_position(now);
+            }
+            if done < COST_SAMPLE && now >= COST_SAMPLE && work > LONG_RUN {
+                // Above the bar, not through it.
+                match &bar {
+                    Some(b) => b.suspend(|| announce_cost(work, now, started.elapsed())),
+                    None => announce_cost(work, now, started.elapsed()),
                 }
-                total.merge(&part);
-                if let Some(b) = &bar {
-                    b.set_position(total.trials);
-                }
-                if !announced && total.trials >= COST_SAMPLE && trials > LONG_RUN {
-                    announced = true;
-                    // Above the bar, not through it.
-                    match &bar {
-                        Some(b) => b.suspend(|| announce_cost(trials, total.trials, started.elapsed())),
-                        None => announce_cost(trials, total.trials, started.elapsed()),
-                    }
-                }
-                match precision {
-                    Some((watched, h)) if watched.half_width(&total) <= h => Flow::Stop,
-                    _ => Flow::Continue,
-                }
-            },
-        )
+            }
+            done = now;
+        };
+        analysis(Monitor::new(&cancel, progress).on_warning(|w| eprintln!("{w}")))
     });
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if ending == Ending::Cancelled {
-        let lost = records.as_ref().map(|(_, p)| format!("; {p} was not written")).unwrap_or_default();
-        return Err(Failure::failed(format!("interrupted: no results were printed{lost}")));
+    if done > 0 {
+        report_throughput(done, started.elapsed(), pool.current_num_threads());
     }
-    if let Some((file, path)) = records {
-        if let Some(e) = write_error {
-            return Err(Failure::failed(format!("cannot write {path}: {e}")));
+    Ok(result)
+}
+
+/// What an interrupted lockstep analysis (compare, sweep, sensitivity,
+/// report) keeps: the first `done` of `trials` trials, for every scenario
+/// alike. Says so on stderr; with none done, there is nothing to keep.
+pub fn keep_interrupted(interrupted: bool, done: u64, trials: u64) -> Result<(), Failure> {
+    if !interrupted {
+        return Ok(());
+    }
+    if done == 0 {
+        return Err(Failure::failed("interrupted before any trial finished: no results were written"));
+    }
+    eprintln!(
+        "interrupted: every result is for the first {done} of {trials} trials (the same trials for every scenario \
+         and point; none is missing); exit status 1"
+    );
+    Ok(())
+}
+
+impl From<AnalysisError> for Failure {
+    fn from(e: AnalysisError) -> Failure {
+        match e {
+            AnalysisError::Records(e) => Failure::failed(format!("cannot write the per-trial records: {e}")),
+            other => Failure::input(other.to_string()),
         }
-        file.commit().map_err(|e| Failure::failed(format!("cannot write {path}: {e}")))?;
     }
-    report_throughput(total.trials, started.elapsed(), pool.current_num_threads());
-    warn_forced(s, &total);
-    if let Some((watched, h)) = precision {
-        let width = watched.half_width(&total);
-        if width <= h {
-            eprintln!("precision reached after {} trials: 95% half-width {width:.6} ≤ {h}", total.trials);
-        } else {
-            eprintln!(
-                "warning: precision not reached: 95% half-width {width:.6} > {h} after {} trials (raise --trials)",
-                total.trials
-            );
-        }
-    }
-    Ok(total)
 }
 
 /// Says on stderr how often the engine forced a nonsense value into range

@@ -3,14 +3,15 @@
 
 use std::process::ExitCode;
 
-use super::{Extras, Failure, execute, load_scenario};
-use crate::batch::Plan;
+use super::{Failure, load_scenario, watched};
+use crate::analysis::{self, AnalysisError, Compared, RunOptions};
+use crate::batch::{Lockstep, Plan};
 use crate::cli::RunArgs;
 use crate::output::{Sink, Target};
 use crate::report::json;
 use crate::scenario::{Scenario, bundled};
 use crate::shard::{PARTIAL_FORMAT, Partial};
-use crate::stats::batch::Watched;
+use crate::stats::batch::{BatchStats, Watched};
 use crate::stats::summary::{self, Meta};
 
 /// The most trials `--precision` runs when `--trials` is not given.
@@ -27,28 +28,22 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         (None, None) => s.run.trials,
     };
     let seed = args.batch.seed.unwrap_or(s.run.seed);
-    if trials == 0 {
-        return Err(Failure::input("--trials must be at least 1"));
-    }
     let records_target = args.trials_out.as_ref().map(|t| ("--trials-out", t));
     let html_target = args.export_html.clone().map(Target::File);
     let more: Vec<(&str, &Target)> =
         records_target.into_iter().chain(html_target.as_ref().map(|t| ("--export-html", t))).collect();
     super::check_targets(&args.output, &more)?;
     let Some(shard) = args.shard else {
-        let extras = extras(s, args, seed, trials)?;
-        let stats = execute(s, Plan { seed, start: 0, end: trials }, args.batch.threads, extras)?;
+        let stats = run_whole(s, args, Plan { seed, start: 0, end: trials })?;
         let run_meta = Meta::new(s, seed, stats.trials, &args.overrides);
-        if let Some(path) = &args.export_html {
-            super::report::write(
-                &Target::File(path.clone()),
-                &[s],
-                std::slice::from_ref(&stats),
-                vec![run_meta.clone()],
-                &[],
-                &[],
-                None,
-            )?;
+        if let Some(target) = &html_target {
+            let alone = Compared {
+                scenarios: vec![s.clone()],
+                pairings: Vec::new(),
+                lockstep: Lockstep { stats: vec![stats.clone()], pairs: Vec::new() },
+                metas: vec![run_meta.clone()],
+            };
+            super::report::write(target, &alone, None)?;
         }
         let summary = summary::summarise(s, &stats, run_meta);
         let records_on_stdout = args.trials_out == Some(Target::Stdout);
@@ -67,7 +62,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         ));
     }
     let (start, end) = shard.range(trials);
-    let stats = execute(s, Plan { seed, start, end }, args.batch.threads, Extras::default())?;
+    let stats = run_one(s, Plan { seed, start, end }, args.batch.threads, RunOptions::default(), "")?;
     let partial = Partial {
         format: PARTIAL_FORMAT.to_string(),
         meta,
@@ -89,8 +84,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Precision stopping and per-trial records, as asked.
-fn extras(s: &Scenario, args: &RunArgs, seed: u64, trials: u64) -> Result<Extras, Failure> {
+/// Runs the whole plan with precision stopping and per-trial records, as
+/// asked, and says whether the precision was reached.
+fn run_whole(s: &Scenario, args: &RunArgs, plan: Plan) -> Result<BatchStats, Failure> {
     let precision = match args.precision {
         Some(h) if !(h.is_finite() && h > 0.0) => {
             return Err(Failure::input(format!("--precision {h}: expected a positive half-width, e.g. 0.001")));
@@ -101,27 +97,63 @@ fn extras(s: &Scenario, args: &RunArgs, seed: u64, trials: u64) -> Result<Extras
         )),
         None => None,
     };
-    if let Some(target) = &args.trials_out {
-        // The size to expect, from 256 trials rendered as the file will be.
-        let mut sample = Vec::new();
-        let shown = trials.min(256);
-        crate::batch::run_range_with(s, seed, 0, shown, |i, frame| crate::records::append(&mut sample, s, i, frame));
-        let bytes = sample.len() as f64 / shown.max(1) as f64 * trials as f64;
+    let Some(target) = &args.trials_out else {
+        let stats = run_one(s, plan, args.batch.threads, RunOptions { precision, records: None }, "")?;
+        say_precision(&stats, precision);
+        return Ok(stats);
+    };
+    // The size to expect, from 256 trials rendered as the file will be.
+    let trials = plan.end - plan.start;
+    let mut sample = Vec::new();
+    let shown = trials.min(256);
+    crate::batch::run_range_with(s, plan.seed, 0, shown, |i, frame| crate::records::append(&mut sample, s, i, frame));
+    let per_trial = sample.len() as f64 / shown.max(1) as f64;
+    eprintln!(
+        "--trials-out {target}: about {} ({per_trial:.0} bytes per trial, {trials} trials)",
+        human_bytes(per_trial * trials as f64),
+    );
+    let mut sink = Sink::create(target)
+        .map_err(|e| Failure::input(format!("error: --trials-out {target}: cannot write there: {e}")))?;
+    let options = RunOptions { precision, records: Some(&mut sink) };
+    let lost = format!("; {target} was not written");
+    let stats = run_one(s, plan, args.batch.threads, options, &lost)?;
+    sink.commit().map_err(|e| Failure::failed(format!("cannot write {target}: {e}")))?;
+    say_precision(&stats, precision);
+    Ok(stats)
+}
+
+/// Runs a plan of one scenario, watched from the terminal; an interrupted
+/// run keeps nothing (`lost` says what else was not written).
+pub fn run_one(
+    s: &Scenario,
+    plan: Plan,
+    threads: Option<usize>,
+    options: RunOptions<'_>,
+    lost: &str,
+) -> Result<BatchStats, Failure> {
+    let finished = watched(threads, |monitor| analysis::run(s, plan, options, monitor))?.map_err(|e| match e {
+        AnalysisError::Records(e) => Failure::failed(format!("cannot write the per-trial records: {e}{lost}")),
+        other => other.into(),
+    })?;
+    if finished.interrupted {
+        return Err(Failure::failed(format!("interrupted: no results were printed{lost}")));
+    }
+    super::warn_forced(s, &finished.value);
+    Ok(finished.value)
+}
+
+/// Says on stderr whether `--precision` was reached.
+fn say_precision(stats: &BatchStats, precision: Option<(Watched, f64)>) {
+    let Some((watched, h)) = precision else { return };
+    let width = watched.half_width(stats);
+    if width <= h {
+        eprintln!("precision reached after {} trials: 95% half-width {width:.6} ≤ {h}", stats.trials);
+    } else {
         eprintln!(
-            "--trials-out {target}: about {} ({:.0} bytes per trial, {trials} trials)",
-            human_bytes(bytes),
-            sample.len() as f64 / shown.max(1) as f64
+            "warning: precision not reached: 95% half-width {width:.6} > {h} after {} trials (raise --trials)",
+            stats.trials
         );
     }
-    let records = match &args.trials_out {
-        Some(target) => Some((
-            Sink::create(target)
-                .map_err(|e| Failure::input(format!("error: --trials-out {target}: cannot write there: {e}")))?,
-            target.to_string(),
-        )),
-        None => None,
-    };
-    Ok(Extras { precision, records })
 }
 
 /// A size in bytes as people read it.

@@ -1,8 +1,7 @@
 //! Same scenario + seed → identical results for any thread count, any split.
 
-use std::sync::atomic::AtomicBool;
-
-use alliance_sim::batch::{self, CHUNK, Plan};
+use alliance_sim::analysis;
+use alliance_sim::batch::{CHUNK, Plan};
 use alliance_sim::stats::Merge;
 use alliance_sim::stats::batch::BatchStats;
 
@@ -10,7 +9,7 @@ use crate::load;
 
 fn run_on(threads: usize, s: &alliance_sim::scenario::Scenario, plan: Plan) -> BatchStats {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
-    pool.install(|| batch::run(s, plan, &AtomicBool::new(false), |_| {}).expect("run"))
+    pool.install(|| analysis::run_all(s, plan))
 }
 
 #[test]

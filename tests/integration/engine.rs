@@ -1,8 +1,7 @@
 //! The engine against values computed by hand, and invariants over many trials.
 
-use std::sync::atomic::AtomicBool;
-
-use alliance_sim::batch::{self, Plan};
+use alliance_sim::analysis;
+use alliance_sim::batch::Plan;
 use alliance_sim::engine::run_trial;
 use alliance_sim::rng::TrialKeys;
 use alliance_sim::rules::env::{Field, Frame, vote};
@@ -14,7 +13,7 @@ use alliance_sim::stats::batch::BatchStats;
 use crate::{load, load_with};
 
 fn run(s: &Scenario, trials: u64, seed: u64) -> BatchStats {
-    batch::run(s, Plan { seed, start: 0, end: trials }, &AtomicBool::new(false), |_| {}).expect("not cancelled")
+    analysis::run_all(s, Plan { seed, start: 0, end: trials })
 }
 
 /// |estimate - truth| within 5 standard errors.

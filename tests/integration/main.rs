@@ -10,6 +10,7 @@ mod explain;
 mod expressions;
 mod golden;
 mod hostile;
+mod library;
 mod limits;
 mod newcomer;
 mod outputs;

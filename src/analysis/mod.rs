@@ -1,0 +1,225 @@
+//! Analyses: what a command computes, as library functions that take plain
+//! plans and return results, with no terminal, no argument parser and no
+//! printing — the layer the command line, a web server or Python bindings
+//! stand on alike.
+//!
+//! Every analysis is batch-shaped and runs through one driver
+//! ([`batch::drive`]) on the current rayon pool; the caller watches and
+//! stops it through a [`Monitor`] (a progress bar and Ctrl-C on the command
+//! line). An interrupted analysis returns what finished ([`Finished`]).
+
+pub mod compare;
+pub mod sensitivity;
+pub mod sweep;
+
+use std::io::Write;
+use std::sync::atomic::AtomicBool;
+
+use crate::batch::{self, Ending, Flow, Lockstep, Plan};
+use crate::scenario::{LoadError, Scenario};
+use crate::stats::Merge;
+use crate::stats::batch::{BatchStats, Watched};
+use crate::stats::paired::Pairing;
+
+pub use compare::{ComparePlan, Compared, compare};
+pub use sensitivity::{SensitivityPlan, sensitivity};
+pub use sweep::{SweepPlan, Vary, sweep};
+
+/// Why an analysis could not start (or, for I/O, go on).
+#[derive(Debug)]
+pub enum AnalysisError {
+    /// A scenario (or a varied one) did not load; `context` says which.
+    Scenario {
+        /// Which scenario, e.g. "at grid point 3 (x=1)"; empty for the base.
+        context: String,
+        /// Its located diagnostics.
+        error: LoadError,
+    },
+    /// An argument of the plan is out of range or names nothing; the text
+    /// names the argument and what was expected.
+    Plan(String),
+    /// Writing per-trial records failed.
+    Records(std::io::Error),
+}
+
+impl std::fmt::Display for AnalysisError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AnalysisError::Scenario { context, error } if context.is_empty() => write!(f, "{error}"),
+            AnalysisError::Scenario { context, error } => write!(f, "{context}:\n{error}"),
+            AnalysisError::Plan(why) => f.write_str(why),
+            AnalysisError::Records(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for AnalysisError {}
+
+impl From<LoadError> for AnalysisError {
+    fn from(error: LoadError) -> Self {
+        AnalysisError::Scenario { context: String::new(), error }
+    }
+}
+
+/// How the caller watches and stops a running analysis.
+pub struct Monitor<'a> {
+    cancel: &'a AtomicBool,
+    progress: Box<dyn FnMut(u64, u64) + 'a>,
+    warn: Box<dyn FnMut(&str) + 'a>,
+}
+
+impl<'a> Monitor<'a> {
+    /// Stops at the end of the current wave once `cancel` is raised; tells
+    /// `progress` the scenario-trials done and the total after each chunk.
+    /// Warnings are dropped unless [`Monitor::on_warning`] takes them.
+    pub fn new(cancel: &'a AtomicBool, progress: impl FnMut(u64, u64) + 'a) -> Monitor<'a> {
+        Monitor { cancel, progress: Box::new(progress), warn: Box::new(|_| {}) }
+    }
+
+    /// Never stopped, nothing told.
+    pub fn quiet() -> Monitor<'static> {
+        static NEVER: AtomicBool = AtomicBool::new(false);
+        Monitor::new(&NEVER, |_, _| {})
+    }
+
+    /// Hands each warning of the scenarios loaded (one located line; the
+    /// analysis runs anyway) to `warn`, before the trials start.
+    pub fn on_warning(self, warn: impl FnMut(&str) + 'a) -> Monitor<'a> {
+        Monitor { warn: Box::new(warn), ..self }
+    }
+
+    /// Passes on a warning.
+    fn warn(&mut self, text: &str) {
+        (self.warn)(text);
+    }
+}
+
+/// A result and whether it was interrupted (it then covers the first trials
+/// of the plan: every scenario the same ones).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finished<T> {
+    /// The result of the trials that ran.
+    pub value: T,
+    /// Whether the monitor stopped it before the plan's end.
+    pub interrupted: bool,
+}
+
+/// What a single-scenario run does besides folding statistics.
+#[derive(Default)]
+pub struct RunOptions<'w> {
+    /// Stop at the first chunk after which this quantity's 95% half-width
+    /// is at most this much.
+    pub precision: Option<(Watched, f64)>,
+    /// Per-trial records (CSV, see [`crate::records`]), written in trial order.
+    pub records: Option<&'w mut (dyn Write + Send)>,
+}
+
+/// Runs one scenario over a plan. Records that cannot be written stop the
+/// run with [`AnalysisError::Records`].
+pub fn run(
+    s: &Scenario,
+    plan: Plan,
+    options: RunOptions<'_>,
+    mut monitor: Monitor<'_>,
+) -> Result<Finished<BatchStats>, AnalysisError> {
+    let RunOptions { precision, mut records } = options;
+    let mut total = BatchStats::new(s);
+    let mut write_error = None;
+    let want_records = records.is_some();
+    if let Some(out) = &mut records {
+        out.write_all(&crate::records::header(s)).map_err(AnalysisError::Records)?;
+    }
+    let work = plan.end - plan.start;
+    let ending = batch::drive(
+        plan,
+        batch::CHUNK,
+        monitor.cancel,
+        |start, end| {
+            let mut rows = Vec::new();
+            let stats = if want_records {
+                batch::run_range_with(s, plan.seed, start, end, |i, frame| {
+                    crate::records::append(&mut rows, s, i, frame)
+                })
+            } else {
+                batch::run_range(s, plan.seed, start, end)
+            };
+            (stats, rows)
+        },
+        |_, _, (part, rows)| {
+            if let Some(out) = &mut records
+                && let Err(e) = out.write_all(&rows)
+            {
+                write_error = Some(e);
+                return Flow::Stop;
+            }
+            total.merge(&part);
+            (monitor.progress)(total.trials, work);
+            match precision {
+                Some((watched, h)) if watched.half_width(&total) <= h => Flow::Stop,
+                _ => Flow::Continue,
+            }
+        },
+    );
+    if let Some(e) = write_error {
+        return Err(AnalysisError::Records(e));
+    }
+    Ok(Finished { value: total, interrupted: ending == Ending::Cancelled })
+}
+
+/// Runs one scenario over the whole plan, unwatched (benchmarks, tests,
+/// embedding code with its own progress).
+pub fn run_all(s: &Scenario, plan: Plan) -> BatchStats {
+    static NEVER: AtomicBool = AtomicBool::new(false);
+    let mut total = BatchStats::new(s);
+    batch::drive(
+        plan,
+        batch::CHUNK,
+        &NEVER,
+        |start, end| batch::run_range(s, plan.seed, start, end),
+        |_, _, part| {
+            total.merge(&part);
+            Flow::Continue
+        },
+    );
+    total
+}
+
+/// Runs scenarios in lockstep on the same trial keys, each later one paired
+/// with the first as `pairings` say. Chunks are small (see
+/// [`batch::lockstep_chunk`]) so that a stop is seen within a fraction of
+/// a second.
+pub fn lockstep(
+    scenarios: &[&Scenario],
+    pairings: &[Pairing],
+    plan: Plan,
+    mut monitor: Monitor<'_>,
+) -> Finished<Lockstep> {
+    let width = scenarios.len() as u64;
+    let work = (plan.end - plan.start).saturating_mul(width);
+    let mut total = Lockstep::default();
+    let ending = batch::drive(
+        plan,
+        batch::lockstep_chunk(scenarios.len()),
+        monitor.cancel,
+        |start, end| batch::run_range_lockstep(scenarios, pairings, plan.seed, start, end),
+        |_, _, part| {
+            total.merge(&part);
+            (monitor.progress)(total.trials().saturating_mul(width), work);
+            Flow::Continue
+        },
+    );
+    Finished { value: total, interrupted: ending == Ending::Cancelled }
+}
+
+/// The trials a plan asks for, or the scenario's own (at least 1 when valid).
+pub fn trials_or(asked: Option<u64>, s: &Scenario) -> Result<u64, AnalysisError> {
+    at_least_one(asked.unwrap_or(s.run.trials))
+}
+
+/// A trial count, refused when 0 (the command line refuses it first).
+pub fn at_least_one(trials: u64) -> Result<u64, AnalysisError> {
+    match trials {
+        0 => Err(AnalysisError::Plan("--trials must be at least 1".into())),
+        n => Ok(n),
+    }
+}

@@ -1,0 +1,181 @@
+//! One-at-a-time sensitivity: each numeric input moved down and up by a
+//! fraction, every variant in lockstep with the base on common random
+//! numbers, ranked by the metric's swing (a tornado).
+
+use super::{AnalysisError, Finished, Monitor};
+use crate::batch::Plan;
+use crate::scenario::{self, Override, Scenario, Source};
+use crate::stats::paired::{Kind, PairSums, Pairing};
+use crate::stats::sensitivity::{self as tornado, InputLine, Move, SENSITIVITY_SCHEMA_VERSION, Sensitivity};
+use crate::stats::summary::Meta;
+use crate::suggest::suggest;
+
+/// Where the inputs moved by default live.
+const DEFAULT_INPUTS: [&str; 4] = ["members.", "crisis.", "decisions.", "alliance.pools."];
+
+/// A sensitivity analysis to run.
+#[derive(Debug, Clone)]
+pub struct SensitivityPlan {
+    /// The base scenario.
+    pub source: Source,
+    /// Overrides applied to the base and every variant.
+    pub overrides: Vec<Override>,
+    /// The paired measure whose change is shown (e.g. `deploy`, `deployed`).
+    pub metric: String,
+    /// Each input moves to (1 − f) and (1 + f) times its value; 0 < f < 1.
+    pub fraction: f64,
+    /// The `--set` paths to move; empty for every nonzero number of the
+    /// members, crisis, decisions and pools.
+    pub inputs: Vec<String>,
+    /// Trials per point.
+    pub trials: u64,
+    /// The seed (default: the scenario's).
+    pub seed: Option<u64>,
+}
+
+/// One move of an input: its value and the variant's index, or its value
+/// and why the moved scenario is invalid.
+type Side = Result<(f64, usize), (f64, String)>;
+
+/// Runs the analysis on the current rayon pool.
+pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sensitivity>, AnalysisError> {
+    if !(plan.fraction > 0.0 && plan.fraction < 1.0) {
+        return Err(AnalysisError::Plan(format!(
+            "--fraction {}: expected a number between 0 and 1, e.g. 0.1",
+            plan.fraction
+        )));
+    }
+    let trials = super::at_least_one(plan.trials)?;
+    let loaded = scenario::load(&plan.source, &plan.overrides)?;
+    for w in &loaded.warnings {
+        monitor.warn(&w.to_string());
+    }
+    let base = loaded.scenario;
+    let numbers = scenario::numeric_inputs(&plan.source, &plan.overrides)?;
+    let inputs = choose_inputs(&numbers, &plan.inputs)?;
+    let metric_kind = metric_kind(&base, &plan.metric)?;
+    let mut variants: Vec<Scenario> = Vec::new();
+    let moves: Vec<[Side; 2]> = inputs
+        .iter()
+        .map(|(path, value)| {
+            [1.0 - plan.fraction, 1.0 + plan.fraction].map(|factor| {
+                let side = moved(plan, path, *value, factor)?;
+                variants.push(side.1);
+                Ok((side.0, variants.len() - 1))
+            })
+        })
+        .collect();
+    let seed = plan.seed.unwrap_or(base.run.seed);
+    let mut scenarios: Vec<&Scenario> = vec![&base];
+    scenarios.extend(variants.iter());
+    // Each variant paired with the base on the metric alone.
+    let pairings: Vec<Pairing> = variants
+        .iter()
+        .map(|v| {
+            let mut pairing = Pairing::between(&base, v);
+            pairing.measures.retain(|m| m.name() == plan.metric);
+            pairing
+        })
+        .collect();
+    let run = super::lockstep(&scenarios, &pairings, Plan { seed, start: 0, end: trials }, monitor);
+    let lockstep = &run.value;
+    let effect = |side: &Side| match side {
+        Ok((moved, i)) => Move {
+            input: *moved,
+            effect: lockstep.pairs[*i]
+                .sums
+                .first()
+                .map(PairSums::difference)
+                .ok_or_else(|| format!("{} is not defined in the moved scenario", plan.metric)),
+        },
+        Err((moved, why)) => Move { input: *moved, effect: Err(why.clone()) },
+    };
+    let mut lines: Vec<InputLine> = inputs
+        .iter()
+        .zip(&moves)
+        .map(|((path, value), [low, high])| {
+            let (low, high) = (effect(low), effect(high));
+            InputLine { path: path.clone(), base: *value, swing: (high.delta() - low.delta()).abs(), low, high }
+        })
+        .collect();
+    tornado::rank(&mut lines);
+    let base_value = lockstep.pairs.first().map_or(f64::NAN, |p| p.sums[0].difference().a);
+    let value = Sensitivity {
+        schema_version: SENSITIVITY_SCHEMA_VERSION,
+        meta: Meta::new(&base, seed, lockstep.trials(), &plan.overrides),
+        metric: plan.metric.clone(),
+        metric_kind,
+        base_value,
+        fraction: plan.fraction,
+        inputs: lines,
+    };
+    Ok(Finished { value, interrupted: run.interrupted })
+}
+
+/// The scenario with one input moved by `factor`, and the value it moved
+/// to; or that value and why the moved scenario is invalid. A probability
+/// near 1 moves up to 1, not past it; one at 1 moves down only. Neither is
+/// tried past the valid range.
+fn moved(plan: &SensitivityPlan, path: &str, value: f64, factor: f64) -> Result<(f64, Scenario), (f64, String)> {
+    let load = |moved: f64| {
+        let mut overrides = plan.overrides.clone();
+        overrides.push(Override { path: path.to_string(), value: moved.to_string() });
+        scenario::load(&plan.source, &overrides)
+    };
+    let mut moved = moved_value(value, factor);
+    let mut loaded = load(moved);
+    if loaded.is_err() && value <= 1.0 && moved > 1.0 {
+        if value == 1.0 {
+            return Err((moved, "already 1, the top of its range: moved down only".to_string()));
+        }
+        moved = 1.0;
+        loaded = load(moved);
+    }
+    match loaded {
+        Ok(loaded) => Ok((moved, loaded.scenario)),
+        Err(e) => Err((moved, first_line(&e.to_string()))),
+    }
+}
+
+/// The inputs asked for, or every number in the default places (zeros,
+/// which a fraction cannot move, left out).
+fn choose_inputs(numbers: &[(String, f64)], asked: &[String]) -> Result<Vec<(String, f64)>, AnalysisError> {
+    if asked.is_empty() {
+        return Ok(numbers
+            .iter()
+            .filter(|(path, value)| *value != 0.0 && DEFAULT_INPUTS.iter().any(|p| path.starts_with(p)))
+            .cloned()
+            .collect());
+    }
+    asked
+        .iter()
+        .map(|path| {
+            numbers.iter().find(|(p, _)| p == path).cloned().ok_or_else(|| {
+                let hint = suggest(path, numbers.iter().map(|(p, _)| p.as_str()))
+                    .map(|s| format!(" (did you mean '{s}'?)"))
+                    .unwrap_or_default();
+                AnalysisError::Plan(format!("--input {path}: no number at that path in the scenario{hint}"))
+            })
+        })
+        .collect()
+}
+
+/// `value × factor`, kept whole when the value is a whole number of 10 or
+/// more (caps, pledges, personnel).
+fn moved_value(value: f64, factor: f64) -> f64 {
+    let moved = value * factor;
+    if value.fract() == 0.0 && value.abs() >= 10.0 { moved.round() } else { (moved * 1e12).round() / 1e12 }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().trim_start_matches("error: ").to_string()
+}
+
+/// How the metric reads, or an error listing the metrics there are.
+fn metric_kind(base: &Scenario, name: &str) -> Result<Kind, AnalysisError> {
+    let measures = Pairing::between(base, base).measures;
+    measures.iter().find(|m| m.name() == name).map(|m| m.kind).ok_or_else(|| {
+        let names: Vec<String> = measures.iter().map(|m| m.name()).collect();
+        AnalysisError::Plan(format!("--metric {name}: unknown; expected one of {}", names.join(", ")))
+    })
+}
