@@ -17,7 +17,7 @@
 //! fuzz target compare evaluation with an independent reference interpreter.
 
 use super::env::{Env, Field};
-use super::program::{Func1, Func2, Func3, MemberField, Op, binary, func1, func2, func3, load};
+use super::ops::{Func1, Func2, Func3, MemberField, Op, binary, func1, func2, func3, load};
 use crate::dist;
 use crate::rng::SubStream;
 

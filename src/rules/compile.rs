@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use super::env::{Field, Statics};
+use super::ops::{Func1, Func2, Func3, MemberField, Op, apply, static_member_field};
 use super::parser::{self, BinaryOp, Expr, ExprKind, UnaryOp};
-use super::program::{Func1, Func2, Func3, MAX_STACK, MemberField, Op, Program, Type, apply, static_member_field};
+use super::program::{MAX_STACK, Program, Type};
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::suggest::suggest;
 use crate::vocabulary::{CRISIS_KINDS, class, vote};

@@ -1,9 +1,11 @@
-//! The rule language: expressions ([`parser`] → [`compile`] → [`program`])
-//! and rule sets ([`ruleset`]), evaluated against [`env`].
+//! The rule language: expressions ([`parser`] → [`compile`] → [`program`],
+//! whose instructions are [`ops`], evaluated by [`closures`]) and rule sets
+//! ([`ruleset`]), evaluated against [`env`].
 
 pub mod closures;
 pub mod compile;
 pub mod env;
+pub mod ops;
 pub mod parser;
 pub mod program;
 pub mod ruleset;

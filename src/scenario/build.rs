@@ -10,7 +10,8 @@ use super::tree::{Entry, Node, Value};
 use crate::rng::StreamKey;
 use crate::rules::compile::{self, Context, Stage, Symbols, VarSymbol};
 use crate::rules::env::Statics;
-use crate::rules::program::{Func1, Func2, Func3, Op, Program, Type};
+use crate::rules::ops::{Func1, Func2, Func3, Op};
+use crate::rules::program::{Program, Type};
 use crate::rules::ruleset::{Effect, Rule, RuleId, RuleSet};
 
 /// Builds a scenario from its merged tree, reporting every problem found.

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::Scenario;
 
-use crate::rules::program::{MemberField, Op};
+use crate::rules::ops::{MemberField, Op};
 use diagnostic::{Loc, Report};
 use tree::{Node, Value};
 

@@ -5,7 +5,7 @@ use alliance_sim::batch::Plan;
 use alliance_sim::engine::run_trial;
 use alliance_sim::rng::TrialKeys;
 use alliance_sim::rules::env::{Field, Frame, vote};
-use alliance_sim::rules::program::{MemberField, Op};
+use alliance_sim::rules::ops::{MemberField, Op};
 use alliance_sim::rules::ruleset::Silent;
 use alliance_sim::scenario::model::{Scenario, Status, class};
 use alliance_sim::stats::batch::BatchStats;
