@@ -1,0 +1,162 @@
+//! The self-contained HTML report: inline SVG and CSS, no script, no font
+//! or image fetched from anywhere; readable offline and printable.
+//!
+//! Charts are templated SVG rather than a charting library: the report needs
+//! only interval bars, histograms with marker lines and a tornado, and
+//! writing them directly keeps the file small, byte-for-byte deterministic
+//! and free of a font or rasteriser dependency. Colours are the Okabe–Ito
+//! palette (distinguishable with colour-blindness) at different lightness,
+//! with dashes and labels where colour alone would carry meaning, so the
+//! report also reads in grayscale; sizes are set for a projector.
+//!
+//! Every number shown is the summary's; each chart's bars carry their value
+//! in a `data-value` attribute, which the tests compare with the JSON.
+
+//!
+//! [`render`] writes the page from one function per section (in
+//! `sections`), each drawing its charts with the SVG builders of `charts`;
+//! the style sheet is `report.css`, included at build time.
+
+mod charts;
+mod sections;
+
+use std::fmt::Write;
+
+use crate::stats::Bin;
+use crate::stats::compare::Comparison;
+use crate::stats::sensitivity::Sensitivity;
+use crate::stats::summary::Summary;
+
+use sections::{comparison, deployment, funnel, history, members, outcomes, rules, sensitivity, timing};
+
+/// Bins per histogram.
+pub const BINS: usize = 60;
+
+impl Distributions {
+    /// The histograms of a batch.
+    pub fn of(stats: &crate::stats::batch::BatchStats) -> Distributions {
+        Distributions { deployed: stats.deployed.bins(BINS, 1.0), need: stats.need.bins(BINS, 1.0) }
+    }
+}
+
+/// Distributions the summary reduces to percentiles, for the histograms.
+#[derive(Debug, Clone, Default)]
+pub struct Distributions {
+    /// Personnel deployed, over deploy trials.
+    pub deployed: Vec<Bin>,
+    /// Need, over all trials.
+    pub need: Vec<Bin>,
+}
+
+/// What a report shows.
+pub struct Report<'a> {
+    /// The scenario's summary.
+    pub summary: &'a Summary,
+    /// Its histograms.
+    pub distributions: &'a Distributions,
+    /// Other scenarios' summaries, with the comparison against this one.
+    pub comparison: Option<(&'a [Summary], &'a Comparison)>,
+    /// A sensitivity analysis to draw as a tornado.
+    pub sensitivity: Option<&'a Sensitivity>,
+}
+
+/// The report's style sheet.
+const STYLE: &str = include_str!("report.css");
+
+/// Renders the report.
+pub fn render(r: &Report<'_>) -> String {
+    let s = r.summary;
+    let m = &s.meta;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{} — alliance-sim report</title><style>\n{STYLE}</style></head><body>",
+        esc(&m.scenario)
+    );
+    let _ = write!(out, "<header><h1>{}</h1><p class=\"meta\" data-section=\"header\">", esc(&m.scenario));
+    let _ = write!(
+        out,
+        "{} trials, seed <code>{}</code> · alliance-sim {} · scenario <code>{}</code>, sha256 <code>{}</code> · RNG {}",
+        thousands(m.trials as f64),
+        m.seed,
+        esc(&m.tool_version),
+        esc(&m.origin),
+        esc(&m.scenario_hash[..16.min(m.scenario_hash.len())]),
+        esc(&m.rng)
+    );
+    for o in &m.overrides {
+        let _ = write!(out, "<br>override <code>--set {}</code>", esc(o));
+    }
+    out.push_str("</p></header>\n");
+    funnel(&mut out, r);
+    deployment(&mut out, r);
+    members(&mut out, r);
+    timing(&mut out, r);
+    outcomes(&mut out, r);
+    rules(&mut out, r);
+    history(&mut out, r);
+    comparison(&mut out, r);
+    sensitivity(&mut out, r);
+    out.push_str("<footer class=\"meta\"><p>Made by alliance-sim. Intervals are 95%: Wilson for proportions, mean ± 1.96 standard errors otherwise.</p></footer></body></html>\n");
+    out
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn thousands(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    let n = x.round() as i64;
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("−{out}") } else { out }
+}
+
+fn short(x: f64) -> String {
+    if !x.is_finite() {
+        "—".into()
+    } else if x.abs() >= 100.0 {
+        thousands(x)
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// A figure: a chart with a caption, tagged with its section.
+fn figure(out: &mut String, section: &str, title: &str, svg: &str, caption: &str) {
+    let _ = writeln!(
+        out,
+        "<figure class=\"chart\" data-section=\"{section}\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" {svg}</svg><figcaption><strong>{}</strong> {}</figcaption></figure>",
+        esc(title),
+        esc(caption)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{esc, short, thousands};
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(thousands(1_234_567.4), "1,234,567");
+        assert_eq!(thousands(999.5), "1,000");
+        assert_eq!(thousands(-3600.0), "−3,600");
+        assert_eq!(thousands(f64::NAN), "—");
+        assert_eq!(short(0.126), "0.13");
+        assert_eq!(short(20_000.0), "20,000");
+    }
+
+    #[test]
+    fn text_is_escaped_for_html_and_attributes() {
+        assert_eq!(esc("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+    }
+}
