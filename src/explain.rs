@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::engine::{self, Event, Trace};
-use crate::rng::{StreamKey, SubStream, TrialKey, TrialKeys};
+use crate::rng::{Decision, StreamKey, SubStream, TrialKey, TrialKeys};
 use crate::rules::compile::{self, Context, Stage};
 use crate::rules::env::{Env, Field, Frame, vote};
 use crate::rules::program::Program;
@@ -346,7 +346,7 @@ impl Condition {
         let visible_vars = symbols.vars.len();
         let ctx = Context { stage: Stage::Outcome, member: false, visible_vars, member_index: None };
         compile::compile(text, Some(Type::Bool), &mut symbols, ctx)
-            .map(|program| Condition { program, stream: StreamKey::of("explain/find") })
+            .map(|program| Condition { program, stream: Decision::Find.key() })
             .map_err(|errors| {
                 errors
                     .iter()

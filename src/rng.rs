@@ -79,6 +79,51 @@ impl StreamKey {
     }
 }
 
+/// What a trial draws for: the one place the stream of each decision is
+/// named. Its key is [`StreamKey::of`] the name `vote/russia`, `var/need`,
+/// …; renaming one changes every result that decision touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision<'a> {
+    /// The host's request.
+    Request,
+    /// The council's result.
+    Council,
+    /// The choice of pool.
+    Pool,
+    /// A member's vote (by member id).
+    Vote(&'a str),
+    /// A member's decision to contribute.
+    Contribute(&'a str),
+    /// A member's personnel.
+    Personnel(&'a str),
+    /// A member's arrival day.
+    Arrival(&'a str),
+    /// A crisis variable's draw (by variable name).
+    Variable(&'a str),
+    /// An outcome metric's draws (by outcome name).
+    Outcome(&'a str),
+    /// `explain --find`'s condition.
+    Find,
+}
+
+impl Decision<'_> {
+    /// The decision's stream key.
+    pub fn key(self) -> StreamKey {
+        match self {
+            Decision::Request => StreamKey::of("request"),
+            Decision::Council => StreamKey::of("council"),
+            Decision::Pool => StreamKey::of("pool"),
+            Decision::Vote(id) => StreamKey::of(&format!("vote/{id}")),
+            Decision::Contribute(id) => StreamKey::of(&format!("contribute/{id}")),
+            Decision::Personnel(id) => StreamKey::of(&format!("personnel/{id}")),
+            Decision::Arrival(id) => StreamKey::of(&format!("arrival/{id}")),
+            Decision::Variable(name) => StreamKey::of(&format!("var/{name}")),
+            Decision::Outcome(name) => StreamKey::of(&format!("outcome/{name}")),
+            Decision::Find => StreamKey::of("explain/find"),
+        }
+    }
+}
+
 const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 #[inline]
@@ -155,6 +200,7 @@ mod tests {
         assert_eq!(trial_key(2022, 0), TrialKey(11_071_404_962_618_538_916, 18_230_130_673_146_796_666));
         assert_eq!(trial_key(2022, 37), TrialKey(3_110_731_730_267_682_327, 5_891_416_048_361_294_080));
         assert_eq!(StreamKey::of("vote/russia"), StreamKey(1_682_109_073_289_521_474));
+        assert_eq!(Decision::Vote("russia").key(), StreamKey::of("vote/russia"));
         let mut request = SubStream::new(trial_key(2022, 0), StreamKey::of("request"));
         assert_eq!(request.next_u64(), 10_573_943_672_647_846_436);
         let mut s = SubStream::new(TrialKey(1, 2), StreamKey(3));

@@ -1,0 +1,340 @@
+//! The crisis: its kind and its variables, each a constant, an expression
+//! or a distribution (with truncation and categorical values).
+
+use super::{Builder, DrawSpec, ctx, draw, readable};
+use crate::rng::Decision;
+use crate::rules::compile::{Context, Stage, VarSymbol};
+use crate::rules::ops::{Func1, Func2, Func3, Op};
+use crate::rules::program::{Program, Type};
+use crate::scenario::diagnostic::Loc;
+use crate::scenario::model::*;
+use crate::scenario::tree::{Entry, Node, Value};
+
+impl Builder<'_> {
+    pub(super) fn crisis_header(&mut self, node: &Node) -> Option<(usize, String)> {
+        let _ = self.map(node, "crisis", &["host", "kind", "variables"], &["host", "kind"])?;
+        let host_node = node.get("host")?;
+        let host_id = self.string(host_node, "crisis.host")?;
+        let host = self.member_ref(&host_id, host_node.loc, "crisis.host");
+        let kind_node = node.get("kind")?;
+        let kind = self.string(kind_node, "crisis.kind")?;
+        if !CRISIS_KINDS.contains(&kind.as_str()) {
+            self.report
+                .error(kind_node.loc, format!("unknown crisis kind '{kind}'"))
+                .expected(CRISIS_KINDS.join(", "))
+                .suggest(&kind, CRISIS_KINDS);
+        }
+        Some((host?, kind))
+    }
+
+    pub(super) fn variables(&mut self, node: &Node) -> Vec<Variable> {
+        let Some(entries) = node.entries() else {
+            self.report
+                .error(node.loc, format!("crisis.variables is {}", node.value.kind()))
+                .expected("a map of name: distribution");
+            return Vec::new();
+        };
+        if entries.len() > limits::VARIABLES {
+            self.report
+                .error(node.loc, format!("{} variables declared", entries.len()))
+                .expected(format!("at most {}", limits::VARIABLES));
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        self.symbols.pending = entries.iter().map(|e| e.key.clone()).collect();
+        for (slot, e) in entries.iter().enumerate() {
+            self.check_new_name(&e.key, e.key_loc);
+            let context = ctx(Stage::Variables, false, slot);
+            let (distribution, ty, truncate) = self.distribution(&e.node, &e.key, context).unwrap_or((
+                Distribution::Draw(Program::constant(0.0, Type::Num)),
+                Type::Num,
+                None,
+            ));
+            self.symbols.vars.push(VarSymbol { name: e.key.clone(), ty, stage: Stage::Variables });
+            out.push(Variable {
+                name: e.key.clone(),
+                distribution,
+                truncate,
+                ty,
+                stream: Decision::Variable(&e.key).key(),
+            });
+        }
+        self.symbols.pending.clear();
+        out
+    }
+
+    /// Checks the id of a member, pool or rule: `[a-z][a-z0-9_]*`, at most
+    /// 64 characters, so that it prints as itself in every table and file.
+    pub(super) fn check_id(&mut self, id: &str, loc: Loc, what: &str) -> bool {
+        let valid = id.len() <= 64
+            && id.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            self.report
+                .error(loc, format!("{what} id '{id}' is not a valid id"))
+                .expected("lower-case letters, digits and '_', starting with a letter (at most 64), e.g. russia");
+        }
+        valid
+    }
+
+    pub(super) fn check_new_name(&mut self, name: &str, loc: Loc) {
+        const RESERVED: [&str; 24] = [
+            "member",
+            "host",
+            "alliance",
+            "crisis",
+            "pools",
+            "true",
+            "false",
+            "if",
+            "then",
+            "else",
+            "and",
+            "or",
+            "not",
+            "requested",
+            "votes_support",
+            "votes_block",
+            "need",
+            "pool",
+            "deployed",
+            "shortfall",
+            "outcome",
+            "decision",
+            "contributors",
+            "committed_total",
+        ];
+        let valid = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !valid {
+            self.report
+                .error(loc, format!("'{name}' cannot be used as a name"))
+                .expected("letters, digits and '_', starting with a letter");
+        } else if RESERVED.contains(&name) {
+            self.report.error(loc, format!("'{name}' is a reserved name")).expected("another name");
+        } else if self.symbols.vars.iter().any(|v| v.name == name) {
+            self.report
+                .error(loc, format!("'{name}' is defined twice"))
+                .expected("each variable and outcome name once");
+        }
+    }
+
+    pub(super) fn distribution(&mut self, node: &Node, name: &str, context: Context) -> Option<DrawSpec> {
+        const KINDS: [&str; 11] = [
+            "fixed",
+            "uniform",
+            "normal",
+            "lognormal",
+            "beta",
+            "triangular",
+            "bernoulli",
+            "exponential",
+            "poisson",
+            "categorical",
+            "choice",
+        ];
+        let what = format!("variable '{name}'");
+        match &node.value {
+            Value::Num(_) | Value::Bool(_) | Value::Str(_) => {
+                let p = self.compile_node(node, None, context, &what)?;
+                let ty = p.ty();
+                return Some((Distribution::Draw(p), ty, None));
+            }
+            Value::Map(_) => {}
+            other => {
+                self.report.error(node.loc, format!("{what} is {}", other.kind())).expected(
+                    "a number, true / false, an expression, or a distribution such as {uniform: {min: 0, max: 1}}",
+                );
+                return None;
+            }
+        }
+        let entries = node.entries()?;
+        let mut allowed: Vec<&str> = KINDS.to_vec();
+        allowed.push("truncate");
+        let _ = self.map(node, &what, &allowed, &[])?;
+        let kinds: Vec<&Entry> = entries.iter().filter(|e| KINDS.contains(&e.key.as_str())).collect();
+        let [kind] = kinds.as_slice() else {
+            self.report
+                .error(node.loc, format!("{what} names {} distributions", kinds.len()))
+                .expected(format!("exactly one of: {}", KINDS.join(", ")));
+            return None;
+        };
+        let truncate = node.get("truncate").and_then(|t| self.truncate(t, &what));
+        let p = &kind.node;
+        let d = match kind.key.as_str() {
+            "fixed" => {
+                let p = self.compile_node(p, None, context, &what)?;
+                let ty = p.ty();
+                (Distribution::Draw(p), ty)
+            }
+            "uniform" => {
+                let [a, b] = self.params(p, &what, "uniform", &["min", "max"], context)?;
+                self.check_order(p, &a, &b, &what, "min", "max");
+                (draw(Op::F2(Func2::Uniform), "uniform", &[&a, &b]), Type::Num)
+            }
+            "normal" => {
+                let [m, s] = self.params(p, &what, "normal", &["mean", "sd"], context)?;
+                self.check_nonneg(p, "sd", &s, &what);
+                (draw(Op::F2(Func2::Normal), "normal", &[&m, &s]), Type::Num)
+            }
+            "lognormal" => {
+                let [m, s] = self.params(p, &what, "lognormal", &["mu", "sigma"], context)?;
+                self.check_nonneg(p, "sigma", &s, &what);
+                (draw(Op::F2(Func2::LogNormal), "lognormal", &[&m, &s]), Type::Num)
+            }
+            "beta" => {
+                let [a, b] = self.params(p, &what, "beta", &["alpha", "beta"], context)?;
+                self.check_positive(p, "alpha", &a, &what);
+                self.check_positive(p, "beta", &b, &what);
+                (draw(Op::F2(Func2::Beta), "beta", &[&a, &b]), Type::Num)
+            }
+            "triangular" => {
+                let [a, m, b] = self.params(p, &what, "triangular", &["min", "mode", "max"], context)?;
+                self.check_order(p, &a, &m, &what, "min", "mode");
+                self.check_order(p, &m, &b, &what, "mode", "max");
+                (draw(Op::F3(Func3::Triangular), "triangular", &[&a, &m, &b]), Type::Num)
+            }
+            "bernoulli" => {
+                let prob = self.expr(p, Type::Num, context, &what)?;
+                if let Some(v) = prob.as_constant()
+                    && !(0.0..=1.0).contains(&v)
+                {
+                    self.report
+                        .error(p.loc, format!("the probability of {what} is {v}"))
+                        .expected("a probability from 0 to 1");
+                }
+                (draw(Op::F1(Func1::Bernoulli), "bernoulli", &[&prob]), Type::Bool)
+            }
+            "exponential" => {
+                let [rate] = self.params(p, &what, "exponential", &["rate"], context)?;
+                self.check_positive(p, "rate", &rate, &what);
+                (draw(Op::F1(Func1::Exponential), "exponential", &[&rate]), Type::Num)
+            }
+            "poisson" => {
+                let [lambda] = self.params(p, &what, "poisson", &["lambda"], context)?;
+                self.check_nonneg(p, "lambda", &lambda, &what);
+                if let Some((v, loc)) = self.constant_at(p, "lambda", &lambda)
+                    && v > crate::dist::POISSON_MAX_MEAN
+                {
+                    self.report.warning(
+                        loc,
+                        format!(
+                            "lambda of {what} is {}, above {}: every draw uses {} instead",
+                            readable(v),
+                            readable(crate::dist::POISSON_MAX_MEAN),
+                            readable(crate::dist::POISSON_MAX_MEAN)
+                        ),
+                    );
+                }
+                (draw(Op::F1(Func1::Poisson), "poisson", &[&lambda]), Type::Num)
+            }
+            _ => (self.categorical(p, name, &what)?, Type::Str),
+        };
+        if truncate.is_some() && d.1 != Type::Num {
+            self.report
+                .error(node.loc, format!("{what} is truncated but is not a number"))
+                .expected("truncate only on numeric distributions");
+        }
+        Some((d.0, d.1, truncate))
+    }
+
+    pub(super) fn params<const N: usize>(
+        &mut self,
+        node: &Node,
+        what: &str,
+        dist: &str,
+        names: &[&str; N],
+        context: Context,
+    ) -> Option<[Program; N]> {
+        let _ = self.map(node, &format!("the {dist} parameters of {what}"), names, names)?;
+        let mut out = Vec::with_capacity(N);
+        for name in names {
+            let n = node.get(name)?;
+            out.push(self.expr(n, Type::Num, context, &format!("{name} of {what}"))?);
+        }
+        out.try_into().ok()
+    }
+
+    pub(super) fn constant_at(&mut self, node: &Node, key: &str, p: &Program) -> Option<(f64, Loc)> {
+        p.as_constant().map(|v| (v, node.get(key).map_or(node.loc, |n| n.loc)))
+    }
+
+    pub(super) fn check_nonneg(&mut self, node: &Node, key: &str, p: &Program, what: &str) {
+        if let Some((v, loc)) = self.constant_at(node, key, p)
+            && v < 0.0
+        {
+            self.report.error(loc, format!("{key} of {what} is {v}, negative")).expected(format!("{key} ≥ 0"));
+        }
+    }
+
+    pub(super) fn check_positive(&mut self, node: &Node, key: &str, p: &Program, what: &str) {
+        if let Some((v, loc)) = self.constant_at(node, key, p)
+            && v <= 0.0
+        {
+            self.report.error(loc, format!("{key} of {what} is {v}")).expected(format!("{key} > 0"));
+        }
+    }
+
+    pub(super) fn check_order(&mut self, node: &Node, a: &Program, b: &Program, what: &str, an: &str, bn: &str) {
+        if let (Some(x), Some(y)) = (a.as_constant(), b.as_constant())
+            && x > y
+        {
+            let loc = node.get(bn).map_or(node.loc, |n| n.loc);
+            self.report
+                .error(loc, format!("{bn} of {what} ({y}) is below its {an} ({x})"))
+                .expected(format!("{an} ≤ {bn}"));
+        }
+    }
+
+    pub(super) fn truncate(&mut self, node: &Node, what: &str) -> Option<(f64, f64)> {
+        let Value::Seq(items) = &node.value else {
+            self.report
+                .error(node.loc, format!("the truncation of {what} is {}", node.value.kind()))
+                .expected("[low, high]");
+            return None;
+        };
+        let [lo, hi] = items.as_slice() else {
+            self.report
+                .error(node.loc, format!("the truncation of {what} has {} bounds", items.len()))
+                .expected("[low, high]");
+            return None;
+        };
+        let lo = self.number(lo, "the lower truncation bound", -1e300, 1e300)?;
+        let hi = self.number(hi, "the upper truncation bound", -1e300, 1e300)?;
+        if lo > hi {
+            self.report
+                .error(node.loc, format!("the truncation of {what} is empty ({lo} > {hi})"))
+                .expected("low ≤ high");
+            return None;
+        }
+        Some((lo, hi))
+    }
+
+    /// A categorical variable `name`; its labels are recorded so that
+    /// comparing it with a label it never takes is refused.
+    pub(super) fn categorical(&mut self, node: &Node, name: &str, what: &str) -> Option<Distribution> {
+        let Some(entries) = node.entries() else {
+            self.report
+                .error(node.loc, format!("the categories of {what} are {}", node.value.kind()))
+                .expected("a map of label: weight");
+            return None;
+        };
+        let mut labels = Vec::new();
+        let mut cumulative = Vec::new();
+        let mut total = 0.0;
+        for e in entries {
+            let w = self.number(&e.node, &format!("the weight of '{}' in {what}", e.key), 0.0, 1e12)?;
+            total += w;
+            labels.push(self.symbols.intern(&e.key));
+            cumulative.push(total);
+        }
+        if total <= 0.0 {
+            self.report
+                .error(node.loc, format!("the weights of {what} add up to 0"))
+                .expected("at least one positive weight");
+            return None;
+        }
+        self.symbols.labels.insert(name.to_string(), entries.iter().map(|e| e.key.clone()).collect());
+        Some(Distribution::Categorical { labels, cumulative })
+    }
+}
