@@ -272,6 +272,32 @@ pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
     }
 }
 
+/// The language's numeric functions by name, in the order messages list
+/// them, with the operation each compiles to (its arity is the operation's,
+/// [`Op::arity`]; `min` and `max` also take more than two arguments).
+pub const FUNCTIONS: [(&str, Op); 20] = [
+    ("min", Op::F2(Func2::Min)),
+    ("max", Op::F2(Func2::Max)),
+    ("clamp", Op::F3(Func3::Clamp)),
+    ("abs", Op::F1(Func1::Abs)),
+    ("exp", Op::F1(Func1::Exp)),
+    ("ln", Op::F1(Func1::Ln)),
+    ("sqrt", Op::F1(Func1::Sqrt)),
+    ("floor", Op::F1(Func1::Floor)),
+    ("ceil", Op::F1(Func1::Ceil)),
+    ("round", Op::F1(Func1::Round)),
+    ("logistic", Op::F1(Func1::Logistic)),
+    ("logit", Op::F1(Func1::Logit)),
+    ("uniform", Op::F2(Func2::Uniform)),
+    ("normal", Op::F2(Func2::Normal)),
+    ("lognormal", Op::F2(Func2::LogNormal)),
+    ("beta", Op::F2(Func2::Beta)),
+    ("triangular", Op::F3(Func3::Triangular)),
+    ("bernoulli", Op::F1(Func1::Bernoulli)),
+    ("exponential", Op::F1(Func1::Exponential)),
+    ("poisson", Op::F1(Func1::Poisson)),
+];
+
 /// Interned ids 0..=3 are the outcome classes; 4..=7 are the vote words
 /// `none`, `support`, `abstain`, `block` (interned first by the scenario builder).
 pub const VOTE_STRING_BASE: f64 = 4.0;
