@@ -8,6 +8,14 @@ use crate::stats::summary::Summary;
 /// Renders the summary in a style.
 pub fn render(s: &Summary, style: Style) -> String {
     let mut doc = Doc::new(style);
+    for section in [header, funnel, deployment, members, timing, outcomes, history, rules] {
+        section(&mut doc, s);
+    }
+    doc.finish()
+}
+
+/// The title, the scenario's origin and hash, and any overrides.
+fn header(doc: &mut Doc, s: &Summary) {
     let m = &s.meta;
     doc.title(&format!("{} — {} trials, seed {}", m.scenario, m.trials, m.seed));
     doc.line(&format!(
@@ -19,7 +27,10 @@ pub fn render(s: &Summary, style: Style) -> String {
     for o in &m.overrides {
         doc.line(&format!("override --set {o}"));
     }
+}
 
+/// From request to deployment, with Wilson intervals.
+fn funnel(doc: &mut Doc, s: &Summary) {
     doc.heading("Funnel (95% Wilson intervals)");
     let mut t = doc.table(&["stage", "probability"]);
     for (label, p) in [
@@ -32,7 +43,10 @@ pub fn render(s: &Summary, style: Style) -> String {
         doc.row(&mut t, vec![label.to_string(), pct(p)]);
     }
     doc.push(t, 1);
+}
 
+/// Personnel deployed and needed, shortfall, trimming and pools.
+fn deployment(doc: &mut Doc, s: &Summary) {
     doc.heading("Deployment (personnel)");
     let d = &s.deployment;
     let mut t = doc.table(&["quantity", "value"]);
@@ -56,7 +70,10 @@ pub fn render(s: &Summary, style: Style) -> String {
         );
     }
     doc.push(t, 1);
+}
 
+/// Each member's votes, contribution rate, personnel and share.
+fn members(doc: &mut Doc, s: &Summary) {
     doc.heading("Members");
     let mut t = doc.table(&[
         "member",
@@ -87,7 +104,10 @@ pub fn render(s: &Summary, style: Style) -> String {
         );
     }
     doc.push(t, 2);
+}
 
+/// Days from the request to the decision, first arrival and full strength.
+fn timing(doc: &mut Doc, s: &Summary) {
     doc.heading("Timing (days from the request)");
     let mut t = doc.table(&["milestone", "mean ± se", "p5/p25/p50/p75/p95"]);
     doc.row(&mut t, vec!["decision".into(), est(&s.timing.decision), String::new()]);
@@ -100,7 +120,10 @@ pub fn render(s: &Summary, style: Style) -> String {
         vec!["full strength".into(), est(&s.timing.full_strength), percentiles(&s.timing.full_strength_percentiles)],
     );
     doc.push(t, 1);
+}
 
+/// The outcome metrics, when the scenario has any.
+fn outcomes(doc: &mut Doc, s: &Summary) {
     if !s.outcomes.is_empty() {
         doc.heading("Outcomes");
         let mut t = doc.table(&["metric", "mean ± se", "95% interval", "min", "max"]);
@@ -118,7 +141,10 @@ pub fn render(s: &Summary, style: Style) -> String {
         }
         doc.push(t, 1);
     }
+}
 
+/// Against history, for a scenario with an `observed:` block.
+fn history(doc: &mut Doc, s: &Summary) {
     if let Some(b) = &s.backtest {
         doc.heading("Against history");
         let mut t = doc.table(&["observed", "simulated"]);
@@ -141,12 +167,14 @@ pub fn render(s: &Summary, style: Style) -> String {
         );
         doc.push(t, usize::MAX);
     }
+}
 
+/// The ten most-fired rules with their reasons.
+fn rules(doc: &mut Doc, s: &Summary) {
     doc.heading("Most-fired rules");
     let mut t = doc.table(&["rule", "fired per trial", "because"]);
     for r in s.rules.iter().take(10) {
         doc.row(&mut t, vec![r.id.clone(), format!("{:.3}", r.per_trial), r.because.clone()]);
     }
     doc.push(t, usize::MAX);
-    doc.finish()
 }
