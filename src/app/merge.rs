@@ -13,31 +13,17 @@ use std::process::ExitCode;
 use super::{Failure, emit, load_scenario};
 use crate::cli::MergeArgs;
 use crate::scenario::{Override, bundled};
-use crate::shard::{self, Partial};
+use crate::shard::{self, MergeError};
 use crate::stats::summary;
-
-/// The largest partial result read (a part is a few hundred kilobytes).
-pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Merges partial results.
 pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
     let mut parts = Vec::with_capacity(args.parts.len());
     for path in &args.parts {
-        let name = path.display().to_string();
-        let bytes = crate::input::read_bounded(path, MAX_PART_BYTES)
-            .map_err(|e| Failure::input(format!("{name}: cannot read the partial result: {e}")))?;
-        let part: Partial = serde_json::from_slice(&bytes).map_err(|e| {
-            Failure::input(format!("{name}:{}:{}: not an alliance-sim partial result: {e}", e.line(), e.column()))
-        })?;
-        if !part.is_intact() {
-            return Err(Failure::input(format!(
-                "{name}: digest: the part was changed after it was written (its content does not match its digest)"
-            )));
-        }
-        parts.push((name, part));
+        parts.push((path.display().to_string(), shard::read_part(path)?));
     }
-    let first = parts.first().map(|(_, p)| p.meta.clone()).ok_or_else(|| Failure::input("no partial results given"))?;
+    let first = parts.first().map(|(_, p)| p.meta.clone()).ok_or(MergeError::Empty)?;
     let overrides = first
         .overrides
         .iter()
@@ -66,7 +52,7 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
             crate::text::excerpt(&first.scenario_hash, 16)
         )));
     }
-    let (meta, stats) = shard::merge(&parts, |stats| stats.check(s)).map_err(Failure::input)?;
+    let (meta, stats) = shard::merge(&parts, |stats| stats.check(s))?;
     let summary = summary::summarise(s, &stats, meta);
     emit(&summary, &args.output).map(|()| ExitCode::SUCCESS)
 }

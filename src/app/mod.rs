@@ -27,6 +27,7 @@ use crate::cli::{Cli, Command, OutputArgs};
 use crate::output::{self, Target};
 use crate::report::{Format, Render};
 use crate::scenario::{self, Diagnostic, Loaded, Override, Scenario, Source};
+use crate::shard::MergeError;
 use crate::stats::batch::BatchStats;
 
 /// Exit code for invalid input or arguments.
@@ -297,6 +298,12 @@ pub fn keep_interrupted(interrupted: bool, done: u64, trials: u64) -> Result<(),
          and point; none is missing); exit status 1"
     );
     Ok(())
+}
+
+impl From<MergeError> for Failure {
+    fn from(e: MergeError) -> Failure {
+        Failure::input(e.to_string())
+    }
 }
 
 impl From<AnalysisError> for Failure {

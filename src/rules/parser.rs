@@ -113,7 +113,7 @@ impl BinaryOp {
 
 /// A syntax error at a character offset.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyntaxError {
+pub struct ExprSyntaxError {
     /// Character offset of the problem.
     pub at: usize,
     /// What is wrong.
@@ -146,7 +146,7 @@ impl Tok {
 const SYMBOLS: [&str; 20] =
     ["&&", "||", "<=", ">=", "==", "!=", "(", ")", ",", ".", "+", "-", "*", "/", "^", "<", ">", "!", "=", "&"];
 
-fn lex(text: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
+fn lex(text: &str) -> Result<Vec<(usize, Tok)>, ExprSyntaxError> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -174,7 +174,7 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
                 }
             }
             let literal: String = chars[start..i].iter().filter(|c| **c != '_').collect();
-            let value: f64 = literal.parse().map_err(|_| SyntaxError {
+            let value: f64 = literal.parse().map_err(|_| ExprSyntaxError {
                 at: start,
                 message: format!("'{literal}' is not a number"),
                 expected: Some("a number such as 0.5, 3600 or 1e-3".into()),
@@ -191,7 +191,7 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
                 i += 1;
             }
             if i >= chars.len() {
-                return Err(SyntaxError {
+                return Err(ExprSyntaxError {
                     at: start,
                     message: "this string is never closed".into(),
                     expected: Some(format!("a closing {c}")),
@@ -202,7 +202,7 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
         } else {
             let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
             let Some(sym) = SYMBOLS.iter().find(|s| rest.starts_with(**s)) else {
-                return Err(SyntaxError {
+                return Err(ExprSyntaxError {
                     at: start,
                     message: format!("unexpected character '{c}'"),
                     expected: Some("a name, a number, a string or an operator".into()),
@@ -210,7 +210,7 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
             };
             if *sym == "=" || *sym == "&" {
                 let fix = if *sym == "=" { "==" } else { "&&" };
-                return Err(SyntaxError {
+                return Err(ExprSyntaxError {
                     at: start,
                     message: format!("'{sym}' is not an operator here"),
                     expected: Some(format!("'{fix}'")),
@@ -225,9 +225,9 @@ fn lex(text: &str) -> Result<Vec<(usize, Tok)>, SyntaxError> {
 }
 
 /// Parses expression text into a tree.
-pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
+pub fn parse(text: &str) -> Result<Expr, ExprSyntaxError> {
     if text.len() > MAX_EXPR_BYTES {
-        return Err(SyntaxError {
+        return Err(ExprSyntaxError {
             at: 0,
             message: format!("expression is {} bytes long, more than the limit of {MAX_EXPR_BYTES}", text.len()),
             expected: Some("a shorter expression (split it into crisis variables)".into()),
@@ -238,7 +238,7 @@ pub fn parse(text: &str) -> Result<Expr, SyntaxError> {
     let expr = parser.expr()?;
     let (at, tok) = parser.peek();
     if tok != Tok::End {
-        return Err(SyntaxError {
+        return Err(ExprSyntaxError {
             at,
             message: format!("unexpected {} after a complete expression", tok.describe()),
             expected: Some("an operator or the end of the expression".into()),
@@ -282,12 +282,12 @@ impl Parser {
         }
     }
 
-    fn expect_word(&mut self, word: &str) -> Result<(), SyntaxError> {
+    fn expect_word(&mut self, word: &str) -> Result<(), ExprSyntaxError> {
         if self.eat_word(word) {
             return Ok(());
         }
         let (at, tok) = self.peek();
-        Err(SyntaxError {
+        Err(ExprSyntaxError {
             at,
             message: format!("found {} where '{word}' belongs", tok.describe()),
             expected: Some(format!("'{word}' (if … then … else …)")),
@@ -296,10 +296,10 @@ impl Parser {
 
     /// One more level of recursion; a parenthesised level costs two (an
     /// expression and its operand), so the limit is `MAX_EXPR_DEPTH` levels.
-    fn enter(&mut self, at: usize) -> Result<(), SyntaxError> {
+    fn enter(&mut self, at: usize) -> Result<(), ExprSyntaxError> {
         self.depth += 1;
         if self.depth > 2 * MAX_EXPR_DEPTH {
-            return Err(SyntaxError {
+            return Err(ExprSyntaxError {
                 at,
                 message: format!("expression nests more than {MAX_EXPR_DEPTH} levels deep"),
                 expected: Some("a flatter expression".into()),
@@ -308,7 +308,7 @@ impl Parser {
         Ok(())
     }
 
-    fn expr(&mut self) -> Result<Expr, SyntaxError> {
+    fn expr(&mut self) -> Result<Expr, ExprSyntaxError> {
         let at = self.peek().0;
         self.enter(at)?;
         let result = if self.eat_word("if") {
@@ -325,7 +325,7 @@ impl Parser {
         result
     }
 
-    fn or(&mut self) -> Result<Expr, SyntaxError> {
+    fn or(&mut self) -> Result<Expr, ExprSyntaxError> {
         let mut left = self.and()?;
         while self.eat_sym("||") || self.eat_word("or") {
             let right = self.and()?;
@@ -334,7 +334,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Expr, SyntaxError> {
+    fn and(&mut self) -> Result<Expr, ExprSyntaxError> {
         let mut left = self.cmp()?;
         while self.eat_sym("&&") || self.eat_word("and") {
             let right = self.cmp()?;
@@ -343,7 +343,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn cmp(&mut self) -> Result<Expr, SyntaxError> {
+    fn cmp(&mut self) -> Result<Expr, ExprSyntaxError> {
         let left = self.sum()?;
         let op = match self.peek().1 {
             Tok::Sym("<") => BinaryOp::Lt,
@@ -357,7 +357,7 @@ impl Parser {
         self.pos += 1;
         let right = self.sum()?;
         if let (at, Tok::Sym(s @ ("<" | "<=" | ">" | ">=" | "==" | "!="))) = self.peek() {
-            return Err(SyntaxError {
+            return Err(ExprSyntaxError {
                 at,
                 message: format!("comparisons cannot be chained ('{s}' after a comparison)"),
                 expected: Some("'&&' between two comparisons, as in 0 < x && x < 1".into()),
@@ -366,7 +366,7 @@ impl Parser {
         Ok(binary(op, left, right))
     }
 
-    fn sum(&mut self) -> Result<Expr, SyntaxError> {
+    fn sum(&mut self) -> Result<Expr, ExprSyntaxError> {
         let mut left = self.product()?;
         loop {
             let op = match self.peek().1 {
@@ -380,7 +380,7 @@ impl Parser {
         }
     }
 
-    fn product(&mut self) -> Result<Expr, SyntaxError> {
+    fn product(&mut self) -> Result<Expr, ExprSyntaxError> {
         let mut left = self.unary()?;
         loop {
             let op = match self.peek().1 {
@@ -394,7 +394,7 @@ impl Parser {
         }
     }
 
-    fn unary(&mut self) -> Result<Expr, SyntaxError> {
+    fn unary(&mut self) -> Result<Expr, ExprSyntaxError> {
         let at = self.peek().0;
         self.enter(at)?;
         let result = if self.eat_sym("-") {
@@ -408,7 +408,7 @@ impl Parser {
         result
     }
 
-    fn power(&mut self) -> Result<Expr, SyntaxError> {
+    fn power(&mut self) -> Result<Expr, ExprSyntaxError> {
         let base = self.atom()?;
         if self.eat_sym("^") {
             let exponent = self.unary()?;
@@ -417,7 +417,7 @@ impl Parser {
         Ok(base)
     }
 
-    fn atom(&mut self) -> Result<Expr, SyntaxError> {
+    fn atom(&mut self) -> Result<Expr, ExprSyntaxError> {
         let (at, tok) = self.next();
         let kind = match tok {
             Tok::Num(n) => ExprKind::Num(n),
@@ -425,7 +425,7 @@ impl Parser {
             Tok::Name(n) if n == "true" => ExprKind::Bool(true),
             Tok::Name(n) if n == "false" => ExprKind::Bool(false),
             Tok::Name(n) if matches!(n.as_str(), "then" | "else" | "and" | "or") => {
-                return Err(SyntaxError {
+                return Err(ExprSyntaxError {
                     at,
                     message: format!("'{n}' cannot start a value"),
                     expected: Some("a value: a number, a name, a string or '('".into()),
@@ -440,7 +440,7 @@ impl Parser {
                         match self.next() {
                             (_, Tok::Name(part)) => path.push(part),
                             (at, tok) => {
-                                return Err(SyntaxError {
+                                return Err(ExprSyntaxError {
                                     at,
                                     message: format!("found {} after '.'", tok.describe()),
                                     expected: Some("a field name, as in member.alignment".into()),
@@ -455,7 +455,7 @@ impl Parser {
                 let inner = self.expr()?;
                 if !self.eat_sym(")") {
                     let (at2, tok2) = self.peek();
-                    return Err(SyntaxError {
+                    return Err(ExprSyntaxError {
                         at: at2,
                         message: format!(
                             "found {} where ')' should close the '(' at column offset {}",
@@ -468,7 +468,7 @@ impl Parser {
                 return Ok(Expr { at, kind: inner.kind });
             }
             tok => {
-                return Err(SyntaxError {
+                return Err(ExprSyntaxError {
                     at,
                     message: format!("found {} where a value belongs", tok.describe()),
                     expected: Some("a value: a number, a name, a string or '('".into()),
@@ -478,7 +478,7 @@ impl Parser {
         Ok(Expr { at, kind })
     }
 
-    fn args(&mut self) -> Result<Vec<Expr>, SyntaxError> {
+    fn args(&mut self) -> Result<Vec<Expr>, ExprSyntaxError> {
         let mut args = Vec::new();
         if self.eat_sym(")") {
             return Ok(args);
@@ -490,7 +490,7 @@ impl Parser {
             }
             if !self.eat_sym(",") {
                 let (at, tok) = self.peek();
-                return Err(SyntaxError {
+                return Err(ExprSyntaxError {
                     at,
                     message: format!("found {} in a list of arguments", tok.describe()),
                     expected: Some("',' or ')'".into()),

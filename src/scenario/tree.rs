@@ -132,7 +132,7 @@ pub const BUDGET_EVENTS: usize = 200_000;
 
 /// A YAML problem with its position.
 #[derive(Debug, Clone)]
-pub struct SyntaxError {
+pub struct YamlError {
     /// 1-based line and column (0 when the library gave none).
     pub line: u32,
     /// Column.
@@ -143,9 +143,9 @@ pub struct SyntaxError {
 
 /// Parses one YAML document into a [`Node`] tree, refusing oversize input,
 /// alias bombs and deep nesting quickly.
-pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
+pub fn parse(text: &str, file: u16) -> Result<Node, YamlError> {
     if text.len() > MAX_FILE_BYTES {
-        return Err(SyntaxError {
+        return Err(YamlError {
             line: 1,
             column: 1,
             message: format!(
@@ -171,7 +171,7 @@ pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
         let (line, column) = e.location().map_or((0, 0), |l| (clamp_u32(l.line()), clamp_u32(l.column())));
         let message = e.to_string();
         let message = message.lines().next().unwrap_or("invalid YAML").to_string();
-        SyntaxError { line, column, message: plain_message(&strip_location(&message)) }
+        YamlError { line, column, message: plain_message(&strip_location(&message)) }
     })?;
     let Some(raw) = raw else {
         return Ok(Node::synthetic(Loc { file, line: 1, column: 1 }, Value::Null));
@@ -182,7 +182,7 @@ pub fn parse(text: &str, file: u16) -> Result<Node, SyntaxError> {
 /// A value written `!name` after a key or a dash: YAML reads it as a tag,
 /// not text, so `when: !foreign_backed` would lose its expression. The
 /// scenario format uses no tags, so the first one is reported with advice.
-fn find_tag(text: &str) -> Option<SyntaxError> {
+fn find_tag(text: &str) -> Option<YamlError> {
     for (i, line) in text.lines().enumerate() {
         let code = line.split(" #").next().unwrap_or(line);
         for marker in [": !", "- !"] {
@@ -194,7 +194,7 @@ fn find_tag(text: &str) -> Option<SyntaxError> {
             }
             let value = code[at + 2..].trim_end();
             let column = before.chars().count() + 3;
-            return Some(SyntaxError {
+            return Some(YamlError {
                 line: u32::try_from(i + 1).unwrap_or(u32::MAX),
                 column: u32::try_from(column).unwrap_or(u32::MAX),
                 message: format!(

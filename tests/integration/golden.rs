@@ -1,7 +1,8 @@
 //! Behaviour is kept through restructuring: every bundled scenario's JSON
 //! summary (two seeds), a typed CSV, a comparison, a sweep, a tornado, an
 //! explained trial, per-trial records and the HTML report hash to the
-//! digests in `tests/data/golden.sha256`.
+//! digests in `tests/data/golden.sha256`; so do the terminal tables and
+//! Markdown (at full width: `COLUMNS` is unset).
 //!
 //! These are the program's own earlier outputs, on purpose: a refactoring
 //! must not move a byte. The numbers themselves are checked independently
@@ -27,6 +28,9 @@ fn commands() -> Vec<Vec<String>> {
     }
     for line in [
         "run kazakhstan-2022 --trials 20000 --format csv",
+        "run kyrgyzstan-2010 --trials 20000",
+        "run armenia-2022 --trials 20000 --format markdown",
+        "compare kazakhstan-2022 what-if/kazakhstan-chair --trials 20000",
         "run armenia-2022 --trials 300 --seed 5 --trials-out -",
         "compare kazakhstan-2022 what-if/russia-committed-elsewhere what-if/armenia-frozen --trials 20000 --format json",
         "sweep kazakhstan-2022 --vary members.russia.attributes.alignment=0.3:0.95:4 --trials 5000 --format json",
