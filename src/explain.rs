@@ -337,26 +337,35 @@ pub struct Condition {
     stream: StreamKey,
 }
 
+/// Why a `--find` condition does not compile: each problem, located in the
+/// condition's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindError(pub Vec<crate::rules::compile::ExprError>);
+
+impl std::fmt::Display for FindError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            let expected = e.expected.as_ref().map(|x| format!("; expected {x}")).unwrap_or_default();
+            let sep = if i > 0 { "\n" } else { "" };
+            write!(f, "{sep}--find:1:{}: {}{expected}", e.at + 1, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FindError {}
+
 impl Condition {
     /// Compiles `text` as a condition that sees everything the outcome
     /// metrics see: crisis variables, `outcome`, `deployed`, `need`,
     /// `shortfall`, the days, and the outcome metrics themselves.
-    pub fn compile(s: &Scenario, text: &str) -> Result<Condition, String> {
+    pub fn compile(s: &Scenario, text: &str) -> Result<Condition, FindError> {
         let mut symbols = s.symbols.clone();
         let visible_vars = symbols.vars.len();
         let ctx = Context { stage: Stage::Outcome, member: false, visible_vars, member_index: None };
         compile::compile(text, Some(Type::Bool), &mut symbols, ctx)
             .map(|program| Condition { program, stream: Decision::Find.key() })
-            .map_err(|errors| {
-                errors
-                    .iter()
-                    .map(|e| {
-                        let expected = e.expected.as_ref().map(|x| format!("; expected {x}")).unwrap_or_default();
-                        format!("--find:1:{}: {}{expected}", e.at + 1, e.message)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
+            .map_err(FindError)
     }
 
     /// Whether the trial with `key`, left in `frame`, meets the condition.

@@ -14,7 +14,7 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, Failure> {
     let trial = match &args.find {
         None => args.trial,
         Some(text) => {
-            let condition = Condition::compile(&s, text).map_err(Failure::input)?;
+            let condition = Condition::compile(&s, text).map_err(|e| Failure::input(e.to_string()))?;
             match explain::find(&s, seed, args.trial, args.search_limit, &condition) {
                 Some(i) => {
                     eprintln!("trial {i} is the first from {} that meets: {text}", args.trial);

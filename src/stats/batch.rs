@@ -306,9 +306,19 @@ pub enum Watched {
     Outcome(usize),
 }
 
+/// A name that is no quantity `--precision-of` can watch.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("unknown quantity '{name}': expected one of {expected}")]
+pub struct UnknownQuantity {
+    /// The name given.
+    pub name: String,
+    /// The quantities there are, listed.
+    pub expected: String,
+}
+
 impl Watched {
     /// The quantity called `name` in a scenario.
-    pub fn named(s: &Scenario, name: &str) -> Result<Watched, String> {
+    pub fn named(s: &Scenario, name: &str) -> Result<Watched, UnknownQuantity> {
         if let Some(mask) = class::stage(name) {
             return Ok(Watched::Classes(mask));
         }
@@ -318,12 +328,13 @@ impl Watched {
                 Some(i) => Watched::Outcome(i),
                 None => {
                     let outcomes: Vec<&str> = s.outcomes.iter().map(|o| o.name.as_str()).collect();
-                    return Err(format!(
-                        "unknown quantity '{name}': expected one of {}{}{}",
+                    let expected = format!(
+                        "{}{}{}",
                         class::STAGES.map(|(stage, _)| stage).join(", ") + ", deployed",
                         if outcomes.is_empty() { "" } else { ", or an outcome: " },
                         outcomes.join(", ")
-                    ));
+                    );
+                    return Err(UnknownQuantity { name: name.to_string(), expected });
                 }
             },
         })
