@@ -231,15 +231,8 @@ fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trac
     frame.set(Field::VotesAbstain, f64::from(abstain));
     frame.set(Field::VotesBlock, f64::from(block));
     frame.set(Field::VotesCast, f64::from(cast));
-    let passed = match s.council.rule {
-        DecisionRule::Consensus => block == 0 && support > 0,
-        DecisionRule::Unanimity => cast > 0 && support == cast,
-        DecisionRule::Majority => {
-            let (twice, n) = (2 * support, cast);
-            twice > n || (twice == n && n > 0 && s.council.chair_breaks_ties && frame.votes[s.chair] == vote::SUPPORT)
-        }
-        DecisionRule::Qualified(f) => cast > 0 && f64::from(support) >= f * f64::from(cast),
-    };
+    let chair_decides = s.council.chair_breaks_ties && frame.votes[s.chair] == vote::SUPPORT;
+    let passed = passes(s.council.rule, Tally { support, abstain, block }, chair_decides);
     let mut rng = SubStream::new(key, s.streams.council);
     let e = env(s, frame, 0);
     let set = if passed { &s.council.mission_only } else { &s.council.fallback };
@@ -254,6 +247,32 @@ fn council(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trac
     frame.set(Field::DecisionDays, days);
     frame.set(Field::Outcome, f64::from(class_now));
     trace.event(Event::Council { passed, mission_probability: p });
+}
+
+/// The votes of the active members.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    support: u32,
+    abstain: u32,
+    block: u32,
+}
+
+/// Whether the council passes a deployment under `rule`. An abstention is a
+/// vote cast (it counts against unanimity and in a majority's or a quorum's
+/// base) but is no block; `chair_decides` (the chair breaks ties and
+/// supported) carries a tied majority.
+#[inline]
+fn passes(rule: DecisionRule, t: Tally, chair_decides: bool) -> bool {
+    let cast = t.support + t.abstain + t.block;
+    match rule {
+        DecisionRule::Consensus => t.block == 0 && t.support > 0,
+        DecisionRule::Unanimity => cast > 0 && t.support == cast,
+        DecisionRule::Majority => {
+            let twice = 2 * t.support;
+            twice > cast || (twice == cast && cast > 0 && chair_decides)
+        }
+        DecisionRule::Qualified(f) => cast > 0 && f64::from(t.support) >= f * f64::from(cast),
+    }
 }
 
 /// Evaluates the need in whole personnel.
@@ -372,5 +391,46 @@ fn outcomes(s: &Scenario, key: TrialKey, frame: &mut Frame) {
             frame.forced |= forced::OUTCOME;
         }
         frame.vars[o.slot] = v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DecisionRule, Tally, passes};
+
+    fn tally(support: u32, abstain: u32, block: u32) -> Tally {
+        Tally { support, abstain, block }
+    }
+
+    #[test]
+    fn consensus_lets_abstentions_pass_but_not_a_block_or_silence() {
+        assert!(passes(DecisionRule::Consensus, tally(1, 5, 0), false));
+        assert!(!passes(DecisionRule::Consensus, tally(5, 0, 1), false), "one block stops it");
+        assert!(!passes(DecisionRule::Consensus, tally(0, 6, 0), false), "nobody supports");
+        assert!(!passes(DecisionRule::Consensus, tally(0, 0, 0), false), "nobody votes");
+    }
+
+    #[test]
+    fn unanimity_counts_an_abstention_against() {
+        assert!(passes(DecisionRule::Unanimity, tally(6, 0, 0), false));
+        assert!(!passes(DecisionRule::Unanimity, tally(5, 1, 0), false));
+        assert!(!passes(DecisionRule::Unanimity, tally(0, 0, 0), false));
+    }
+
+    #[test]
+    fn a_tied_majority_passes_only_when_a_supporting_chair_breaks_it() {
+        assert!(passes(DecisionRule::Majority, tally(4, 1, 1), false));
+        assert!(!passes(DecisionRule::Majority, tally(3, 2, 1), false), "a tie without the chair");
+        assert!(passes(DecisionRule::Majority, tally(3, 2, 1), true), "the chair supports and breaks it");
+        assert!(!passes(DecisionRule::Majority, tally(2, 2, 2), true), "no tie to break");
+        assert!(!passes(DecisionRule::Majority, tally(0, 0, 0), true), "no votes, no tie");
+    }
+
+    #[test]
+    fn a_qualified_majority_is_a_share_of_the_votes_cast() {
+        let two_thirds = DecisionRule::Qualified(2.0 / 3.0);
+        assert!(passes(two_thirds, tally(4, 2, 0), false));
+        assert!(!passes(two_thirds, tally(3, 2, 1), false));
+        assert!(!passes(two_thirds, tally(0, 0, 0), false));
     }
 }
