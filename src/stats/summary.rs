@@ -409,3 +409,31 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         backtest,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Meta, summarise};
+    use crate::stats::batch::BatchStats;
+
+    fn minimal() -> crate::scenario::Scenario {
+        let text = include_str!("../../tests/data/minimal.yaml");
+        let source = crate::scenario::Source::Text { name: "minimal.yaml".into(), text: text.into() };
+        crate::scenario::load(&source, &[]).expect("builds").scenario
+    }
+
+    #[test]
+    fn the_funnel_is_read_off_the_class_counts() {
+        let s = minimal();
+        let mut stats = BatchStats::new(&s);
+        // no request, refused, non-military, deploy
+        stats.classes = [40, 10, 20, 30];
+        stats.trials = 100;
+        let summary = summarise(&s, &stats, Meta::new(&s, 1, 100, &[]));
+        let f = &summary.funnel;
+        assert_eq!((f.request.k, f.invoked.k, f.deploy.k, f.non_military.k, f.refused.k), (60, 50, 30, 20, 10));
+        assert!(f.request.n == 100 && f.deploy.p == 0.3);
+        // Wilson's interval for 30 of 100, computed by hand.
+        let (lo, hi) = (0.218_95, 0.395_85);
+        assert!((f.deploy.lo - lo).abs() < 1e-4 && (f.deploy.hi - hi).abs() < 1e-4, "{:?}", f.deploy);
+    }
+}

@@ -187,3 +187,44 @@ fn draw(op: Op, name: &str, params: &[&Program]) -> Distribution {
 pub fn readable(x: f64) -> String {
     if x.is_finite() && x != 0.0 && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { x.to_string() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::readable;
+    use crate::scenario::{Source, load};
+
+    const MINIMAL: &str = include_str!("../../../tests/data/minimal.yaml");
+
+    fn errors(text: &str) -> Vec<String> {
+        let source = Source::Text { name: "t.yaml".into(), text: text.into() };
+        match load(&source, &[]) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.diagnostics.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn the_minimal_scenario_builds_with_its_tables() {
+        let source = Source::Text { name: "minimal.yaml".into(), text: MINIMAL.into() };
+        let s = load(&source, &[]).expect("builds").scenario;
+        assert_eq!(s.members.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["a", "b", "h"]);
+        assert_eq!(s.pools.iter().map(|p| p.cap).collect::<Vec<_>>(), [100, 1000]);
+        assert_eq!(s.statics.host, 2);
+    }
+
+    #[test]
+    fn every_problem_is_found_in_one_pass_and_located() {
+        let broken = MINIMAL.replace("cap: 100}", "cap: -5}").replace("base: 0.5", "base: 1.5");
+        let found = errors(&broken);
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].starts_with("error: t.yaml:7:"), "{}", found[0]);
+        assert!(found[1].contains("decisions.request.base"), "{}", found[1]);
+    }
+
+    #[test]
+    fn numbers_in_messages_stay_readable() {
+        assert_eq!(readable(3600.0), "3600");
+        assert_eq!(readable(1e20), "1e20");
+        assert_eq!(readable(0.25), "0.25");
+    }
+}
