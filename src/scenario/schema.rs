@@ -3,9 +3,10 @@
 //! autocomplete fields, show these doc comments and underline typos.
 //!
 //! Loading does not use these types (the builder reads a located tree to
-//! report line and column); `tests/integration/schema.rs` checks that every
-//! shipped scenario validates against this schema and that the builder's
-//! top-level fields match it. Map values may be `~` (null): in a file that
+//! report line and column), so the format is described twice;
+//! `tests/integration/schema.rs` keeps the two together: every shipped
+//! scenario validates, and for every map of every shipped scenario the
+//! loader and this schema agree on whether an unknown field is allowed. Map values may be `~` (null): in a file that
 //! `extends` another, that deletes the inherited entry.
 
 // The fields are read only by schemars' derive, never by Rust code.
@@ -242,12 +243,36 @@ pub enum RuleSet {
     /// A bare value: a base with no rules.
     Bare(Expr),
     /// A base and ordered rules.
-    Ruled {
-        /// The starting value.
-        base: Expr,
-        /// Applied in order; each fires when its condition holds.
-        rules: Option<Vec<Rule>>,
-    },
+    Ruled(Ruled),
+}
+
+/// A base and ordered rules.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Ruled {
+    /// The starting value.
+    base: Expr,
+    /// Applied in order; each fires when its condition holds.
+    rules: Option<Rules>,
+}
+
+/// A rule list, or (in a file that `extends` another) rules to add after
+/// the inherited ones.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum Rules {
+    /// The rules (replacing any inherited list).
+    List(Vec<Rule>),
+    /// `{append: [...]}`: the inherited rules, then these.
+    Append(AppendRules),
+}
+
+/// `{append: [...]}`.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AppendRules {
+    /// Rules added after the inherited ones.
+    append: Vec<Rule>,
 }
 
 /// A rule.
