@@ -2,7 +2,7 @@
 //! whose instructions are [`ops`], evaluated by [`closures`]) and rule sets
 //! ([`ruleset`]), evaluated against [`env`].
 
-pub mod closures;
+pub(crate) mod closures;
 pub mod compile;
 pub mod env;
 pub mod ops;

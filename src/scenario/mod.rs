@@ -4,12 +4,12 @@
 //! chain, applies `--set` overrides, and compiles everything, collecting
 //! every problem as a located [`Diagnostic`].
 
-pub mod build;
+pub(crate) mod build;
 pub mod bundled;
 pub mod diagnostic;
 pub mod model;
-pub mod schema;
-pub mod specialise;
+pub(crate) mod schema;
+pub(crate) mod specialise;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
