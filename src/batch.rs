@@ -37,7 +37,7 @@ pub struct Plan {
 
 /// What a consumer says after each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
+pub(crate) enum Flow {
     /// Go on to the next chunk.
     Continue,
     /// Stop here: later chunks are not consumed.
@@ -46,7 +46,7 @@ pub enum Flow {
 
 /// How a drive ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
+pub(crate) enum Ending {
     /// Every chunk of the plan was consumed, or the consumer stopped.
     Done,
     /// Cancelled (Ctrl-C) between waves.
@@ -63,7 +63,7 @@ pub enum Ending {
 /// early (lockstep runs of many scenarios) may use smaller chunks, so that
 /// Ctrl-C is seen within a fraction of a second. The statistics merge
 /// exactly, so the chunk size never changes a result.
-pub fn drive<C: Send>(
+pub(crate) fn drive<C: Send>(
     plan: Plan,
     chunk_size: u64,
     cancel: &AtomicBool,
@@ -101,7 +101,13 @@ pub fn drive<C: Send>(
 
 /// Runs the trials `[start, end)` of one scenario in one thread, calling
 /// `each` after every trial with its index and final frame.
-pub fn run_range_with(s: &Scenario, seed: u64, start: u64, end: u64, mut each: impl FnMut(u64, &Frame)) -> BatchStats {
+pub(crate) fn run_range_with(
+    s: &Scenario,
+    seed: u64,
+    start: u64,
+    end: u64,
+    mut each: impl FnMut(u64, &Frame),
+) -> BatchStats {
     let mut stats = BatchStats::new(s);
     let mut fires = vec![0u64; s.rules.len()];
     let mut frame = Frame::new(s.n_slots(), s.members.len());
@@ -140,7 +146,7 @@ impl Lockstep {
 }
 
 /// A lockstep chunk: about [`CHUNK`] scenario-trials, a power of two from 64.
-pub fn lockstep_chunk(scenarios: usize) -> u64 {
+pub(crate) fn lockstep_chunk(scenarios: usize) -> u64 {
     (CHUNK / scenarios.max(1) as u64).next_power_of_two().clamp(64, CHUNK)
 }
 

@@ -19,6 +19,21 @@
 //! feature: it turns arguments into plans and results into output; with `default-features = false` the library builds without
 //! clap and the terminal crates, for programs that embed the engine.
 //!
+//! # The surface to build on
+//!
+//! A program that embeds the engine (the coming web server and Python
+//! bindings) needs only these: [`scenario::load`] with a
+//! [`scenario::Source`] and [`scenario::Override`]s (errors are located
+//! [`scenario::Diagnostic`]s); the analyses of [`analysis`] with their
+//! plans and a [`analysis::Monitor`]; the results of [`stats`]
+//! ([`stats::summary::summarise`], `Comparison`, `Sweep`, `Sensitivity`),
+//! drawn by [`report`] ([`report::Render`], [`report::html`]); one trial's
+//! story from [`explain`]; shard parts from [`shard`]. The lower layers
+//! ([`rules`], [`engine`], [`rng`], [`batch`]) stay public for the
+//! integration tests, benchmarks and fuzzers that exercise the expression
+//! language and single trials; their items may change in any release.
+//! Modules the crate alone uses are private.
+//!
 //! # Reproducibility
 //!
 //! Trial *i*'s random numbers depend only on (seed, *i*), so results are

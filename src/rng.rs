@@ -31,7 +31,8 @@ use rand_chacha::ChaCha8Rng;
 use std::convert::Infallible;
 
 /// The algorithm recorded in outputs.
-pub const ALGORITHM: &str = "ChaCha8 trial keys (rand_chacha 0.10) + keyed SplitMix64 sub-streams (one-round start)";
+pub(crate) const ALGORITHM: &str =
+    "ChaCha8 trial keys (rand_chacha 0.10) + keyed SplitMix64 sub-streams (one-round start)";
 
 /// The 128-bit random key of one trial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +59,9 @@ impl TrialKeys {
     }
 }
 
-/// The key of the trial `trial` alone (for `explain`).
-pub fn trial_key(seed: u64, trial: u64) -> TrialKey {
+/// The key of the trial `trial` alone (the tests' shorthand).
+#[cfg(test)]
+pub(crate) fn trial_key(seed: u64, trial: u64) -> TrialKey {
     TrialKeys::starting_at(seed, trial).next_key()
 }
 
@@ -83,7 +85,7 @@ impl StreamKey {
 /// named. Its key is [`StreamKey::of`] the name `vote/russia`, `var/need`,
 /// …; renaming one changes every result that decision touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision<'a> {
+pub(crate) enum Decision<'a> {
     /// The host's request.
     Request,
     /// The council's result.
@@ -148,7 +150,7 @@ impl SubStream {
 
     /// A uniform number in [0, 1) with 53 random bits.
     #[inline]
-    pub fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }

@@ -26,7 +26,7 @@ pub mod limits {
     pub const DAYS: f64 = 1_000_000.0;
 }
 
-/// Vote codes in [`Frame::votes`].
+/// Vote codes in `Frame::votes`.
 pub mod vote {
     /// Did not vote (not active, or no council).
     pub const NONE: u8 = 0;

@@ -4,7 +4,7 @@
 //! stand on alike.
 //!
 //! Every analysis is batch-shaped and runs through one driver
-//! ([`batch::drive`]) on the current rayon pool; the caller watches and
+//! (`batch::drive`) on the current rayon pool; the caller watches and
 //! stops it through a [`Monitor`] (a progress bar and Ctrl-C on the command
 //! line). An interrupted analysis returns what finished ([`Finished`]).
 
@@ -110,7 +110,7 @@ pub struct RunOptions<'w> {
     /// Stop at the first chunk after which this quantity's 95% half-width
     /// is at most this much.
     pub precision: Option<(Watched, f64)>,
-    /// Per-trial records (CSV, see [`crate::records`]), written in trial order.
+    /// Per-trial records (CSV, see `crate::records`), written in trial order.
     pub records: Option<&'w mut (dyn Write + Send)>,
 }
 
@@ -186,7 +186,7 @@ pub fn run_all(s: &Scenario, plan: Plan) -> BatchStats {
 
 /// Runs scenarios in lockstep on the same trial keys, each later one paired
 /// with the first as `pairings` say. Chunks are small (see
-/// [`batch::lockstep_chunk`]) so that a stop is seen within a fraction of
+/// `batch::lockstep_chunk`) so that a stop is seen within a fraction of
 /// a second.
 pub fn lockstep(
     scenarios: &[&Scenario],

@@ -74,7 +74,7 @@ pub enum Field {
 }
 
 /// Number of [`Field`] slots.
-pub const N_FIELDS: usize = Field::FullStrength as usize + 1;
+pub(crate) const N_FIELDS: usize = Field::FullStrength as usize + 1;
 
 pub use crate::vocabulary::vote;
 
@@ -113,7 +113,7 @@ impl Frame {
     }
 
     /// Clears the state for the next trial (no allocation).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.fields = [0.0; N_FIELDS];
         self.fields[Field::Pool as usize] = -1.0;
         // No arrival until someone arrives: "never" reads as NaN.

@@ -1,6 +1,6 @@
 //! The rule language: expressions ([`parser`] → [`compile`] → [`program`],
-//! whose instructions are [`ops`], evaluated by [`closures`]) and rule sets
-//! ([`ruleset`]), evaluated against [`env`].
+//! whose instructions are [`ops`], evaluated by `closures`) and rule sets
+//! ([`ruleset`]), evaluated against `env`.
 
 pub(crate) mod closures;
 pub mod compile;

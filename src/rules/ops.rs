@@ -1,6 +1,6 @@
 //! The instruction set of compiled expressions: the operations, the
 //! functions they name, and what each computes. Both the closures that
-//! evaluate a program ([`super::closures`]) and the compiler's constant
+//! evaluate a program (`super::closures`) and the compiler's constant
 //! folding call the functions here, so a folded constant is exactly what
 //! evaluation would give.
 
@@ -156,7 +156,7 @@ pub enum Op {
 
 impl Op {
     /// Whether the operation draws random numbers (and so cannot be folded).
-    pub fn is_draw(self) -> bool {
+    pub(crate) fn is_draw(self) -> bool {
         matches!(
             self,
             Op::F1(Func1::Exponential | Func1::Poisson | Func1::Bernoulli)
@@ -166,7 +166,7 @@ impl Op {
     }
 
     /// How many stack values a computing operation consumes (0 for loads and jumps).
-    pub fn arity(self) -> usize {
+    pub(crate) fn arity(self) -> usize {
         match self {
             Op::Neg | Op::Not | Op::F1(_) => 1,
             Op::F3(_) => 3,
@@ -182,7 +182,7 @@ impl Op {
 /// what evaluation would give.
 /// Arguments beyond the operation's arity are ignored.
 #[inline(always)]
-pub fn apply(op: Op, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
+pub(crate) fn apply(op: Op, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
     match op {
         Op::Neg => -x,
         Op::Not => b(x == 0.0),
@@ -242,7 +242,7 @@ pub(crate) fn binary(op: Op, l: f64, r: f64) -> f64 {
 
 /// A member-level fact that does not change during a run (None for the
 /// fields a trial sets: the vote, the chosen pool's pledge, commitments).
-pub fn static_member_field(s: &Statics, m: usize, f: MemberField) -> Option<f64> {
+pub(crate) fn static_member_field(s: &Statics, m: usize, f: MemberField) -> Option<f64> {
     match f {
         MemberField::Attr(a) => s.attrs.get(m * s.n_attrs + usize::from(a)).copied(),
         MemberField::Pledge(p) => s.pledges.get(m * s.n_pools + usize::from(p)).copied(),
@@ -256,7 +256,7 @@ pub fn static_member_field(s: &Statics, m: usize, f: MemberField) -> Option<f64>
 
 /// Reads a member-level fact.
 #[inline(always)]
-pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
+pub(crate) fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
     let s = env.statics;
     match f {
         MemberField::PledgeChosen => {
@@ -275,7 +275,7 @@ pub fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
 /// The language's numeric functions by name, in the order messages list
 /// them, with the operation each compiles to (its arity is the operation's,
 /// [`Op::arity`]; `min` and `max` also take more than two arguments).
-pub const FUNCTIONS: [(&str, Op); 20] = [
+pub(crate) const FUNCTIONS: [(&str, Op); 20] = [
     ("min", Op::F2(Func2::Min)),
     ("max", Op::F2(Func2::Max)),
     ("clamp", Op::F3(Func3::Clamp)),
@@ -300,11 +300,11 @@ pub const FUNCTIONS: [(&str, Op); 20] = [
 
 /// Interned ids 0..=3 are the outcome classes; 4..=7 are the vote words
 /// `none`, `support`, `abstain`, `block` (interned first by the scenario builder).
-pub const VOTE_STRING_BASE: f64 = 4.0;
+pub(crate) const VOTE_STRING_BASE: f64 = 4.0;
 
 /// Applies a one-argument function.
 #[inline(always)]
-pub fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
+pub(crate) fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
     match f {
         Func1::Abs => x.abs(),
         Func1::Exp => x.exp(),
@@ -323,7 +323,7 @@ pub fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
 
 /// Applies a two-argument function.
 #[inline(always)]
-pub fn func2(f: Func2, x: f64, y: f64, rng: &mut SubStream) -> f64 {
+pub(crate) fn func2(f: Func2, x: f64, y: f64, rng: &mut SubStream) -> f64 {
     match f {
         Func2::Min => x.min(y),
         Func2::Max => x.max(y),
@@ -336,7 +336,7 @@ pub fn func2(f: Func2, x: f64, y: f64, rng: &mut SubStream) -> f64 {
 
 /// Applies a three-argument function.
 #[inline(always)]
-pub fn func3(f: Func3, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
+pub(crate) fn func3(f: Func3, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
     match f {
         Func3::Clamp => x.max(y).min(z),
         Func3::Triangular => dist::triangular(rng, x, y, z),

@@ -92,7 +92,7 @@ pub enum BinaryOp {
 
 impl BinaryOp {
     /// The operator as written.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Add => "+",
             BinaryOp::Sub => "-",

@@ -3,7 +3,7 @@
 //! A [`Program`] is a flat list of stack operations over `f64` (booleans are
 //! 0/1, strings are interned ids), the form the compiler folds constants in
 //! and tests inspect. The checker proved the types and the stack depth at
-//! load; the operations are then built into closures ([`super::closures`]),
+//! load; the operations are then built into closures (`super::closures`),
 //! so evaluation cannot fail, does not allocate, decodes no operation and
 //! looks up no strings.
 
@@ -13,7 +13,7 @@ use super::ops::Op;
 use crate::rng::SubStream;
 
 /// The largest stack an expression may need.
-pub const MAX_STACK: usize = 16;
+pub(crate) const MAX_STACK: usize = 16;
 
 /// The value types of the expression language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,7 @@ enum Direct {
 }
 
 /// A compiled expression: the closure built from its operations (see
-/// [`super::closures`]), and the operations, type and text it came from.
+/// `super::closures`), and the operations, type and text it came from.
 ///
 /// Only the first two fields are read while trials run; the source sits
 /// behind a pointer so that rules, which hold three programs each, stay
@@ -80,13 +80,13 @@ impl Program {
     }
 
     /// A constant program.
-    pub fn constant(value: f64, ty: Type) -> Program {
+    pub(crate) fn constant(value: f64, ty: Type) -> Program {
         Program::new(vec![Op::Const(value)], ty, &value.to_string())
     }
 
     /// The program that applies the function `op` to the values of `args`,
     /// evaluated in order: a distribution's draw from its parameters.
-    pub fn call(op: Op, args: &[&Program], ty: Type, name: &str) -> Program {
+    pub(crate) fn call(op: Op, args: &[&Program], ty: Type, name: &str) -> Program {
         let mut ops: Vec<Op> = args.iter().flat_map(|a| a.ops().iter().copied()).collect();
         ops.push(op);
         let texts: Vec<&str> = args.iter().map(|a| a.text()).collect();

@@ -146,7 +146,7 @@ fn sanitise(value: f64, probability: bool, observer: &mut impl Observer) -> f64 
 
 impl RuleSet {
     /// A rule set with only a base.
-    pub fn constant(base: Program, probability: bool) -> RuleSet {
+    pub(crate) fn constant(base: Program, probability: bool) -> RuleSet {
         RuleSet { base, rules: Vec::new(), probability }
     }
 

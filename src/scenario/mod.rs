@@ -130,7 +130,7 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Loads, merges, overrides and compiles a scenario, then specialises its
-/// rule sets to the facts it fixes (see [`specialise`]).
+/// rule sets to the facts it fixes (see `specialise`).
 pub fn load(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError> {
     let mut loaded = load_unspecialised(source, overrides)?;
     specialise::specialise(&mut loaded.scenario);

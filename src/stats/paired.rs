@@ -4,7 +4,7 @@
 //! Every compared quantity is a ratio R = Σy / Σz over trials, where z says
 //! whether the quantity is defined in the trial (a deploy, a contribution)
 //! and y is its value there: a probability has z ≡ 1 and y ∈ {0, 1}; the
-//! mean personnel of a deployment has z = [deploy] and y = personnel·z.
+//! mean personnel of a deployment has z = deploy and y = personnel·z.
 //! The difference D = R_B − R_A has the linearised (delta-method) variance
 //! Var(D) ≈ Σuᵢ² / n², uᵢ = (y_Bᵢ − R_B z_Bᵢ)/z̄_B − (y_Aᵢ − R_A z_Aᵢ)/z̄_A,
 //! which keeps the covariance the common random numbers create: that is why

@@ -28,7 +28,7 @@ pub enum Stage {
 
 impl Stage {
     /// The stage's name in messages.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Stage::Variables => "the crisis variables",
             Stage::Request => "the request rules",
