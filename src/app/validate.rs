@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use super::{EXIT_INPUT, Failure, print_diagnostics, write_stdout};
 use crate::cli::ValidateArgs;
+use crate::report::doc::fit_terminal;
 use crate::scenario::{self, Source};
 
 /// Validates each file.
@@ -22,8 +23,8 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
                 } else {
                     format!(" (added: {})", loaded.added_members.join(", "))
                 };
-                write_stdout(&format!(
-                    "ok: {file}: {} — {} members{added}, {} variables, {} rules, {} outcomes, pools {}{}\n",
+                let line = format!(
+                    "ok: {file}: {} — {} members{added}, {} variables, {} rules, {} outcomes, pools {}{}",
                     s.name,
                     s.members.len(),
                     s.variables.len(),
@@ -36,7 +37,8 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
                         let n = loaded.warnings.len();
                         format!(", {n} warning{}", if n == 1 { "" } else { "s" })
                     }
-                ))?;
+                );
+                write_stdout(&(fit_terminal(&line, "    ") + "\n"))?;
             }
             Err(e) => {
                 failed = true;

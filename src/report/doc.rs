@@ -39,6 +39,20 @@ fn table_width() -> Option<u16> {
     if std::io::stdout().is_terminal() { columns.or_else(|| Table::new().width()) } else { columns }
 }
 
+/// `text` wrapped at word boundaries to the terminal's width (see
+/// [`table_width`]), later lines indented by `indent`; unchanged for files
+/// and pipes.
+pub fn fit_terminal(text: &str, indent: &str) -> String {
+    fit(text, table_width(), indent)
+}
+
+fn fit(text: &str, width: Option<u16>, indent: &str) -> String {
+    match width {
+        Some(width) => textwrap::fill(text, textwrap::Options::new(usize::from(width)).subsequent_indent(indent)),
+        None => text.to_string(),
+    }
+}
+
 impl Doc {
     /// An empty document.
     pub fn new(style: Style) -> Doc {
@@ -59,11 +73,12 @@ impl Doc {
         }
     }
 
-    /// A line of text (a paragraph line in Markdown).
+    /// A line of text (a paragraph line in Markdown). On a terminal narrower
+    /// than the line it wraps at word boundaries, later lines indented.
     pub fn line(&mut self, text: &str) {
         match self.style {
             Style::Terminal { .. } => {
-                let _ = writeln!(self.out, "{text}");
+                let _ = writeln!(self.out, "{}", fit(text, self.width, "  "));
             }
             Style::Markdown => {
                 let _ = writeln!(self.out, "{text}  ");
@@ -75,10 +90,10 @@ impl Doc {
     pub fn heading(&mut self, text: &str) {
         match self.style {
             Style::Terminal { color: true } => {
-                let _ = writeln!(self.out, "\n\x1b[1m{text}\x1b[0m");
+                let _ = writeln!(self.out, "\n\x1b[1m{}\x1b[0m", fit(text, self.width, ""));
             }
             Style::Terminal { color: false } => {
-                let _ = writeln!(self.out, "\n{text}");
+                let _ = writeln!(self.out, "\n{}", fit(text, self.width, ""));
             }
             Style::Markdown => {
                 let _ = writeln!(self.out, "\n## {text}\n");

@@ -189,6 +189,39 @@ fn tables_fit_the_terminal_width_and_files_keep_full_width() {
 }
 
 #[test]
+fn every_line_fits_a_narrow_terminal_and_a_pipe_keeps_whole_lines() {
+    let widest = |args: &[&str], columns: Option<&str>| -> (usize, String) {
+        let mut cmd = sim();
+        cmd.args(args);
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().expect("run");
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let line = text.lines().max_by_key(|l| l.chars().count()).unwrap_or_default().to_string();
+        (line.chars().count(), line)
+    };
+    for args in [
+        vec!["run", "what-if/peacekeeping-enlarged", "-n", "5000"],
+        vec!["compare", "kazakhstan-2022", "what-if/crisis-twice-as-large", "-n", "5000"],
+        vec!["sensitivity", "kazakhstan-2022", "-n", "1000", "--top", "5"],
+        vec!["sweep", "kazakhstan-2022", "--vary", "members.russia.status=active,frozen", "-n", "2000"],
+        vec!["explain", "kazakhstan-2022", "--trial", "17"],
+        vec!["backtest", "-n", "2000"],
+        vec!["validate", "scenarios/kazakhstan-2022.yaml"],
+        vec!["list"],
+    ] {
+        let (width, line) = widest(&args, Some("60"));
+        assert!(width <= 60, "{args:?}: a line of {width} columns in a 60-column terminal:\n{line}");
+    }
+    // A pipe or a file keeps prose whole (one line per title), as tables.
+    let piped = stdout_of(&["run", "what-if/peacekeeping-enlarged", "-n", "5000"]);
+    let title = piped.lines().next().unwrap_or_default();
+    assert!(title.starts_with("What if: a large crisis") && title.ends_with("seed 2022"), "{title}");
+}
+
+#[test]
 fn a_scenario_compared_with_itself_is_labelled_by_its_overrides() {
     let text = stdout_of(&[
         "compare",
