@@ -322,7 +322,8 @@ pub struct RunArgs {
     /// refused, deployed (mean per trial) or an outcome metric's name.
     #[arg(long, value_name = "NAME", default_value = "deploy", requires = "precision")]
     pub precision_of: String,
-    /// Write one CSV row per trial to FILE ('-': stdout, in place of the
+    /// Write one row per trial to FILE: CSV, or Arrow IPC when FILE ends
+    /// in .arrow, .feather or .ipc ('-': CSV on stdout, in place of the
     /// summary; streamed; see README "Per-trial records").
     #[arg(long, value_name = "FILE")]
     pub trials_out: Option<Target>,

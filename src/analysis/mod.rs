@@ -13,9 +13,13 @@ pub mod sensitivity;
 pub mod sweep;
 
 use std::io::Write;
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use arrow_schema::Schema;
+
 use crate::batch::{self, Ending, Flow, Lockstep, Plan};
+use crate::records::{self, ChunkRecords, RecordFormat, RecordWriter};
 use crate::scenario::{LoadError, Scenario};
 use crate::stats::Merge;
 use crate::stats::batch::{BatchStats, Watched};
@@ -110,8 +114,9 @@ pub struct RunOptions<'w> {
     /// Stop at the first chunk after which this quantity's 95% half-width
     /// is at most this much.
     pub precision: Option<(Watched, f64)>,
-    /// Per-trial records (CSV, see `crate::records`), written in trial order.
-    pub records: Option<&'w mut (dyn Write + Send)>,
+    /// Per-trial records in a format (CSV or Arrow IPC, see
+    /// `crate::records`), written in trial order.
+    pub records: Option<(RecordFormat, &'w mut (dyn Write + Send))>,
 }
 
 /// Runs one scenario over a plan. Records that cannot be written stop the
@@ -122,32 +127,31 @@ pub fn run(
     options: RunOptions<'_>,
     mut monitor: Monitor<'_>,
 ) -> Result<Finished<BatchStats>, AnalysisError> {
-    let RunOptions { precision, mut records } = options;
+    let RunOptions { precision, records } = options;
     let mut total = BatchStats::new(s);
     let mut write_error = None;
-    let want_records = records.is_some();
-    if let Some(out) = &mut records {
-        out.write_all(&crate::records::header(s)).map_err(AnalysisError::Records)?;
-    }
+    let format = records.as_ref().map(|(format, _)| *format);
+    let schema = Arc::new(if format.is_some() { records::arrow_schema(s) } else { Schema::empty() });
+    let mut writer = match records {
+        Some((format, out)) => Some(RecordWriter::start(format, s, &schema, out).map_err(AnalysisError::Records)?),
+        None => None,
+    };
     let work = plan.end - plan.start;
     let ending = batch::drive(
         plan,
         batch::CHUNK,
         monitor.cancel,
-        |start, end| {
-            let mut rows = Vec::new();
-            let stats = if want_records {
-                batch::run_range_with(s, plan.seed, start, end, |i, frame| {
-                    crate::records::append(&mut rows, s, i, frame)
-                })
-            } else {
-                batch::run_range(s, plan.seed, start, end)
-            };
-            (stats, rows)
+        |start, end| match format {
+            Some(format) => {
+                let mut chunk = ChunkRecords::new(format, s, &schema);
+                let stats = batch::run_range_with(s, plan.seed, start, end, |i, frame| chunk.push(s, i, frame));
+                (stats, Some(chunk))
+            }
+            None => (batch::run_range(s, plan.seed, start, end), None),
         },
-        |_, _, (part, rows)| {
-            if let Some(out) = &mut records
-                && let Err(e) = out.write_all(&rows)
+        |_, _, (part, chunk)| {
+            if let (Some(writer), Some(chunk)) = (&mut writer, chunk)
+                && let Err(e) = writer.write(chunk)
             {
                 write_error = Some(e);
                 return Flow::Stop;
@@ -162,6 +166,9 @@ pub fn run(
     );
     if let Some(e) = write_error {
         return Err(AnalysisError::Records(e));
+    }
+    if let Some(writer) = writer {
+        writer.finish().map_err(AnalysisError::Records)?;
     }
     Ok(Finished { value: total, interrupted: ending == Ending::Cancelled })
 }

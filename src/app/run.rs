@@ -8,6 +8,7 @@ use crate::analysis::{self, AnalysisError, Compared, RunOptions};
 use crate::batch::{Lockstep, Plan};
 use crate::cli::RunArgs;
 use crate::output::{Sink, Target};
+use crate::records::{self, RecordFormat};
 use crate::report::json;
 use crate::scenario::{Scenario, bundled};
 use crate::shard::{PARTIAL_FORMAT, Partial};
@@ -102,19 +103,24 @@ fn run_whole(s: &Scenario, args: &RunArgs, plan: Plan) -> Result<BatchStats, Fai
         say_precision(&stats, precision);
         return Ok(stats);
     };
-    // The size to expect, from 256 trials rendered as the file will be.
+    let format = match target {
+        Target::File(path) => RecordFormat::of_path(&path.to_string_lossy()),
+        Target::Stdout => RecordFormat::Csv,
+    };
+    // The size to expect: 512 and 1,024 trials written as the file will be,
+    // the difference per trial (a file's fixed overhead counted once).
     let trials = plan.end - plan.start;
-    let mut sample = Vec::new();
-    let shown = trials.min(256);
-    crate::batch::run_range_with(s, plan.seed, 0, shown, |i, frame| crate::records::append(&mut sample, s, i, frame));
-    let per_trial = sample.len() as f64 / shown.max(1) as f64;
+    let size = |n| records::encoded_size(s, plan.seed, n, format).unwrap_or(0) as f64;
+    let (half, whole) = (size(512), size(1024));
+    let per_trial = (whole - half) / 512.0;
+    let kind = if format == RecordFormat::Arrow { "Arrow IPC" } else { "CSV" };
     eprintln!(
-        "--trials-out {target}: about {} ({per_trial:.0} bytes per trial, {trials} trials)",
-        human_bytes(per_trial * trials as f64),
+        "--trials-out {target}: {kind}, about {} ({per_trial:.0} bytes per trial, {trials} trials)",
+        human_bytes(if trials <= 1024 { size(trials) } else { half + per_trial * (trials - 512) as f64 }),
     );
     let mut sink = Sink::create(target)
         .map_err(|e| Failure::input(format!("error: --trials-out {target}: cannot write there: {e}")))?;
-    let options = RunOptions { precision, records: Some(&mut sink) };
+    let options = RunOptions { precision, records: Some((format, &mut sink)) };
     let lost = format!("; {target} was not written");
     let stats = run_one(s, plan, args.batch.threads, options, &lost)?;
     sink.commit().map_err(|e| Failure::failed(format!("cannot write {target}: {e}")))?;

@@ -40,7 +40,7 @@ fn table_width() -> Option<u16> {
 }
 
 /// `text` wrapped at word boundaries to the terminal's width (see
-/// [`table_width`]), later lines indented by `indent`; unchanged for files
+/// `table_width`), later lines indented by `indent`; unchanged for files
 /// and pipes.
 pub fn fit_terminal(text: &str, indent: &str) -> String {
     fit(text, table_width(), indent)

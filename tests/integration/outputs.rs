@@ -171,3 +171,63 @@ fn a_report_to_dash_goes_to_stdout_and_export_html_refuses_dash() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("report SCENARIO -o -"));
     assert!(!dir.path().join("-").exists());
 }
+
+#[test]
+fn arrow_records_hold_what_the_csv_holds_typed_with_votes_and_crisis_variables() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int8Type, UInt64Type};
+    use arrow_array::{Array, RecordBatch};
+    use arrow_schema::DataType;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (arrow, csv) = (dir.path().join("t.arrow"), dir.path().join("t.csv"));
+    // More than two chunks, so batches must share their dictionaries.
+    let n = "40000";
+    for path in [&arrow, &csv] {
+        stdout_of(&["run", "armenia-2022", "-n", n, "-s", "3", "--trials-out", path.to_str().expect("path")]);
+    }
+    let file = std::fs::File::open(&arrow).expect("arrow file");
+    let reader = arrow_ipc::reader::FileReader::try_new(file, None).expect("an Arrow IPC file");
+    let schema = reader.schema();
+    let batches: Vec<RecordBatch> = reader.map(|b| b.expect("batch")).collect();
+    let batch = arrow_select_concat(&schema, &batches);
+    let mut rows = csv::Reader::from_path(&csv).expect("csv");
+    let header: Vec<String> = rows.headers().expect("header").iter().map(str::to_string).collect();
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, header, "the same columns in both formats");
+    for needed in ["crisis.severity", "russia.vote", "russia.contributes"] {
+        assert!(names.iter().any(|n| n == needed), "{needed} is a column");
+    }
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("row")).collect();
+    assert_eq!(records.len(), batch.num_rows());
+    // Every cell, as text, equals the CSV's (null ↔ empty).
+    for (c, field) in schema.fields().iter().enumerate() {
+        let column = batch.column(c);
+        for (r, record) in records.iter().enumerate() {
+            let text = if column.is_null(r) {
+                String::new()
+            } else {
+                match field.data_type() {
+                    DataType::UInt64 => column.as_primitive::<UInt64Type>().value(r).to_string(),
+                    DataType::Float64 => column.as_primitive::<Float64Type>().value(r).to_string(),
+                    DataType::Boolean => column.as_boolean().value(r).to_string(),
+                    DataType::Dictionary(..) => {
+                        let d = column.as_dictionary::<Int8Type>();
+                        let key = d.keys().value(r) as usize;
+                        d.values().as_string::<i32>().value(key).to_string()
+                    }
+                    other => panic!("unexpected column type {other}"),
+                }
+            };
+            assert_eq!(text, record[c], "row {r}, column {}", field.name());
+        }
+    }
+}
+
+/// The batches of a file as one (the columns concatenated).
+fn arrow_select_concat(
+    schema: &arrow_schema::SchemaRef,
+    batches: &[arrow_array::RecordBatch],
+) -> arrow_array::RecordBatch {
+    arrow_select::concat::concat_batches(schema, batches).expect("concatenate")
+}
