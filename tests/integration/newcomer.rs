@@ -165,18 +165,27 @@ fn report_sensitivity_runs_the_trials_asked_for() {
     assert!(text.contains("30,000 trials per point"), "the tornado did not run the 30,000 trials asked for");
 }
 
+/// The stdout of a run that must succeed, with `COLUMNS` set when given.
+fn stdout_at_width(args: &[&str], columns: Option<&str>) -> String {
+    let mut cmd = sim();
+    cmd.args(args);
+    if let Some(c) = columns {
+        cmd.env("COLUMNS", c);
+    }
+    let out = cmd.output().expect("run");
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
 #[test]
 fn tables_fit_the_terminal_width_and_files_keep_full_width() {
     let table_lines = |args: &[&str], columns: Option<&str>| -> usize {
-        let mut cmd = sim();
-        cmd.args(args);
-        if let Some(c) = columns {
-            cmd.env("COLUMNS", c);
-        }
-        let out = cmd.output().expect("run");
-        assert!(out.status.success(), "{}", stderr(&out));
-        let text = String::from_utf8(out.stdout).expect("utf-8");
-        text.lines().filter(|l| l.starts_with(['│', '┌', '└', '╞', '├'])).map(|l| l.chars().count()).max().unwrap_or(0)
+        stdout_at_width(args, columns)
+            .lines()
+            .filter(|l| l.starts_with(['│', '┌', '└', '╞', '├']))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
     };
     for args in [
         vec!["run", "-n", "5000"],
@@ -191,14 +200,7 @@ fn tables_fit_the_terminal_width_and_files_keep_full_width() {
 #[test]
 fn every_line_fits_a_narrow_terminal_and_a_pipe_keeps_whole_lines() {
     let widest = |args: &[&str], columns: Option<&str>| -> (usize, String) {
-        let mut cmd = sim();
-        cmd.args(args);
-        if let Some(c) = columns {
-            cmd.env("COLUMNS", c);
-        }
-        let out = cmd.output().expect("run");
-        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let text = stdout_at_width(args, columns);
         let line = text.lines().max_by_key(|l| l.chars().count()).unwrap_or_default().to_string();
         (line.chars().count(), line)
     };
