@@ -154,7 +154,7 @@ Examples:
 The merged summary is byte for byte the one `run` prints for the same
 scenario, trials and seed, in every format. Parts from different runs (another
 seed, scenario, trial count, shard count or version), or a missing or repeated
-shard, are refused with exit status 1.")]
+shard, are refused with exit status 2.")]
     Merge(MergeArgs),
     /// Measure trials per second at 1, 2, … threads, checking results are identical.
     #[command(after_help = "\
@@ -162,11 +162,14 @@ Examples:
   alliance-sim bench
   alliance-sim bench kazakhstan-2022 --trials 10000000 --repeat 7
   alliance-sim bench --format json > $(hostname).json
+  alliance-sim bench --baseline $(hostname).json
 
-A warm-up, then --repeat timed batches at each thread count from 1 to
---max-threads: the median, slowest and fastest trials per second, and the
-speed-up over one thread. Every repetition must give identical statistics
-(exit status 1 otherwise).")]
+--warmup untimed batches, then --repeat timed ones at each thread count
+from 1 to --max-threads: mean ± σ, median, slowest and fastest trials per
+second, outlier repetitions and the speed-up over one thread, with the
+machine, build and load average. A spread over 5% or an outlier is
+reported as a busy machine. Every repetition must give identical
+statistics (exit status 1 otherwise).")]
     Bench(BenchArgs),
     /// Print the JSON Schema of the scenario format, for editors.
     #[command(after_help = "\
@@ -479,6 +482,13 @@ pub struct BenchArgs {
     /// Timed repetitions per thread count.
     #[arg(long, default_value_t = 5, value_parser = at_least_one::<usize>)]
     pub repeat: usize,
+    /// Untimed repetitions before the timed ones, per thread count.
+    #[arg(long, default_value_t = 1)]
+    pub warmup: usize,
+    /// Compare with a saved `bench --format json` (ratio of mean trials/s
+    /// with a 95% interval, per thread count).
+    #[arg(long, value_name = "FILE.json")]
+    pub baseline: Option<PathBuf>,
     /// Up to this many threads (default: every CPU; at most 8 per core).
     #[arg(long, value_parser = threads)]
     pub max_threads: Option<usize>,

@@ -23,18 +23,142 @@ pub struct Line {
     pub threads: usize,
     /// Trials per second of each timed repetition.
     pub rates: Vec<f64>,
+    /// Their mean.
+    pub mean: f64,
+    /// Their standard deviation (n − 1).
+    pub sd: f64,
     /// Their median.
     pub median: f64,
     /// Slowest.
     pub min: f64,
     /// Fastest.
     pub max: f64,
+    /// Repetitions whose modified z-score (median absolute deviation)
+    /// exceeds 3.5 (Iglewicz and Hoaglin): a disturbed repetition.
+    pub outliers: usize,
     /// Median over the 1-thread median.
     pub speedup: f64,
 }
 
-/// Version of the `bench` JSON document.
-pub const BENCH_SCHEMA_VERSION: u32 = 1;
+/// Where and with what a benchmark ran, so two figures can be compared
+/// knowingly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// The CPU model (`/proc/cpuinfo`), or "unknown".
+    pub cpu: String,
+    /// Logical CPUs visible to the process.
+    pub cpus: usize,
+    /// `release` or `debug`.
+    pub profile: String,
+    /// Instruction-set features the binary was compiled for.
+    pub target_features: Vec<String>,
+    /// alliance-sim's version.
+    pub tool_version: String,
+    /// The git revision built (empty outside a checkout).
+    pub git_revision: String,
+    /// The 1-, 5- and 15-minute load averages when the run started
+    /// (`/proc/loadavg`; empty where unknown).
+    pub load_average: Vec<f64>,
+}
+
+impl Environment {
+    /// This process's environment.
+    pub fn here() -> Environment {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.to_string()))
+            .and_then(|l| l.split_once(':').map(|(_, m)| m.trim().to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        let load_average = std::fs::read_to_string("/proc/loadavg")
+            .map(|t| t.split_whitespace().take(3).filter_map(|x| x.parse().ok()).collect())
+            .unwrap_or_default();
+        let features = [
+            ("sse4.2", cfg!(target_feature = "sse4.2")),
+            ("avx", cfg!(target_feature = "avx")),
+            ("avx2", cfg!(target_feature = "avx2")),
+            ("fma", cfg!(target_feature = "fma")),
+            ("bmi2", cfg!(target_feature = "bmi2")),
+            ("avx512f", cfg!(target_feature = "avx512f")),
+        ];
+        Environment {
+            cpu,
+            cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            profile: if cfg!(debug_assertions) { "debug" } else { "release" }.into(),
+            target_features: features.iter().filter(|(_, on)| *on).map(|(f, _)| f.to_string()).collect(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            git_revision: env!("ALLIANCE_SIM_GIT_REVISION").into(),
+            load_average,
+        }
+    }
+}
+
+/// Whether the figures look disturbed, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Noise {
+    /// True when a thread count's σ/mean exceeds 5% or a repetition is an
+    /// outlier: the machine was probably busy.
+    pub noisy: bool,
+    /// What was seen, per thread count that was noisy.
+    pub reasons: Vec<String>,
+}
+
+/// The spread above which a thread count's figures are called noisy.
+const NOISY_CV: f64 = 0.05;
+
+impl Line {
+    /// The figures of `rates` at `threads` threads (speed-up against `base`,
+    /// the one-thread median; this line's own median when it is that one).
+    fn of(threads: usize, rates: Vec<f64>, base: Option<f64>) -> Line {
+        let mut sorted = rates.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = median_of(&sorted);
+        let n = rates.len() as f64;
+        let mean = rates.iter().sum::<f64>() / n;
+        let sd = if rates.len() > 1 {
+            (rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        let mut deviations: Vec<f64> = rates.iter().map(|r| (r - median).abs()).collect();
+        deviations.sort_by(f64::total_cmp);
+        let mad = median_of(&deviations);
+        let outliers =
+            if mad > 0.0 { rates.iter().filter(|r| 0.6745 * (*r - median).abs() / mad > 3.5).count() } else { 0 };
+        Line {
+            threads,
+            mean,
+            sd,
+            median,
+            min: sorted[0],
+            max: sorted[sorted.len() - 1],
+            outliers,
+            speedup: median / base.unwrap_or(median),
+            rates,
+        }
+    }
+
+    /// Why this line's figures look disturbed, if they do.
+    fn noise(&self) -> Option<String> {
+        let cv = self.sd / self.mean;
+        (cv > NOISY_CV || self.outliers > 0).then(|| {
+            format!(
+                "{} thread(s): σ/mean {:.1}%{}",
+                self.threads,
+                100.0 * cv,
+                if self.outliers > 0 { format!(", {} outlier repetition(s)", self.outliers) } else { String::new() }
+            )
+        })
+    }
+}
+
+fn median_of(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 }
+}
+
+/// Version of the `bench` JSON document (2: mean, σ, outliers, the
+/// environment and the noise verdict).
+pub const BENCH_SCHEMA_VERSION: u32 = 2;
 
 /// A benchmark's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,14 +171,125 @@ pub struct Bench {
     pub trials: u64,
     /// Timed repetitions per thread count.
     pub repeat: usize,
-    /// alliance-sim version.
-    pub tool_version: String,
-    /// Logical CPUs the machine reports.
-    pub cpus: usize,
+    /// Untimed warm-up repetitions per thread count.
+    pub warmup: usize,
+    /// Where and with what it ran.
+    pub environment: Environment,
     /// Whether every repetition at every thread count gave identical statistics.
     pub identical: bool,
     /// Per thread count.
     pub lines: Vec<Line>,
+    /// Whether the figures look disturbed.
+    pub noise: Noise,
+    /// The comparison with a saved earlier run, when one was given.
+    pub baseline: Option<Baseline>,
+}
+
+/// This run against a saved earlier one, thread count by thread count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// The saved run's file.
+    pub file: String,
+    /// Its environment, when it recorded one (version 2 documents).
+    pub environment: Option<Environment>,
+    /// Per thread count both runs measured.
+    pub lines: Vec<Ratio>,
+}
+
+/// Mean trials per second now over the baseline's, with a 95% interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ratio {
+    /// Worker threads.
+    pub threads: usize,
+    /// mean now / mean then.
+    pub ratio: f64,
+    /// Lower end of its 95% interval.
+    pub lo: f64,
+    /// Upper end.
+    pub hi: f64,
+    /// "faster", "slower" (the interval excludes 1) or "no real difference".
+    pub verdict: String,
+}
+
+impl Ratio {
+    /// The ratio of mean rates `now` over `then`, with a 95% interval from
+    /// the log of the ratio: its standard error by the delta method, and
+    /// Student's t at Welch–Satterthwaite's degrees of freedom.
+    fn of(threads: usize, now: &[f64], then: &[f64]) -> Ratio {
+        let moments = |x: &[f64]| {
+            let n = x.len() as f64;
+            let mean = x.iter().sum::<f64>() / n;
+            let var = if x.len() > 1 { x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+            (n, mean, var)
+        };
+        let ((na, ma, va), (nb, mb, vb)) = (moments(now), moments(then));
+        let (ua, ub) = (va / (na * ma * ma), vb / (nb * mb * mb));
+        let se = (ua + ub).sqrt();
+        let df = if ua + ub > 0.0 {
+            (ua + ub).powi(2) / (ua * ua / (na - 1.0).max(1.0) + ub * ub / (nb - 1.0).max(1.0))
+        } else {
+            f64::INFINITY
+        };
+        let ratio = ma / mb;
+        let t = t975(df);
+        let (lo, hi) = ((ratio.ln() - t * se).exp(), (ratio.ln() + t * se).exp());
+        let verdict = if lo > 1.0 {
+            "faster"
+        } else if hi < 1.0 {
+            "slower"
+        } else {
+            "no real difference"
+        };
+        Ratio { threads, ratio, lo, hi, verdict: verdict.into() }
+    }
+}
+
+/// Student's t 97.5% quantile at `df` degrees of freedom (rounded down to
+/// a whole number; the normal's 1.96 from 120).
+fn t975(df: f64) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        d if d.is_nan() || d < 1.0 => TABLE[0],
+        d if d < 31.0 => TABLE[(d.floor() as usize).clamp(1, 30) - 1],
+        d if d < 41.0 => 2.021,
+        d if d < 61.0 => 2.000,
+        d if d < 121.0 => 1.980,
+        _ => 1.960,
+    }
+}
+
+/// The largest saved benchmark read.
+const MAX_BASELINE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A saved `bench --format json` against this run's lines.
+fn against(path: &std::path::Path, lines: &[Line]) -> Result<Baseline, Failure> {
+    let file = path.display().to_string();
+    let bytes = crate::input::read_bounded(path, MAX_BASELINE_BYTES)
+        .map_err(|e| Failure::input(format!("--baseline {file}: cannot read it: {e}")))?;
+    let saved: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Failure::input(format!("--baseline {file}:{}:{}: not JSON: {e}", e.line(), e.column())))?;
+    let saved_lines = saved["lines"].as_array().ok_or_else(|| {
+        Failure::input(format!("--baseline {file}: lines: expected the output of `alliance-sim bench --format json`"))
+    })?;
+    let mut ratios = Vec::new();
+    for line in lines {
+        let then = saved_lines.iter().find(|l| l["threads"].as_u64() == Some(line.threads as u64));
+        let rates: Vec<f64> = then
+            .and_then(|l| l["rates"].as_array())
+            .map(|r| r.iter().filter_map(serde_json::Value::as_f64).filter(|x| *x > 0.0).collect())
+            .unwrap_or_default();
+        if !rates.is_empty() {
+            ratios.push(Ratio::of(line.threads, &line.rates, &rates));
+        }
+    }
+    if ratios.is_empty() {
+        return Err(Failure::input(format!("--baseline {file}: no thread count in common with this run")));
+    }
+    let environment = serde_json::from_value(saved["environment"].clone()).ok();
+    Ok(Baseline { file, environment, lines: ratios })
 }
 
 /// Runs the benchmark.
@@ -62,16 +297,18 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
     let name = args.scenario.as_deref().unwrap_or(bundled::DEFAULT);
     let s = load_scenario(name, &[])?.scenario;
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let max_threads = args.max_threads.unwrap_or(cpus).max(1);
+    let environment = Environment::here();
+    let max_threads = args.max_threads.unwrap_or(environment.cpus).max(1);
     let plan = Plan { seed: s.run.seed, start: 0, end: args.trials };
     let mut reference = None;
     let mut identical = true;
     let mut lines: Vec<Line> = Vec::new();
     for threads in 1..=max_threads {
         let pool = thread_pool(Some(threads))?;
-        // Warm-up: caches, page faults, thread start-up.
-        let _ = pool.install(|| analysis::run_all(&s, Plan { end: (args.trials / 4).max(1), ..plan }));
+        // Warm-up: caches, page faults, thread start-up, the CPU's clock.
+        for _ in 0..args.warmup {
+            let _ = pool.install(|| analysis::run_all(&s, plan));
+        }
         let mut rates = Vec::with_capacity(args.repeat);
         for _ in 0..args.repeat {
             let started = Instant::now();
@@ -83,29 +320,33 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
                 Some(r) => identical &= stats.as_ref() == Some(r),
             }
         }
-        let mut sorted = rates.clone();
-        sorted.sort_by(f64::total_cmp);
-        let median = sorted[sorted.len() / 2];
-        let base = lines.first().map_or(median, |l| l.median);
-        eprintln!("{threads} thread(s): median {median:.0} trials/s");
-        lines.push(Line {
-            threads,
-            median,
-            min: sorted[0],
-            max: sorted[sorted.len() - 1],
-            speedup: median / base,
-            rates,
-        });
+        let line = Line::of(threads, rates, lines.first().map(|l| l.median));
+        eprintln!("{threads} thread(s): {:.0} ± {:.0} trials/s (median {:.0})", line.mean, line.sd, line.median);
+        lines.push(line);
+    }
+    let reasons: Vec<String> = lines.iter().filter_map(Line::noise).collect();
+    if !reasons.is_empty() {
+        eprintln!(
+            "warning: the machine was busy ({}): rerun, or judge a change by instruction counts \
+             (benches/instructions.sh)",
+            reasons.join("; ")
+        );
     }
     let result = Bench {
         schema_version: BENCH_SCHEMA_VERSION,
         scenario: s.name.clone(),
         trials: args.trials,
         repeat: args.repeat,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        cpus,
+        warmup: args.warmup,
+        environment,
         identical,
         lines,
+        noise: Noise { noisy: !reasons.is_empty(), reasons },
+        baseline: None,
+    };
+    let result = match &args.baseline {
+        Some(path) => Bench { baseline: Some(against(path, &result.lines)?), ..result },
+        None => result,
     };
     emit(&result, &args.output)?;
     if identical { Ok(ExitCode::SUCCESS) } else { Err(Failure::failed("repetitions gave different statistics")) }
@@ -114,24 +355,68 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
 impl Render for Bench {
     fn document(&self, style: Style) -> String {
         let mut doc = Doc::new(style);
+        let e = &self.environment;
         doc.title(&format!(
-            "Benchmark: {} — {} trials × {} repetitions per thread count ({} CPUs)",
-            self.scenario, self.trials, self.repeat, self.cpus
+            "Benchmark: {} — {} trials × {} repetitions per thread count, after {} warm-up",
+            self.scenario, self.trials, self.repeat, self.warmup
         ));
-        let mut t = doc.table(&["threads", "median trials/s", "min", "max", "speed-up"]);
+        doc.line(&format!(
+            "{} ({} CPUs), {} build [{}], alliance-sim {}{}, load average {}",
+            e.cpu,
+            e.cpus,
+            e.profile,
+            e.target_features.join(" "),
+            e.tool_version,
+            if e.git_revision.is_empty() { String::new() } else { format!(" ({})", e.git_revision) },
+            e.load_average.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" ")
+        ));
+        let mut t = doc.table(&["threads", "mean ± σ trials/s", "median", "min", "max", "outliers", "speed-up"]);
         for l in &self.lines {
             doc.row(
                 &mut t,
                 vec![
                     l.threads.to_string(),
+                    format!("{:.0} ± {:.0}", l.mean, l.sd),
                     format!("{:.0}", l.median),
                     format!("{:.0}", l.min),
                     format!("{:.0}", l.max),
+                    l.outliers.to_string(),
                     format!("{:.2}×", l.speedup),
                 ],
             );
         }
         doc.push(t, 1);
+        if self.noise.noisy {
+            doc.line(&format!("WARNING: the machine was busy ({}): rerun", self.noise.reasons.join("; ")));
+        }
+        if let Some(b) = &self.baseline {
+            doc.heading(&format!("Against {}", b.file));
+            if let Some(then) = &b.environment
+                && (then.cpu != e.cpu || then.git_revision != e.git_revision)
+            {
+                doc.line(&format!(
+                    "then: {} ({} CPUs), alliance-sim {} ({}), load average {}",
+                    then.cpu,
+                    then.cpus,
+                    then.tool_version,
+                    then.git_revision,
+                    then.load_average.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" ")
+                ));
+            }
+            let mut t = doc.table(&["threads", "now / then", "95% interval", "verdict"]);
+            for r in &b.lines {
+                doc.row(
+                    &mut t,
+                    vec![
+                        r.threads.to_string(),
+                        format!("{:.3}×", r.ratio),
+                        format!("[{:.3}, {:.3}]", r.lo, r.hi),
+                        r.verdict.clone(),
+                    ],
+                );
+            }
+            doc.push(t, 1);
+        }
         doc.line(if self.identical {
             "every repetition at every thread count gave identical statistics"
         } else {
@@ -152,5 +437,26 @@ impl Render for Bench {
             }
         }
         rows.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Line;
+
+    #[test]
+    fn mean_spread_and_outliers_are_read_as_hyperfine_does() {
+        let quiet = Line::of(1, vec![100.0, 101.0, 99.0, 100.0, 100.5], None);
+        assert_eq!((quiet.median, quiet.min, quiet.max, quiet.outliers), (100.0, 99.0, 101.0, 0));
+        assert!((quiet.mean - 100.1).abs() < 1e-9);
+        // σ by hand: deviations −0.1, 0.9, −1.1, −0.1, 0.4 → Σd² = 2.2, /4.
+        assert!((quiet.sd - (2.2f64 / 4.0).sqrt()).abs() < 1e-9);
+        assert_eq!(quiet.noise(), None);
+        let busy = Line::of(2, vec![200.0, 201.0, 199.0, 200.0, 150.0], Some(100.0));
+        assert_eq!(busy.outliers, 1, "the 150 is a disturbed repetition");
+        assert_eq!(busy.speedup, 2.0);
+        assert!(busy.noise().is_some_and(|n| n.contains("1 outlier")));
+        let spread = Line::of(1, vec![100.0, 120.0, 90.0, 110.0], None);
+        assert!(spread.noise().is_some_and(|n| n.contains("σ/mean")), "a 12% spread is noise");
     }
 }

@@ -155,9 +155,25 @@ fn bench_reports_every_thread_count_and_identical_results() {
         bench["lines"].as_array().expect("lines").iter().map(|l| l["threads"].as_u64().expect("n")).collect();
     assert_eq!(threads, [1, 2, 3]);
     for line in bench["lines"].as_array().expect("lines") {
-        assert_eq!(line["rates"].as_array().expect("rates").len(), 2);
+        let rates: Vec<f64> = line["rates"].as_array().expect("rates").iter().filter_map(|r| r.as_f64()).collect();
+        assert_eq!(rates.len(), 2);
         assert!(line["median"].as_f64().expect("median") > 0.0);
+        // Mean and σ from the rates, independently.
+        let mean = (rates[0] + rates[1]) / 2.0;
+        let sd = (rates[0] - rates[1]).abs() / 2f64.sqrt();
+        assert!((line["mean"].as_f64().expect("mean") - mean).abs() <= 1e-6 * mean);
+        assert!((line["sd"].as_f64().expect("sd") - sd).abs() <= 1e-6 * mean);
     }
+    // The environment, so that two figures can be compared knowingly.
+    let env = &bench["environment"];
+    assert!(!env["cpu"].as_str().expect("cpu").is_empty());
+    assert!(env["cpus"].as_u64().expect("cpus") >= 1);
+    assert_eq!(env["profile"], "release");
+    assert_eq!(env["tool_version"], env!("CARGO_PKG_VERSION"));
+    assert!(env["target_features"].as_array().expect("features").iter().any(|f| f == "avx2"));
+    assert_eq!(env["load_average"].as_array().expect("load").len(), 3);
+    assert!(bench["noise"]["noisy"].is_boolean() && bench["noise"]["reasons"].is_array());
+    assert_eq!(bench["warmup"], 1);
 }
 
 #[test]
@@ -221,4 +237,37 @@ fn exit_codes_follow_the_documented_classes() {
     // Warnings never change the exit code.
     let out = sim().args(["validate", "scenarios/hypothetical-beyond-caps.yaml"]).output().expect("run");
     assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn bench_against_a_baseline_says_whether_the_difference_is_real() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = ["bench", "-n", "500000", "--repeat", "5", "--max-threads", "1", "--format", "json"];
+    let saved: serde_json::Value = serde_json::from_str(&crate::stdout_of(&run)).expect("json");
+    // A baseline ten times as fast (as if this build were a slowed one), and
+    // one a tenth as fast: differences far beyond a busy machine's noise.
+    for (factor, verdict) in [(10.0, "slower"), (0.1, "faster")] {
+        let mut then = saved.clone();
+        for line in then["lines"].as_array_mut().expect("lines") {
+            for rate in line["rates"].as_array_mut().expect("rates") {
+                *rate = (rate.as_f64().expect("rate") * factor).into();
+            }
+        }
+        let path = dir.path().join(format!("then-{factor}.json"));
+        std::fs::write(&path, then.to_string()).expect("write");
+        let mut args = run.to_vec();
+        args.extend(["--baseline", path.to_str().expect("path")]);
+        let now: serde_json::Value = serde_json::from_str(&crate::stdout_of(&args)).expect("json");
+        let ratio = &now["baseline"]["lines"][0];
+        assert_eq!(ratio["verdict"], verdict, "{ratio}");
+        let (lo, hi) = (ratio["lo"].as_f64().expect("lo"), ratio["hi"].as_f64().expect("hi"));
+        let r = ratio["ratio"].as_f64().expect("ratio");
+        assert!(lo < r && r < hi, "the interval holds the ratio: {ratio}");
+    }
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"lines\": 3}").expect("write");
+    let out =
+        crate::sim().args(["bench", "-n", "1000", "--repeat", "1", "--baseline"]).arg(&junk).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--baseline"));
 }

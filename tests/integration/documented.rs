@@ -19,11 +19,12 @@ const MOST_TRIALS: u64 = 50_000;
 
 /// Commands shown to users that are not alliance-sim's to run here, each
 /// with the reason: developer tooling, and a real cluster.
-const NOT_RUN_HERE: [(&str, &str); 8] = [
+const NOT_RUN_HERE: [(&str, &str); 9] = [
     ("cargo ", "the toolchain itself: builds, tests and benches (`cargo run --release --` is run, as the binary)"),
     ("valgrind ", "an instruction count, minutes long"),
     ("/usr/bin/time ", "a timing of 10⁶–10⁹ trials"),
     ("fuzz/", "fuzzing, run by .ci/run"),
+    ("benches/instructions.sh", "instruction counts under callgrind, run by .ci/run"),
     ("deploy/slurm/", "needs a Slurm cluster; .ci/run starts one and runs deploy/slurm/ci-test.sh"),
     ("cat parts/", "the output of the Slurm job above"),
     ("RUSTFLAGS=", "a rebuild"),
