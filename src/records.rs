@@ -22,7 +22,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, Float64Builder, StringDictionaryBuilder, UInt64Builder};
-use arrow_array::types::Int8Type;
+use arrow_array::types::Int16Type;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_ipc::CompressionType;
 use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
@@ -206,7 +206,7 @@ pub fn append(out: &mut Vec<u8>, s: &Scenario, i: u64, frame: &Frame) {
 
 /// The Arrow schema of a scenario's records.
 pub fn arrow_schema(s: &Scenario) -> Schema {
-    let label = || DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8));
+    let label = || DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8));
     let names = column_names(s);
     let mut types: Vec<(DataType, bool)> = vec![(DataType::UInt64, false), (label(), false)];
     types.extend([(DataType::Float64, true), (label(), true)]);
@@ -230,7 +230,7 @@ pub enum Builder {
     /// Numbers, null where undefined.
     Number(Float64Builder),
     /// Labels (classes, pools, votes, categories), dictionary-encoded.
-    Label(StringDictionaryBuilder<Int8Type>),
+    Label(StringDictionaryBuilder<Int16Type>),
     /// Booleans.
     Bool(BooleanBuilder),
 }
@@ -300,7 +300,12 @@ fn column_labels(s: &Scenario) -> Vec<Vec<String>> {
     let none = || Vec::new();
     let mut labels = vec![none(), words(&class::NAMES), none(), s.pools.iter().map(|p| p.id.clone()).collect()];
     labels.extend((0..6 + s.members.len() + s.outcomes.len()).map(|_| none()));
-    labels.extend(s.variables.iter().map(|v| s.symbols.labels.get(&v.name).cloned().unwrap_or_default()));
+    // A categorical variable's labels; any other string-valued variable can
+    // hold only strings the scenario interned.
+    labels.extend(s.variables.iter().map(|v| match v.ty {
+        Type::Str => s.symbols.labels.get(&v.name).cloned().unwrap_or_else(|| s.symbols.strings.clone()),
+        _ => none(),
+    }));
     labels.extend(s.members.iter().map(|_| words(&vote::NAMES)));
     labels.extend(s.members.iter().map(|_| none()));
     labels

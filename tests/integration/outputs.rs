@@ -175,7 +175,7 @@ fn a_report_to_dash_goes_to_stdout_and_export_html_refuses_dash() {
 #[test]
 fn arrow_records_hold_what_the_csv_holds_typed_with_votes_and_crisis_variables() {
     use arrow_array::cast::AsArray;
-    use arrow_array::types::{Float64Type, Int8Type, UInt64Type};
+    use arrow_array::types::{Float64Type, Int16Type, UInt64Type};
     use arrow_array::{Array, RecordBatch};
     use arrow_schema::DataType;
 
@@ -212,7 +212,7 @@ fn arrow_records_hold_what_the_csv_holds_typed_with_votes_and_crisis_variables()
                     DataType::Float64 => column.as_primitive::<Float64Type>().value(r).to_string(),
                     DataType::Boolean => column.as_boolean().value(r).to_string(),
                     DataType::Dictionary(..) => {
-                        let d = column.as_dictionary::<Int8Type>();
+                        let d = column.as_dictionary::<Int16Type>();
                         let key = d.keys().value(r) as usize;
                         d.values().as_string::<i32>().value(key).to_string()
                     }
@@ -230,4 +230,23 @@ fn arrow_select_concat(
     batches: &[arrow_array::RecordBatch],
 ) -> arrow_array::RecordBatch {
     arrow_select::concat::concat_batches(schema, batches).expect("concatenate")
+}
+
+#[test]
+fn a_string_valued_crisis_variable_keeps_one_dictionary_across_an_arrow_file() {
+    // Not categorical, so its labels are the scenario's interned strings;
+    // with labels in first-seen order, chunks disagreed and the file failed.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = dir.path().join("leader.yaml");
+    std::fs::write(
+        &scenario,
+        "extends: kazakhstan-2022\ncrisis:\n  variables:\n    leader: 'if severity > 0.7 then \"russia\" else \"belarus\"'\n",
+    )
+    .expect("write");
+    let arrow = dir.path().join("t.arrow");
+    let (s, a) = (scenario.to_str().expect("path"), arrow.to_str().expect("path"));
+    stdout_of(&["run", s, "-n", "100000", "-s", "1", "--trials-out", a]);
+    let reader = arrow_ipc::reader::FileReader::try_new(std::fs::File::open(&arrow).expect("file"), None).expect("ipc");
+    let rows: usize = reader.map(|b| b.expect("batch").num_rows()).sum();
+    assert_eq!(rows, 100_000);
 }
