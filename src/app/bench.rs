@@ -212,18 +212,17 @@ pub struct Ratio {
 }
 
 impl Ratio {
-    /// The ratio of mean rates `now` over `then`, with a 95% interval from
+    /// The ratio of mean rates `now` over `then` (their [`Line`]s: mean, σ,
+    /// repetitions), with a 95% interval from
     /// the log of the ratio: its standard error by the delta method, and
     /// Student's t at Welch–Satterthwaite's degrees of freedom.
-    fn of(threads: usize, now: &[f64], then: &[f64]) -> Ratio {
-        let moments = |x: &[f64]| {
-            let n = x.len() as f64;
-            let mean = x.iter().sum::<f64>() / n;
-            let var = if x.len() > 1 { x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
-            (n, mean, var)
+    fn of(now: &Line, then: &Line) -> Ratio {
+        let relative_variance = |l: &Line| {
+            let n = l.rates.len() as f64;
+            (n, (l.sd / l.mean).powi(2) / n)
         };
-        let ((na, ma, va), (nb, mb, vb)) = (moments(now), moments(then));
-        let (ua, ub) = (va / (na * ma * ma), vb / (nb * mb * mb));
+        let ((na, ua), (nb, ub)) = (relative_variance(now), relative_variance(then));
+        let (ma, mb) = (now.mean, then.mean);
         let se = (ua + ub).sqrt();
         let df = if ua + ub > 0.0 {
             (ua + ub).powi(2) / (ua * ua / (na - 1.0).max(1.0) + ub * ub / (nb - 1.0).max(1.0))
@@ -240,7 +239,7 @@ impl Ratio {
         } else {
             "no real difference"
         };
-        Ratio { threads, ratio, lo, hi, verdict: verdict.into() }
+        Ratio { threads: now.threads, ratio, lo, hi, verdict: verdict.into() }
     }
 }
 
@@ -282,7 +281,7 @@ fn against(path: &std::path::Path, lines: &[Line]) -> Result<Baseline, Failure> 
             .map(|r| r.iter().filter_map(serde_json::Value::as_f64).filter(|x| *x > 0.0).collect())
             .unwrap_or_default();
         if !rates.is_empty() {
-            ratios.push(Ratio::of(line.threads, &line.rates, &rates));
+            ratios.push(Ratio::of(line, &Line::of(line.threads, rates, None)));
         }
     }
     if ratios.is_empty() {
@@ -442,7 +441,21 @@ impl Render for Bench {
 
 #[cfg(test)]
 mod tests {
-    use super::Line;
+    use super::{Line, Ratio};
+
+    #[test]
+    fn a_ratio_s_interval_is_welch_s_on_the_log_scale() {
+        // By hand: means 100 and 50, σ 2 and 1 (2% of each), 3 repetitions:
+        // se² = 2 × 0.02²/3, Welch df = 4, t = 2.776, so the interval is
+        // 2 × exp(±2.776 × 0.016330) = [1.9115, 2.0926].
+        let now = Line::of(1, vec![100.0, 102.0, 98.0], None);
+        let then = Line::of(1, vec![50.0, 51.0, 49.0], None);
+        let r = Ratio::of(&now, &then);
+        assert!((r.ratio - 2.0).abs() < 1e-12);
+        assert!((r.lo - 1.9115).abs() < 2e-4 && (r.hi - 2.0926).abs() < 2e-4, "{r:?}");
+        assert_eq!(r.verdict, "faster");
+        assert_eq!(Ratio::of(&then, &then).verdict, "no real difference");
+    }
 
     #[test]
     fn mean_spread_and_outliers_are_read_as_hyperfine_does() {
