@@ -19,7 +19,7 @@ const MOST_TRIALS: u64 = 50_000;
 
 /// Commands shown to users that are not alliance-sim's to run here, each
 /// with the reason: developer tooling, and a real cluster.
-const NOT_RUN_HERE: [(&str, &str); 9] = [
+const NOT_RUN_HERE: [(&str, &str); 10] = [
     ("cargo ", "the toolchain itself: builds, tests and benches (`cargo run --release --` is run, as the binary)"),
     ("valgrind ", "an instruction count, minutes long"),
     ("/usr/bin/time ", "a timing of 10⁶–10⁹ trials"),
@@ -28,6 +28,7 @@ const NOT_RUN_HERE: [(&str, &str); 9] = [
     ("deploy/slurm/", "needs a Slurm cluster; .ci/run starts one and runs deploy/slurm/ci-test.sh"),
     ("cat parts/", "the output of the Slurm job above"),
     ("RUSTFLAGS=", "a rebuild"),
+    ("python3 ", "NumPy and pandas, which .ci/run installs and runs after the tests"),
     ("alliance-sim COMMAND", "a placeholder"),
 ];
 
