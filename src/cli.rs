@@ -163,13 +163,19 @@ Examples:
   alliance-sim bench kazakhstan-2022 --trials 10000000 --repeat 7
   alliance-sim bench --format json > $(hostname).json
   alliance-sim bench --baseline $(hostname).json
+  alliance-sim bench kazakhstan-2022 kyrgyzstan-2010
 
 --warmup untimed batches, then --repeat timed ones at each thread count
 from 1 to --max-threads: mean ± σ, median, slowest and fastest trials per
 second, outlier repetitions and the speed-up over one thread, with the
 machine, build and load average. A spread over 5% or an outlier is
 reported as a busy machine. Every repetition must give identical
-statistics (exit status 1 otherwise).")]
+statistics (exit status 1 otherwise).
+
+With two scenarios, their repetitions alternate (A B A B …) and the first's
+speed over the second's is given with a 95% interval; --baseline does the
+same against a saved run. \"faster\" or \"slower\" is said only when the
+interval excludes 1.")]
     Bench(BenchArgs),
     /// Print the JSON Schema of the scenario format, for editors.
     #[command(after_help = "\
@@ -474,8 +480,11 @@ pub struct BacktestArgs {
 /// Arguments of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Scenario file or bundled name (default: kazakhstan-2022).
-    pub scenario: Option<String>,
+    /// Scenario file or bundled name (default: kazakhstan-2022); name a
+    /// second to time both, alternating, and see the first's speed over the
+    /// second's with a 95% interval.
+    #[arg(num_args = 0..=2, value_name = "SCENARIO")]
+    pub scenarios: Vec<String>,
     /// Trials per timed repetition.
     #[arg(long, short = 'n', default_value_t = 4_000_000, value_parser = at_least_one::<u64>)]
     pub trials: u64,

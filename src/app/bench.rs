@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::{Failure, emit, load_scenario, thread_pool};
 use crate::analysis;
 use crate::batch::Plan;
+use crate::scenario::Scenario;
+use crate::stats::batch::BatchStats;
 use crate::cli::BenchArgs;
 use crate::report::Render;
 use crate::report::csv::{Rows, field};
@@ -157,8 +159,8 @@ fn median_of(sorted: &[f64]) -> f64 {
 }
 
 /// Version of the `bench` JSON document (2: mean, σ, outliers, the
-/// environment and the noise verdict).
-pub const BENCH_SCHEMA_VERSION: u32 = 2;
+/// environment and the noise verdict; 3: `versus`, a second scenario).
+pub const BENCH_SCHEMA_VERSION: u32 = 3;
 
 /// A benchmark's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +185,20 @@ pub struct Bench {
     pub noise: Noise,
     /// The comparison with a saved earlier run, when one was given.
     pub baseline: Option<Baseline>,
+    /// The second scenario timed beside the first, when one was named.
+    pub versus: Option<Versus>,
+}
+
+/// A second scenario timed in alternation with the first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versus {
+    /// Its name.
+    pub scenario: String,
+    /// Its figures per thread count.
+    pub lines: Vec<Line>,
+    /// The first scenario's mean speed over this one's, per thread count
+    /// ("faster" means the first is faster).
+    pub ratios: Vec<Ratio>,
 }
 
 /// This run against a saved earlier one, thread count by thread count.
@@ -294,36 +310,47 @@ fn against(path: &std::path::Path, lines: &[Line]) -> Result<Baseline, Failure> 
 /// Runs the benchmark.
 pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
-    let name = args.scenario.as_deref().unwrap_or(bundled::DEFAULT);
-    let s = load_scenario(name, &[])?.scenario;
+    let names: Vec<&str> = match args.scenarios.as_slice() {
+        [] => vec![bundled::DEFAULT],
+        named => named.iter().map(String::as_str).collect(),
+    };
+    let scenarios =
+        names.iter().map(|name| load_scenario(name, &[]).map(|l| l.scenario)).collect::<Result<Vec<_>, _>>()?;
     let environment = Environment::here();
     let max_threads = args.max_threads.unwrap_or(environment.cpus).max(1);
-    let plan = Plan { seed: s.run.seed, start: 0, end: args.trials };
-    let mut reference = None;
+    let mut reference: Vec<Option<BatchStats>> = vec![None; scenarios.len()];
     let mut identical = true;
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<Vec<Line>> = vec![Vec::new(); scenarios.len()];
     for threads in 1..=max_threads {
         let pool = thread_pool(Some(threads))?;
+        let batch = |s: &Scenario| pool.install(|| analysis::run_all(s, Plan { seed: s.run.seed, start: 0, end: args.trials }));
         // Warm-up: caches, page faults, thread start-up, the CPU's clock.
         for _ in 0..args.warmup {
-            let _ = pool.install(|| analysis::run_all(&s, plan));
+            scenarios.iter().for_each(|s| drop(batch(s)));
         }
-        let mut rates = Vec::with_capacity(args.repeat);
+        // Repetitions alternate between the scenarios (A B A B …), so a
+        // drift in the machine's speed touches both alike.
+        let mut rates = vec![Vec::with_capacity(args.repeat); scenarios.len()];
         for _ in 0..args.repeat {
-            let started = Instant::now();
-            let stats = Some(pool.install(|| analysis::run_all(&s, plan)));
-            let secs = started.elapsed().as_secs_f64().max(1e-9);
-            rates.push(args.trials as f64 / secs);
-            match &reference {
-                None => reference = stats,
-                Some(r) => identical &= stats.as_ref() == Some(r),
+            for (i, s) in scenarios.iter().enumerate() {
+                let started = Instant::now();
+                let stats = batch(s);
+                let secs = started.elapsed().as_secs_f64().max(1e-9);
+                rates[i].push(args.trials as f64 / secs);
+                match &reference[i] {
+                    None => reference[i] = Some(stats),
+                    Some(r) => identical &= &stats == r,
+                }
             }
         }
-        let line = Line::of(threads, rates, lines.first().map(|l| l.median));
-        eprintln!("{threads} thread(s): {:.0} ± {:.0} trials/s (median {:.0})", line.mean, line.sd, line.median);
-        lines.push(line);
+        for (i, rates) in rates.into_iter().enumerate() {
+            let line = Line::of(threads, rates, lines[i].first().map(|l| l.median));
+            let who = if scenarios.len() > 1 { format!("{}, ", scenarios[i].name) } else { String::new() };
+            eprintln!("{who}{threads} thread(s): {:.0} ± {:.0} trials/s (median {:.0})", line.mean, line.sd, line.median);
+            lines[i].push(line);
+        }
     }
-    let reasons: Vec<String> = lines.iter().filter_map(Line::noise).collect();
+    let reasons: Vec<String> = lines.iter().flatten().filter_map(Line::noise).collect();
     if !reasons.is_empty() {
         eprintln!(
             "warning: the machine was busy ({}): rerun, or judge a change by instruction counts \
@@ -331,24 +358,64 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
             reasons.join("; ")
         );
     }
+    let mut lines = lines.into_iter();
+    let first = lines.next().unwrap_or_default();
+    let versus = lines.next().map(|second| Versus {
+        scenario: scenarios[1].name.clone(),
+        ratios: first.iter().zip(&second).map(|(a, b)| Ratio::of(a, b)).collect(),
+        lines: second,
+    });
+    let baseline = match &args.baseline {
+        Some(path) => Some(against(path, &first)?),
+        None => None,
+    };
     let result = Bench {
         schema_version: BENCH_SCHEMA_VERSION,
-        scenario: s.name.clone(),
+        scenario: scenarios[0].name.clone(),
         trials: args.trials,
         repeat: args.repeat,
         warmup: args.warmup,
         environment,
         identical,
-        lines,
+        lines: first,
         noise: Noise { noisy: !reasons.is_empty(), reasons },
-        baseline: None,
-    };
-    let result = match &args.baseline {
-        Some(path) => Bench { baseline: Some(against(path, &result.lines)?), ..result },
-        None => result,
+        baseline,
+        versus,
     };
     emit(&result, &args.output)?;
     if identical { Ok(ExitCode::SUCCESS) } else { Err(Failure::failed("repetitions gave different statistics")) }
+}
+
+/// A table of figures per thread count.
+fn lines_table(doc: &mut Doc, lines: &[Line]) {
+    let mut t = doc.table(&["threads", "mean ± σ trials/s", "median", "min", "max", "outliers", "speed-up"]);
+    for l in lines {
+        doc.row(
+            &mut t,
+            vec![
+                l.threads.to_string(),
+                format!("{:.0} ± {:.0}", l.mean, l.sd),
+                format!("{:.0}", l.median),
+                format!("{:.0}", l.min),
+                format!("{:.0}", l.max),
+                l.outliers.to_string(),
+                format!("{:.2}×", l.speedup),
+            ],
+        );
+    }
+    doc.push(t, 1);
+}
+
+/// A table of speed ratios per thread count, headed `what` (e.g. "now / then").
+fn ratios_table(doc: &mut Doc, what: &str, ratios: &[Ratio]) {
+    let mut t = doc.table(&["threads", what, "95% interval", "verdict"]);
+    for r in ratios {
+        doc.row(
+            &mut t,
+            vec![r.threads.to_string(), format!("{:.3}×", r.ratio), format!("[{:.3}, {:.3}]", r.lo, r.hi), r.verdict.clone()],
+        );
+    }
+    doc.push(t, 1);
 }
 
 impl Render for Bench {
@@ -369,22 +436,13 @@ impl Render for Bench {
             if e.git_revision.is_empty() { String::new() } else { format!(" ({})", e.git_revision) },
             e.load_average.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" ")
         ));
-        let mut t = doc.table(&["threads", "mean ± σ trials/s", "median", "min", "max", "outliers", "speed-up"]);
-        for l in &self.lines {
-            doc.row(
-                &mut t,
-                vec![
-                    l.threads.to_string(),
-                    format!("{:.0} ± {:.0}", l.mean, l.sd),
-                    format!("{:.0}", l.median),
-                    format!("{:.0}", l.min),
-                    format!("{:.0}", l.max),
-                    l.outliers.to_string(),
-                    format!("{:.2}×", l.speedup),
-                ],
-            );
+        lines_table(&mut doc, &self.lines);
+        if let Some(v) = &self.versus {
+            doc.heading(&format!("{} (timed in alternation)", v.scenario));
+            lines_table(&mut doc, &v.lines);
+            doc.heading(&format!("{} against {}", self.scenario, v.scenario));
+            ratios_table(&mut doc, "speed ratio", &v.ratios);
         }
-        doc.push(t, 1);
         if self.noise.noisy {
             doc.line(&format!("WARNING: the machine was busy ({}): rerun", self.noise.reasons.join("; ")));
         }
@@ -402,19 +460,7 @@ impl Render for Bench {
                     then.load_average.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" ")
                 ));
             }
-            let mut t = doc.table(&["threads", "now / then", "95% interval", "verdict"]);
-            for r in &b.lines {
-                doc.row(
-                    &mut t,
-                    vec![
-                        r.threads.to_string(),
-                        format!("{:.3}×", r.ratio),
-                        format!("[{:.3}, {:.3}]", r.lo, r.hi),
-                        r.verdict.clone(),
-                    ],
-                );
-            }
-            doc.push(t, 1);
+            ratios_table(&mut doc, "now / then", &b.lines);
         }
         doc.line(if self.identical {
             "every repetition at every thread count gave identical statistics"
@@ -429,10 +475,13 @@ impl Render for Bench {
     }
 
     fn csv(&self) -> String {
-        let mut rows = Rows::new(&["threads", "repetition", "trials_per_second"]);
-        for l in &self.lines {
-            for (i, r) in l.rates.iter().enumerate() {
-                rows.row([l.threads.to_string(), (i + 1).to_string(), field(*r)]);
+        let mut rows = Rows::new(&["scenario", "threads", "repetition", "trials_per_second"]);
+        let second = self.versus.iter().map(|v| (&v.scenario, &v.lines));
+        for (scenario, lines) in std::iter::once((&self.scenario, &self.lines)).chain(second) {
+            for l in lines {
+                for (i, r) in l.rates.iter().enumerate() {
+                    rows.row([scenario.clone(), l.threads.to_string(), (i + 1).to_string(), field(*r)]);
+                }
             }
         }
         rows.finish()

@@ -240,6 +240,35 @@ fn exit_codes_follow_the_documented_classes() {
 }
 
 #[test]
+fn bench_of_two_scenarios_times_them_in_alternation_and_says_which_is_faster() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // kazakhstan-2022 with forty more beta draws a trial: several times the work.
+    let heavy = dir.path().join("heavy.yaml");
+    let draws = vec!["beta(2, 3)"; 40].join(" + ");
+    let base = crate::repo("scenarios/kazakhstan-2022.yaml");
+    std::fs::write(&heavy, format!("extends: {}\nname: Heavy\noutcomes:\n  burden: {draws}\n", base.display()))
+        .expect("write");
+    let heavy = heavy.to_str().expect("path");
+    let run = ["bench", "kazakhstan-2022", heavy, "-n", "100000", "--repeat", "4", "--max-threads", "1"];
+    let json = [&run[..], &["--format", "json"]].concat();
+    let bench: serde_json::Value = serde_json::from_str(&crate::stdout_of(&json)).expect("json");
+    assert_eq!(bench["schema_version"], 3);
+    assert_eq!(bench["identical"], true);
+    let versus = &bench["versus"];
+    assert_eq!(versus["scenario"], "Heavy");
+    assert_eq!(versus["lines"][0]["rates"].as_array().expect("rates").len(), 4);
+    let ratio = &versus["ratios"][0];
+    let (lo, r, hi) = (ratio["lo"].as_f64(), ratio["ratio"].as_f64(), ratio["hi"].as_f64());
+    assert!(lo < r && r < hi && lo > Some(1.0), "the lighter scenario is faster: {ratio}");
+    assert_eq!(ratio["verdict"], "faster");
+    let table = crate::stdout_of(&run);
+    assert!(table.contains("Heavy (timed in alternation)") && table.contains("against Heavy"), "{table}");
+    let csv = crate::stdout_of(&[&run[..], &["--format", "csv"]].concat());
+    assert!(csv.starts_with("scenario,threads,repetition,trials_per_second\n"), "{csv}");
+    assert_eq!(csv.lines().filter(|l| l.starts_with("Heavy,")).count(), 4);
+}
+
+#[test]
 fn bench_against_a_baseline_says_whether_the_difference_is_real() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = ["bench", "-n", "500000", "--repeat", "5", "--max-threads", "1", "--format", "json"];
