@@ -164,6 +164,7 @@ Examples:
   alliance-sim bench --format json > $(hostname).json
   alliance-sim bench --baseline $(hostname).json
   alliance-sim bench kazakhstan-2022 kyrgyzstan-2010
+  alliance-sim bench --stages --max-threads 1
 
 --warmup untimed batches, then --repeat timed ones at each thread count
 from 1 to --max-threads: mean ± σ, median, slowest and fastest trials per
@@ -175,7 +176,12 @@ statistics (exit status 1 otherwise).
 With two scenarios, their repetitions alternate (A B A B …) and the first's
 speed over the second's is given with a 95% interval; --baseline does the
 same against a saved run. \"faster\" or \"slower\" is said only when the
-interval excludes 1.")]
+interval excludes 1.
+
+--stages reads the clock at the end of every stage of every trial, after
+one more repetition on one thread: nanoseconds per trial per stage, the
+clock's own cost (measured) subtracted, beside the same trials' time
+without clocks, so you see what a stage (and its rules) costs.")]
     Bench(BenchArgs),
     /// Print the JSON Schema of the scenario format, for editors.
     #[command(after_help = "\
@@ -501,6 +507,11 @@ pub struct BenchArgs {
     /// Up to this many threads (default: every CPU; at most 8 per core).
     #[arg(long, value_parser = threads)]
     pub max_threads: Option<usize>,
+    /// Also time the first scenario's trials stage by stage on one thread
+    /// (crisis, request, council, need, pool, contributions, deployment,
+    /// outcomes, folding).
+    #[arg(long)]
+    pub stages: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

@@ -53,6 +53,7 @@ pub mod explain;
 pub(crate) mod input;
 #[cfg(feature = "cli")]
 pub(crate) mod output;
+pub mod profile;
 pub(crate) mod records;
 pub mod report;
 pub mod rng;

@@ -9,14 +9,15 @@ use serde::{Deserialize, Serialize};
 use super::{Failure, emit, load_scenario, thread_pool};
 use crate::analysis;
 use crate::batch::Plan;
-use crate::scenario::Scenario;
-use crate::stats::batch::BatchStats;
 use crate::cli::BenchArgs;
+use crate::profile::StageProfile;
 use crate::report::Render;
 use crate::report::csv::{Rows, field};
 use crate::report::doc::{Doc, Style};
 use crate::report::json;
+use crate::scenario::Scenario;
 use crate::scenario::bundled;
+use crate::stats::batch::BatchStats;
 
 /// One thread count's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,7 +160,8 @@ fn median_of(sorted: &[f64]) -> f64 {
 }
 
 /// Version of the `bench` JSON document (2: mean, σ, outliers, the
-/// environment and the noise verdict; 3: `versus`, a second scenario).
+/// environment and the noise verdict; 3: `versus`, a second scenario, and
+/// `stages`).
 pub const BENCH_SCHEMA_VERSION: u32 = 3;
 
 /// A benchmark's results.
@@ -187,6 +189,8 @@ pub struct Bench {
     pub baseline: Option<Baseline>,
     /// The second scenario timed beside the first, when one was named.
     pub versus: Option<Versus>,
+    /// The first scenario's time stage by stage, with `--stages`.
+    pub stages: Option<StageProfile>,
 }
 
 /// A second scenario timed in alternation with the first.
@@ -323,7 +327,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
     let mut lines: Vec<Vec<Line>> = vec![Vec::new(); scenarios.len()];
     for threads in 1..=max_threads {
         let pool = thread_pool(Some(threads))?;
-        let batch = |s: &Scenario| pool.install(|| analysis::run_all(s, Plan { seed: s.run.seed, start: 0, end: args.trials }));
+        let batch =
+            |s: &Scenario| pool.install(|| analysis::run_all(s, Plan { seed: s.run.seed, start: 0, end: args.trials }));
         // Warm-up: caches, page faults, thread start-up, the CPU's clock.
         for _ in 0..args.warmup {
             scenarios.iter().for_each(|s| drop(batch(s)));
@@ -346,7 +351,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
         for (i, rates) in rates.into_iter().enumerate() {
             let line = Line::of(threads, rates, lines[i].first().map(|l| l.median));
             let who = if scenarios.len() > 1 { format!("{}, ", scenarios[i].name) } else { String::new() };
-            eprintln!("{who}{threads} thread(s): {:.0} ± {:.0} trials/s (median {:.0})", line.mean, line.sd, line.median);
+            eprintln!(
+                "{who}{threads} thread(s): {:.0} ± {:.0} trials/s (median {:.0})",
+                line.mean, line.sd, line.median
+            );
             lines[i].push(line);
         }
     }
@@ -365,6 +373,15 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
         ratios: first.iter().zip(&second).map(|(a, b)| Ratio::of(a, b)).collect(),
         lines: second,
     });
+    let stages = args.stages.then(|| {
+        let s = &scenarios[0];
+        let profile = crate::profile::stages(s, s.run.seed, args.trials);
+        eprintln!(
+            "stages: {:.0} ns per trial with clocks subtracted, {:.0} ns without clocks",
+            profile.stages_ns, profile.plain_ns
+        );
+        profile
+    });
     let baseline = match &args.baseline {
         Some(path) => Some(against(path, &first)?),
         None => None,
@@ -381,6 +398,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
         noise: Noise { noisy: !reasons.is_empty(), reasons },
         baseline,
         versus,
+        stages,
     };
     emit(&result, &args.output)?;
     if identical { Ok(ExitCode::SUCCESS) } else { Err(Failure::failed("repetitions gave different statistics")) }
@@ -406,13 +424,42 @@ fn lines_table(doc: &mut Doc, lines: &[Line]) {
     doc.push(t, 1);
 }
 
+/// Where a trial's time goes.
+fn stages_table(doc: &mut Doc, p: &StageProfile) {
+    doc.heading(&format!("Where a trial's time goes (1 thread, {} trials)", p.trials));
+    let mut t = doc.table(&["stage", "ns per trial", "share", "trials reaching it", "ns when reached"]);
+    for st in &p.stages {
+        doc.row(
+            &mut t,
+            vec![
+                st.stage.clone(),
+                format!("{:.1}", st.ns_per_trial),
+                format!("{:.1}%", 100.0 * st.share),
+                format!("{:.1}%", 100.0 * st.reached),
+                format!("{:.1}", st.ns_when_reached),
+            ],
+        );
+    }
+    doc.push(t, 1);
+    doc.line(&format!(
+        "The stages add up to {:.0} ns per trial after subtracting {:.1} ns per clock reading; the same trials \
+         without clocks took {:.0} ns per trial.",
+        p.stages_ns, p.clock_ns, p.plain_ns
+    ));
+}
+
 /// A table of speed ratios per thread count, headed `what` (e.g. "now / then").
 fn ratios_table(doc: &mut Doc, what: &str, ratios: &[Ratio]) {
     let mut t = doc.table(&["threads", what, "95% interval", "verdict"]);
     for r in ratios {
         doc.row(
             &mut t,
-            vec![r.threads.to_string(), format!("{:.3}×", r.ratio), format!("[{:.3}, {:.3}]", r.lo, r.hi), r.verdict.clone()],
+            vec![
+                r.threads.to_string(),
+                format!("{:.3}×", r.ratio),
+                format!("[{:.3}, {:.3}]", r.lo, r.hi),
+                r.verdict.clone(),
+            ],
         );
     }
     doc.push(t, 1);
@@ -442,6 +489,9 @@ impl Render for Bench {
             lines_table(&mut doc, &v.lines);
             doc.heading(&format!("{} against {}", self.scenario, v.scenario));
             ratios_table(&mut doc, "speed ratio", &v.ratios);
+        }
+        if let Some(p) = &self.stages {
+            stages_table(&mut doc, p);
         }
         if self.noise.noisy {
             doc.line(&format!("WARNING: the machine was busy ({}): rerun", self.noise.reasons.join("; ")));

@@ -106,11 +106,62 @@ pub enum Event {
     },
 }
 
+/// A step of the pipeline, as `bench --stages` attributes time to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The trial's key and its crisis variables.
+    Crisis,
+    /// The host's request.
+    Request,
+    /// The votes and the council's decision.
+    Council,
+    /// The need, sized in every trial.
+    Need,
+    /// The choice of pool.
+    Pool,
+    /// The members' contributions.
+    Contributions,
+    /// Trimming at the cap, arrival times.
+    Deployment,
+    /// The outcome metrics.
+    Outcomes,
+}
+
+impl Stage {
+    /// Every stage, in pipeline order.
+    pub const ALL: [Stage; 8] = [
+        Stage::Crisis,
+        Stage::Request,
+        Stage::Council,
+        Stage::Need,
+        Stage::Pool,
+        Stage::Contributions,
+        Stage::Deployment,
+        Stage::Outcomes,
+    ];
+
+    /// What the stage is called in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Crisis => "crisis (trial key, variables)",
+            Stage::Request => "request",
+            Stage::Council => "council (votes, decision, days)",
+            Stage::Need => "need",
+            Stage::Pool => "pool",
+            Stage::Contributions => "contributions",
+            Stage::Deployment => "deployment (trimming, arrivals)",
+            Stage::Outcomes => "outcomes",
+        }
+    }
+}
+
 /// Receives rule firings and pipeline events. The batch uses a counter whose
-/// `event` is a no-op; `explain` records everything.
+/// `event` and `stage` are no-ops; `explain` records every event.
 pub trait Trace: Observer {
     /// Called at each step of the pipeline.
     fn event(&mut self, _event: Event) {}
+    /// Called when a stage of the trial is done.
+    fn stage(&mut self, _done: Stage) {}
     /// Whether a rule set met a value that is not a number since the last
     /// call (clearing it).
     fn met_not_a_number(&mut self) -> bool {
@@ -135,24 +186,33 @@ impl Trace for Silent {}
 pub fn run_trial(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
     frame.reset();
     draw_variables(s, key, frame, trace);
+    trace.stage(Stage::Crisis);
     if request(s, key, frame, trace) {
+        trace.stage(Stage::Request);
         council(s, key, frame, trace);
+        trace.stage(Stage::Council);
     } else {
         frame.set(Field::Outcome, f64::from(class::NO_REQUEST));
+        trace.stage(Stage::Request);
     }
     // The need is sized in every trial, so P(need > cap) covers all crises;
     // the pool stream then serves the pool choice.
     let mut pool_rng = SubStream::new(key, s.streams.pool);
     let need = size_need(s, frame, &mut pool_rng);
+    trace.stage(Stage::Need);
     if frame.get(Field::Outcome) as u8 == class::DEPLOY {
         choose_pool(s, need, frame, &mut pool_rng, trace);
+        trace.stage(Stage::Pool);
         contribute(s, key, frame, trace);
+        trace.stage(Stage::Contributions);
         deploy(s, frame, trace);
+        trace.stage(Stage::Deployment);
     }
     outcomes(s, key, frame);
     if trace.met_not_a_number() {
         frame.forced |= forced::RULE_SET;
     }
+    trace.stage(Stage::Outcomes);
 }
 
 fn env<'a>(s: &'a Scenario, frame: &'a Frame, member: usize) -> Env<'a> {

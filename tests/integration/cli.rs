@@ -269,6 +269,36 @@ fn bench_of_two_scenarios_times_them_in_alternation_and_says_which_is_faster() {
 }
 
 #[test]
+fn bench_stages_attributes_each_trial_to_the_stages_it_reached() {
+    let args = ["bench", "--stages", "-n", "50000", "--repeat", "1", "--max-threads", "1", "--format", "json"];
+    let bench: serde_json::Value = serde_json::from_str(&crate::stdout_of(&args)).expect("json");
+    let profile = &bench["stages"];
+    assert_eq!(profile["trials"], 50000);
+    let stages = profile["stages"].as_array().expect("stages");
+    let names: Vec<&str> = stages.iter().map(|s| s["stage"].as_str().expect("name")).collect();
+    assert_eq!(names.first(), Some(&"crisis (trial key, variables)"));
+    assert_eq!(names.last(), Some(&"folding statistics"));
+    assert_eq!(names.len(), 9);
+    // The same seed and trials as `run`: the share of trials reaching the
+    // council is P(request), reaching the pool is P(deploy), exactly.
+    let run: serde_json::Value =
+        serde_json::from_str(&crate::stdout_of(&["run", "-n", "50000", "--format", "json"])).expect("json");
+    let reached = |name: &str| {
+        stages.iter().find(|s| s["stage"].as_str().is_some_and(|n| n.starts_with(name))).expect(name)["reached"]
+            .as_f64()
+    };
+    assert_eq!(reached("council"), run["funnel"]["request"]["p"].as_f64());
+    assert_eq!(reached("pool"), run["funnel"]["deploy"]["p"].as_f64());
+    assert_eq!(reached("need"), Some(1.0));
+    let share: f64 = stages.iter().map(|s| s["share"].as_f64().expect("share")).sum();
+    assert!((share - 1.0).abs() < 1e-9, "shares add up to one: {share}");
+    assert!(stages.iter().all(|s| s["ns_per_trial"].as_f64().is_some_and(|x| x >= 0.0)));
+    assert!(
+        profile["plain_ns"].as_f64().is_some_and(|x| x > 0.0) && profile["clock_ns"].as_f64().is_some_and(|x| x > 0.0)
+    );
+}
+
+#[test]
 fn bench_against_a_baseline_says_whether_the_difference_is_real() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = ["bench", "-n", "500000", "--repeat", "5", "--max-threads", "1", "--format", "json"];

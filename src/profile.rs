@@ -1,0 +1,155 @@
+//! Where a trial's time goes (`bench --stages`): the batch loop of
+//! [`crate::batch::run_range`] with a clock read at the end of every
+//! pipeline stage ([`Stage`]) and after folding into the statistics.
+//!
+//! A clock reading costs about as much as a small stage, so its cost is
+//! measured first (back-to-back readings) and subtracted from every
+//! interval; the same trials are also run without clocks, and the two
+//! totals are reported side by side so that a reader can judge how well the
+//! stages add up.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::batch;
+use crate::engine::{self, Stage, Trace};
+use crate::rng::TrialKeys;
+use crate::rules::env::Frame;
+use crate::rules::ruleset::{FireCounter, Observer, RuleId};
+use crate::scenario::Scenario;
+use crate::stats::batch::BatchStats;
+
+/// Time in one stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageTime {
+    /// The stage's name.
+    pub stage: String,
+    /// Nanoseconds per trial, over every trial.
+    pub ns_per_trial: f64,
+    /// Share of the stages' total.
+    pub share: f64,
+    /// Share of trials that reached the stage.
+    pub reached: f64,
+    /// Nanoseconds per trial that reached it.
+    pub ns_when_reached: f64,
+}
+
+/// A one-thread run's time, stage by stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageProfile {
+    /// Trials timed.
+    pub trials: u64,
+    /// Nanoseconds one clock reading costs (subtracted from every stage).
+    pub clock_ns: f64,
+    /// The stages' sum per trial, clock cost subtracted.
+    pub stages_ns: f64,
+    /// The same trials without clocks, per trial.
+    pub plain_ns: f64,
+    /// Per stage, in pipeline order, then folding into the statistics.
+    pub stages: Vec<StageTime>,
+}
+
+/// The name of the last row: folding the trial into the statistics.
+const FOLDING: &str = "folding statistics";
+
+/// Slots: the pipeline's stages, then folding.
+const SLOTS: usize = Stage::ALL.len() + 1;
+
+/// A [`Trace`] that counts rule firings as the batch does and reads the
+/// clock at the end of every stage.
+struct StageClock<'a> {
+    counter: FireCounter<'a>,
+    last: Instant,
+    nanos: [u128; SLOTS],
+    reached: [u64; SLOTS],
+}
+
+impl StageClock<'_> {
+    fn mark(&mut self, slot: usize) {
+        let now = Instant::now();
+        self.nanos[slot] += (now - self.last).as_nanos();
+        self.reached[slot] += 1;
+        self.last = now;
+    }
+}
+
+impl Observer for StageClock<'_> {
+    #[inline]
+    fn fired(&mut self, rule: RuleId, member: usize, before: f64, after: f64) {
+        self.counter.fired(rule, member, before, after);
+    }
+    #[inline]
+    fn not_a_number(&mut self) {
+        self.counter.not_a_number();
+    }
+}
+
+impl Trace for StageClock<'_> {
+    fn stage(&mut self, done: Stage) {
+        self.mark(done as usize);
+    }
+    fn met_not_a_number(&mut self) -> bool {
+        std::mem::take(&mut self.counter.not_a_number)
+    }
+}
+
+/// Nanoseconds per clock reading, the median of several back-to-back runs.
+fn clock_cost() -> f64 {
+    const READINGS: u32 = 200_000;
+    let mut runs: Vec<f64> = (0..7)
+        .map(|_| {
+            let start = Instant::now();
+            let mut last = start;
+            for _ in 0..READINGS {
+                last = std::hint::black_box(Instant::now());
+            }
+            (last - start).as_nanos() as f64 / f64::from(READINGS)
+        })
+        .collect();
+    runs.sort_by(f64::total_cmp);
+    runs[runs.len() / 2]
+}
+
+/// Times `trials` trials of `s` from `seed` on this thread, stage by stage.
+pub fn stages(s: &Scenario, seed: u64, trials: u64) -> StageProfile {
+    let clock_ns = clock_cost();
+    let started = Instant::now();
+    std::hint::black_box(batch::run_range(s, seed, 0, trials));
+    let plain_ns = started.elapsed().as_nanos() as f64 / trials.max(1) as f64;
+
+    let mut stats = BatchStats::new(s);
+    let mut fires = vec![0u64; s.rules.len()];
+    let mut frame = Frame::new(s.n_slots(), s.members.len());
+    let mut keys = TrialKeys::starting_at(seed, 0);
+    let mut clock = StageClock {
+        counter: FireCounter::new(&mut fires),
+        last: Instant::now(),
+        nanos: [0; SLOTS],
+        reached: [0; SLOTS],
+    };
+    for _ in 0..trials {
+        engine::run_trial(s, keys.next_key(), &mut frame, &mut clock);
+        stats.fold(s, &frame);
+        clock.mark(SLOTS - 1);
+    }
+    std::hint::black_box(&stats);
+
+    let n = trials.max(1) as f64;
+    let per_trial: Vec<f64> =
+        (0..SLOTS).map(|i| ((clock.nanos[i] as f64 - clock_ns * clock.reached[i] as f64) / n).max(0.0)).collect();
+    let stages_ns: f64 = per_trial.iter().sum();
+    let names = Stage::ALL.iter().map(|st| st.name()).chain([FOLDING]);
+    let stages = names
+        .zip(per_trial)
+        .zip(clock.reached)
+        .map(|((name, ns), reached)| StageTime {
+            stage: name.to_string(),
+            ns_per_trial: ns,
+            share: if stages_ns > 0.0 { ns / stages_ns } else { 0.0 },
+            reached: reached as f64 / n,
+            ns_when_reached: if reached > 0 { ns * n / reached as f64 } else { 0.0 },
+        })
+        .collect();
+    StageProfile { trials, clock_ns, stages_ns, plain_ns, stages }
+}
