@@ -183,9 +183,31 @@ impl Trace for Silent {}
 ///
 /// Every decision draws from its own sub-stream (see [`crate::rng`]), keyed
 /// by meaning, so the results depend only on the scenario and the key.
+#[inline]
 pub fn run_trial(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
+    run_trial_from(s, key, frame, trace, None);
+}
+
+/// Runs one trial whose crisis variables another scenario has drawn for the
+/// same key (`drawn`: its frame's variable slots). Only for a scenario that
+/// [`Scenario::draws_the_same_crisis_as`] the other: the results are then
+/// exactly [`run_trial`]'s.
+#[inline]
+pub fn run_trial_on_crisis(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace, drawn: &[f64]) {
+    run_trial_from(s, key, frame, trace, Some(drawn));
+}
+
+/// One trial, its crisis drawn or (`drawn`) copied: one copy of the
+/// pipeline's code for both, so that the stages stay inlined in it.
+fn run_trial_from(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace, drawn: Option<&[f64]>) {
     frame.reset();
-    draw_variables(s, key, frame, trace);
+    match drawn {
+        Some(drawn) => {
+            let n = s.variables.len();
+            frame.vars[..n].copy_from_slice(&drawn[..n]);
+        }
+        None => draw_variables(s, key, frame, trace),
+    }
     trace.stage(Stage::Crisis);
     if request(s, key, frame, trace) {
         trace.stage(Stage::Request);

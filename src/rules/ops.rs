@@ -165,6 +165,25 @@ impl Op {
         )
     }
 
+    /// Whether the operation reads nothing of the scenario or the trial but
+    /// constants and crisis variables: two programs of such operations that
+    /// are equal compute the same from the same variables and stream, in
+    /// any scenario.
+    pub(crate) fn reads_only_variables(self) -> bool {
+        !matches!(
+            self,
+            Op::Field(_)
+                | Op::Member(_)
+                | Op::Host(_)
+                | Op::Of(..)
+                | Op::Contributes(_)
+                | Op::Chair
+                | Op::MembersActive
+                | Op::CrisisKind
+                | Op::PoolCap(_)
+        )
+    }
+
     /// How many stack values a computing operation consumes (0 for loads and jumps).
     pub(crate) fn arity(self) -> usize {
         match self {

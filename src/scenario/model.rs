@@ -314,6 +314,33 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether this scenario's crisis variables are drawn exactly as
+    /// `other`'s: the same variables in the same slots, streams,
+    /// distributions, truncation and interned strings, each program reading
+    /// only constants and earlier variables. Then, for the same trial key,
+    /// both draw the same values, and scenarios run in lockstep draw them
+    /// once (issue #17: nested workloads share work).
+    pub fn draws_the_same_crisis_as(&self, other: &Scenario) -> bool {
+        let same_draw = |a: &Distribution, b: &Distribution| match (a, b) {
+            (Distribution::Draw(p), Distribution::Draw(q)) => {
+                p.ops() == q.ops() && p.ops().iter().all(|op| op.reads_only_variables())
+            }
+            (
+                Distribution::Categorical { labels: la, cumulative: ca },
+                Distribution::Categorical { labels: lb, cumulative: cb },
+            ) => la == lb && ca == cb,
+            _ => false,
+        };
+        self.variables.len() == other.variables.len()
+            && self.symbols.strings == other.symbols.strings
+            && self.variables.iter().zip(&other.variables).all(|(a, b)| {
+                a.stream == b.stream
+                    && a.truncate == b.truncate
+                    && a.ty == b.ty
+                    && same_draw(&a.distribution, &b.distribution)
+            })
+    }
+
     /// Every expression of the scenario as written (specialised copies left out).
     pub fn programs(&self) -> Vec<&Program> {
         let c = &self.council;

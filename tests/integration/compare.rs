@@ -125,3 +125,42 @@ fn set_for_a_scenario_that_is_not_there_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only 2 are compared"));
 }
+
+#[test]
+fn scenarios_that_draw_the_same_crisis_share_it_and_each_is_still_exactly_its_own_run() {
+    let base = load("scenarios/kazakhstan-2022.yaml").scenario;
+    let path = "scenarios/kazakhstan-2022.yaml";
+    let variants = [
+        // Nothing of the crisis changes: drawn once, copied.
+        (load_with(path, &["alliance.pools.peacekeeping.cap=1500"]).scenario, true),
+        (load_with(path, &["members.russia.attributes.alignment=0.5"]).scenario, true),
+        (load_with(path, &["alliance.decision_rule=majority"]).scenario, true),
+        // A distribution's parameter, a fixed variable: drawn anew.
+        (load_with(path, &["crisis.variables.severity.beta.alpha=2"]).scenario, false),
+        (load_with(path, &["crisis.variables.russia_distracted=true"]).scenario, false),
+    ];
+    for (variant, shares) in &variants {
+        assert_eq!(variant.draws_the_same_crisis_as(&base), *shares, "{:?}", variant.hash);
+    }
+    // A variable that reads the host's attribute is not shared even when
+    // its program is the same text, since the attribute may differ.
+    let reads_host = |alignment: &str| {
+        load_with(
+            "tests/data/minimal.yaml",
+            &[
+                "crisis.variables.loyal=host.alignment * uniform(0, 1)",
+                &format!("members.h.attributes.alignment={alignment}"),
+            ],
+        )
+        .scenario
+    };
+    assert!(!reads_host("0.8").draws_the_same_crisis_as(&reads_host("0.3")));
+
+    let mut all: Vec<&alliance_sim::scenario::Scenario> = vec![&base];
+    all.extend(variants.iter().map(|(v, _)| v));
+    let pairings: Vec<Pairing> = all[1..].iter().map(|v| Pairing::between(&base, v)).collect();
+    let lock = run_range_lockstep(&all, &pairings, 9, 0, 20_000);
+    for (s, stats) in all.iter().zip(&lock.stats) {
+        assert_eq!(*stats, alliance_sim::batch::run_range(s, 9, 0, 20_000), "{}", s.hash);
+    }
+}
