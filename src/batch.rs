@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine;
+use crate::engine::{self, Stage, Start, Trace};
 use crate::rng::TrialKeys;
 use crate::rules::env::Frame;
-use crate::rules::ruleset::FireCounter;
+use crate::rules::ruleset::{FireCounter, Observer, RuleId};
 use crate::scenario::Scenario;
 use crate::stats::Merge;
 use crate::stats::batch::BatchStats;
@@ -169,32 +169,100 @@ pub fn run_range_lockstep(scenarios: &[&Scenario], pairings: &[Pairing], seed: u
     let mut fires: Vec<Vec<u64>> = scenarios.iter().map(|s| vec![0u64; s.rules.len()]).collect();
     let mut frames: Vec<Frame> = scenarios.iter().map(|s| Frame::new(s.n_slots(), s.members.len())).collect();
     let mut pairs: Vec<PairStats> = pairings.iter().map(PairStats::new).collect();
-    // A later scenario that draws the same crisis as the first copies its
-    // variables instead of drawing them again (a sweep over a cap, a vote
-    // rule or a member's attribute changes nothing of the crisis).
-    let shares: Vec<bool> =
-        scenarios.iter().enumerate().map(|(j, s)| j > 0 && s.draws_the_same_crisis_as(scenarios[0])).collect();
+    // A later scenario copies from the first what it would compute the same
+    // way: the crisis variables (a sweep over a vote rule or an attribute),
+    // or the crisis, the request and the council's result too (a sweep
+    // over a cap or a contribution rule).
+    let starts: Vec<Shared> = scenarios
+        .iter()
+        .map(|s| {
+            if s.decides_the_same_as(scenarios[0]) {
+                Shared::Decision
+            } else if s.draws_the_same_crisis_as(scenarios[0]) {
+                Shared::Crisis
+            } else {
+                Shared::Nothing
+            }
+        })
+        .collect();
     let mut keys = TrialKeys::starting_at(seed, start);
     for _ in start..end {
         let key = keys.next_key();
         let Some((base, later)) = frames.split_first_mut() else { break };
-        engine::run_trial(scenarios[0], key, base, &mut FireCounter::new(&mut fires[0]));
+        let mut watch = DecisionWatch { counter: FireCounter::new(&mut fires[0]), not_a_number: false };
+        engine::run_trial(scenarios[0], key, base, &mut watch);
+        let not_a_number = watch.not_a_number;
         stats[0].fold(scenarios[0], base);
         for (j, (s, frame)) in (1..).zip(scenarios[1..].iter().zip(later.iter_mut())) {
-            let counter = &mut FireCounter::new(&mut fires[j]);
-            if shares[j] {
-                engine::run_trial_on_crisis(s, key, frame, counter, &base.vars);
-            } else {
-                engine::run_trial(s, key, frame, counter);
-            }
+            let from = match starts[j] {
+                Shared::Nothing => Start::Fresh,
+                Shared::Crisis => Start::Crisis(base),
+                Shared::Decision => Start::Decided(base, not_a_number),
+            };
+            engine::run_trial_from(s, key, frame, &mut FireCounter::new(&mut fires[j]), from);
             stats[j].fold(s, frame);
         }
         for (j, (pair, pairing)) in pairs.iter_mut().zip(pairings).enumerate() {
             pair.fold(pairing, &frames[0], &frames[j + 1]);
         }
     }
+    // The copied stages' rules fired in the first scenario only; they are
+    // the same rules (same ids) and fired as often in the others.
+    let decision_rules: Vec<usize> = scenarios.first().map_or_else(Vec::new, |s| {
+        let sets = s.decision_rule_sets();
+        sets.iter().flat_map(|set| set.rules.iter().map(|r| usize::from(r.id.0))).collect()
+    });
+    if let Some((first, later)) = fires.split_first_mut() {
+        for (counts, _) in later.iter_mut().zip(&starts[1..]).filter(|(_, s)| **s == Shared::Decision) {
+            for &r in &decision_rules {
+                if let (Some(&fired), Some(count)) = (first.get(r), counts.get_mut(r)) {
+                    *count = fired;
+                }
+            }
+        }
+    }
     for (st, f) in stats.iter_mut().zip(fires) {
         st.rule_fires = f;
     }
     Lockstep { stats, pairs }
+}
+
+/// How much of a trial a lockstep scenario copies from the first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shared {
+    Nothing,
+    Crisis,
+    Decision,
+}
+
+/// The first lockstep scenario's trace: counts firings as the batch does
+/// and notes whether the request or the council met a value that is not a
+/// number, which a scenario copying those stages must report too.
+struct DecisionWatch<'a> {
+    counter: FireCounter<'a>,
+    not_a_number: bool,
+}
+
+impl Observer for DecisionWatch<'_> {
+    #[inline]
+    fn fired(&mut self, rule: RuleId, member: usize, before: f64, after: f64) {
+        self.counter.fired(rule, member, before, after);
+    }
+    #[inline]
+    fn not_a_number(&mut self) {
+        self.counter.not_a_number();
+    }
+}
+
+impl Trace for DecisionWatch<'_> {
+    #[inline]
+    fn stage(&mut self, done: Stage) {
+        if matches!(done, Stage::Request | Stage::Council) {
+            self.not_a_number = self.counter.not_a_number;
+        }
+    }
+    #[inline]
+    fn met_not_a_number(&mut self) -> bool {
+        std::mem::take(&mut self.counter.not_a_number)
+    }
 }

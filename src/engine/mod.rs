@@ -185,31 +185,48 @@ impl Trace for Silent {}
 /// by meaning, so the results depend only on the scenario and the key.
 #[inline]
 pub fn run_trial(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
-    run_trial_from(s, key, frame, trace, None);
+    run_trial_from(s, key, frame, trace, Start::Fresh);
 }
 
-/// Runs one trial whose crisis variables another scenario has drawn for the
-/// same key (`drawn`: its frame's variable slots). Only for a scenario that
-/// [`Scenario::draws_the_same_crisis_as`] the other: the results are then
-/// exactly [`run_trial`]'s.
-#[inline]
-pub fn run_trial_on_crisis(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace, drawn: &[f64]) {
-    run_trial_from(s, key, frame, trace, Some(drawn));
+/// Where a trial starts when scenarios run in lockstep on the same key
+/// share its beginning (issue #17: nested workloads share work).
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a> {
+    /// Draw and decide everything.
+    Fresh,
+    /// Copy the crisis variables from this frame, drawn for the same key by
+    /// a scenario this one [`Scenario::draws_the_same_crisis_as`].
+    Crisis(&'a Frame),
+    /// Copy the crisis, the request and the council's result from this
+    /// frame, run for the same key by a scenario this one
+    /// [`Scenario::decides_the_same_as`]; the flag says whether those
+    /// stages met a value that is not a number.
+    Decided(&'a Frame, bool),
 }
 
-/// One trial, its crisis drawn or (`drawn`) copied: one copy of the
-/// pipeline's code for both, so that the stages stay inlined in it.
-fn run_trial_from(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace, drawn: Option<&[f64]>) {
+/// Runs one trial from `start`: with a shared beginning, the results are
+/// exactly [`run_trial`]'s, and the copied stages' rule firings are the
+/// caller's to count (they equal the other scenario's).
+pub fn run_trial_from(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace, start: Start<'_>) {
     frame.reset();
-    match drawn {
-        Some(drawn) => {
+    match start {
+        Start::Fresh => draw_variables(s, key, frame, trace),
+        Start::Crisis(from) | Start::Decided(from, _) => {
             let n = s.variables.len();
-            frame.vars[..n].copy_from_slice(&drawn[..n]);
+            frame.vars[..n].copy_from_slice(&from.vars[..n]);
         }
-        None => draw_variables(s, key, frame, trace),
     }
     trace.stage(Stage::Crisis);
-    if request(s, key, frame, trace) {
+    if let Start::Decided(from, not_a_number) = start {
+        let decided = Field::Outcome as usize + 1;
+        frame.fields[..decided].copy_from_slice(&from.fields[..decided]);
+        frame.votes.copy_from_slice(&from.votes);
+        frame.forced |= from.forced & forced::DECISION_DAYS;
+        if not_a_number {
+            frame.forced |= forced::RULE_SET;
+        }
+        trace.stage(Stage::Council);
+    } else if request(s, key, frame, trace) {
         trace.stage(Stage::Request);
         council(s, key, frame, trace);
         trace.stage(Stage::Council);

@@ -37,6 +37,9 @@ pub struct Statics {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(usize)]
 pub enum Field {
+    // The fields the request and the council set come first, up to and
+    // including `Outcome`: lockstep copies them as one slice
+    // (`engine::Start::Decided`).
     /// Whether the host requested aid (0/1).
     Requested,
     /// Members voting support.

@@ -184,6 +184,19 @@ impl Op {
         )
     }
 
+    /// Whether the operation reads nothing of the scenario but constants,
+    /// crisis variables and the trial's own state (fields, votes,
+    /// commitments): two such programs that are equal compute the same at
+    /// the same point of two trials whose state so far is the same.
+    pub(crate) fn reads_only_the_trial(self) -> bool {
+        use MemberField::{Committed, Vote};
+        self.reads_only_variables()
+            || matches!(
+                self,
+                Op::Field(_) | Op::Contributes(_) | Op::Member(Vote | Committed) | Op::Of(_, Vote | Committed)
+            )
+    }
+
     /// How many stack values a computing operation consumes (0 for loads and jumps).
     pub(crate) fn arity(self) -> usize {
         match self {

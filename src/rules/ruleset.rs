@@ -145,6 +145,31 @@ fn sanitise(value: f64, probability: bool, observer: &mut impl Observer) -> f64 
 }
 
 impl RuleSet {
+    /// Whether this rule set computes exactly what `other` does at the same
+    /// point of a trial with the same state: the same base, rules, ids,
+    /// scopes and effects, every program reading only constants, variables
+    /// and the trial's state (see `Op::reads_only_the_trial`).
+    pub(crate) fn computes_the_same_as(&self, other: &RuleSet) -> bool {
+        let same = |a: &Program, b: &Program| a.ops() == b.ops() && a.ops().iter().all(|op| op.reads_only_the_trial());
+        let same_scope = |a: &Option<Program>, b: &Option<Program>| match (a, b) {
+            (None, None) => true,
+            (Some(a), Some(b)) => same(a, b),
+            _ => false,
+        };
+        self.probability == other.probability
+            && same(&self.base, &other.base)
+            && self.rules.len() == other.rules.len()
+            && self.rules.iter().zip(&other.rules).all(|(a, b)| {
+                a.id == b.id
+                    && a.members == b.members
+                    && a.effect == b.effect
+                    && a.stop == b.stop
+                    && same_scope(&a.scope, &b.scope)
+                    && same(&a.when, &b.when)
+                    && same(&a.operand, &b.operand)
+            })
+    }
+
     /// A rule set with only a base.
     pub(crate) fn constant(base: Program, probability: bool) -> RuleSet {
         RuleSet { base, rules: Vec::new(), probability }

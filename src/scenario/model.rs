@@ -341,6 +341,43 @@ impl Scenario {
             })
     }
 
+    /// Whether this scenario's trials also *decide* as `other`'s up to the
+    /// council's result: it draws the same crisis, and its request, votes
+    /// and council are the same rule sets (as evaluated, specialised),
+    /// streams, members' statuses, host, chair and decision rule. Then, for
+    /// the same trial key, both reach the need with the same state, and
+    /// scenarios in lockstep copy it (a sweep over a cap or a contribution
+    /// rule). Their rule ids agree, so the rules of these stages fired as
+    /// often in both.
+    pub fn decides_the_same_as(&self, other: &Scenario) -> bool {
+        let (a, b) = (&self.council, &other.council);
+        let n = self.members.len();
+        let per_member = |x: &PerMember, y: &PerMember| (0..n).all(|m| x.of(m).computes_the_same_as(y.of(m)));
+        self.draws_the_same_crisis_as(other)
+            && n == other.members.len()
+            && self.members.iter().zip(&other.members).all(|(x, y)| x.status == y.status)
+            && (self.host, self.chair) == (other.host, other.chair)
+            && (a.rule, a.chair_breaks_ties) == (b.rule, b.chair_breaks_ties)
+            && (self.streams.request, self.streams.council) == (other.streams.request, other.streams.council)
+            && self.streams.vote == other.streams.vote
+            && self.request.computes_the_same_as(&other.request)
+            && a.mission_only.computes_the_same_as(&b.mission_only)
+            && a.fallback.computes_the_same_as(&b.fallback)
+            && a.days.computes_the_same_as(&b.days)
+            && per_member(&a.support, &b.support)
+            && per_member(&a.block, &b.block)
+    }
+
+    /// The rule sets of the request and the council, each member's copy
+    /// included (the rules whose firings [`Scenario::decides_the_same_as`]
+    /// lets lockstep copy).
+    pub fn decision_rule_sets(&self) -> Vec<&RuleSet> {
+        let c = &self.council;
+        let mut sets = vec![&self.request, &c.mission_only, &c.fallback, &c.days, &c.support.written, &c.block.written];
+        sets.extend(c.support.specialised.iter().chain(&c.block.specialised));
+        sets
+    }
+
     /// Every expression of the scenario as written (specialised copies left out).
     pub fn programs(&self) -> Vec<&Program> {
         let c = &self.council;

@@ -142,6 +142,10 @@ fn scenarios_that_draw_the_same_crisis_share_it_and_each_is_still_exactly_its_ow
     for (variant, shares) in &variants {
         assert_eq!(variant.draws_the_same_crisis_as(&base), *shares, "{:?}", variant.hash);
     }
+    // Only a change after the council lets the request and the votes be
+    // copied too.
+    let decides: Vec<bool> = variants.iter().map(|(v, _)| v.decides_the_same_as(&base)).collect();
+    assert_eq!(decides, [true, false, false, false, false]);
     // A variable that reads the host's attribute is not shared even when
     // its program is the same text, since the attribute may differ.
     let reads_host = |alignment: &str| {
@@ -163,4 +167,23 @@ fn scenarios_that_draw_the_same_crisis_share_it_and_each_is_still_exactly_its_ow
     for (s, stats) in all.iter().zip(&lock.stats) {
         assert_eq!(*stats, alliance_sim::batch::run_range(s, 9, 0, 20_000), "{}", s.hash);
     }
+}
+
+#[test]
+fn a_copied_request_and_council_count_their_rules_and_their_not_a_number() {
+    // A request probability that is not a number in some trials (forced to
+    // 0 and counted), a rule that fires in the council: a variant that
+    // changes only a cap copies both stages and must count both as its own
+    // run does.
+    let overrides = ["decisions.request.base=if severity > 0.5 then ln(severity - 0.75) else 0.9"];
+    let base = load_with("tests/data/minimal.yaml", &overrides).scenario;
+    let capped = [&overrides[..], &["alliance.pools.small.cap=60"]].concat();
+    let variant = load_with("tests/data/minimal.yaml", &capped).scenario;
+    assert!(variant.decides_the_same_as(&base));
+    let pairing = Pairing::between(&base, &variant);
+    let lock = run_range_lockstep(&[&base, &variant], &[pairing], 4, 0, 20_000);
+    let own = alliance_sim::batch::run_range(&variant, 4, 0, 20_000);
+    assert_eq!(lock.stats[1], own);
+    assert!(own.forced.iter().any(|&n| n > 0), "some trials met a request that is not a number");
+    assert!(own.rule_fires.iter().any(|&n| n > 0));
 }
