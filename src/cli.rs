@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::path::PathBuf;
 
-use crate::analysis::Vary;
+use crate::analysis::{Sample, Vary};
 use crate::output::Target;
 use crate::report::Format;
 use crate::scenario::Override;
@@ -69,7 +69,7 @@ share sees the same random numbers. Differences (scenario − baseline) come
 with paired 95% intervals, narrower than independent runs would give; the
 unpaired standard error is shown beside the paired one.")]
     Compare(CompareArgs),
-    /// Run a scenario at every point of a grid of values, on common random numbers.
+    /// Run a scenario at every point of a grid or a sampling design.
     #[command(after_help = "\
 Examples:
   alliance-sim sweep kazakhstan-2022 \\
@@ -78,10 +78,19 @@ Examples:
       --vary alliance.pools.peacekeeping.cap=2000,3600,5000
   alliance-sim sweep armenia-2022 --vary decisions.request=0.2:1:5 \\
       --vary members.russia.status=active,frozen --export-csv grid.csv
+  alliance-sim sweep kazakhstan-2022 --sample lhs:64 \\
+      --vary members.russia.attributes.alignment=0.5:1 \\
+      --vary alliance.pools.peacekeeping.cap=2000:6000 --export-csv lhs.csv
 
 One row per point (several --vary make a grid; the last varies fastest).
 Every point runs on the same seed and trial indices, so differences between
-rows come from the varied value, not from sampling noise in unrelated draws.")]
+rows come from the varied value, not from sampling noise in unrelated draws.
+
+--sample draws N points from ranges (--vary PATH=LO:HI) instead of a grid,
+which explodes past three paths: lhs:N, a Latin hypercube (each range in N
+strata, each used once), or sobol:N, a scrambled Sobol' sequence (even
+coverage of every pair of paths). The design is seeded by --seed; its rows
+are ready for a regression or PRIM.")]
     Sweep(SweepArgs),
     /// Rank the inputs by their effect on a metric and draw the tornado.
     #[command(after_help = "\
@@ -394,9 +403,14 @@ pub struct CompareArgs {
 pub struct SweepArgs {
     /// Scenario file or bundled name.
     pub scenario: String,
-    /// A path and its values: PATH=LO:HI:STEPS or PATH=V1,V2,… (several make a grid).
+    /// A path and its values: PATH=LO:HI:STEPS or PATH=V1,V2,… (several make a
+    /// grid), or PATH=LO:HI, a range for --sample.
     #[arg(long, required = true, value_name = "PATH=VALUES")]
     pub vary: Vec<Vary>,
+    /// Draw N points from the ranges instead of a grid: lhs:N (Latin
+    /// hypercube) or sobol:N (scrambled Sobol' sequence), seeded by --seed.
+    #[arg(long, value_name = "DESIGN:N")]
+    pub sample: Option<Sample>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub batch: BatchArgs,

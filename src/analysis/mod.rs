@@ -27,7 +27,7 @@ use crate::stats::paired::Pairing;
 
 pub use compare::{ComparePlan, Compared, compare};
 pub use sensitivity::{SensitivityPlan, sensitivity};
-pub use sweep::{SweepPlan, Vary, sweep};
+pub use sweep::{Sample, SweepPlan, Vary, sweep};
 
 /// Why an analysis could not start (or, for I/O, go on).
 #[derive(Debug)]

@@ -7,6 +7,9 @@ use crate::batch::Plan;
 use crate::scenario::{self, Override, Scenario, Source};
 use crate::stats::summary::Meta;
 use crate::stats::sweep::{self as table, SWEEP_SCHEMA_VERSION, Sweep};
+use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// A sweep to run.
 #[derive(Debug, Clone)]
@@ -21,15 +24,105 @@ pub struct SweepPlan {
     pub trials: Option<u64>,
     /// The seed (default: the scenario's).
     pub seed: Option<u64>,
+    /// Points drawn from the ranges instead of a grid (`--sample`).
+    pub sample: Option<Sample>,
 }
 
-/// `PATH=LO:HI:STEPS` or `PATH=V1,V2,…`: the values one path takes in a sweep.
+/// A sampling design for a sweep (`--sample lhs:N` or `sobol:N`): N points
+/// in the box of the varied ranges (each `--vary PATH=LO:HI`), one row each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sample {
+    /// Latin hypercube: each range cut into N equal strata, each stratum
+    /// used once per path, strata paired at random (McKay, Beckman and
+    /// Conover 1979), a uniform point within each stratum.
+    LatinHypercube(usize),
+    /// The first N points of an Owen-scrambled Sobol' sequence (Burley
+    /// 2020, the `sobol_burley` crate): low discrepancy in every projection.
+    Sobol(usize),
+}
+
+impl Sample {
+    /// How many points the design has.
+    pub fn points(self) -> usize {
+        match self {
+            Sample::LatinHypercube(n) | Sample::Sobol(n) => n,
+        }
+    }
+
+    /// The design's label in outputs, e.g. `lhs:64`.
+    pub fn label(self) -> String {
+        match self {
+            Sample::LatinHypercube(n) => format!("lhs:{n}"),
+            Sample::Sobol(n) => format!("sobol:{n}"),
+        }
+    }
+
+    /// The design's points in the unit cube, `dimensions` coordinates each,
+    /// the same for the same seed on every machine.
+    pub fn unit_points(self, dimensions: usize, seed: u64) -> Vec<Vec<f64>> {
+        match self {
+            Sample::LatinHypercube(n) => {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ LHS_STREAM);
+                let columns: Vec<Vec<f64>> = (0..dimensions)
+                    .map(|_| {
+                        let mut strata: Vec<usize> = (0..n).collect();
+                        strata.shuffle(&mut rng);
+                        strata.iter().map(|&k| (k as f64 + rng.random::<f64>()) / n as f64).collect()
+                    })
+                    .collect();
+                (0..n).map(|i| columns.iter().map(|c| c[i]).collect()).collect()
+            }
+            Sample::Sobol(n) => {
+                // The scramble seed: the run's seed folded to 32 bits.
+                let scramble = (seed ^ (seed >> 32)) as u32;
+                (0..n)
+                    .map(|i| {
+                        (0..dimensions).map(|d| f64::from(sobol_burley::sample(i as u32, d as u32, scramble))).collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Keeps a Latin hypercube's permutations apart from every other use of
+/// the seed.
+const LHS_STREAM: u64 = 0x4c48_535f_6465_7369;
+
+impl std::str::FromStr for Sample {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Sample, String> {
+        let bad = || format!("'{s}': expected lhs:N or sobol:N with 2 ≤ N ≤ {MAX_SWEEP_POINTS} (e.g. lhs:64)");
+        let (kind, n) = s.split_once(':').ok_or_else(bad)?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        if !(2..=MAX_SWEEP_POINTS).contains(&n) {
+            return Err(bad());
+        }
+        match kind.trim() {
+            "lhs" => Ok(Sample::LatinHypercube(n)),
+            "sobol" => Ok(Sample::Sobol(n)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// `PATH=LO:HI:STEPS` or `PATH=V1,V2,…`: the values one path takes in a
+/// grid; `PATH=LO:HI`: the range a sampling design draws it from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vary {
     /// The dotted path, as for `--set`.
     pub path: String,
-    /// The values, as YAML text.
+    /// The values, as YAML text (empty for a range).
     pub values: Vec<String>,
+    /// The range, for `PATH=LO:HI`.
+    pub range: Option<(f64, f64)>,
+}
+
+/// A number as sweep values print it: 12 significant digits, so that
+/// 0.1 + 0.2 prints as 0.3.
+fn number_text(x: f64) -> String {
+    let text = format!("{:.12e}", x);
+    text.parse::<f64>().map(|v| v.to_string()).unwrap_or(text)
 }
 
 /// Most points a sweep's grid may have.
@@ -53,20 +146,20 @@ impl std::str::FromStr for Vary {
                 return Err(bad(&format!("LO {lo} is above HI {hi}; write the range from low to high")));
             }
             (0..steps)
-                .map(|i| {
-                    let x = if steps == 1 { lo } else { lo + (hi - lo) * i as f64 / (steps - 1) as f64 };
-                    // 12 significant digits: 0.1 + 0.2 prints as 0.3.
-                    let text = format!("{:.12e}", x);
-                    text.parse::<f64>().map(|v| v.to_string()).unwrap_or(text)
-                })
+                .map(|i| number_text(if steps == 1 { lo } else { lo + (hi - lo) * i as f64 / (steps - 1) as f64 }))
                 .collect()
+        } else if let [Ok(lo), Ok(hi)] = parts.iter().map(|p| p.trim().parse::<f64>()).collect::<Vec<_>>()[..] {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(format!("in '{s}': a range LO:HI needs finite LO below HI"));
+            }
+            return Ok(Vary { path: o.path, values: Vec::new(), range: Some((lo, hi)) });
         } else {
             spec.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect::<Vec<_>>()
         };
         if values.is_empty() {
             return Err(format!("'{s}' gives no values"));
         }
-        Ok(Vary { path: o.path, values })
+        Ok(Vary { path: o.path, values, range: None })
     }
 }
 
@@ -74,12 +167,16 @@ impl std::str::FromStr for Vary {
 /// one line per place, naming the first point it came from and how many
 /// more points share it.
 pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sweep>, AnalysisError> {
-    let grid = grid(&plan.vary)?;
     let loaded = scenario::load(&plan.source, &plan.overrides)?;
     for w in &loaded.warnings {
         monitor.warn(&w.to_string());
     }
     let base = loaded.scenario;
+    let seed = plan.seed.unwrap_or(base.run.seed);
+    let grid = match plan.sample {
+        None => grid(&plan.vary)?,
+        Some(design) => sampled(&plan.vary, design, seed)?,
+    };
     let mut points: Vec<Scenario> = Vec::with_capacity(grid.len());
     let mut seen: Vec<(String, String, usize)> = Vec::new();
     for (k, values) in grid.iter().enumerate() {
@@ -87,7 +184,7 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Swee
         overrides.extend(
             plan.vary.iter().zip(values).map(|(v, value)| Override { path: v.path.clone(), value: value.clone() }),
         );
-        let where_ = || format!("at grid point {} ({})", k + 1, describe(&plan.vary, values));
+        let where_ = || format!("at point {} ({})", k + 1, describe(&plan.vary, values));
         let loaded = scenario::load(&plan.source, &overrides)
             .map_err(|error| AnalysisError::Scenario { context: where_(), error })?;
         for w in loaded.warnings {
@@ -106,7 +203,6 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Swee
         }
     }
     let trials = super::trials_or(plan.trials, &base)?;
-    let seed = plan.seed.unwrap_or(base.run.seed);
     let scenarios: Vec<&Scenario> = points.iter().collect();
     let run = super::lockstep(&scenarios, &[], Plan { seed, start: 0, end: trials }, monitor);
     let meta = Meta::new(&base, seed, run.value.trials(), &plan.overrides);
@@ -120,6 +216,7 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Swee
         schema_version: SWEEP_SCHEMA_VERSION,
         meta,
         paths: plan.vary.iter().map(|v| v.path.clone()).collect(),
+        design: plan.sample.map(|d| format!("{} (seed {seed})", d.label())),
         points: rows,
     };
     Ok(Finished { value, interrupted: run.interrupted })
@@ -130,8 +227,36 @@ fn describe(vary: &[Vary], values: &[String]) -> String {
     vary.iter().zip(values).map(|(v, value)| format!("{}={value}", v.path)).collect::<Vec<_>>().join(", ")
 }
 
+/// The points of a sampling design over the varied ranges.
+fn sampled(vary: &[Vary], design: Sample, seed: u64) -> Result<Vec<Vec<String>>, AnalysisError> {
+    let ranges = vary
+        .iter()
+        .map(|v| {
+            v.range.ok_or_else(|| {
+                AnalysisError::Plan(format!(
+                    "--vary {}: --sample {} draws from ranges; give PATH=LO:HI (e.g. {}=0.2:0.9)",
+                    v.path,
+                    design.label(),
+                    v.path
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let points = design.unit_points(ranges.len(), seed);
+    Ok(points
+        .iter()
+        .map(|u| ranges.iter().zip(u).map(|((lo, hi), u)| number_text(lo + (hi - lo) * u)).collect())
+        .collect())
+}
+
 /// Every combination of the varied values, the last path fastest.
 fn grid(vary: &[Vary]) -> Result<Vec<Vec<String>>, AnalysisError> {
+    if let Some(v) = vary.iter().find(|v| v.range.is_some()) {
+        return Err(AnalysisError::Plan(format!(
+            "--vary {}: a range LO:HI is for --sample (lhs:N or sobol:N); a grid needs LO:HI:STEPS or V1,V2,…",
+            v.path
+        )));
+    }
     let size = vary.iter().try_fold(1usize, |acc, v| acc.checked_mul(v.values.len()));
     match size {
         Some(n) if n <= MAX_SWEEP_POINTS => {}
@@ -155,4 +280,55 @@ fn grid(vary: &[Vary]) -> Result<Vec<Vec<String>>, AnalysisError> {
             .collect();
     }
     Ok(grid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sample;
+
+    /// Which of `n` equal strata of [0, 1) each coordinate `d` falls in.
+    fn strata(points: &[Vec<f64>], d: usize, n: usize) -> Vec<usize> {
+        let mut s: Vec<usize> = points.iter().map(|p| (p[d] * n as f64) as usize).collect();
+        s.sort_unstable();
+        s
+    }
+
+    #[test]
+    fn a_latin_hypercube_uses_every_stratum_of_every_path_once() {
+        let n = 50;
+        let points = Sample::LatinHypercube(n).unit_points(3, 7);
+        assert_eq!(points.len(), n);
+        for d in 0..3 {
+            assert_eq!(strata(&points, d, n), (0..n).collect::<Vec<_>>(), "dimension {d}");
+        }
+        assert_eq!(points, Sample::LatinHypercube(n).unit_points(3, 7), "the same seed gives the same design");
+        assert_ne!(points, Sample::LatinHypercube(n).unit_points(3, 8));
+    }
+
+    #[test]
+    fn scrambled_sobol_points_stratify_each_path_at_a_power_of_two() {
+        // The first 2^m points of a (scrambled) Sobol' sequence put one
+        // point in each interval [k/2^m, (k+1)/2^m) of every coordinate, and
+        // one in each square of side 1/4 of two coordinates for 2^m = 16.
+        let points = Sample::Sobol(64).unit_points(4, 2022);
+        for d in 0..4 {
+            assert_eq!(strata(&points, d, 64), (0..64).collect::<Vec<_>>(), "dimension {d}");
+        }
+        let first16 = &points[..16];
+        let mut squares: Vec<(usize, usize)> =
+            first16.iter().map(|p| ((p[0] * 4.0) as usize, (p[1] * 4.0) as usize)).collect();
+        squares.sort_unstable();
+        squares.dedup();
+        assert_eq!(squares.len(), 16, "every square of the 4×4 grid holds one point");
+        assert_ne!(points, Sample::Sobol(64).unit_points(4, 2023), "the seed scrambles");
+    }
+
+    #[test]
+    fn designs_are_read_from_their_text() {
+        assert_eq!("lhs:64".parse::<Sample>(), Ok(Sample::LatinHypercube(64)));
+        assert_eq!("sobol:128".parse::<Sample>(), Ok(Sample::Sobol(128)));
+        for bad in ["lhs", "lhs:1", "grid:4", "sobol:x", "lhs:100000"] {
+            assert!(bad.parse::<Sample>().is_err(), "{bad}");
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, Failure> {
         vary: args.vary.clone(),
         trials: args.batch.trials,
         seed: args.batch.seed,
+        sample: args.sample,
     };
     let finished = watched(args.batch.threads, |monitor| analysis::sweep(&plan, monitor))??;
     let sweep = &finished.value;

@@ -44,7 +44,12 @@ pub struct Sweep {
     pub meta: Meta,
     /// The varied paths, in the order of each point's values.
     pub paths: Vec<String>,
-    /// The points, in grid order (the last path varies fastest).
+    /// The sampling design and its seed (`lhs:64 (seed 2022)`); absent for
+    /// a grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<String>,
+    /// The points, in grid order (the last path varies fastest) or the
+    /// design's order.
     pub points: Vec<Point>,
 }
 

@@ -330,3 +330,65 @@ fn bench_against_a_baseline_says_whether_the_difference_is_real() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--baseline"));
 }
+
+#[test]
+fn a_sampled_sweep_draws_its_points_from_the_ranges_and_each_is_its_own_run() {
+    let args = [
+        "sweep",
+        "kazakhstan-2022",
+        "--vary",
+        "members.russia.attributes.alignment=0.5:1",
+        "--vary",
+        "alliance.pools.peacekeeping.cap=2000:5000",
+        "--sample",
+        "lhs:6",
+        "-n",
+        "4000",
+        "-s",
+        "5",
+        "--format",
+        "json",
+    ];
+    let out = crate::stdout_of(&[&args[..], &["-j", "1"]].concat());
+    assert_eq!(out, crate::stdout_of(&[&args[..], &["-j", "2"]].concat()), "any thread count");
+    let sweep: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(sweep["design"], "lhs:6 (seed 5)");
+    let points = sweep["points"].as_array().expect("points");
+    assert_eq!(points.len(), 6);
+    let mut strata = Vec::new();
+    for p in points {
+        let values: Vec<f64> =
+            p["values"].as_array().expect("values").iter().map(|v| v.as_f64().expect("number")).collect();
+        assert!((0.5..1.0).contains(&values[0]) && (2000.0..5000.0).contains(&values[1]), "{values:?}");
+        strata.push(((values[0] - 0.5) / 0.5 * 6.0) as usize);
+        // The point is the scenario with those values set, on the same seed.
+        let run: serde_json::Value = serde_json::from_str(&crate::stdout_of(&[
+            "run",
+            "kazakhstan-2022",
+            "--set",
+            &format!("members.russia.attributes.alignment={}", values[0]),
+            "--set",
+            &format!("alliance.pools.peacekeeping.cap={}", values[1]),
+            "-n",
+            "4000",
+            "-s",
+            "5",
+            "--format",
+            "json",
+        ]))
+        .expect("json");
+        assert_eq!(p["funnel"]["deploy"]["k"], run["funnel"]["deploy"]["k"]);
+        assert_eq!(p["deployed"]["mean"], run["deployment"]["personnel"]["mean"]);
+    }
+    strata.sort_unstable();
+    assert_eq!(strata, [0, 1, 2, 3, 4, 5], "one point in each sixth of the range");
+    for bad in [
+        vec!["--vary", "members.russia.attributes.alignment=0.5,1", "--sample", "lhs:4"],
+        vec!["--vary", "members.russia.attributes.alignment=0.5:1"],
+        vec!["--vary", "members.russia.attributes.alignment=0.5:1", "--sample", "lhs:1"],
+    ] {
+        let out = crate::sim().args(["sweep", "kazakhstan-2022", "-n", "100"]).args(&bad).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--"), "{bad:?}");
+    }
+}

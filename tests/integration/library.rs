@@ -60,6 +60,7 @@ fn a_sweep_and_a_comparison_run_from_plans() {
         vary: vec![vary],
         trials: Some(3000),
         seed: Some(4),
+        sample: None,
     };
     let sweep = analysis::sweep(&plan, Monitor::quiet()).expect("runs").value;
     let cli = stdout_of(&[
@@ -104,6 +105,7 @@ fn a_raised_cancel_flag_stops_at_a_wave_and_keeps_a_prefix_of_the_trials() {
         vary: vec!["alliance.pools.peacekeeping.cap=2000,3600".parse().expect("vary")],
         trials: Some(10_000_000),
         seed: Some(1),
+        sample: None,
     };
     let cancel = AtomicBool::new(false);
     let mut calls = 0u64;
