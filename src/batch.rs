@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{self, Stage, Start, Trace};
+use crate::engine::{self, Stage, StageHook, Start};
 use crate::rng::TrialKeys;
 use crate::rules::env::Frame;
-use crate::rules::ruleset::{FireCounter, Observer, RuleId};
+use crate::rules::ruleset::FireCounter;
 use crate::scenario::Scenario;
 use crate::stats::Merge;
 use crate::stats::batch::BatchStats;
@@ -189,9 +189,18 @@ pub fn run_range_lockstep(scenarios: &[&Scenario], pairings: &[Pairing], seed: u
     for _ in start..end {
         let key = keys.next_key();
         let Some((base, later)) = frames.split_first_mut() else { break };
-        let mut watch = DecisionWatch { counter: FireCounter::new(&mut fires[0]), not_a_number: false };
+        // Whether the request or the council met a value that is not a
+        // number, which a scenario copying those stages must report too.
+        let mut not_a_number = false;
+        let mut watch = StageHook {
+            counter: FireCounter::new(&mut fires[0]),
+            on_stage: |done, counter: &FireCounter<'_>| {
+                if matches!(done, Stage::Request | Stage::Council) {
+                    not_a_number = counter.not_a_number;
+                }
+            },
+        };
         engine::run_trial(scenarios[0], key, base, &mut watch);
-        let not_a_number = watch.not_a_number;
         stats[0].fold(scenarios[0], base);
         for (j, (s, frame)) in (1..).zip(scenarios[1..].iter().zip(later.iter_mut())) {
             let from = match starts[j] {
@@ -233,36 +242,4 @@ enum Shared {
     Nothing,
     Crisis,
     Decision,
-}
-
-/// The first lockstep scenario's trace: counts firings as the batch does
-/// and notes whether the request or the council met a value that is not a
-/// number, which a scenario copying those stages must report too.
-struct DecisionWatch<'a> {
-    counter: FireCounter<'a>,
-    not_a_number: bool,
-}
-
-impl Observer for DecisionWatch<'_> {
-    #[inline]
-    fn fired(&mut self, rule: RuleId, member: usize, before: f64, after: f64) {
-        self.counter.fired(rule, member, before, after);
-    }
-    #[inline]
-    fn not_a_number(&mut self) {
-        self.counter.not_a_number();
-    }
-}
-
-impl Trace for DecisionWatch<'_> {
-    #[inline]
-    fn stage(&mut self, done: Stage) {
-        if matches!(done, Stage::Request | Stage::Council) {
-            self.not_a_number = self.counter.not_a_number;
-        }
-    }
-    #[inline]
-    fn met_not_a_number(&mut self) -> bool {
-        std::mem::take(&mut self.counter.not_a_number)
-    }
 }

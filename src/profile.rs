@@ -1,6 +1,7 @@
 //! Where a trial's time goes (`bench --stages`): the batch loop of
 //! [`crate::batch::run_range`] with a clock read at the end of every
-//! pipeline stage ([`Stage`]) and after folding into the statistics.
+//! pipeline stage ([`Stage`], through a [`StageHook`]) and after folding
+//! into the statistics.
 //!
 //! A clock reading costs about as much as a small stage, so its cost is
 //! measured first (back-to-back readings) and subtracted from every
@@ -13,10 +14,10 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::batch;
-use crate::engine::{self, Stage, Trace};
+use crate::engine::{self, Stage, StageHook};
 use crate::rng::TrialKeys;
 use crate::rules::env::Frame;
-use crate::rules::ruleset::{FireCounter, Observer, RuleId};
+use crate::rules::ruleset::FireCounter;
 use crate::scenario::Scenario;
 use crate::stats::batch::BatchStats;
 
@@ -56,41 +57,19 @@ const FOLDING: &str = "folding statistics";
 /// Slots: the pipeline's stages, then folding.
 const SLOTS: usize = Stage::ALL.len() + 1;
 
-/// A [`Trace`] that counts rule firings as the batch does and reads the
-/// clock at the end of every stage.
-struct StageClock<'a> {
-    counter: FireCounter<'a>,
+/// A clock read at the end of every stage: time and trials per slot.
+struct Clock {
     last: Instant,
     nanos: [u128; SLOTS],
     reached: [u64; SLOTS],
 }
 
-impl StageClock<'_> {
+impl Clock {
     fn mark(&mut self, slot: usize) {
         let now = Instant::now();
         self.nanos[slot] += (now - self.last).as_nanos();
         self.reached[slot] += 1;
         self.last = now;
-    }
-}
-
-impl Observer for StageClock<'_> {
-    #[inline]
-    fn fired(&mut self, rule: RuleId, member: usize, before: f64, after: f64) {
-        self.counter.fired(rule, member, before, after);
-    }
-    #[inline]
-    fn not_a_number(&mut self) {
-        self.counter.not_a_number();
-    }
-}
-
-impl Trace for StageClock<'_> {
-    fn stage(&mut self, done: Stage) {
-        self.mark(done as usize);
-    }
-    fn met_not_a_number(&mut self) -> bool {
-        std::mem::take(&mut self.counter.not_a_number)
     }
 }
 
@@ -122,14 +101,13 @@ pub fn stages(s: &Scenario, seed: u64, trials: u64) -> StageProfile {
     let mut fires = vec![0u64; s.rules.len()];
     let mut frame = Frame::new(s.n_slots(), s.members.len());
     let mut keys = TrialKeys::starting_at(seed, 0);
-    let mut clock = StageClock {
-        counter: FireCounter::new(&mut fires),
-        last: Instant::now(),
-        nanos: [0; SLOTS],
-        reached: [0; SLOTS],
-    };
+    let mut clock = Clock { last: Instant::now(), nanos: [0; SLOTS], reached: [0; SLOTS] };
     for _ in 0..trials {
-        engine::run_trial(s, keys.next_key(), &mut frame, &mut clock);
+        let mut trace = StageHook {
+            counter: FireCounter::new(&mut fires),
+            on_stage: |done: Stage, _: &FireCounter<'_>| clock.mark(done as usize),
+        };
+        engine::run_trial(s, keys.next_key(), &mut frame, &mut trace);
         stats.fold(s, &frame);
         clock.mark(SLOTS - 1);
     }

@@ -43,7 +43,7 @@ fn force(frame: &mut Frame, value: f64, lo: f64, hi: f64, flag: u8) -> f64 {
 }
 use crate::rng::{SubStream, TrialKey};
 use crate::rules::env::{Env, Field, Frame, vote};
-use crate::rules::ruleset::{FireCounter, Observer, RuleSet, Silent};
+use crate::rules::ruleset::{FireCounter, Observer, RuleId, RuleSet, Silent};
 use crate::scenario::model::{DecisionRule, Distribution, Scenario, Status, class, limits};
 
 /// Something that happened in a trial, for `explain`.
@@ -166,6 +166,39 @@ pub trait Trace: Observer {
     /// call (clearing it).
     fn met_not_a_number(&mut self) -> bool {
         false
+    }
+}
+
+/// A trace that counts rule firings as the batch does and calls `on_stage`
+/// at the end of every stage with the counter (to read its not-a-number
+/// flag): lockstep watches the decision stages with it, `bench --stages`
+/// reads a clock.
+pub struct StageHook<'a, F: FnMut(Stage, &FireCounter<'a>)> {
+    /// The counter.
+    pub counter: FireCounter<'a>,
+    /// Called when a stage is done.
+    pub on_stage: F,
+}
+
+impl<'a, F: FnMut(Stage, &FireCounter<'a>)> Observer for StageHook<'a, F> {
+    #[inline]
+    fn fired(&mut self, rule: RuleId, member: usize, before: f64, after: f64) {
+        self.counter.fired(rule, member, before, after);
+    }
+    #[inline]
+    fn not_a_number(&mut self) {
+        self.counter.not_a_number();
+    }
+}
+
+impl<'a, F: FnMut(Stage, &FireCounter<'a>)> Trace for StageHook<'a, F> {
+    #[inline]
+    fn stage(&mut self, done: Stage) {
+        (self.on_stage)(done, &self.counter);
+    }
+    #[inline]
+    fn met_not_a_number(&mut self) -> bool {
+        self.counter.met_not_a_number()
     }
 }
 
