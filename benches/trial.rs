@@ -1,9 +1,14 @@
-//! One trial of each shipped scenario (throughput in trials).
+//! One trial of each shipped scenario (throughput in trials), and
+//! kazakhstan-2022's trial stage by stage: a whole trial, a trial from an
+//! already drawn crisis, one from an already decided council (lockstep's
+//! `Start::Crisis` and `Start::Decided`), and folding into the statistics.
+//! The differences attribute time to the crisis and to the request and
+//! council; `alliance-sim bench --stages` gives every stage by a clock.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-use alliance_sim::engine::run_trial;
+use alliance_sim::engine::{Start, run_trial, run_trial_from};
 use alliance_sim::rng::TrialKeys;
 use alliance_sim::rules::env::Frame;
 use alliance_sim::rules::ruleset::FireCounter;
@@ -29,5 +34,50 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Trials whose finished frames the stage benchmarks start from.
+const PREPARED: usize = 4096;
+
+fn stages(c: &mut Criterion) {
+    let s = load(&Source::Bundled("kazakhstan-2022".into()), &[]).expect("scenario").scenario;
+    let mut fires = vec![0u64; s.rules.len()];
+    let mut keys = TrialKeys::starting_at(1, 0);
+    let prepared: Vec<_> = (0..PREPARED)
+        .map(|_| {
+            let key = keys.next_key();
+            let mut frame = Frame::new(s.n_slots(), s.members.len());
+            run_trial(&s, key, &mut frame, &mut FireCounter::new(&mut fires));
+            (key, frame)
+        })
+        .collect();
+    let mut group = c.benchmark_group("stages/kazakhstan-2022");
+    group.throughput(Throughput::Elements(1));
+    let mut frame = Frame::new(s.n_slots(), s.members.len());
+    let starts: [(&str, fn(&Frame) -> Start<'_>); 3] = [
+        ("whole trial", |_| Start::Fresh),
+        ("after the crisis", |f| Start::Crisis(f)),
+        ("after the council", |f| Start::Decided(f, false)),
+    ];
+    for (name, start) in starts {
+        let mut i = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let (key, from) = &prepared[i % PREPARED];
+                i += 1;
+                run_trial_from(&s, *key, &mut frame, &mut FireCounter::new(&mut fires), start(from));
+                black_box(&frame);
+            })
+        });
+    }
+    let mut stats = BatchStats::new(&s);
+    let mut i = 0;
+    group.bench_function("folding statistics", |b| {
+        b.iter(|| {
+            stats.fold(&s, black_box(&prepared[i % PREPARED].1));
+            i += 1;
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, stages);
 criterion_main!(benches);
