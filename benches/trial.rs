@@ -34,6 +34,9 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Where a stage benchmark starts a trial, given a finished frame of it.
+type StartFrom = fn(&Frame) -> Start<'_>;
+
 /// Trials whose finished frames the stage benchmarks start from.
 const PREPARED: usize = 4096;
 
@@ -52,7 +55,7 @@ fn stages(c: &mut Criterion) {
     let mut group = c.benchmark_group("stages/kazakhstan-2022");
     group.throughput(Throughput::Elements(1));
     let mut frame = Frame::new(s.n_slots(), s.members.len());
-    let starts: [(&str, fn(&Frame) -> Start<'_>); 3] = [
+    let starts: [(&str, StartFrom); 3] = [
         ("whole trial", |_| Start::Fresh),
         ("after the crisis", |f| Start::Crisis(f)),
         ("after the council", |f| Start::Decided(f, false)),
