@@ -229,6 +229,14 @@ fn describe(vary: &[Vary], values: &[String]) -> String {
 
 /// The points of a sampling design over the varied ranges.
 fn sampled(vary: &[Vary], design: Sample, seed: u64) -> Result<Vec<Vec<String>>, AnalysisError> {
+    let most = sobol_burley::NUM_DIMENSIONS as usize;
+    if matches!(design, Sample::Sobol(_)) && vary.len() > most {
+        return Err(AnalysisError::Plan(format!(
+            "--sample {}: a Sobol' design has at most {most} paths; {} were given (use lhs:N)",
+            design.label(),
+            vary.len()
+        )));
+    }
     let ranges = vary
         .iter()
         .map(|v| {
@@ -321,6 +329,15 @@ mod tests {
         squares.dedup();
         assert_eq!(squares.len(), 16, "every square of the 4×4 grid holds one point");
         assert_ne!(points, Sample::Sobol(64).unit_points(4, 2023), "the seed scrambles");
+    }
+
+    #[test]
+    fn a_sobol_design_past_its_dimensions_is_refused_not_a_panic() {
+        let vary: Vec<super::Vary> = (0..=sobol_burley::NUM_DIMENSIONS)
+            .map(|i| format!("members.m{i}.attributes.alignment=0:1").parse().expect("vary"))
+            .collect();
+        assert!(super::sampled(&vary, Sample::Sobol(4), 1).is_err());
+        assert_eq!(super::sampled(&vary, Sample::LatinHypercube(4), 1).map(|p| p.len()).ok(), Some(4));
     }
 
     #[test]
