@@ -28,7 +28,7 @@ const NOT_RUN_HERE: [(&str, &str); 10] = [
     ("deploy/slurm/", "needs a Slurm cluster; .ci/run starts one and runs deploy/slurm/ci-test.sh"),
     ("cat parts/", "the output of the Slurm job above"),
     ("RUSTFLAGS=", "a rebuild"),
-    ("python3 ", "NumPy and pandas, which .ci/run installs and runs after the tests"),
+    ("python3 ", "NumPy and pandas, which .ci/run installs, then runs each of these commands (shortened)"),
     ("alliance-sim COMMAND", "a placeholder"),
 ];
 
