@@ -89,8 +89,10 @@ rows come from the varied value, not from sampling noise in unrelated draws.
 --sample draws N points from ranges (--vary PATH=LO:HI) instead of a grid,
 which explodes past three paths: lhs:N, a Latin hypercube (each range in N
 strata, each used once), or sobol:N, a scrambled Sobol' sequence (even
-coverage of every pair of paths). The design is seeded by --seed; its rows
-are ready for a regression or PRIM.")]
+coverage of every pair of paths). A range written in whole numbers (a cap,
+a pledge: 2000:6000) draws whole numbers; write 2000.0:6000.0 for any
+number. The design is seeded by --seed; its rows are ready for a
+regression or PRIM.")]
     Sweep(SweepArgs),
     /// Rank the inputs by their effect on a metric and draw the tornado.
     #[command(after_help = "\

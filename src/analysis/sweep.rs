@@ -116,6 +116,10 @@ pub struct Vary {
     pub values: Vec<String>,
     /// The range, for `PATH=LO:HI`.
     pub range: Option<(f64, f64)>,
+    /// Whether the range holds whole numbers (`LO` and `HI` written as
+    /// integers, as for a cap or a pledge): a design then draws each whole
+    /// number in it with equal chance.
+    pub whole: bool,
 }
 
 /// A number as sweep values print it: 12 significant digits, so that
@@ -152,14 +156,15 @@ impl std::str::FromStr for Vary {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
                 return Err(format!("in '{s}': a range LO:HI needs finite LO below HI"));
             }
-            return Ok(Vary { path: o.path, values: Vec::new(), range: Some((lo, hi)) });
+            let whole = parts.iter().all(|p| p.trim().parse::<i64>().is_ok());
+            return Ok(Vary { path: o.path, values: Vec::new(), range: Some((lo, hi)), whole });
         } else {
             spec.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect::<Vec<_>>()
         };
         if values.is_empty() {
             return Err(format!("'{s}' gives no values"));
         }
-        Ok(Vary { path: o.path, values, range: None })
+        Ok(Vary { path: o.path, values, range: None, whole: false })
     }
 }
 
@@ -240,7 +245,7 @@ fn sampled(vary: &[Vary], design: Sample, seed: u64) -> Result<Vec<Vec<String>>,
     let ranges = vary
         .iter()
         .map(|v| {
-            v.range.ok_or_else(|| {
+            v.range.map(|(lo, hi)| (lo, hi, v.whole)).ok_or_else(|| {
                 AnalysisError::Plan(format!(
                     "--vary {}: --sample {} draws from ranges; give PATH=LO:HI (e.g. {}=0.2:0.9)",
                     v.path,
@@ -253,7 +258,20 @@ fn sampled(vary: &[Vary], design: Sample, seed: u64) -> Result<Vec<Vec<String>>,
     let points = design.unit_points(ranges.len(), seed);
     Ok(points
         .iter()
-        .map(|u| ranges.iter().zip(u).map(|((lo, hi), u)| number_text(lo + (hi - lo) * u)).collect())
+        .map(|u| {
+            ranges
+                .iter()
+                .zip(u)
+                .map(|(&(lo, hi, whole), u)| {
+                    if whole {
+                        // Each of the hi − lo + 1 whole numbers with equal chance.
+                        number_text((lo + ((hi - lo + 1.0) * u).floor()).min(hi))
+                    } else {
+                        number_text(lo + (hi - lo) * u)
+                    }
+                })
+                .collect()
+        })
         .collect())
 }
 
@@ -338,6 +356,20 @@ mod tests {
             .collect();
         assert!(super::sampled(&vary, Sample::Sobol(4), 1).is_err());
         assert_eq!(super::sampled(&vary, Sample::LatinHypercube(4), 1).map(|p| p.len()).ok(), Some(4));
+    }
+
+    #[test]
+    fn a_range_written_in_whole_numbers_draws_whole_numbers_evenly() {
+        // 3000:3003 holds four whole numbers; 400 Latin-hypercube points put
+        // exactly 100 on each (a stratum of 1/400 never straddles a quarter).
+        let vary: Vec<super::Vary> = vec!["alliance.pools.peacekeeping.cap=3000:3003".parse().expect("vary")];
+        assert!(vary[0].whole);
+        let points = super::sampled(&vary, Sample::LatinHypercube(400), 3).expect("design");
+        for value in ["3000", "3001", "3002", "3003"] {
+            assert_eq!(points.iter().filter(|p| p[0] == value).count(), 100, "{value}");
+        }
+        let real: super::Vary = "alliance.pools.peacekeeping.cap=3000.0:3003".parse().expect("vary");
+        assert!(!real.whole, "a decimal point asks for any number");
     }
 
     #[test]

@@ -359,7 +359,8 @@ fn a_sampled_sweep_draws_its_points_from_the_ranges_and_each_is_its_own_run() {
     for p in points {
         let values: Vec<f64> =
             p["values"].as_array().expect("values").iter().map(|v| v.as_f64().expect("number")).collect();
-        assert!((0.5..1.0).contains(&values[0]) && (2000.0..5000.0).contains(&values[1]), "{values:?}");
+        assert!((0.5..1.0).contains(&values[0]) && (2000.0..=5000.0).contains(&values[1]), "{values:?}");
+        assert_eq!(values[1].fract(), 0.0, "a cap range in whole numbers draws whole numbers: {values:?}");
         strata.push(((values[0] - 0.5) / 0.5 * 6.0) as usize);
         // The point is the scenario with those values set, on the same seed.
         let run: serde_json::Value = serde_json::from_str(&crate::stdout_of(&[
