@@ -332,3 +332,17 @@ fn an_alignment_written_as_a_percentage_is_refused_not_clamped() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("a share, not a percentage"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_fractional_count_of_personnel_is_rounded_with_a_warning_that_says_to_what() {
+    let out = crate::sim()
+        .args(["run", "kazakhstan-2022", "--set", "alliance.pools.peacekeeping.cap=2304.7", "-n", "1000"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the cap of pool 'peacekeeping' is 2304.7: personnel are whole, so 2305 is used"),
+        "{stderr}"
+    );
+}

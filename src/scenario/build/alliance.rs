@@ -108,13 +108,12 @@ impl Builder<'_> {
                 continue;
             }
             let name = e.node.get("name").and_then(|n| self.string(n, "pool name")).unwrap_or_else(|| e.key.clone());
-            let cap =
-                e.node.get("cap").and_then(|n| self.number(n, &format!("the cap of {what}"), 0.0, limits::PERSONNEL));
+            let cap = e.node.get("cap").and_then(|n| self.personnel(n, &format!("the cap of {what}")));
             // An invalid cap was reported, so the build fails; keep the pool
             // with a cap no pledge exceeds, so that pledges to it cascade
             // neither into "unknown pool" errors nor into "above its cap"
             // warnings that would only repeat the error.
-            pools.push(Pool { id: e.key.clone(), name, cap: cap.map_or(u64::MAX, |c| c.round() as u64) });
+            pools.push(Pool { id: e.key.clone(), name, cap: cap.unwrap_or(u64::MAX) });
             self.symbols.pools.push(e.key.clone());
         }
         pools
@@ -223,13 +222,10 @@ impl Builder<'_> {
                     for entry in list {
                         match pools.iter().position(|pool| pool.id == entry.key) {
                             Some(i) => {
-                                if let Some(v) = self.number(
-                                    &entry.node,
-                                    &format!("the pledge of {what} to '{}'", entry.key),
-                                    0.0,
-                                    limits::PERSONNEL,
-                                ) {
-                                    pledges[i] = v.round() as u64;
+                                if let Some(v) =
+                                    self.personnel(&entry.node, &format!("the pledge of {what} to '{}'", entry.key))
+                                {
+                                    pledges[i] = v;
                                     if pledges[i] > pools[i].cap {
                                         self.report.warning(entry.node.loc, format!(
                                             "{what} pledges {} to '{}', more than its cap of {}: contributions are trimmed at the cap",

@@ -306,10 +306,7 @@ impl Builder<'_> {
                 }
             }
         }
-        obs.personnel = node
-            .get("personnel")
-            .and_then(|n| self.number(n, "observed.personnel", 0.0, limits::PERSONNEL))
-            .map(|v| v.round() as u64);
+        obs.personnel = node.get("personnel").and_then(|n| self.personnel(n, "observed.personnel"));
         obs.contributors =
             node.get("contributors").map(|n| self.member_ids(n, "observed.contributors")).unwrap_or_default();
         obs.contributor_mask = obs.contributors.iter().fold(0, |mask, &m| mask | 1u64 << m);

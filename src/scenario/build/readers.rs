@@ -4,6 +4,7 @@
 use super::{Builder, readable};
 use crate::rules::compile::{self, Context};
 use crate::rules::program::{Program, Type};
+use crate::scenario::model::limits;
 use crate::scenario::tree::{Entry, Node, Value};
 
 impl Builder<'_> {
@@ -76,6 +77,21 @@ impl Builder<'_> {
             return None;
         }
         Some(value)
+    }
+
+    /// A number of personnel (a cap, a pledge, an observed force): whole, so
+    /// a fraction is rounded, with a warning that says to what (a sweep's
+    /// row would otherwise show a value the model did not use).
+    pub(super) fn personnel(&mut self, node: &Node, what: &str) -> Option<u64> {
+        let value = self.number(node, what, 0.0, limits::PERSONNEL)?;
+        let whole = value.round();
+        if whole != value {
+            self.report.warning(
+                node.loc,
+                format!("{what} is {}: personnel are whole, so {} is used", readable(value), readable(whole)),
+            );
+        }
+        Some(whole as u64)
     }
 
     pub(super) fn boolean(&mut self, node: &Node, what: &str) -> Option<bool> {
