@@ -333,7 +333,9 @@ fn bench_against_a_baseline_says_whether_the_difference_is_real() {
 
 #[test]
 fn a_sampled_sweep_draws_its_points_from_the_ranges_and_each_is_its_own_run() {
-    let args = [
+    // Trials, seed and format shared by the sweep and the runs it must equal.
+    let same = ["-n", "4000", "-s", "5", "--format", "json"];
+    let design = [
         "sweep",
         "kazakhstan-2022",
         "--vary",
@@ -342,13 +344,8 @@ fn a_sampled_sweep_draws_its_points_from_the_ranges_and_each_is_its_own_run() {
         "alliance.pools.peacekeeping.cap=2000:5000",
         "--sample",
         "lhs:6",
-        "-n",
-        "4000",
-        "-s",
-        "5",
-        "--format",
-        "json",
     ];
+    let args = [&design[..], &same[..]].concat();
     let out = crate::stdout_of(&[&args[..], &["-j", "1"]].concat());
     assert_eq!(out, crate::stdout_of(&[&args[..], &["-j", "2"]].concat()), "any thread count");
     let sweep: serde_json::Value = serde_json::from_str(&out).expect("json");
@@ -363,21 +360,11 @@ fn a_sampled_sweep_draws_its_points_from_the_ranges_and_each_is_its_own_run() {
         assert_eq!(values[1].fract(), 0.0, "a cap range in whole numbers draws whole numbers: {values:?}");
         strata.push(((values[0] - 0.5) / 0.5 * 6.0) as usize);
         // The point is the scenario with those values set, on the same seed.
-        let run: serde_json::Value = serde_json::from_str(&crate::stdout_of(&[
-            "run",
-            "kazakhstan-2022",
-            "--set",
-            &format!("members.russia.attributes.alignment={}", values[0]),
-            "--set",
-            &format!("alliance.pools.peacekeeping.cap={}", values[1]),
-            "-n",
-            "4000",
-            "-s",
-            "5",
-            "--format",
-            "json",
-        ]))
-        .expect("json");
+        let alignment = format!("members.russia.attributes.alignment={}", values[0]);
+        let cap = format!("alliance.pools.peacekeeping.cap={}", values[1]);
+        let set = ["run", "kazakhstan-2022", "--set", &alignment, "--set", &cap];
+        let run: serde_json::Value =
+            serde_json::from_str(&crate::stdout_of(&[&set[..], &same[..]].concat())).expect("json");
         assert_eq!(p["funnel"]["deploy"]["k"], run["funnel"]["deploy"]["k"]);
         assert_eq!(p["deployed"]["mean"], run["deployment"]["personnel"]["mean"]);
     }
