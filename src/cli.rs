@@ -4,7 +4,7 @@ use clap::{Args, Parser, Subcommand};
 
 use std::path::PathBuf;
 
-use crate::analysis::{Sample, Vary};
+use crate::analysis::{FitParameter, Sample, Vary};
 use crate::output::Target;
 use crate::report::Format;
 use crate::scenario::Override;
@@ -139,6 +139,36 @@ observed contributor's simulated contribution rate. Cases where history lies
 outside the central 90% are flagged. The exit status is 0 either way: this
 is a report, not a test.")]
     Backtest(BacktestArgs),
+    /// Fit parameters to the historical cases and score the fit out of sample.
+    #[command(after_help = "\
+Examples:
+  alliance-sim calibrate --fit decisions.request.base=0:0.5 -n 1000 \\
+      --max-iterations 30 --no-cross-validation
+  alliance-sim calibrate --fit decisions.request.base=0:0.5 \\
+      --fit decisions.request.rules.survival.add=0:0.9 \\
+      --write fitted.yaml --export-json fit.json
+  alliance-sim calibrate kazakhstan-2022 armenia-2022 kyrgyzstan-2010 \\
+      --fit decisions.council.block.base=0:0.3 -n 2000
+
+The cases (default: every bundled scenario with an `observed` block) are
+fitted together by maximum likelihood: the probability each gives the
+outcome class history chose (and, where troops deployed, of personnel
+within ±25% of the record), estimated from -n trials per case on common
+random numbers, so that the estimate moves smoothly with the parameters.
+Nelder-Mead searches inside the bounds, starting from the scenarios' own
+values. A --fit path names a number as --set does; a rule by its id.
+
+Reported: each fitted value with its 95% profile-likelihood interval; each
+case's probability of what happened before and after, and the rank of that
+class; leave-one-case-out cross-validation (each case predicted by a fit
+that never saw it), as log and Brier scores beside two baselines: uniform
+over the four classes, and the class frequencies of the other cases. A fit
+that does not beat the frequency baseline out of sample says so.
+
+--write FILE writes the fitted values as a scenario that extends what was
+calibrated: the case itself when there is one, else the cases' common
+parent (e.g. base/csto.yaml), which a case then extends.")]
+    Calibrate(CalibrateArgs),
     /// Write a self-contained HTML report with charts (no network, printable).
     #[command(after_help = "\
 Examples:
@@ -494,6 +524,41 @@ pub struct BacktestArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub batch: BatchArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub output: OutputArgs,
+}
+
+/// Arguments of `calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Cases to fit (default: every bundled scenario with an `observed` block).
+    pub cases: Vec<String>,
+    /// A parameter to fit and its bounds: PATH=LO:HI (repeatable; a rule's
+    /// number by its id, e.g. decisions.request.rules.survival.add=0:0.9).
+    #[arg(long, value_name = "PATH=LO:HI", required = true)]
+    pub fit: Vec<FitParameter>,
+    /// Trials per case at each evaluation of the likelihood.
+    #[arg(long, short = 'n', default_value_t = 4000, value_parser = at_least_one::<u64>)]
+    pub trials: u64,
+    /// Seed every case runs on.
+    #[arg(long, short = 's', default_value_t = 2022)]
+    pub seed: u64,
+    /// Most Nelder-Mead iterations per fit.
+    #[arg(long, default_value_t = 200, value_parser = at_least_one::<u64>)]
+    pub max_iterations: u64,
+    /// Skip the profile-likelihood intervals.
+    #[arg(long)]
+    pub no_intervals: bool,
+    /// Skip leave-one-case-out cross-validation.
+    #[arg(long)]
+    pub no_cross_validation: bool,
+    /// Write the fitted values as a scenario overlay to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Worker threads (default: all cores; at most 8 per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = threads)]
+    pub threads: Option<usize>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub output: OutputArgs,

@@ -8,6 +8,7 @@
 //! stops it through a [`Monitor`] (a progress bar and Ctrl-C on the command
 //! line). An interrupted analysis returns what finished ([`Finished`]).
 
+pub mod calibrate;
 pub mod compare;
 pub mod sensitivity;
 pub mod sweep;
@@ -25,6 +26,7 @@ use crate::stats::Merge;
 use crate::stats::batch::{BatchStats, Watched};
 use crate::stats::paired::Pairing;
 
+pub use calibrate::{CalibratePlan, FitParameter, calibrate};
 pub use compare::{ComparePlan, Compared, compare};
 pub use sensitivity::{SensitivityPlan, sensitivity};
 pub use sweep::{Sample, SweepPlan, Vary, sweep};
@@ -44,6 +46,9 @@ pub enum AnalysisError {
     Plan(String),
     /// Writing per-trial records failed.
     Records(std::io::Error),
+    /// Stopped by the monitor before any result could be kept (a fit that
+    /// did not finish is no result).
+    Interrupted(String),
 }
 
 impl std::fmt::Display for AnalysisError {
@@ -53,6 +58,7 @@ impl std::fmt::Display for AnalysisError {
             AnalysisError::Scenario { context, error } => write!(f, "{context}:\n{error}"),
             AnalysisError::Plan(why) => f.write_str(why),
             AnalysisError::Records(e) => write!(f, "{e}"),
+            AnalysisError::Interrupted(why) => f.write_str(why),
         }
     }
 }

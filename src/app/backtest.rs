@@ -72,8 +72,15 @@ impl Render for Backtests {
         doc.line("History is flagged when it lies outside the simulated central 90%: its outcome class has P < 5%,");
         doc.line("or the observed personnel falls below the 5th or above the 95th percentile of deployments.");
         doc.heading("Cases");
-        let mut t =
-            doc.table(&["case", "trials", "observed", "P(observed class)", "personnel percentile", "in central 90%"]);
+        let mut t = doc.table(&[
+            "case",
+            "observed",
+            "P(observed class)",
+            "rank",
+            "ln P",
+            "personnel percentile",
+            "in central 90%",
+        ]);
         for c in &self.cases {
             let b = &c.backtest;
             let personnel = match (b.personnel, b.personnel_percentile) {
@@ -84,15 +91,27 @@ impl Render for Backtests {
                 &mut t,
                 vec![
                     c.meta.scenario.clone(),
-                    c.meta.trials.to_string(),
                     b.outcome.clone(),
                     pct(&b.outcome_probability),
+                    format!("{} of 4", b.rank),
+                    format!("{:.3}", b.log_score),
                     personnel,
                     if b.outside_central_90 { "NO — history in a tail".into() } else { "yes".into() },
                 ],
             );
         }
-        doc.push(t, 1);
+        doc.push(t, 2);
+        if !self.cases.is_empty() {
+            let n = self.cases.len();
+            let top = self.cases.iter().filter(|c| c.backtest.rank == 1).count();
+            let mean = self.cases.iter().map(|c| c.backtest.log_score).sum::<f64>() / n as f64;
+            doc.line(&format!(
+                "History's class is the most likely one in {top} of {n} cases; mean log score {mean:.3} \
+                 (uniform over the four classes: {:.3}). Trials per case: {}.",
+                0.25f64.ln(),
+                self.cases[0].meta.trials
+            ));
+        }
         for c in self.cases.iter().filter(|c| !c.backtest.contributors.is_empty()) {
             doc.heading(&format!("{}: the observed contributors", c.meta.scenario));
             let mut t = doc.table(&["member", "P(contributes | deploy)"]);
@@ -132,6 +151,8 @@ impl Render for Backtests {
                 rows.row([&c.meta.scenario, "contributes_given_deploy", id, &field(*p), "", "", ""]);
             }
             rows.row([&c.meta.scenario, "outside_central_90", "", &b.outside_central_90.to_string(), "", "", ""]);
+            rows.row([&c.meta.scenario, "rank", &b.outcome, &b.rank.to_string(), "", "", ""]);
+            rows.row([&c.meta.scenario, "log_score", &b.outcome, &field(b.log_score), "", "", ""]);
         }
         rows.finish()
     }

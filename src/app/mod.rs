@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod bench;
+pub mod calibrate;
 pub mod compare;
 pub mod explain;
 pub mod list;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Explain(args) => explain::run(&args),
@@ -310,6 +312,7 @@ impl From<AnalysisError> for Failure {
     fn from(e: AnalysisError) -> Failure {
         match e {
             AnalysisError::Records(e) => Failure::failed(format!("cannot write the per-trial records: {e}")),
+            AnalysisError::Interrupted(why) => Failure::failed(why),
             other => Failure::input(other.to_string()),
         }
     }

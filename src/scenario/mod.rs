@@ -54,7 +54,8 @@ impl Source {
         }
     }
 
-    fn display(&self) -> String {
+    /// How the source is named in messages and metadata (`<bundled>/NAME` for a bundled one).
+    pub fn display(&self) -> String {
         match self {
             Source::File(p) => p.display().to_string(),
             Source::Bundled(name) => format!("<bundled>/{name}"),

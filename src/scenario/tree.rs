@@ -8,7 +8,9 @@
 //! # Merge semantics (`extends:`)
 //!
 //! A child file is laid over its parent: maps merge key by key (recursively),
-//! every other value (scalars, lists) replaces the parent's value, and a key
+//! every other value (scalars, lists) replaces the parent's value — except a
+//! map over a list whose keys are the ids (or indices) of its items, which
+//! merges into those items — and a key
 //! whose value is `~` (null) in the child removes the key from the result —
 //! that is how a member, a pool or a rule set is deleted. One exception: a
 //! crisis variable (`crisis.variables.<name>`) is replaced whole, since its
@@ -418,6 +420,26 @@ fn merge_at(parent: Node, child: Node, path: &mut Vec<String>) -> Node {
         {
             if let Some(Entry { node: Node { value: Value::Seq(more), .. }, .. }) = over.into_iter().next() {
                 base.extend(more);
+            }
+            Node { loc: child.loc, text_offset: None, value: Value::Seq(base) }
+        }
+        // `{ID: {...}}` over a list whose items carry those ids (or indices)
+        // merges into those items: `rules: {survival: {add: 0.6}}` changes
+        // one rule's number, as `--set decisions.request.rules.survival.add`
+        // does.
+        (Value::Seq(mut base), Value::Map(over))
+            if !over.is_empty() && over.iter().all(|e| position_in(&base, &e.key).is_some()) =>
+        {
+            for entry in over {
+                if let Some(i) = position_in(&base, &entry.key) {
+                    let old = std::mem::replace(
+                        &mut base[i],
+                        Node { loc: entry.node.loc, text_offset: None, value: Value::Null },
+                    );
+                    path.push(entry.key.clone());
+                    base[i] = merge_at(old, entry.node, path);
+                    path.pop();
+                }
             }
             Node { loc: child.loc, text_offset: None, value: Value::Seq(base) }
         }

@@ -11,6 +11,7 @@
 //! with the number of trials.
 
 pub mod batch;
+pub mod calibrate;
 pub mod compare;
 pub mod paired;
 pub mod sensitivity;

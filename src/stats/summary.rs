@@ -250,6 +250,12 @@ pub struct Backtest {
     pub contributors: Vec<(String, f64)>,
     /// Whether history lies outside the central 90%.
     pub outside_central_90: bool,
+    /// Rank of the observed class among the four (1: strictly the most
+    /// likely; a tie takes the worse rank).
+    pub rank: usize,
+    /// ln P(the observed class), the class counts smoothed by half a trial
+    /// each so that it stays finite (as `calibrate` scores it).
+    pub log_score: f64,
 }
 
 /// Everything a batch reports.
@@ -395,6 +401,8 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
                 .map(|m| (s.members[*m].id.clone(), stats.members[*m].contributed as f64 / deploy.max(1) as f64))
                 .collect(),
             outside_central_90: outside,
+            rank: super::calibrate::rank(&stats.classes.map(|k| k as f64), usize::from(cls)),
+            log_score: ((stats.classes[usize::from(cls)] as f64 + 0.5) / (n as f64 + 2.0)).ln(),
         })
     });
     Summary {

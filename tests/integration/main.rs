@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per concern.
 
+mod calibrate;
 mod cli;
 mod compare;
 mod determinism;

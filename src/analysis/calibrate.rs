@@ -1,0 +1,520 @@
+//! Calibration: fit chosen parameters to the historical cases by maximum
+//! likelihood, and say how well the fit predicts cases it did not see.
+//!
+//! The likelihood is that of each case's observed outcome class (and, for a
+//! case that deployed, of its personnel falling within ±25% of the record),
+//! estimated from the simulated frequencies. Every case runs on the same
+//! seed and trial indices at every evaluation — common random numbers — so
+//! the estimate moves smoothly with the parameters instead of jumping with
+//! fresh noise, and Nelder–Mead (the `argmin` crate) can climb it.
+//!
+//! Intervals are 95% profile-likelihood intervals: each parameter is held
+//! at points across its range while the others are refitted, and the
+//! interval is where the deviance stays below 3.84 (χ², one degree of
+//! freedom). Leave-one-case-out cross-validation refits without each case
+//! and scores the probability the refit gives it.
+
+use std::sync::atomic::Ordering;
+
+use argmin::core::{CostFunction, Executor, State};
+use argmin::solver::neldermead::NelderMead;
+use rayon::prelude::*;
+
+use super::{AnalysisError, Finished, Monitor};
+use crate::batch;
+use crate::scenario::{self, Override, Scenario, Source};
+use crate::stats::calibrate::{
+    CALIBRATION_SCHEMA_VERSION, Calibration, CaseFit, Fitted, Score, frequency_baseline, rank,
+};
+use crate::vocabulary::class;
+
+/// Deviance at the edge of a 95% interval (χ² quantile, 1 degree of freedom).
+const DEVIANCE_95: f64 = 3.841_458_820_694_124;
+/// Points at which each parameter's profile is evaluated.
+const PROFILE_POINTS: usize = 9;
+/// A case that deployed scores its personnel within this fraction of the
+/// record.
+const PERSONNEL_BAND: f64 = 0.25;
+
+/// A calibration to run.
+#[derive(Debug, Clone)]
+pub struct CalibratePlan {
+    /// The cases, each a scenario with an `observed` outcome.
+    pub cases: Vec<Source>,
+    /// The parameters to fit, with their bounds.
+    pub fit: Vec<FitParameter>,
+    /// Trials per case per evaluation.
+    pub trials: u64,
+    /// The seed every case runs on.
+    pub seed: u64,
+    /// Most Nelder–Mead iterations per fit (each costs one or more
+    /// evaluations of the likelihood).
+    pub max_iterations: u64,
+    /// Compute profile-likelihood intervals.
+    pub intervals: bool,
+    /// Refit without each case in turn (leave-one-out).
+    pub cross_validate: bool,
+}
+
+/// `PATH=LO:HI`: a parameter to fit and the range searched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitParameter {
+    /// The `--set` path (a rule's number by its id:
+    /// `decisions.request.rules.survival.add`).
+    pub path: String,
+    /// Lowest value searched.
+    pub lo: f64,
+    /// Highest value searched.
+    pub hi: f64,
+    /// Whether only whole numbers are meaningful (LO and HI written as
+    /// integers: a cap, a pledge).
+    pub whole: bool,
+}
+
+impl std::str::FromStr for FitParameter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FitParameter, String> {
+        let o: Override = s.parse()?;
+        let bad = || format!("'{s}': expected PATH=LO:HI with finite LO below HI (e.g. decisions.request.base=0:0.5)");
+        let (lo, hi) = o.value.split_once(':').ok_or_else(bad)?;
+        let (lo, hi) = (lo.trim(), hi.trim());
+        let (l, h): (f64, f64) = (lo.parse().map_err(|_| bad())?, hi.parse().map_err(|_| bad())?);
+        if !(l.is_finite() && h.is_finite() && l < h) {
+            return Err(bad());
+        }
+        let whole = lo.parse::<i64>().is_ok() && hi.parse::<i64>().is_ok();
+        Ok(FitParameter { path: o.path, lo: l, hi: h, whole })
+    }
+}
+
+impl FitParameter {
+    /// The value at `u` in [0, 1] of the range (rounded for whole numbers).
+    fn at(&self, u: f64) -> f64 {
+        let x = self.lo + (self.hi - self.lo) * u.clamp(0.0, 1.0);
+        if self.whole { x.round() } else { x }
+    }
+
+    /// Where `x` lies in the range, in [0, 1].
+    fn unit(&self, x: f64) -> f64 {
+        ((x - self.lo) / (self.hi - self.lo)).clamp(0.0, 1.0)
+    }
+}
+
+/// A case ready to evaluate: where it comes from and what history chose.
+struct Case {
+    source: Source,
+    name: String,
+    origin: String,
+    observed: usize,
+    personnel: Option<u64>,
+}
+
+/// What one evaluation of one case gives.
+#[derive(Clone, Copy)]
+struct CaseLikelihood {
+    classes: [f64; 4],
+    log_likelihood: f64,
+}
+
+/// The likelihood over the cases, counting its evaluations.
+struct Objective<'a, 'm> {
+    plan: &'a CalibratePlan,
+    cases: &'a [Case],
+    /// The monitor, evaluations so far, trials so far, trials planned.
+    monitor: &'a std::sync::Mutex<(Monitor<'m>, u64, u64, u64)>,
+}
+
+/// Why an evaluation stopped.
+#[derive(Debug)]
+enum Stop {
+    Cancelled,
+    Scenario(AnalysisError),
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Cancelled => f.write_str("interrupted"),
+            Stop::Scenario(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for Stop {}
+
+impl Objective<'_, '_> {
+    /// Each case's class probabilities and log-likelihood at `values` (one
+    /// per fitted parameter), over the cases whose indices `which` lists.
+    fn evaluate(&self, values: &[f64], which: &[usize]) -> Result<Vec<CaseLikelihood>, Stop> {
+        {
+            let mut m = self.monitor.lock().unwrap_or_else(|e| e.into_inner());
+            if m.0.cancel.load(Ordering::Relaxed) {
+                return Err(Stop::Cancelled);
+            }
+            // Progress in trials, as every analysis reports it.
+            m.1 += 1;
+            m.2 += self.plan.trials.saturating_mul(which.len() as u64);
+            let (done, work) = (m.2, m.3.max(m.2));
+            (m.0.progress)(done, work);
+        }
+        let overrides: Vec<Override> = self
+            .plan
+            .fit
+            .iter()
+            .zip(values)
+            .map(|(p, v)| Override { path: p.path.clone(), value: number_text(*v) })
+            .collect();
+        let (cases, seed, trials) = (self.cases, self.plan.seed, self.plan.trials);
+        which
+            .par_iter()
+            .map(|&i| {
+                let case = &cases[i];
+                let s = scenario::load(&case.source, &overrides).map_err(|error| {
+                    Stop::Scenario(AnalysisError::Scenario {
+                        context: format!("case {} at {}", case.name, describe(&overrides)),
+                        error,
+                    })
+                })?;
+                Ok(likelihood(&s.scenario, case, seed, trials))
+            })
+            .collect()
+    }
+
+    /// Minus the log-likelihood of the cases `which` at the unit point `u`
+    /// (coordinates outside [0, 1] are clamped and pay a penalty that
+    /// leads the simplex back).
+    fn cost_at(&self, u: &[f64], which: &[usize]) -> Result<f64, Stop> {
+        let outside: f64 = u.iter().map(|x| (x - x.clamp(0.0, 1.0)).powi(2)).sum();
+        let values: Vec<f64> = self.plan.fit.iter().zip(u).map(|(p, x)| p.at(*x)).collect();
+        let cases = self.evaluate(&values, which)?;
+        Ok(-cases.iter().map(|c| c.log_likelihood).sum::<f64>() + 1e3 * outside)
+    }
+}
+
+/// The likelihood of one case from `trials` trials of `s`.
+fn likelihood(s: &Scenario, case: &Case, seed: u64, trials: u64) -> CaseLikelihood {
+    let stats = batch::run_range(s, seed, 0, trials);
+    let n = stats.trials as f64;
+    // Half a trial added to each class keeps an unseen class's
+    // probability above zero (and its log finite).
+    let classes = stats.classes.map(|k| (k as f64 + 0.5) / (n + 2.0));
+    let mut log_likelihood = classes[case.observed].ln();
+    if let (Some(x), true) = (case.personnel, case.observed == usize::from(class::DEPLOY)) {
+        let lo = ((1.0 - PERSONNEL_BAND) * x as f64).floor() as u64;
+        let hi = ((1.0 + PERSONNEL_BAND) * x as f64).ceil() as u64;
+        let (below_lo, _) = stats.deployed.rank_of(lo);
+        let (below_hi, at_hi) = stats.deployed.rank_of(hi);
+        let inside = (below_hi + at_hi).saturating_sub(below_lo) as f64;
+        log_likelihood += ((inside + 0.5) / (stats.deployed.n as f64 + 1.0)).ln();
+    }
+    CaseLikelihood { classes, log_likelihood }
+}
+
+/// A number as an override's text, exact enough to reproduce the value.
+fn number_text(x: f64) -> String {
+    format!("{x}")
+}
+
+fn describe(overrides: &[Override]) -> String {
+    overrides.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// The likelihood restricted to some cases, for leave-one-out and profiles.
+struct Restricted<'a, 'm, 'b> {
+    objective: &'b Objective<'a, 'm>,
+    which: Vec<usize>,
+    /// A parameter held at a unit value (for a profile), not searched.
+    held: Option<(usize, f64)>,
+}
+
+impl Restricted<'_, '_, '_> {
+    /// The full unit point from the searched coordinates.
+    fn full(&self, searched: &[f64]) -> Vec<f64> {
+        match self.held {
+            None => searched.to_vec(),
+            Some((j, x)) => {
+                let mut u = searched.to_vec();
+                u.insert(j, x);
+                u
+            }
+        }
+    }
+}
+
+impl CostFunction for Restricted<'_, '_, '_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, searched: &Vec<f64>) -> Result<f64, argmin::core::Error> {
+        self.objective.cost_at(&self.full(searched), &self.which).map_err(argmin::core::Error::new)
+    }
+}
+
+/// Minimises `problem` from `start` with Nelder–Mead; returns the best
+/// point and its cost.
+fn minimise<P>(problem: P, start: &[f64], max_iterations: u64) -> Result<(Vec<f64>, f64), Stop>
+where
+    P: CostFunction<Param = Vec<f64>, Output = f64>,
+{
+    if start.is_empty() {
+        let cost = problem.cost(&Vec::new()).map_err(stop_of)?;
+        return Ok((Vec::new(), cost));
+    }
+    // The first simplex: the start and a step of a fifth of the range along
+    // each coordinate (away from the nearer bound).
+    let mut simplex = vec![start.to_vec()];
+    for j in 0..start.len() {
+        let mut p = start.to_vec();
+        p[j] += if start[j] > 0.5 { -0.2 } else { 0.2 };
+        simplex.push(p);
+    }
+    let solver = NelderMead::new(simplex).with_sd_tolerance(1e-4).map_err(stop_of)?;
+    // Each iteration costs one to n + 2 evaluations; bound the iterations.
+    let iterations = max_iterations.max(1);
+    let result = Executor::new(problem, solver).configure(|s| s.max_iters(iterations)).run().map_err(stop_of)?;
+    let state = result.state();
+    let best = state.get_best_param().cloned().unwrap_or_else(|| start.to_vec());
+    Ok((best.iter().map(|x| x.clamp(0.0, 1.0)).collect(), state.get_best_cost()))
+}
+
+fn stop_of(e: argmin::core::Error) -> Stop {
+    match e.downcast::<Stop>() {
+        Ok(stop) => stop,
+        Err(e) => Stop::Scenario(AnalysisError::Plan(format!("the optimiser failed: {e}"))),
+    }
+}
+
+/// Loads the cases and checks each has an observed outcome class.
+fn cases(plan: &CalibratePlan, monitor: &mut Monitor<'_>) -> Result<Vec<Case>, AnalysisError> {
+    let mut out = Vec::new();
+    for source in &plan.cases {
+        let loaded = scenario::load(source, &[])?;
+        for w in &loaded.warnings {
+            monitor.warn(&w.to_string());
+        }
+        let s = loaded.scenario;
+        let Some(observed) = s.observed.as_ref().and_then(|o| o.outcome.map(|c| (c, o.personnel))) else {
+            return Err(AnalysisError::Plan(format!(
+                "{}: no observed outcome class; calibration needs an `observed: {{outcome: …}}` block",
+                source.display()
+            )));
+        };
+        out.push(Case {
+            source: source.clone(),
+            name: s.name.clone(),
+            origin: source.display(),
+            observed: usize::from(observed.0),
+            personnel: observed.1.filter(|&x| x > 0),
+        });
+    }
+    if out.is_empty() {
+        return Err(AnalysisError::Plan("no cases to calibrate on".into()));
+    }
+    Ok(out)
+}
+
+/// The starting unit point: each parameter's value in the first case.
+fn start(plan: &CalibratePlan) -> Result<Vec<f64>, AnalysisError> {
+    let numbers = scenario::numeric_inputs(&plan.cases[0], &[])?;
+    plan.fit
+        .iter()
+        .map(|p| {
+            // A rule named by id is listed under its index: resolve by
+            // applying the path as an override and reading it back.
+            let probe = scenario::numeric_inputs(
+                &plan.cases[0],
+                &[Override { path: p.path.clone(), value: "0.123456789".into() }],
+            )?;
+            let at = probe.iter().zip(&numbers).find(|((_, v), _)| *v == 0.123456789).map(|(_, (_, v))| *v);
+            at.map(|v| p.unit(v)).ok_or_else(|| {
+                AnalysisError::Plan(format!(
+                    "--fit {}: not a number in {}; give the path of a number (see `alliance-sim sensitivity`'s \
+                     inputs), e.g. decisions.request.base",
+                    p.path,
+                    plan.cases[0].display()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Runs a calibration on the current rayon pool. Progress counts
+/// likelihood evaluations; an interrupted calibration returns an error
+/// (a half-finished fit is no result).
+pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Finished<Calibration>, AnalysisError> {
+    super::at_least_one(plan.trials)?;
+    if plan.fit.is_empty() {
+        return Err(AnalysisError::Plan(
+            "nothing to fit: give at least one --fit PATH=LO:HI (e.g. --fit decisions.request.base=0:0.5)".into(),
+        ));
+    }
+    let cases = cases(plan, &mut monitor)?;
+    let start = start(plan)?;
+    let k = plan.fit.len();
+    let per_fit = plan.max_iterations;
+    let planned = per_fit
+        + if plan.intervals { (k * PROFILE_POINTS) as u64 * per_fit / 4 } else { 0 }
+        + if plan.cross_validate { cases.len() as u64 * per_fit } else { 0 };
+    let planned_trials = planned.saturating_mul(plan.trials).saturating_mul(cases.len() as u64);
+    let shared = std::sync::Mutex::new((monitor, 0u64, 0u64, planned_trials));
+    let objective = Objective { plan, cases: &cases, monitor: &shared };
+    let all: Vec<usize> = (0..cases.len()).collect();
+    let values = |u: &[f64]| -> Vec<f64> { plan.fit.iter().zip(u).map(|(p, x)| p.at(*x)).collect() };
+    let run = || -> Result<Calibration, Stop> {
+        let before = objective.evaluate(&values(&start), &all)?;
+        let (best, best_cost) =
+            minimise(Restricted { objective: &objective, which: all.clone(), held: None }, &start, per_fit)?;
+        let after = objective.evaluate(&values(&best), &all)?;
+        let intervals =
+            if plan.intervals { profiles(&objective, &best, best_cost, per_fit / 4)? } else { vec![None; k] };
+        let left_out = if plan.cross_validate {
+            let mut out = Vec::with_capacity(cases.len());
+            for i in 0..cases.len() {
+                let others: Vec<usize> = all.iter().copied().filter(|&j| j != i).collect();
+                let (u, _) = minimise(Restricted { objective: &objective, which: others, held: None }, &best, per_fit)?;
+                out.push(Some(objective.evaluate(&values(&u), &[i])?[0].classes));
+            }
+            out
+        } else {
+            vec![None; cases.len()]
+        };
+        let observed: Vec<usize> = cases.iter().map(|c| c.observed).collect();
+        let fits: Vec<CaseFit> = cases
+            .iter()
+            .zip(before.iter().zip(&after))
+            .zip(&left_out)
+            .map(|((c, (b, a)), l)| CaseFit {
+                case: c.name.clone(),
+                origin: c.origin.clone(),
+                observed: class::NAMES[c.observed].to_string(),
+                personnel: c.personnel,
+                before: b.classes,
+                after: a.classes,
+                rank_after: rank(&a.classes, c.observed),
+                left_out: *l,
+            })
+            .collect();
+        let mut scores = vec![
+            Score::of("as written", &fits.iter().map(|c| c.before).collect::<Vec<_>>(), &observed),
+            Score::of("fitted (in sample)", &fits.iter().map(|c| c.after).collect::<Vec<_>>(), &observed),
+        ];
+        let mut beats = None;
+        if plan.cross_validate {
+            let loo: Vec<[f64; 4]> = fits.iter().filter_map(|c| c.left_out).collect();
+            let model = Score::of("leave-one-out", &loo, &observed);
+            let frequency =
+                Score::of("class frequencies of the other cases", &frequency_baseline(&observed), &observed);
+            beats = Some(model.log_score > frequency.log_score);
+            scores.push(model);
+            scores.push(frequency);
+        }
+        scores.push(Score::of("uniform over the four classes", &vec![[0.25; 4]; cases.len()], &observed));
+        let evaluations = shared.lock().unwrap_or_else(|e| e.into_inner()).1;
+        Ok(Calibration {
+            schema_version: CALIBRATION_SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            seed: plan.seed,
+            trials: plan.trials,
+            evaluations,
+            parameters: plan
+                .fit
+                .iter()
+                .zip(&start)
+                .zip(&best)
+                .zip(intervals)
+                .map(|(((p, s), b), interval)| Fitted {
+                    path: p.path.clone(),
+                    lo: p.lo,
+                    hi: p.hi,
+                    start: p.at(*s),
+                    value: p.at(*b),
+                    interval: interval.map(|(lo, hi, _, _)| (lo, hi)),
+                    at_bound: interval.map_or((false, false), |(_, _, l, h)| (l, h)),
+                })
+                .collect(),
+            log_likelihood_before: before.iter().map(|c| c.log_likelihood).sum(),
+            log_likelihood_after: after.iter().map(|c| c.log_likelihood).sum(),
+            cases: fits,
+            scores,
+            beats_frequency_baseline: beats,
+        })
+    };
+    match run() {
+        Ok(value) => Ok(Finished { value, interrupted: false }),
+        Err(Stop::Cancelled) => {
+            Err(AnalysisError::Interrupted("interrupted: the fit did not finish; nothing was written".into()))
+        }
+        Err(Stop::Scenario(e)) => Err(e),
+    }
+}
+
+/// Each parameter's 95% profile-likelihood interval: (lo, hi, whether lo
+/// is at the search's lower bound, whether hi is at its upper bound).
+fn profiles(
+    objective: &Objective<'_, '_>,
+    best: &[f64],
+    best_cost: f64,
+    evaluations: u64,
+) -> Result<Vec<Option<(f64, f64, bool, bool)>>, Stop> {
+    let all: Vec<usize> = (0..objective.cases.len()).collect();
+    let mut out = Vec::with_capacity(best.len());
+    for (j, p) in objective.plan.fit.iter().enumerate() {
+        // The profile at evenly spaced points and at the optimum.
+        let mut points: Vec<f64> = (0..PROFILE_POINTS).map(|i| i as f64 / (PROFILE_POINTS - 1) as f64).collect();
+        points.push(best[j]);
+        points.sort_by(f64::total_cmp);
+        points.dedup();
+        let mut deviance = Vec::with_capacity(points.len());
+        for &x in &points {
+            let others: Vec<f64> = best.iter().enumerate().filter(|(i, _)| *i != j).map(|(_, v)| *v).collect();
+            let restricted = Restricted { objective, which: all.clone(), held: Some((j, x)) };
+            let (_, cost) = minimise(restricted, &others, evaluations)?;
+            deviance.push((2.0 * (cost - best_cost)).max(0.0));
+        }
+        out.push(interval(&points, &deviance).map(|(lo, hi, l, h)| (p.at(lo), p.at(hi), l, h)));
+    }
+    Ok(out)
+}
+
+/// Where a profile's deviance crosses the 95% threshold on either side of
+/// its minimum, by linear interpolation between the profile's points.
+fn interval(points: &[f64], deviance: &[f64]) -> Option<(f64, f64, bool, bool)> {
+    let m = (0..points.len()).min_by(|&a, &b| deviance[a].total_cmp(&deviance[b]))?;
+    let cross = |a: usize, b: usize| {
+        let (da, db) = (deviance[a], deviance[b]);
+        points[a] + (points[b] - points[a]) * ((DEVIANCE_95 - da) / (db - da))
+    };
+    let lo = (0..m).rev().find(|&i| deviance[i] > DEVIANCE_95).map(|i| cross(i + 1, i));
+    let hi = (m + 1..points.len()).find(|&i| deviance[i] > DEVIANCE_95).map(|i| cross(i - 1, i));
+    Some((lo.unwrap_or(points[0]), hi.unwrap_or(points[points.len() - 1]), lo.is_none(), hi.is_none()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_interval_is_read_where_the_deviance_crosses_3_84() {
+        // A quadratic deviance ((x − 0.5) / 0.1)²: the exact interval is
+        // 0.5 ± 0.1·√3.84.
+        let points: Vec<f64> = (0..=100).map(|i| f64::from(i) / 100.0).collect();
+        let deviance: Vec<f64> = points.iter().map(|x| ((x - 0.5) / 0.1).powi(2)).collect();
+        let (lo, hi, l, h) = interval(&points, &deviance).unwrap();
+        let half = 0.1 * DEVIANCE_95.sqrt();
+        assert!((lo - (0.5 - half)).abs() < 1e-3 && (hi - (0.5 + half)).abs() < 1e-3, "{lo} {hi}");
+        assert!(!l && !h);
+        let flat = vec![0.0; points.len()];
+        assert_eq!(interval(&points, &flat), Some((0.0, 1.0, true, true)));
+    }
+
+    #[test]
+    fn fit_parameters_parse_their_range_and_whole_numbers() {
+        let p: FitParameter = "alliance.pools.peacekeeping.cap=2000:6000".parse().unwrap();
+        assert!(p.whole);
+        assert_eq!(p.at(0.3333), 3333.0);
+        let q: FitParameter = "decisions.request.base=0:0.5".parse().unwrap();
+        assert!(!q.whole, "0.5 is not a whole number");
+        for bad in ["x=1", "x=1:0", "x=a:b", "=0:1", "x=0:inf"] {
+            assert!(bad.parse::<FitParameter>().is_err(), "{bad}");
+        }
+    }
+}

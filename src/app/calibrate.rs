@@ -1,0 +1,256 @@
+//! `alliance-sim calibrate`: fit parameters to the historical cases, score
+//! the fit out of sample, and optionally write the fitted values as an
+//! overlay.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{Failure, emit, watched};
+use crate::analysis::{self, CalibratePlan};
+use crate::cli::CalibrateArgs;
+use crate::output::{self, Target};
+use crate::report::Render;
+use crate::report::csv::{Rows, field};
+use crate::report::doc::{Doc, Style};
+use crate::report::json;
+use crate::scenario::{self, Source, bundled};
+use crate::stats::calibrate::Calibration;
+use crate::vocabulary::class;
+
+/// Runs a calibration.
+pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
+    let write = args.write.as_ref().map(|p| Target::File(p.clone()));
+    let more: Vec<(&str, &Target)> = write.iter().map(|t| ("--write", t)).collect();
+    super::check_targets(&args.output, &more)?;
+    let names: Vec<String> = if args.cases.is_empty() { observed_cases() } else { args.cases.clone() };
+    let plan = CalibratePlan {
+        cases: names.iter().map(|n| Source::resolve(n)).collect(),
+        fit: args.fit.clone(),
+        trials: args.trials,
+        seed: args.seed,
+        max_iterations: args.max_iterations,
+        intervals: !args.no_intervals,
+        cross_validate: !args.no_cross_validation,
+    };
+    let parent = match &args.write {
+        Some(_) => Some(overlay_parent(&plan.cases)?),
+        None => None,
+    };
+    let result = watched(args.threads, |monitor| analysis::calibrate(&plan, monitor))??.value;
+    emit(&result, &args.output)?;
+    if let (Some(path), Some(parent)) = (&args.write, parent) {
+        let text = overlay(&result, &parent, args);
+        output::write_atomic(path, text.as_bytes())
+            .map_err(|e| Failure::failed(format!("error: --write {}: {e}", path.display())))?;
+        eprintln!("wrote the fitted values to {} (extends: {parent})", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every bundled scenario with an `observed` outcome, in bundled order.
+pub fn observed_cases() -> Vec<String> {
+    bundled::list()
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| {
+            scenario::load(&Source::Bundled(n.to_string()), &[])
+                .is_ok_and(|l| l.scenario.observed.is_some_and(|o| o.outcome.is_some()))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+/// What the overlay extends: the case when there is one, else the parent
+/// every case extends (refused when they have none in common).
+fn overlay_parent(cases: &[Source]) -> Result<String, Failure> {
+    if let [only] = cases {
+        return Ok(extends_text(only));
+    }
+    let parents: Vec<Option<String>> = cases.iter().map(parent_of).collect();
+    match parents.first() {
+        Some(Some(first)) if parents.iter().all(|p| p.as_ref() == Some(first)) => Ok(first.clone()),
+        _ => Err(Failure::input(
+            "error: --write: the cases do not all extend the same scenario, so no one overlay fits them all; \
+             calibrate cases that share a parent (e.g. the bundled ones, which extend base/csto.yaml)",
+        )),
+    }
+}
+
+/// How an overlay names `source` in its `extends:`.
+fn extends_text(source: &Source) -> String {
+    match source {
+        Source::Bundled(name) => name.clone(),
+        Source::File(path) => absolute(path).display().to_string(),
+        Source::Text { name, .. } => name.clone(),
+    }
+}
+
+/// The scenario a case's `extends:` names, as an overlay elsewhere would
+/// name it (a bundled name, or an absolute path).
+fn parent_of(source: &Source) -> Option<String> {
+    match source {
+        Source::Bundled(name) => bundled::chain(name).get(1).map(|p| p.to_string()),
+        Source::File(path) => {
+            let text = std::fs::read_to_string(path).ok()?;
+            let parent = text.lines().find_map(|l| l.strip_prefix("extends:"))?.trim().trim_matches(['"', '\'']);
+            let near = path.parent().unwrap_or(Path::new(".")).join(parent);
+            Some(if near.exists() {
+                absolute(&near).display().to_string()
+            } else {
+                bundled::find(parent).map_or_else(|| parent.to_string(), str::to_string)
+            })
+        }
+        Source::Text { .. } => None,
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The overlay's text: `extends:` and the fitted values as nested maps (a
+/// rule's number under its id, which merges into the parent's rule).
+fn overlay(result: &Calibration, parent: &str, args: &CalibrateArgs) -> String {
+    let mut text = String::from("# Written by `alliance-sim calibrate`: the fitted values, laid over what was\n");
+    text.push_str("# calibrated. Reproduce with:\n#   alliance-sim calibrate");
+    for c in &args.cases {
+        text.push_str(&format!(" {c}"));
+    }
+    for p in &args.fit {
+        text.push_str(&format!(" --fit {}={}:{}", p.path, p.lo, p.hi));
+    }
+    text.push_str(&format!(" -n {} --seed {} --max-iterations {}\n", args.trials, args.seed, args.max_iterations));
+    text.push_str(&format!("extends: {parent}\n"));
+    let mut written: Vec<Vec<&str>> = Vec::new();
+    for p in &result.parameters {
+        let keys: Vec<&str> = p.path.split('.').collect();
+        // The keys this path shares with what is already written.
+        let shared = written.iter().map(|w| w.iter().zip(&keys).take_while(|(a, b)| a == b).count()).max().unwrap_or(0);
+        for (depth, key) in keys.iter().enumerate().skip(shared) {
+            let indent = "  ".repeat(depth);
+            if depth + 1 == keys.len() {
+                text.push_str(&format!("{indent}{key}: {}\n", p.value));
+            } else {
+                text.push_str(&format!("{indent}{key}:\n"));
+            }
+        }
+        written.push(keys);
+    }
+    text
+}
+
+impl Render for Calibration {
+    fn document(&self, style: Style) -> String {
+        let mut doc = Doc::new(style);
+        doc.title("Calibration: parameters fitted to the historical cases");
+        doc.line(&format!(
+            "{} cases, {} trials each per evaluation, seed {}; {} evaluations. Log-likelihood {:.3} → {:.3}.",
+            self.cases.len(),
+            self.trials,
+            self.seed,
+            self.evaluations,
+            self.log_likelihood_before,
+            self.log_likelihood_after
+        ));
+        doc.heading("Fitted values (95% profile-likelihood intervals)");
+        let mut t = doc.table(&["parameter", "bounds", "as written", "fitted", "95% interval"]);
+        for p in &self.parameters {
+            let interval = match (p.interval, p.at_bound) {
+                (Some((lo, hi)), (l, h)) => {
+                    format!("[{}{}, {}{}]", if l { "≤ " } else { "" }, round(lo), if h { "≥ " } else { "" }, round(hi))
+                }
+                (None, _) => "—".into(),
+            };
+            doc.row(
+                &mut t,
+                vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), round(p.start), round(p.value), interval],
+            );
+        }
+        doc.push(t, 1);
+        doc.line("≤ or ≥: the interval reaches the bound searched and may extend past it.");
+        doc.heading("Each case: the probability of what happened");
+        let mut t = doc.table(&["case", "observed", "as written", "fitted", "rank", "left out"]);
+        for c in &self.cases {
+            let o = c.observed_index();
+            doc.row(
+                &mut t,
+                vec![
+                    c.case.clone(),
+                    c.observed.clone(),
+                    percent(c.before[o]),
+                    percent(c.after[o]),
+                    format!("{} of 4", c.rank_after),
+                    c.left_out.map_or("—".into(), |p| percent(p[o])),
+                ],
+            );
+        }
+        doc.push(t, 2);
+        doc.line("rank: 1 when history's class is the most likely one at the fitted values; left out: the");
+        doc.line("probability a fit without the case gives it (leave-one-case-out cross-validation).");
+        doc.heading("Scores (mean over cases)");
+        let mut t = doc.table(&["predictions", "log score", "Brier score", "top class"]);
+        for s in &self.scores {
+            doc.row(
+                &mut t,
+                vec![
+                    s.method.clone(),
+                    format!("{:.3}", s.log_score),
+                    format!("{:.3}", s.brier),
+                    format!("{} of {}", s.top_class, self.cases.len()),
+                ],
+            );
+        }
+        doc.push(t, 1);
+        doc.line(
+            "log score: mean ln P(what happened), higher is better; Brier: mean Σ (p − outcome)², lower is better.",
+        );
+        match self.beats_frequency_baseline {
+            Some(true) => doc.line("Out of sample, the fit beats the class-frequency baseline in log score."),
+            Some(false) => doc.line(
+                "Out of sample, the fit does NOT beat the class-frequency baseline in log score: \
+                 its figures are no better than counting the cases.",
+            ),
+            None => doc.line("No cross-validation was run (--no-cross-validation)."),
+        }
+        doc.finish()
+    }
+
+    fn json(&self) -> String {
+        json::render(self)
+    }
+
+    fn csv(&self) -> String {
+        let mut rows = Rows::new(&["section", "item", "measure", "value", "lo", "hi"]);
+        for p in &self.parameters {
+            let (lo, hi) = p.interval.map_or((String::new(), String::new()), |(l, h)| (field(l), field(h)));
+            rows.row(["parameter", &p.path, "start", &field(p.start), "", ""]);
+            rows.row(["parameter", &p.path, "fitted", &field(p.value), &lo, &hi]);
+        }
+        for c in &self.cases {
+            for (k, name) in class::NAMES.iter().enumerate() {
+                rows.row(["case", &c.case, &format!("before:{name}"), &field(c.before[k]), "", ""]);
+                rows.row(["case", &c.case, &format!("after:{name}"), &field(c.after[k]), "", ""]);
+                if let Some(l) = c.left_out {
+                    rows.row(["case", &c.case, &format!("left_out:{name}"), &field(l[k]), "", ""]);
+                }
+            }
+            rows.row(["case", &c.case, "observed", &c.observed, "", ""]);
+            rows.row(["case", &c.case, "rank_after", &c.rank_after.to_string(), "", ""]);
+        }
+        for s in &self.scores {
+            rows.row(["score", &s.method, "log_score", &field(s.log_score), "", ""]);
+            rows.row(["score", &s.method, "brier", &field(s.brier), "", ""]);
+            rows.row(["score", &s.method, "top_class", &s.top_class.to_string(), "", ""]);
+        }
+        rows.finish()
+    }
+}
+
+fn percent(p: f64) -> String {
+    format!("{:.1}%", 100.0 * p)
+}
+
+/// A value to at most 4 decimals, for tables.
+fn round(x: f64) -> String {
+    format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string()
+}
