@@ -145,7 +145,7 @@ Examples:
   alliance-sim calibrate --fit decisions.request.base=0:0.5 -n 1000 \\
       --max-iterations 30 --no-cross-validation
   alliance-sim calibrate --fit decisions.request.base=0:0.5 \\
-      --fit decisions.request.rules.survival.add=0:0.9 \\
+      --fit decisions.request.rules.survival.add=0:0.9 -n 1000 \\
       --write fitted.yaml --export-json fit.json
   alliance-sim calibrate kazakhstan-2022 armenia-2022 kyrgyzstan-2010 \\
       --fit decisions.council.block.base=0:0.3 -n 2000
@@ -157,6 +157,8 @@ within ±25% of the record), estimated from -n trials per case on common
 random numbers, so that the estimate moves smoothly with the parameters.
 Nelder-Mead searches inside the bounds, starting from the scenarios' own
 values. A --fit path names a number as --set does; a rule by its id.
+--fit-file FILE lists PATH=LO:HI lines, for a calibration kept with a
+project.
 
 Reported: each fitted value with its 95% profile-likelihood interval; each
 case's probability of what happened before and after, and the rank of that
@@ -536,8 +538,12 @@ pub struct CalibrateArgs {
     pub cases: Vec<String>,
     /// A parameter to fit and its bounds: PATH=LO:HI (repeatable; a rule's
     /// number by its id, e.g. decisions.request.rules.survival.add=0:0.9).
-    #[arg(long, value_name = "PATH=LO:HI", required = true)]
+    #[arg(long, value_name = "PATH=LO:HI", required_unless_present = "fit_file")]
     pub fit: Vec<FitParameter>,
+    /// A file of parameters to fit, one PATH=LO:HI per line ('#' starts a
+    /// comment); with --fit, both are fitted.
+    #[arg(long, value_name = "FILE")]
+    pub fit_file: Option<PathBuf>,
     /// Trials per case at each evaluation of the likelihood.
     #[arg(long, short = 'n', default_value_t = 4000, value_parser = at_least_one::<u64>)]
     pub trials: u64,

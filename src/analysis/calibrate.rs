@@ -66,8 +66,10 @@ pub struct FitParameter {
     pub lo: f64,
     /// Highest value searched.
     pub hi: f64,
-    /// Whether only whole numbers are meaningful (LO and HI written as
-    /// integers: a cap, a pledge).
+    /// Whether LO and HI are written as integers. The search then keeps to
+    /// whole numbers when the scenario's value is whole too and the range
+    /// holds more than its two ends (a cap, a pledge; not a probability
+    /// searched on 0:1).
     pub whole: bool,
 }
 
@@ -312,23 +314,15 @@ fn cases(plan: &CalibratePlan, monitor: &mut Monitor<'_>) -> Result<Vec<Case>, A
     Ok(out)
 }
 
-/// The starting unit point: each parameter's value in the first case.
-fn start(plan: &CalibratePlan) -> Result<Vec<f64>, AnalysisError> {
-    let numbers = scenario::numeric_inputs(&plan.cases[0], &[])?;
+/// Each parameter's value as the first case writes it: the start.
+fn written(plan: &CalibratePlan) -> Result<Vec<f64>, AnalysisError> {
     plan.fit
         .iter()
         .map(|p| {
-            // A rule named by id is listed under its index: resolve by
-            // applying the path as an override and reading it back.
-            let probe = scenario::numeric_inputs(
-                &plan.cases[0],
-                &[Override { path: p.path.clone(), value: "0.123456789".into() }],
-            )?;
-            let at = probe.iter().zip(&numbers).find(|((_, v), _)| *v == 0.123456789).map(|(_, (_, v))| *v);
-            at.map(|v| p.unit(v)).ok_or_else(|| {
+            scenario::number_at(&plan.cases[0], &[], &p.path)?.ok_or_else(|| {
                 AnalysisError::Plan(format!(
-                    "--fit {}: not a number in {}; give the path of a number (see `alliance-sim sensitivity`'s \
-                     inputs), e.g. decisions.request.base",
+                    "--fit {}: not a number in {}; give the path of a number (`alliance-sim sensitivity` lists \
+                     them), e.g. decisions.request.base or decisions.request.rules.survival.add",
                     p.path,
                     plan.cases[0].display()
                 ))
@@ -348,7 +342,21 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Finis
         ));
     }
     let cases = cases(plan, &mut monitor)?;
-    let start = start(plan)?;
+    let written = written(plan)?;
+    // Whole numbers only where the bounds and the value are whole and the
+    // range holds more than its two ends (a probability searched on 0:1 is
+    // not rounded).
+    let adjusted = CalibratePlan {
+        fit: plan
+            .fit
+            .iter()
+            .zip(&written)
+            .map(|(p, v)| FitParameter { whole: p.whole && v.fract() == 0.0 && p.hi - p.lo > 1.0, ..p.clone() })
+            .collect(),
+        ..plan.clone()
+    };
+    let plan = &adjusted;
+    let start: Vec<f64> = plan.fit.iter().zip(&written).map(|(p, v)| p.unit(*v)).collect();
     let k = plan.fit.len();
     let per_fit = plan.max_iterations;
     let planned = per_fit
@@ -447,14 +455,17 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Finis
     }
 }
 
-/// Each parameter's 95% profile-likelihood interval: (lo, hi, whether lo
-/// is at the search's lower bound, whether hi is at its upper bound).
+/// A 95% interval: (lo, hi, whether lo is at the search's lower bound,
+/// whether hi is at its upper bound).
+type Interval = (f64, f64, bool, bool);
+
+/// Each parameter's 95% profile-likelihood interval.
 fn profiles(
     objective: &Objective<'_, '_>,
     best: &[f64],
     best_cost: f64,
     evaluations: u64,
-) -> Result<Vec<Option<(f64, f64, bool, bool)>>, Stop> {
+) -> Result<Vec<Option<Interval>>, Stop> {
     let all: Vec<usize> = (0..objective.cases.len()).collect();
     let mut out = Vec::with_capacity(best.len());
     for (j, p) in objective.plan.fit.iter().enumerate() {
@@ -477,7 +488,7 @@ fn profiles(
 
 /// Where a profile's deviance crosses the 95% threshold on either side of
 /// its minimum, by linear interpolation between the profile's points.
-fn interval(points: &[f64], deviance: &[f64]) -> Option<(f64, f64, bool, bool)> {
+fn interval(points: &[f64], deviance: &[f64]) -> Option<Interval> {
     let m = (0..points.len()).min_by(|&a, &b| deviance[a].total_cmp(&deviance[b]))?;
     let cross = |a: usize, b: usize| {
         let (da, db) = (deviance[a], deviance[b]);

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{Failure, emit, watched};
-use crate::analysis::{self, CalibratePlan};
+use crate::analysis::{self, CalibratePlan, FitParameter};
 use crate::cli::CalibrateArgs;
 use crate::output::{self, Target};
 use crate::report::Render;
@@ -23,9 +23,13 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
     let more: Vec<(&str, &Target)> = write.iter().map(|t| ("--write", t)).collect();
     super::check_targets(&args.output, &more)?;
     let names: Vec<String> = if args.cases.is_empty() { observed_cases() } else { args.cases.clone() };
+    let mut fit = args.fit.clone();
+    if let Some(path) = &args.fit_file {
+        fit.extend(fit_file(path)?);
+    }
     let plan = CalibratePlan {
         cases: names.iter().map(|n| Source::resolve(n)).collect(),
-        fit: args.fit.clone(),
+        fit,
         trials: args.trials,
         seed: args.seed,
         max_iterations: args.max_iterations,
@@ -45,6 +49,33 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
         eprintln!("wrote the fitted values to {} (extends: {parent})", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The parameters a `--fit-file` lists, one `PATH=LO:HI` per line; each
+/// bad line is named with its number.
+fn fit_file(path: &Path) -> Result<Vec<FitParameter>, Failure> {
+    let bytes = crate::input::read_bounded(path, 1 << 20)
+        .map_err(|e| Failure::input(format!("error: --fit-file {}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::input(format!("error: --fit-file {}: not UTF-8 text", path.display())))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let p = line
+            .parse::<FitParameter>()
+            .map_err(|why| Failure::input(format!("error: {}:{}:1: {why}", path.display(), i + 1)))?;
+        out.push(p);
+    }
+    if out.is_empty() {
+        return Err(Failure::input(format!(
+            "error: --fit-file {}: no PATH=LO:HI line (e.g. decisions.request.base=0:0.5)",
+            path.display()
+        )));
+    }
+    Ok(out)
 }
 
 /// Every bundled scenario with an `observed` outcome, in bundled order.
@@ -116,7 +147,7 @@ fn overlay(result: &Calibration, parent: &str, args: &CalibrateArgs) -> String {
     for c in &args.cases {
         text.push_str(&format!(" {c}"));
     }
-    for p in &args.fit {
+    for p in &result.parameters {
         text.push_str(&format!(" --fit {}={}:{}", p.path, p.lo, p.hi));
     }
     text.push_str(&format!(" -n {} --seed {} --max-iterations {}\n", args.trials, args.seed, args.max_iterations));

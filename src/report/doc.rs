@@ -81,6 +81,11 @@ impl Doc {
                 let _ = writeln!(self.out, "{}", fit(text, self.width, "  "));
             }
             Style::Markdown => {
+                // A paragraph right under a table would be read as one of
+                // its rows.
+                if self.out.ends_with("|\n") {
+                    self.out.push('\n');
+                }
                 let _ = writeln!(self.out, "{text}  ");
             }
         }

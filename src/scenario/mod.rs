@@ -149,6 +149,23 @@ pub fn numeric_inputs(source: &Source, overrides: &[Override]) -> Result<Vec<(St
     }
 }
 
+/// The number at a `--set` path of the merged scenario (after `extends`
+/// and overrides): `Ok(None)` when the path names nothing or no number.
+pub fn number_at(source: &Source, overrides: &[Override], path: &str) -> Result<Option<f64>, LoadError> {
+    let mut report = Report::default();
+    let tree = merged_tree(source, overrides, &mut report, &mut Sha256::new());
+    match tree {
+        Some(t) if !report.has_errors() => {
+            let keys: Vec<&str> = path.split('.').collect();
+            Ok(tree::get_path(&t, &keys).and_then(|n| match n.value {
+                tree::Value::Num(x) => Some(x),
+                _ => None,
+            }))
+        }
+        _ => Err(LoadError::from(report)),
+    }
+}
+
 /// The scenario's tree after `extends` and overrides (`None` on errors,
 /// which are in `report`).
 fn merged_tree(source: &Source, overrides: &[Override], report: &mut Report, hasher: &mut Sha256) -> Option<Node> {

@@ -265,6 +265,34 @@ pub enum Rules {
     List(Vec<Rule>),
     /// `{append: [...]}`: the inherited rules, then these.
     Append(AppendRules),
+    /// `{ID: {...}}`: changes to inherited rules, each named by its id (or
+    /// index), e.g. `{survival: {add: 0.6}}` (what `calibrate --write`
+    /// writes).
+    Changes(BTreeMap<String, RuleChange>),
+}
+
+/// Changes to one inherited rule: any of its fields.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RuleChange {
+    /// The condition.
+    when: Option<Expr>,
+    /// Replace the value.
+    set: Option<Expr>,
+    /// Add to it.
+    add: Option<Expr>,
+    /// Multiply it.
+    multiply: Option<Expr>,
+    /// Multiply the odds p/(1−p).
+    odds: Option<Expr>,
+    /// No later rule applies after this one fires.
+    stop: Option<bool>,
+    /// Why, in a sentence.
+    because: Option<String>,
+    /// Only for these member ids.
+    members: Option<Vec<String>>,
+    /// Only for members meeting this condition.
+    scope: Option<Expr>,
 }
 
 /// `{append: [...]}`.

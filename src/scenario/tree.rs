@@ -490,6 +490,16 @@ pub fn set_path(root: &mut Node, path: &[&str], value: Node) -> Result<(), Strin
     Ok(())
 }
 
+/// The value at a dotted `path` (map keys; list items by index or id), as
+/// `set_path` addresses it.
+pub fn get_path<'a>(root: &'a Node, path: &[&str]) -> Option<&'a Node> {
+    path.iter().try_fold(root, |node, key| match &node.value {
+        Value::Map(_) => node.get(key),
+        Value::Seq(items) => position_in(items, key).map(|i| &items[i]),
+        _ => None,
+    })
+}
+
 /// Where `key` is in a list: an index from 0, or the `id` of an item (a
 /// rule's, as in `decisions.request.rules.survival.add`).
 fn position_in(items: &[Node], key: &str) -> Option<usize> {
@@ -601,6 +611,24 @@ mod tests {
         assert_eq!(m.get("b").map(|n| &n.value), Some(&Value::Num(3.0)));
         assert_eq!(m.get("c").map(|n| &n.value), Some(&Value::Num(4.0)));
         assert!(matches!(&merged.get("l").map(|n| &n.value), Some(Value::Seq(v)) if v.len() == 1));
+    }
+
+    #[test]
+    fn a_map_of_ids_over_a_list_merges_into_those_items_only() {
+        let parent = tree("rules:\n  - {id: a, add: 1, when: x}\n  - {id: b, add: 2, when: y}\n");
+        let child = tree("rules: {b: {add: 5}, 0: {when: z}}\n");
+        let merged = merge(parent, child);
+        let Some(Value::Seq(rules)) = merged.get("rules").map(|n| &n.value) else { panic!("a list") };
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0].get("add").map(|n| &n.value), Some(&Value::Num(1.0)));
+        assert_eq!(rules[0].get("when").map(|n| &n.value), Some(&Value::Str("z".into())));
+        assert_eq!(rules[1].get("add").map(|n| &n.value), Some(&Value::Num(5.0)));
+        assert_eq!(rules[1].get("when").map(|n| &n.value), Some(&Value::Str("y".into())));
+        // A key that names no item: the map replaces the list, as before
+        // (and the build then says what a list of rules should be).
+        let parent = tree("rules:\n  - {id: a, add: 1}\n");
+        let merged = merge(parent, tree("rules: {c: {add: 5}}\n"));
+        assert!(matches!(merged.get("rules").map(|n| &n.value), Some(Value::Map(_))));
     }
 
     #[test]

@@ -97,3 +97,105 @@ fn the_written_overlay_reproduces_the_fitted_probabilities() {
     let deploy = run["funnel"]["deploy"]["k"].as_f64().unwrap();
     assert_eq!((deploy + 0.5) / 2002.0, fitted[3].as_f64().unwrap());
 }
+
+/// The model card's figures are the output of the commands it shows: each
+/// `<!-- output of: COMMAND -->` block is compared with a fresh run.
+#[test]
+fn model_card_figures_are_the_output_of_its_commands() {
+    let card = std::fs::read_to_string(super::repo("docs/model-card.md")).expect("docs/model-card.md");
+    let mut blocks = 0;
+    let mut rest = card.as_str();
+    while let Some(at) = rest.find("<!-- output of: alliance-sim ") {
+        let after = &rest[at + "<!-- output of: alliance-sim ".len()..];
+        let (command, body) = after.split_once(" -->\n").expect("a closed marker");
+        let (shown, next) = body.split_once("\n<!-- end of output -->").expect("an end marker");
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let fresh = stdout_of(&args);
+        assert_eq!(
+            shown,
+            fresh.trim_end_matches('\n'),
+            "docs/model-card.md: the output of `alliance-sim {command}` is stale"
+        );
+        blocks += 1;
+        rest = next;
+    }
+    assert_eq!(blocks, 2, "the calibration and the backtest");
+}
+
+#[test]
+fn a_calibration_is_the_same_on_one_thread_and_on_two() {
+    let args = |threads: &'static str| {
+        [
+            "calibrate",
+            "kazakhstan-2022",
+            "armenia-2022",
+            "kyrgyzstan-2010",
+            "--fit",
+            "decisions.request.base=0:0.5",
+            "-n",
+            "1000",
+            "--max-iterations",
+            "15",
+            "-j",
+            threads,
+            "--format",
+            "json",
+        ]
+    };
+    assert_eq!(stdout_of(&args("1")), stdout_of(&args("2")));
+}
+
+#[test]
+fn a_fit_file_fits_what_the_same_fit_flags_fit_and_bad_lines_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fit.txt");
+    std::fs::write(&file, "# what to fit\ndecisions.request.base=0:0.5   # the request's base\n\n").unwrap();
+    let common = ["calibrate", "kazakhstan-2022", "-n", "500", "--max-iterations", "10", "--format", "json"];
+    let by_file = stdout_of(&[&common[..], &["--fit-file", file.to_str().unwrap()]].concat());
+    let by_flag = stdout_of(&[&common[..], &["--fit", "decisions.request.base=0:0.5"]].concat());
+    assert_eq!(by_file, by_flag);
+    std::fs::write(&file, "decisions.request.base=0:0.5\ndecisions.request.base=1:0\n").unwrap();
+    let out = super::sim().args(common).args(["--fit-file", file.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("fit.txt:2:1:") && stderr.contains("LO below HI"), "{stderr}");
+}
+
+#[test]
+fn calibrating_a_path_that_is_no_number_or_a_case_without_history_is_refused() {
+    for (args, says) in [
+        (vec!["calibrate", "kazakhstan-2022", "--fit", "decisions.request.rules=0:1"], "not a number"),
+        (vec!["calibrate", "kazakhstan-2022", "--fit", "decisions.request.nope=0:1"], "nope"),
+        (vec!["calibrate", "what-if/armenia-frozen", "--fit", "decisions.request.base=0:1"], "no observed outcome"),
+        (vec!["calibrate"], "--fit"),
+    ] {
+        let out = super::sim().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says) && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_probability_searched_on_0_to_1_is_not_rounded_and_a_cap_is() {
+    let fit = |bounds: &str| -> serde_json::Value {
+        let out = stdout_of(&[
+            "calibrate",
+            "kazakhstan-2022",
+            "--fit",
+            bounds,
+            "-n",
+            "300",
+            "--max-iterations",
+            "8",
+            "--no-intervals",
+            "--no-cross-validation",
+            "--format",
+            "json",
+        ]);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["parameters"][0].clone()
+    };
+    assert_eq!(fit("decisions.request.rules.survival.add=0:1")["start"], 0.806);
+    let cap = fit("alliance.pools.peacekeeping.cap=2000:6000")["value"].as_f64().unwrap();
+    assert_eq!(cap.fract(), 0.0, "{cap}");
+}

@@ -19,7 +19,7 @@ const MOST_TRIALS: u64 = 50_000;
 
 /// Commands shown to users that are not alliance-sim's to run here, each
 /// with the reason: developer tooling, and a real cluster.
-const NOT_RUN_HERE: [(&str, &str); 10] = [
+const NOT_RUN_HERE: [(&str, &str); 11] = [
     ("cargo ", "the toolchain itself: builds, tests and benches (`cargo run --release --` is run, as the binary)"),
     ("valgrind ", "an instruction count, minutes long"),
     ("/usr/bin/time ", "a timing of 10⁶–10⁹ trials"),
@@ -30,6 +30,10 @@ const NOT_RUN_HERE: [(&str, &str); 10] = [
     ("RUSTFLAGS=", "a rebuild"),
     ("python3 ", "NumPy and pandas, which .ci/run installs, then runs each of these commands (shortened)"),
     ("alliance-sim COMMAND", "a placeholder"),
+    (
+        "alliance-sim calibrate --fit decisions.request.base=0:0.5 --fit decisions.request.rules.survival.add=0:0.9 --fit decisions.council",
+        "the model card's calibration, a minute long: `model_card_figures_are_the_output_of_its_commands` runs it and compares",
+    ),
 ];
 
 /// A command, where it was found.
@@ -216,7 +220,7 @@ fn scratch() -> tempfile::TempDir {
 #[test]
 fn every_documented_command_runs() {
     let mut shown = from_help();
-    for doc in ["README.md", "docs/teaching.md"] {
+    for doc in ["README.md", "docs/teaching.md", "docs/model-card.md"] {
         shown.extend(from_markdown(&repo(doc)));
     }
     assert!(shown.len() > 60, "only {} commands found: the extraction is broken", shown.len());

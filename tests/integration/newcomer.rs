@@ -66,7 +66,7 @@ fn rules_can_be_appended_and_replacing_them_warns() {
     assert!(out.status.success() && !stderr(&out).contains("warning"), "{}", stderr(&out));
     assert_eq!(rules(&String::from_utf8_lossy(&out.stdout)), rules(&base_rules) + 1);
     let out = sim().args(["validate", &replace]).output().expect("run");
-    assert!(stderr(&out).contains("replaces the 3 rules of decisions.request.rules"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("replaces the 10 rules of decisions.request.rules"), "{}", stderr(&out));
 }
 
 #[test]
@@ -270,7 +270,7 @@ fn every_json_document_carries_its_schema_version_and_the_host_is_not_a_contribu
 fn a_rule_is_addressed_by_its_id_in_set() {
     let by_id =
         stdout_of(&["run", "-n", "5000", "--set", "decisions.request.rules.survival.add=0.3", "--format", "json"]);
-    let by_index = stdout_of(&["run", "-n", "5000", "--set", "decisions.request.rules.1.add=0.3", "--format", "json"]);
+    let by_index = stdout_of(&["run", "-n", "5000", "--set", "decisions.request.rules.3.add=0.3", "--format", "json"]);
     let funnel = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("json")["funnel"].clone();
     assert_eq!(funnel(&by_id), funnel(&by_index));
     assert_ne!(funnel(&by_id), funnel(&stdout_of(&["run", "-n", "5000", "--format", "json"])));
