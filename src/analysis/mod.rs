@@ -11,6 +11,7 @@
 pub mod calibrate;
 pub mod compare;
 pub mod sensitivity;
+pub mod sobol;
 pub mod sweep;
 
 use std::io::Write;
@@ -29,6 +30,7 @@ use crate::stats::paired::Pairing;
 pub use calibrate::{CalibratePlan, FitParameter, calibrate};
 pub use compare::{ComparePlan, Compared, compare};
 pub use sensitivity::{SensitivityPlan, sensitivity};
+pub use sobol::{SobolPlan, sobol};
 pub use sweep::{Sample, SweepPlan, Vary, sweep};
 
 /// Why an analysis could not start (or, for I/O, go on).

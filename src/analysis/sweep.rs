@@ -242,37 +242,35 @@ fn sampled(vary: &[Vary], design: Sample, seed: u64) -> Result<Vec<Vec<String>>,
             vary.len()
         )));
     }
-    let ranges = vary
-        .iter()
-        .map(|v| {
-            v.range.map(|(lo, hi)| (lo, hi, v.whole)).ok_or_else(|| {
-                AnalysisError::Plan(format!(
-                    "--vary {}: --sample {} draws from ranges; give PATH=LO:HI (e.g. {}=0.2:0.9)",
-                    v.path,
-                    design.label(),
-                    v.path
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let ranges = ranges(vary, &format!("--sample {}", design.label()))?;
     let points = design.unit_points(ranges.len(), seed);
     Ok(points
         .iter()
-        .map(|u| {
-            ranges
-                .iter()
-                .zip(u)
-                .map(|(&(lo, hi, whole), u)| {
-                    if whole {
-                        // Each of the hi − lo + 1 whole numbers with equal chance.
-                        number_text((lo + ((hi - lo + 1.0) * u).floor()).min(hi))
-                    } else {
-                        number_text(lo + (hi - lo) * u)
-                    }
-                })
-                .collect()
-        })
+        .map(|u| ranges.iter().zip(u).map(|(&(lo, hi, whole), u)| value_in(lo, hi, whole, *u).1).collect())
         .collect())
+}
+
+/// Each varied path's range `(lo, hi, whole)`; `what` (the flag that draws
+/// from them) names the refusal of a path given as a grid.
+pub(crate) fn ranges(vary: &[Vary], what: &str) -> Result<Vec<(f64, f64, bool)>, AnalysisError> {
+    vary.iter()
+        .map(|v| {
+            v.range.map(|(lo, hi)| (lo, hi, v.whole)).ok_or_else(|| {
+                AnalysisError::Plan(format!(
+                    "--vary {}: {what} draws from ranges; give PATH=LO:HI (e.g. {}=0.2:0.9)",
+                    v.path, v.path
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The value at `u` in [0, 1) of the range, and its text for an override:
+/// each of the hi − lo + 1 whole numbers with equal chance when `whole`.
+pub(crate) fn value_in(lo: f64, hi: f64, whole: bool, u: f64) -> (f64, String) {
+    let x = if whole { (lo + ((hi - lo + 1.0) * u).floor()).min(hi) } else { lo + (hi - lo) * u };
+    let text = number_text(x);
+    (text.parse().unwrap_or(x), text)
 }
 
 /// Every combination of the varied values, the last path fastest.

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use super::{Failure, emit, keep_interrupted, watched};
-use crate::analysis::{self, SensitivityPlan};
-use crate::cli::SensitivityArgs;
+use crate::analysis::{self, SensitivityPlan, SobolPlan};
+use crate::cli::{Method, SensitivityArgs};
 use crate::report::sensitivity::Tornado;
 use crate::scenario::Source;
 use crate::stats::sensitivity::Sensitivity;
@@ -13,13 +13,19 @@ use crate::stats::sensitivity::Sensitivity;
 /// Runs a sensitivity analysis.
 pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
+    if args.method == Method::Sobol {
+        return sobol(args);
+    }
+    if let Some(v) = args.vary.first() {
+        return Err(Failure::input(format!("error: --vary {}: ranges are for --method sobol", v.path)));
+    }
     let plan = SensitivityPlan {
         source: Source::resolve(&args.scenario),
         overrides: args.overrides.clone(),
         metric: args.metric.clone(),
         fraction: args.fraction,
         inputs: args.inputs.clone(),
-        trials: args.trials,
+        trials: args.trials.unwrap_or(20_000),
         seed: args.seed,
     };
     let (result, interrupted) = analyse(&plan, args.threads)?;
@@ -33,4 +39,33 @@ pub fn analyse(plan: &SensitivityPlan, threads: Option<usize>) -> Result<(Sensit
     let finished = watched(threads, |monitor| analysis::sensitivity(plan, monitor))??;
     keep_interrupted(finished.interrupted, finished.value.meta.trials, plan.trials)?;
     Ok((finished.value, finished.interrupted))
+}
+
+/// Runs a Sobol' analysis (`--method sobol`), saying its cost first.
+fn sobol(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
+    if let Some(i) = args.inputs.first() {
+        return Err(Failure::input(format!(
+            "error: --input {i}: --method sobol takes --vary PATH=LO:HI ranges, not --input"
+        )));
+    }
+    let plan = SobolPlan {
+        source: Source::resolve(&args.scenario),
+        overrides: args.overrides.clone(),
+        metric: args.metric.clone(),
+        vary: args.vary.clone(),
+        samples: args.samples,
+        trials: args.trials.unwrap_or(2_000),
+        seed: args.seed,
+    };
+    eprintln!(
+        "Sobol' design: N(k + 2) = {} × {} = {} points × {} trials = {} scenario-trials",
+        plan.samples,
+        plan.vary.len() + 2,
+        plan.points(),
+        plan.trials,
+        (plan.points() as u64).saturating_mul(plan.trials)
+    );
+    let finished = watched(args.threads, |monitor| analysis::sobol(&plan, monitor))??;
+    keep_interrupted(finished.interrupted, finished.value.meta.trials, plan.trials)?;
+    emit(&finished.value, &args.output).map(|()| super::finished(finished.interrupted))
 }

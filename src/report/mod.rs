@@ -8,6 +8,7 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod sensitivity;
+pub mod sobol;
 pub mod sweep;
 pub mod table;
 

@@ -269,6 +269,8 @@ fn unary(op: Op, x: Node) -> Node {
         Op::F1(Func1::Round) => one(x, |v, rng| func1(Func1::Round, v, rng)),
         Op::F1(Func1::Logistic) => one(x, |v, rng| func1(Func1::Logistic, v, rng)),
         Op::F1(Func1::Logit) => one(x, |v, rng| func1(Func1::Logit, v, rng)),
+        Op::F1(Func1::Sin) => one(x, |v, rng| func1(Func1::Sin, v, rng)),
+        Op::F1(Func1::Cos) => one(x, |v, rng| func1(Func1::Cos, v, rng)),
         Op::F1(Func1::Exponential) => one(x, |v, rng| func1(Func1::Exponential, v, rng)),
         Op::F1(Func1::Poisson) => one(x, |v, rng| func1(Func1::Poisson, v, rng)),
         _ => one(x, |v, rng| func1(Func1::Bernoulli, v, rng)),

@@ -52,6 +52,10 @@ pub enum Func1 {
     Logistic,
     /// ln(p / (1 - p))
     Logit,
+    /// sine (radians)
+    Sin,
+    /// cosine (radians)
+    Cos,
     /// exponential(rate) draw
     Exponential,
     /// poisson(lambda) draw
@@ -307,7 +311,7 @@ pub(crate) fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
 /// The language's numeric functions by name, in the order messages list
 /// them, with the operation each compiles to (its arity is the operation's,
 /// [`Op::arity`]; `min` and `max` also take more than two arguments).
-pub(crate) const FUNCTIONS: [(&str, Op); 20] = [
+pub(crate) const FUNCTIONS: [(&str, Op); 22] = [
     ("min", Op::F2(Func2::Min)),
     ("max", Op::F2(Func2::Max)),
     ("clamp", Op::F3(Func3::Clamp)),
@@ -320,6 +324,8 @@ pub(crate) const FUNCTIONS: [(&str, Op); 20] = [
     ("round", Op::F1(Func1::Round)),
     ("logistic", Op::F1(Func1::Logistic)),
     ("logit", Op::F1(Func1::Logit)),
+    ("sin", Op::F1(Func1::Sin)),
+    ("cos", Op::F1(Func1::Cos)),
     ("uniform", Op::F2(Func2::Uniform)),
     ("normal", Op::F2(Func2::Normal)),
     ("lognormal", Op::F2(Func2::LogNormal)),
@@ -347,6 +353,8 @@ pub(crate) fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
         Func1::Round => x.round(),
         Func1::Logistic => 1.0 / (1.0 + (-x).exp()),
         Func1::Logit => (x / (1.0 - x)).ln(),
+        Func1::Sin => x.sin(),
+        Func1::Cos => x.cos(),
         Func1::Exponential => dist::exponential(rng, x),
         Func1::Poisson => dist::poisson(rng, x),
         Func1::Bernoulli => b(dist::bernoulli(rng, x)),

@@ -424,6 +424,10 @@ impl Parser {
             Tok::Str(s) => ExprKind::Str(s),
             Tok::Name(n) if n == "true" => ExprKind::Bool(true),
             Tok::Name(n) if n == "false" => ExprKind::Bool(false),
+            // π, unless the name is called or followed by a field.
+            Tok::Name(n) if n == "pi" && ![Tok::Sym("("), Tok::Sym(".")].contains(&self.peek().1) => {
+                ExprKind::Num(std::f64::consts::PI)
+            }
             Tok::Name(n) if matches!(n.as_str(), "then" | "else" | "and" | "or") => {
                 return Err(ExprSyntaxError {
                     at,

@@ -340,6 +340,21 @@ impl Watched {
         })
     }
 
+    /// Its estimate in `stats` and the estimate's standard error.
+    pub fn estimate(self, stats: &BatchStats) -> (f64, f64) {
+        match self {
+            Watched::Classes(mask) => {
+                let n = stats.trials as f64;
+                let p = class::count(mask, &stats.classes) as f64 / n;
+                (p, (p * (1.0 - p) / n).sqrt())
+            }
+            Watched::DeployedPerTrial => {
+                mean_se(stats.trials, i128::try_from(stats.deployed.sum).unwrap_or(i128::MAX), stats.deployed.sum_sq)
+            }
+            Watched::Outcome(i) => stats.outcomes.get(i).map_or((f64::NAN, f64::NAN), |m| (m.mean(), m.std_error())),
+        }
+    }
+
     /// The half-width of its 95% interval in `stats` (infinite until known).
     pub fn half_width(self, stats: &BatchStats) -> f64 {
         let width = match self {

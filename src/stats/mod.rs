@@ -15,6 +15,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod paired;
 pub mod sensitivity;
+pub mod sobol;
 pub mod summary;
 pub mod sweep;
 

@@ -76,3 +76,108 @@ fn an_unknown_metric_or_input_is_bad_input() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+const PI: &str = "3.141592653589793";
+
+/// `sensitivity --method sobol` over `vary` on the Ishigami scenario.
+fn sobol_of(metric: &str, vary: &[String], samples: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["sensitivity", "tests/data/ishigami.yaml", "--method", "sobol", "--metric", metric];
+    for v in vary {
+        args.extend(["--vary", v.as_str()]);
+    }
+    args.extend(["--samples", samples, "-n", "1", "--format", "json"]);
+    args.extend(extra);
+    serde_json::from_str(&stdout_of(&args)).expect("json")
+}
+
+/// The Ishigami function's indices are known in closed form (a = 7,
+/// b = 0.1; Sobol' and Levitan 1999): each must lie in its bootstrap
+/// interval, and the estimate near it.
+#[test]
+fn sobol_indices_of_the_ishigami_function_match_the_closed_form() {
+    let vary: Vec<String> = (1..=3).map(|i| format!("crisis.variables.x{i}=-{PI}:{PI}")).collect();
+    let json = sobol_of("ishigami", &vary, "1024", &[]);
+    let exact = [(0.3139, 0.5576), (0.4424, 0.4424), (0.0, 0.2437)];
+    for (input, (s1, st)) in json["inputs"].as_array().expect("inputs").iter().zip(exact) {
+        for (which, truth) in [("first", s1), ("total", st)] {
+            let i = &input[which];
+            let (v, lo, hi) = (i["value"].as_f64().unwrap(), i["lo"].as_f64().unwrap(), i["hi"].as_f64().unwrap());
+            assert!(lo <= truth && truth <= hi, "{} {which}: {truth} outside [{lo}, {hi}]", input["path"]);
+            assert!((v - truth).abs() < 0.05, "{} {which}: {v} vs {truth}", input["path"]);
+        }
+    }
+}
+
+/// A linear model's indices are its terms' shares of the variance: for
+/// 2·x1 + x2 with x uniform on [0, 1], 0.8 and 0.2, first-order and total
+/// alike (no interaction).
+#[test]
+fn sobol_indices_of_a_linear_outcome_are_its_shares_of_variance() {
+    let vary = vec!["crisis.variables.x1=0.0:1.0".to_string(), "crisis.variables.x2=0.0:1.0".to_string()];
+    let json = sobol_of("linear", &vary, "512", &[]);
+    for (input, share) in json["inputs"].as_array().expect("inputs").iter().zip([0.8, 0.2]) {
+        for which in ["first", "total"] {
+            let v = input[which]["value"].as_f64().unwrap();
+            assert!((v - share).abs() < 0.02, "{} {which}: {v} vs {share}", input["path"]);
+        }
+    }
+}
+
+#[test]
+fn sobol_indices_of_a_batch_statistic_are_the_same_for_any_thread_count() {
+    let args = |threads: &'static str| {
+        stdout_of(&[
+            "sensitivity",
+            "kazakhstan-2022",
+            "--method",
+            "sobol",
+            "--vary",
+            "members.russia.attributes.alignment=0.5:1",
+            "--vary",
+            "crisis.variables.foreign_backed.bernoulli=0.3:1",
+            "--samples",
+            "16",
+            "-n",
+            "500",
+            "-j",
+            threads,
+            "--format",
+            "json",
+        ])
+    };
+    let one = args("1");
+    assert_eq!(one, args("2"));
+    let json: serde_json::Value = serde_json::from_str(&one).expect("json");
+    assert_eq!(json["points"].as_array().expect("points").len(), 16 * 4, "N(k + 2) points");
+    assert!(json["inner_noise_share"].as_f64().unwrap() > 0.0, "a batch statistic carries inner noise");
+}
+
+#[test]
+fn sobol_needs_ranges_and_ranges_need_sobol() {
+    for (args, says) in [
+        (vec!["sensitivity", "kazakhstan-2022", "--method", "sobol"], "--vary"),
+        (
+            vec!["sensitivity", "kazakhstan-2022", "--method", "sobol", "--vary", "decisions.request.base=0:0.3:4"],
+            "PATH=LO:HI",
+        ),
+        (vec!["sensitivity", "kazakhstan-2022", "--vary", "decisions.request.base=0:0.3"], "--method sobol"),
+        (
+            vec![
+                "sensitivity",
+                "kazakhstan-2022",
+                "--method",
+                "sobol",
+                "--vary",
+                "decisions.request.base=0:0.3",
+                "--metric",
+                "nope",
+            ],
+            "nope",
+        ),
+    ] {
+        let out = sim().args(&args).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says) && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
