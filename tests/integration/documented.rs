@@ -130,8 +130,23 @@ fn from_markdown(path: &Path) -> Vec<Shown> {
                 Some(kind) => {
                     let commands: Vec<String> = match kind.as_str() {
                         "sh" | "bash" => join_continuations(&block),
-                        // Console transcripts: only the prompted lines.
-                        _ => block.iter().filter_map(|l| l.trim().strip_prefix("$ ")).map(str::to_string).collect(),
+                        // Console transcripts: only the prompted lines, with
+                        // the lines they continue onto.
+                        _ => {
+                            let mut prompted: Vec<&str> = Vec::new();
+                            let mut continued = false;
+                            for l in &block {
+                                let l = l.trim();
+                                match l.strip_prefix("$ ") {
+                                    Some(command) => prompted.push(command),
+                                    None if continued => prompted.push(l),
+                                    None => {}
+                                }
+                                continued = prompted.last().is_some_and(|c| c.ends_with('\\'))
+                                    && (l.starts_with("$ ") || continued);
+                            }
+                            join_continuations(&prompted)
+                        }
                     };
                     for command in commands {
                         let command = strip_comment(&command);
