@@ -107,6 +107,11 @@ Examples:
       --vary members.russia.attributes.alignment=0.5:1 \\
       --vary crisis.variables.foreign_backed.bernoulli=0.3:1 \\
       --vary alliance.pools.peacekeeping.cap=2000:6000 --samples 64
+  alliance-sim sensitivity kazakhstan-2022 --method morris \\
+      --vary members.russia.attributes.alignment=0.5:1 \\
+      --vary members.belarus.attributes.alignment=0.5:1 \\
+      --vary decisions.request.rules.survival.add=0.3:0.9 \\
+      --vary decisions.council.block.base=0.0:0.2 --trajectories 10
 
 Each input (member attributes, pledges and lead times, crisis variable
 parameters, decision constants, pool caps) is moved to (1 − f) and (1 + f)
@@ -122,7 +127,11 @@ into first-order indices S (a parameter alone) and total indices ST (with
 its interactions), with 95% bootstrap intervals. The cost, N(k + 2) points
 times --trials, is printed first; an index smaller than the inner Monte
 Carlo noise is flagged, not ranked. --format json holds the design and its
-outputs, for SALib or a regression.")]
+outputs, for SALib or a regression.
+
+--method morris screens many parameters cheaply: --trajectories r random
+one-at-a-time paths over a --levels p grid, r(k + 1) points; μ* ranks the
+parameters, σ beside it flags non-linearity or interaction.")]
     Sensitivity(SensitivityArgs),
     /// Tell one trial as a story: the draws, the votes and why, the pool, who came when.
     #[command(after_help = "\
@@ -494,7 +503,8 @@ pub struct SensitivityArgs {
     #[arg(long, short = 'n', value_parser = at_least_one::<u64>)]
     pub trials: Option<u64>,
     /// oat: each input moved down and up, one at a time (a tornado);
-    /// sobol: Sobol' indices over the --vary ranges (Saltelli's design).
+    /// sobol: Sobol' indices over the --vary ranges (Saltelli's design);
+    /// morris: elementary effects over them (screening).
     #[arg(long, value_enum, default_value = "oat")]
     pub method: Method,
     /// With --method sobol: an uncertain parameter and its range,
@@ -505,6 +515,13 @@ pub struct SensitivityArgs {
     /// points for k parameters.
     #[arg(long, default_value_t = 512)]
     pub samples: usize,
+    /// With --method morris: r, the trajectories; the design runs r(k + 1)
+    /// points.
+    #[arg(long, default_value_t = 20)]
+    pub trajectories: usize,
+    /// With --method morris: p, the grid's levels (even).
+    #[arg(long, default_value_t = 4)]
+    pub levels: usize,
     /// Seed (default: the scenario's run.seed).
     #[arg(long, short = 's')]
     pub seed: Option<u64>,
@@ -526,6 +543,8 @@ pub enum Method {
     Oat,
     /// Sobol' first-order and total indices over --vary ranges.
     Sobol,
+    /// Morris elementary effects over --vary ranges (screening).
+    Morris,
 }
 
 /// Arguments of `explain`.

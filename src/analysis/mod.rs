@@ -10,6 +10,7 @@
 
 pub mod calibrate;
 pub mod compare;
+pub mod morris;
 pub mod sensitivity;
 pub mod sobol;
 pub mod sweep;
@@ -29,6 +30,7 @@ use crate::stats::paired::Pairing;
 
 pub use calibrate::{CalibratePlan, FitParameter, calibrate};
 pub use compare::{ComparePlan, Compared, compare};
+pub use morris::{MorrisPlan, morris};
 pub use sensitivity::{SensitivityPlan, sensitivity};
 pub use sobol::{SobolPlan, sobol};
 pub use sweep::{Sample, SweepPlan, Vary, sweep};

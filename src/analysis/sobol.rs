@@ -95,23 +95,18 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
             rows.push((block.role(), j, point));
         }
     }
-    let mut scenarios: Vec<Scenario> = Vec::with_capacity(rows.len());
-    let mut values_of: Vec<Vec<f64>> = Vec::with_capacity(rows.len());
-    for (role, j, u) in &rows {
-        let values: Vec<(f64, String)> =
-            ranges.iter().zip(u).map(|(&(lo, hi, whole), u)| super::sweep::value_in(lo, hi, whole, *u)).collect();
-        let mut overrides = plan.overrides.clone();
-        overrides.extend(
-            plan.vary.iter().zip(&values).map(|(v, (_, text))| Override { path: v.path.clone(), value: text.clone() }),
-        );
-        let loaded = scenario::load(&plan.source, &overrides)
-            .map_err(|error| AnalysisError::Scenario { context: format!("at design point {role} {}", j + 1), error })?;
-        scenarios.push(loaded.scenario);
-        values_of.push(values.iter().map(|(x, _)| *x).collect());
-    }
-    let refs: Vec<&Scenario> = scenarios.iter().collect();
-    let run = super::lockstep(&refs, &[], Plan { seed, start: 0, end: trials }, monitor);
-    let outputs: Vec<(f64, f64)> = run.value.stats.iter().map(|s| watched.estimate(s)).collect();
+    let units: Vec<Vec<f64>> = rows.iter().map(|(_, _, u)| u.clone()).collect();
+    let run = run_design(
+        &plan.source,
+        &plan.overrides,
+        &plan.vary,
+        &ranges,
+        &units,
+        Plan { seed, start: 0, end: trials },
+        watched,
+        monitor,
+    )?;
+    let (outputs, values_of) = (run.outputs, run.values);
     let n = plan.samples;
     let f = |block: usize| -> &[(f64, f64)] { &outputs[block * n..(block + 1) * n] };
     // Centred on the mean over every point, as SALib does: the first-order
@@ -158,7 +153,7 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
         .collect();
     let value = SobolIndices {
         schema_version: SOBOL_SCHEMA_VERSION,
-        meta: Meta::new(&base, seed, run.value.trials(), &plan.overrides),
+        meta: Meta::new(&base, seed, run.trials, &plan.overrides),
         metric: plan.metric.clone(),
         samples: n,
         design: format!("Saltelli, {} (seed {seed}), N(k + 2) = {} points", design.label(), plan.points()),
@@ -168,6 +163,55 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
         points: design_points,
     };
     Ok(Finished { value, interrupted: run.interrupted })
+}
+
+/// What running a design's points gives.
+pub(super) struct DesignRun {
+    /// The statistic and its standard error at each point.
+    pub outputs: Vec<(f64, f64)>,
+    /// Each point's parameter values.
+    pub values: Vec<Vec<f64>>,
+    /// Trials each point ran.
+    pub trials: u64,
+    /// Whether the monitor stopped it early.
+    pub interrupted: bool,
+}
+
+/// Runs every point of a design (unit coordinates over `ranges`) in
+/// lockstep on the same trials, and reads `watched` at each.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_design(
+    source: &Source,
+    overrides: &[Override],
+    vary: &[Vary],
+    ranges: &[(f64, f64, bool)],
+    units: &[Vec<f64>],
+    plan: Plan,
+    watched: Watched,
+    monitor: Monitor<'_>,
+) -> Result<DesignRun, AnalysisError> {
+    let mut scenarios: Vec<Scenario> = Vec::with_capacity(units.len());
+    let mut values_of: Vec<Vec<f64>> = Vec::with_capacity(units.len());
+    for (p, u) in units.iter().enumerate() {
+        let values: Vec<(f64, String)> =
+            ranges.iter().zip(u).map(|(&(lo, hi, whole), u)| super::sweep::value_in(lo, hi, whole, *u)).collect();
+        let mut all = overrides.to_vec();
+        all.extend(
+            vary.iter().zip(&values).map(|(v, (_, text))| Override { path: v.path.clone(), value: text.clone() }),
+        );
+        let loaded = scenario::load(source, &all)
+            .map_err(|error| AnalysisError::Scenario { context: format!("at design point {}", p + 1), error })?;
+        scenarios.push(loaded.scenario);
+        values_of.push(values.iter().map(|(x, _)| *x).collect());
+    }
+    let refs: Vec<&Scenario> = scenarios.iter().collect();
+    let run = super::lockstep(&refs, &[], plan, monitor);
+    Ok(DesignRun {
+        outputs: run.value.stats.iter().map(|s| watched.estimate(s)).collect(),
+        values: values_of,
+        trials: run.value.trials(),
+        interrupted: run.interrupted,
+    })
 }
 
 /// Which matrix of the design a point belongs to.

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use super::{Failure, emit, keep_interrupted, watched};
-use crate::analysis::{self, SensitivityPlan, SobolPlan};
+use crate::analysis::{self, MorrisPlan, SensitivityPlan, SobolPlan};
 use crate::cli::{Method, SensitivityArgs};
 use crate::report::sensitivity::Tornado;
 use crate::scenario::Source;
@@ -13,11 +13,13 @@ use crate::stats::sensitivity::Sensitivity;
 /// Runs a sensitivity analysis.
 pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
-    if args.method == Method::Sobol {
-        return sobol(args);
+    match args.method {
+        Method::Sobol => return sobol(args),
+        Method::Morris => return morris(args),
+        Method::Oat => {}
     }
     if let Some(v) = args.vary.first() {
-        return Err(Failure::input(format!("error: --vary {}: ranges are for --method sobol", v.path)));
+        return Err(Failure::input(format!("error: --vary {}: ranges are for --method sobol or morris", v.path)));
     }
     let plan = SensitivityPlan {
         source: Source::resolve(&args.scenario),
@@ -41,13 +43,44 @@ pub fn analyse(plan: &SensitivityPlan, threads: Option<usize>) -> Result<(Sensit
     Ok((finished.value, finished.interrupted))
 }
 
+/// Refuses --input with a method that takes ranges.
+fn no_inputs(args: &SensitivityArgs, method: &str) -> Result<(), Failure> {
+    match args.inputs.first() {
+        Some(i) => Err(Failure::input(format!(
+            "error: --input {i}: --method {method} takes --vary PATH=LO:HI ranges, not --input"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Says a design's cost before it runs.
+fn announce(points: usize, trials: u64) {
+    eprintln!("{points} points × {trials} trials = {} scenario-trials", (points as u64).saturating_mul(trials));
+}
+
+/// Runs a Morris screening (`--method morris`), saying its cost first.
+fn morris(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
+    no_inputs(args, "morris")?;
+    let plan = MorrisPlan {
+        source: Source::resolve(&args.scenario),
+        overrides: args.overrides.clone(),
+        metric: args.metric.clone(),
+        vary: args.vary.clone(),
+        trajectories: args.trajectories,
+        levels: args.levels,
+        trials: args.trials.unwrap_or(2_000),
+        seed: args.seed,
+    };
+    eprint!("Morris design: r(k + 1) = {} × {} = ", plan.trajectories, plan.vary.len() + 1);
+    announce(plan.points(), plan.trials);
+    let finished = watched(args.threads, |monitor| analysis::morris(&plan, monitor))??;
+    keep_interrupted(finished.interrupted, finished.value.meta.trials, plan.trials)?;
+    emit(&finished.value, &args.output).map(|()| super::finished(finished.interrupted))
+}
+
 /// Runs a Sobol' analysis (`--method sobol`), saying its cost first.
 fn sobol(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
-    if let Some(i) = args.inputs.first() {
-        return Err(Failure::input(format!(
-            "error: --input {i}: --method sobol takes --vary PATH=LO:HI ranges, not --input"
-        )));
-    }
+    no_inputs(args, "sobol")?;
     let plan = SobolPlan {
         source: Source::resolve(&args.scenario),
         overrides: args.overrides.clone(),
@@ -57,14 +90,8 @@ fn sobol(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         trials: args.trials.unwrap_or(2_000),
         seed: args.seed,
     };
-    eprintln!(
-        "Sobol' design: N(k + 2) = {} × {} = {} points × {} trials = {} scenario-trials",
-        plan.samples,
-        plan.vary.len() + 2,
-        plan.points(),
-        plan.trials,
-        (plan.points() as u64).saturating_mul(plan.trials)
-    );
+    eprint!("Sobol' design: N(k + 2) = {} × {} = ", plan.samples, plan.vary.len() + 2);
+    announce(plan.points(), plan.trials);
     let finished = watched(args.threads, |monitor| analysis::sobol(&plan, monitor))??;
     keep_interrupted(finished.interrupted, finished.value.meta.trials, plan.trials)?;
     emit(&finished.value, &args.output).map(|()| super::finished(finished.interrupted))

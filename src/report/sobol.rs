@@ -1,10 +1,12 @@
-//! Rendering [`SobolIndices`]: paired bars of first-order and total indices
-//! in the terminal, the indices and the design in JSON, the indices in CSV.
+//! Rendering the global analyses: [`SobolIndices`] as paired bars of
+//! first-order and total indices, [`MorrisScreening`] as μ* bars; each with
+//! its design in JSON and its indices in CSV.
 
 use super::Render;
 use super::csv::{Rows, field};
 use super::doc::{Doc, Style};
 use super::json;
+use crate::stats::morris::MorrisScreening;
 use crate::stats::sobol::{Index, SobolIndices};
 
 /// Width of an index bar at 1.0, in characters.
@@ -68,6 +70,60 @@ impl Render for SobolIndices {
             for (name, i) in [("first", &p.first), ("total", &p.total)] {
                 rows.row([&p.path, name, &field(i.value), &field(i.lo), &field(i.hi), &p.below_noise.to_string()]);
             }
+        }
+        rows.finish()
+    }
+}
+
+impl Render for MorrisScreening {
+    fn document(&self, style: Style) -> String {
+        let mut doc = Doc::new(style);
+        doc.title(&format!(
+            "Morris screening of {} in {} — {} trials per point, seed {}",
+            self.metric, self.meta.scenario, self.meta.trials, self.meta.seed
+        ));
+        doc.line(&format!(
+            "{} trajectories on a {}-level grid, steps of {:.3} of each range, {} points in all.",
+            self.trajectories,
+            self.levels,
+            self.delta,
+            self.points.len()
+        ));
+        doc.heading("Elementary effects, largest μ* first (the metric's change per step Δ)");
+        let mut t = doc.table(&["parameter", "range", "μ* (95% bootstrap)", "μ", "σ", "█ μ*"]);
+        let mut order: Vec<usize> = (0..self.inputs.len()).collect();
+        order.sort_by(|&a, &b| self.inputs[b].mu_star.value.total_cmp(&self.inputs[a].mu_star.value));
+        let scale = self.inputs.iter().map(|p| p.mu_star.value).fold(0.0, f64::max);
+        for i in order {
+            let p = &self.inputs[i];
+            doc.row(
+                &mut t,
+                vec![
+                    p.path.clone(),
+                    format!("{}:{}", p.lo, p.hi),
+                    format!("{:.4} [{:.4}, {:.4}]", p.mu_star.value, p.mu_star.lo, p.mu_star.hi),
+                    format!("{:+.4}", p.mu),
+                    format!("{:.4}", p.sigma),
+                    bar(if scale > 0.0 { p.mu_star.value / scale } else { 0.0 }, '█'),
+                ],
+            );
+        }
+        doc.push(t, 2);
+        doc.line("μ*: how much a parameter matters; σ large beside μ*: its effect depends on where the others are");
+        doc.line("(non-linearity or interaction). Screen many parameters here, then run --method sobol on the few.");
+        doc.finish()
+    }
+
+    fn json(&self) -> String {
+        json::render(self)
+    }
+
+    fn csv(&self) -> String {
+        let mut rows = Rows::new(&["parameter", "measure", "value", "lo", "hi"]);
+        for p in &self.inputs {
+            rows.row([&p.path, "mu_star", &field(p.mu_star.value), &field(p.mu_star.lo), &field(p.mu_star.hi)]);
+            rows.row([p.path.as_str(), "mu", &field(p.mu), "", ""]);
+            rows.row([p.path.as_str(), "sigma", &field(p.sigma), "", ""]);
         }
         rows.finish()
     }

@@ -13,6 +13,7 @@
 pub mod batch;
 pub mod calibrate;
 pub mod compare;
+pub mod morris;
 pub mod paired;
 pub mod sensitivity;
 pub mod sobol;

@@ -181,3 +181,42 @@ fn sobol_needs_ranges_and_ranges_need_sobol() {
         assert!(stderr.contains(says) && !stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// Morris elementary effects of a linear outcome are its coefficients times
+/// each range, in every trajectory (σ = 0).
+#[test]
+fn morris_effects_of_a_linear_outcome_are_its_coefficients() {
+    let out = stdout_of(&[
+        "sensitivity",
+        "tests/data/ishigami.yaml",
+        "--method",
+        "morris",
+        "--metric",
+        "linear",
+        "--vary",
+        "crisis.variables.x1=0.0:1.0",
+        "--vary",
+        "crisis.variables.x2=0.0:3.0",
+        "--trajectories",
+        "12",
+        "-n",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // 2·x1 + x2: a step of Δ over x1's range of 1 moves it 2Δ; over x2's
+    // range of 3, 3Δ.
+    for (input, effect) in json["inputs"].as_array().expect("inputs").iter().zip([2.0, 3.0]) {
+        let (mu_star, mu, sigma) = (
+            input["mu_star"]["value"].as_f64().unwrap(),
+            input["mu"].as_f64().unwrap(),
+            input["sigma"].as_f64().unwrap(),
+        );
+        // Outcome values are folded on a fixed-point grid of 2⁻¹⁶ (exact,
+        // order-free sums), so an effect is exact to about 1e-5.
+        assert!((mu_star - effect).abs() < 1e-4 && (mu - effect).abs() < 1e-4, "{}: {mu_star} {mu}", input["path"]);
+        assert!(sigma < 1e-4, "{}: σ {sigma}", input["path"]);
+    }
+    assert_eq!(json["points"].as_array().expect("points").len(), 12 * 3, "r(k + 1) points");
+}
