@@ -201,12 +201,17 @@ Examples:
       -o compare.html
   alliance-sim report armenia-2022 --sensitivity deploy -n 500000 \\
       -o armenia.html
+  alliance-sim report kazakhstan-2022 -o global.html \\
+      --sobol members.russia.attributes.alignment=0.5:1 \\
+      --sobol crisis.variables.foreign_backed.bernoulli=0.3:1
 
 One HTML file with inline SVG and CSS: the funnel, the distribution of
 personnel deployed against the pool caps, the need, contributions per
 member, timing, outcomes, the most-fired rules, history when the scenario
-records it, the comparison and the tornado when asked. `run` and `compare`
-write the same report with --export-html PATH.")]
+records it, the comparison and the tornado when asked. --sobol ranges add
+Sobol' indices as paired bars and a spider chart (the metric against each
+parameter's percentile, as @RISK draws it). `run` and `compare` write the
+same report with --export-html PATH.")]
     Report(ReportArgs),
     /// Merge the partial results of a sharded run into the single run's summary.
     #[command(after_help = "\
@@ -672,6 +677,17 @@ pub struct ReportArgs {
     /// Include the tornado of this metric (e.g. deploy, deployed).
     #[arg(long, value_name = "METRIC")]
     pub sensitivity: Option<String>,
+    /// Include Sobol' indices and a spider chart over this parameter's
+    /// range, PATH=LO:HI (repeatable), of the --sensitivity metric (default
+    /// deploy).
+    #[arg(long, value_name = "PATH=LO:HI")]
+    pub sobol: Vec<Vary>,
+    /// With --sobol: N, the Sobol' base sample.
+    #[arg(long, default_value_t = 128)]
+    pub sobol_samples: usize,
+    /// With --sobol: trials per design point.
+    #[arg(long, default_value_t = 2000, value_parser = at_least_one::<u64>)]
+    pub sobol_trials: u64,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub batch: BatchArgs,

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod morris;
 pub mod sensitivity;
 pub mod sobol;
+pub mod spider;
 pub mod sweep;
 
 use std::io::Write;
@@ -33,6 +34,7 @@ pub use compare::{ComparePlan, Compared, compare};
 pub use morris::{MorrisPlan, morris};
 pub use sensitivity::{SensitivityPlan, sensitivity};
 pub use sobol::{SobolPlan, sobol};
+pub use spider::{SpiderPlan, spider};
 pub use sweep::{Sample, SweepPlan, Vary, sweep};
 
 /// Why an analysis could not start (or, for I/O, go on).

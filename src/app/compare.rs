@@ -37,7 +37,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
     let trials = args.batch.trials.unwrap_or(compared.scenarios[0].run.trials);
     keep_interrupted(finished.interrupted, compared.lockstep.trials(), trials)?;
     if let Some(path) = &args.export_html {
-        super::report::write(&Target::File(path.clone()), compared, None)?;
+        super::report::write(&Target::File(path.clone()), compared, None, None)?;
     }
     emit(&compared.comparison(), &args.output).map(|()| super::finished(finished.interrupted))
 }

@@ -3,12 +3,14 @@
 use std::process::ExitCode;
 
 use super::{Failure, sensitivity, watched};
-use crate::analysis::{self, ComparePlan, Compared, SensitivityPlan};
+use crate::analysis::{self, ComparePlan, Compared, SensitivityPlan, SobolPlan, SpiderPlan};
 use crate::cli::{OutputArgs, ReportArgs};
 use crate::output::Target;
 use crate::report::html::{self, Distributions, Report};
 use crate::scenario::Source;
 use crate::stats::sensitivity::Sensitivity;
+use crate::stats::sobol::SobolIndices;
+use crate::stats::spider::Spider;
 use crate::stats::summary::{self, Summary};
 
 /// Writes a report.
@@ -45,16 +47,56 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
         }
         None => None,
     };
-    write(&args.output, &compared, tornado.as_ref())?;
+    let global = if args.sobol.is_empty() { None } else { Some(global(args, compared.metas[0].seed)?) };
+    write(&args.output, &compared, tornado.as_ref(), global.as_ref().map(|(i, s)| (i, s)))?;
     if let Target::File(path) = &args.output {
         eprintln!("report written to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// The Sobol' indices and the spider chart of `--sobol`'s ranges.
+fn global(args: &ReportArgs, seed: u64) -> Result<(SobolIndices, Spider), Failure> {
+    let metric = args.sensitivity.clone().unwrap_or_else(|| "deploy".into());
+    let source = Source::resolve(&args.scenario);
+    let sobol = SobolPlan {
+        source: source.clone(),
+        overrides: args.overrides.clone(),
+        metric: metric.clone(),
+        vary: args.sobol.clone(),
+        samples: args.sobol_samples,
+        trials: args.sobol_trials,
+        seed: Some(seed),
+    };
+    let spider = SpiderPlan {
+        source,
+        overrides: args.overrides.clone(),
+        metric,
+        vary: args.sobol.clone(),
+        steps: 11,
+        trials: args.sobol_trials,
+        seed: Some(seed),
+    };
+    let interrupted = || Failure::failed(format!("interrupted: {} was not written", args.output));
+    let indices = watched(args.batch.threads, |monitor| analysis::sobol(&sobol, monitor))??;
+    if indices.interrupted {
+        return Err(interrupted());
+    }
+    let lines = watched(args.batch.threads, |monitor| analysis::spider(&spider, monitor))??;
+    if lines.interrupted {
+        return Err(interrupted());
+    }
+    Ok((indices.value, lines.value))
+}
+
 /// Builds and writes the report of scenarios run in lockstep: the first in
 /// full, the others beside it (with the paired statistics against it).
-pub fn write(target: &Target, compared: &Compared, tornado: Option<&Sensitivity>) -> Result<(), Failure> {
+pub fn write(
+    target: &Target,
+    compared: &Compared,
+    tornado: Option<&Sensitivity>,
+    global: Option<(&SobolIndices, &Spider)>,
+) -> Result<(), Failure> {
     let summaries: Vec<Summary> = compared
         .scenarios
         .iter()
@@ -69,6 +111,7 @@ pub fn write(target: &Target, compared: &Compared, tornado: Option<&Sensitivity>
         distributions: &distributions,
         comparison: comparison.as_ref().map(|c| (&summaries[1..], c)),
         sensitivity: tornado,
+        global,
     };
     super::write_target(target, &html::render(&report))
 }

@@ -44,7 +44,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
                 lockstep: Lockstep { stats: vec![stats.clone()], pairs: Vec::new() },
                 metas: vec![run_meta.clone()],
             };
-            super::report::write(target, &alone, None)?;
+            super::report::write(target, &alone, None, None)?;
         }
         let summary = summary::summarise(s, &stats, run_meta);
         let records_on_stdout = args.trials_out == Some(Target::Stdout);

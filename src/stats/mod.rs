@@ -17,6 +17,7 @@ pub mod morris;
 pub mod paired;
 pub mod sensitivity;
 pub mod sobol;
+pub mod spider;
 pub mod summary;
 pub mod sweep;
 

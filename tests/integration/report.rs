@@ -101,3 +101,49 @@ fn a_comparison_report_has_the_side_by_side_and_the_tornado() {
     assert!(v.contains_key("diff.deploy.probability"));
     assert!(html.contains("What if: Kazakhstan 2022 with Armenia frozen"));
 }
+
+#[test]
+fn a_report_with_ranges_draws_the_sobol_indices_and_the_spider_of_the_same_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("global.html");
+    let ranges = ["members.russia.attributes.alignment=0.5:1", "crisis.variables.foreign_backed.bernoulli=0.3:1"];
+    let mut args = vec!["report", "kazakhstan-2022", "-n", "2000", "-s", "5", "--sobol-samples", "16"];
+    args.extend(["--sobol-trials", "300", "-o", out.to_str().expect("utf-8")]);
+    for r in ranges {
+        args.extend(["--sobol", r]);
+    }
+    stdout_of(&args);
+    let html = std::fs::read_to_string(&out).expect("report");
+    assert!(html.contains("data-section=\"sobol\"") && html.contains("data-section=\"spider\""));
+    let drawn = values(&html);
+    // The bars are `sensitivity --method sobol`'s indices for the same
+    // ranges, seed and trials.
+    let mut sobol = vec!["sensitivity", "kazakhstan-2022", "--method", "sobol", "--samples", "16", "-n", "300"];
+    sobol.extend(["-s", "5", "--format", "json"]);
+    for r in ranges {
+        sobol.extend(["--vary", r]);
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&sobol)).expect("json");
+    for input in json["inputs"].as_array().expect("inputs") {
+        let path = input["path"].as_str().expect("path");
+        for which in ["first", "total"] {
+            assert_eq!(drawn[&format!("{path}.{which}")], input[which]["value"].as_f64().expect("value"), "{path}");
+        }
+    }
+    // A spider point is a run with that value set: Russia's alignment at
+    // its range's 30th percentile, 0.65.
+    let run = stdout_of(&[
+        "run",
+        "kazakhstan-2022",
+        "-n",
+        "300",
+        "-s",
+        "5",
+        "--set",
+        "members.russia.attributes.alignment=0.65",
+        "--format",
+        "json",
+    ]);
+    let run: serde_json::Value = serde_json::from_str(&run).expect("json");
+    assert_eq!(drawn["members.russia.attributes.alignment@0.3"], run["funnel"]["deploy"]["p"].as_f64().expect("p"));
+}

@@ -1,4 +1,5 @@
-//! The SVG charts: interval bars, histograms with marker lines, a tornado.
+//! The SVG charts: interval bars, histograms with marker lines, a tornado,
+//! paired Sobol' index bars and a spider chart.
 //! Colours are the Okabe–Ito palette; each bar carries its value in a
 //! `data-value` attribute.
 
@@ -6,6 +7,8 @@ use std::fmt::Write;
 
 use super::{esc, short, thousands};
 use crate::stats::sensitivity::Sensitivity;
+use crate::stats::sobol::SobolIndices;
+use crate::stats::spider::Spider;
 use crate::stats::{Bin, Proportion};
 
 pub(super) const BLUE: &str = "#0072B2";
@@ -238,6 +241,157 @@ pub(super) fn tornado(t: &Sensitivity, top: usize) -> String {
                 (b - a).max(0.5)
             );
         }
+    }
+    s
+}
+
+/// Sobol' indices as paired bars per parameter: first-order (dark) above
+/// total (light), each with its 95% bootstrap whisker, on a 0–1 axis.
+pub(super) fn index_bars(t: &SobolIndices) -> String {
+    let (left, right, row) = (330.0, WIDTH - 30.0, 34.0);
+    let height = 40.0 + row * t.inputs.len() as f64 + 40.0;
+    let x = |v: f64| left + (right - left) * v.clamp(0.0, 1.0);
+    let mut s = format!(
+        "viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\"><title>Sobol' indices of {}</title>",
+        esc(&t.metric)
+    );
+    for v in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = write!(
+            s,
+            "<line x1=\"{0:.1}\" y1=\"30\" x2=\"{0:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{0:.1}\" y=\"{2:.1}\" class=\"tick\" text-anchor=\"middle\">{v}</text>",
+            x(v),
+            height - 40.0,
+            height - 24.0
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"middle\">share of the variance of {} (dark: first order S, alone; light: total ST, with interactions)</text>",
+        (left + right) / 2.0,
+        height - 6.0,
+        esc(&t.metric)
+    );
+    let mut order: Vec<usize> = (0..t.inputs.len()).collect();
+    order.sort_by(|&a, &b| t.inputs[b].total.value.total_cmp(&t.inputs[a].total.value));
+    for (row_at, &i) in order.iter().enumerate() {
+        let p = &t.inputs[i];
+        let y = 34.0 + row * row_at as f64;
+        let label = if p.below_noise { format!("{} (below noise)", p.path) } else { p.path.clone() };
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"label small\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y + 17.0,
+            esc(&label)
+        );
+        for (index, fill, which, dy) in [(&p.first, BLUE, "first", 2.0), (&p.total, SKY, "total", 15.0)] {
+            let _ = write!(
+                s,
+                "<rect class=\"bar\" data-key=\"{}.{which}\" data-value=\"{}\" x=\"{left:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"11\" fill=\"{fill}\"/><line class=\"whisker\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+                esc(&p.path),
+                index.value,
+                y + dy,
+                (x(index.value) - left).max(0.5),
+                x(index.lo),
+                x(index.hi),
+                y + dy + 5.5,
+                y + dy + 5.5
+            );
+        }
+    }
+    s
+}
+
+/// Line dashes for the spider's lines, so they read in grayscale.
+const DASHES: [&str; 6] = ["", "6 3", "2 3", "8 3 2 3", "1 2", "10 4"];
+/// Line colours (Okabe–Ito).
+const LINES: [&str; 6] = [BLUE, VERMILLION, ORANGE, SKY, "#009E73", "#CC79A7"];
+
+/// The spider chart: the statistic against each parameter's percentile.
+pub(super) fn spider(t: &Spider) -> String {
+    let (left, right, top, bottom) = (70.0, WIDTH - 250.0, 20.0, 300.0);
+    let height = bottom + 50.0;
+    let outputs = t.lines.iter().flat_map(|l| l.points.iter().map(|p| p.output)).filter(|v| v.is_finite());
+    let (lo, hi) = outputs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+    let pad = 0.05 * (hi - lo);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let x = |p: f64| left + (right - left) * p;
+    let y = |v: f64| bottom - (bottom - top) * (v - lo) / (hi - lo);
+    let mut s = format!(
+        "viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\"><title>Spider chart of {}</title>",
+        esc(&t.metric)
+    );
+    for p in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = write!(
+            s,
+            "<line x1=\"{0:.1}\" y1=\"{top}\" x2=\"{0:.1}\" y2=\"{bottom}\" class=\"grid\"/><text x=\"{0:.1}\" y=\"{1:.1}\" class=\"tick\" text-anchor=\"middle\">{2:.0}</text>",
+            x(p),
+            bottom + 16.0,
+            100.0 * p
+        );
+    }
+    for v in [lo + pad, (lo + hi) / 2.0, hi - pad] {
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            y(v) + 4.0,
+            short(v)
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"middle\">percentile of each parameter's range, the others as written (vertical: {})</text>",
+        (left + right) / 2.0,
+        bottom + 40.0,
+        esc(&t.metric)
+    );
+    for (i, line) in t.lines.iter().enumerate() {
+        let path: Vec<String> =
+            line.points.iter().map(|p| format!("{:.1},{:.1}", x(p.percentile), y(p.output))).collect();
+        let _ = write!(
+            s,
+            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2.5\" stroke-dasharray=\"{}\" points=\"{}\"/>",
+            LINES[i % LINES.len()],
+            DASHES[i % DASHES.len()],
+            path.join(" ")
+        );
+        for p in &line.points {
+            let _ = write!(
+                s,
+                "<circle class=\"point\" data-key=\"{}@{}\" data-value=\"{}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\"/>",
+                esc(&line.path),
+                p.percentile,
+                p.output,
+                x(p.percentile),
+                y(p.output),
+                LINES[i % LINES.len()]
+            );
+        }
+        let ly = top + 18.0 * i as f64;
+        let _ = write!(
+            s,
+            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"2.5\" stroke-dasharray=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"label small\">{} ({}–{})</text>",
+            right + 12.0,
+            right + 40.0,
+            LINES[i % LINES.len()],
+            DASHES[i % DASHES.len()],
+            right + 46.0,
+            ly + 4.0,
+            esc(line
+                .path
+                .rsplit('.')
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join(".")
+                .as_str()),
+            short(line.lo),
+            short(line.hi)
+        );
     }
     s
 }

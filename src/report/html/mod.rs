@@ -25,9 +25,11 @@ use std::fmt::Write;
 use crate::stats::Bin;
 use crate::stats::compare::Comparison;
 use crate::stats::sensitivity::Sensitivity;
+use crate::stats::sobol::SobolIndices;
+use crate::stats::spider::Spider;
 use crate::stats::summary::Summary;
 
-use sections::{comparison, deployment, funnel, history, members, outcomes, rules, sensitivity, timing};
+use sections::{comparison, deployment, funnel, global, history, members, outcomes, rules, sensitivity, timing};
 
 /// Bins per histogram.
 pub const BINS: usize = 60;
@@ -58,6 +60,8 @@ pub struct Report<'a> {
     pub comparison: Option<(&'a [Summary], &'a Comparison)>,
     /// A sensitivity analysis to draw as a tornado.
     pub sensitivity: Option<&'a Sensitivity>,
+    /// Sobol' indices and a spider chart over parameter ranges.
+    pub global: Option<(&'a SobolIndices, &'a Spider)>,
 }
 
 /// The report's style sheet.
@@ -97,6 +101,7 @@ pub fn render(r: &Report<'_>) -> String {
     history(&mut out, r);
     comparison(&mut out, r);
     sensitivity(&mut out, r);
+    global(&mut out, r);
     out.push_str("<footer class=\"meta\"><p>Made by alliance-sim. Intervals are 95%: Wilson for proportions, mean ± 1.96 standard errors otherwise.</p></footer></body></html>\n");
     out
 }

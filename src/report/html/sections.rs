@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::charts::{BLUE, Bar, ORANGE, histogram, interval_chart, tornado};
+use super::charts::{BLUE, Bar, ORANGE, histogram, index_bars, interval_chart, spider, tornado};
 use super::{Report, esc, figure, short, thousands};
 
 /// From request to deployment: the funnel, with what history chose.
@@ -368,6 +368,36 @@ pub(super) fn sensitivity(out: &mut String, r: &Report<'_>) {
         );
         out.push_str("</section>\n");
     }
+}
+
+/// Over whole ranges: Sobol' indices as paired bars, and the spider chart.
+pub(super) fn global(out: &mut String, r: &Report<'_>) {
+    let Some((indices, lines)) = r.global else { return };
+    out.push_str("<section><h2>Which inputs matter over their ranges</h2>\n");
+    figure(
+        out,
+        "sobol",
+        &format!("Sobol' indices of {}.", indices.metric),
+        &index_bars(indices),
+        &format!(
+            "{}, {} trials per point on common random numbers; whiskers are 95% bootstrap intervals. \
+             A parameter whose total index is well above its first-order index matters through the others.",
+            indices.design,
+            thousands(indices.meta.trials as f64)
+        ),
+    );
+    figure(
+        out,
+        "spider",
+        &format!("Spider chart of {}.", lines.metric),
+        &spider(lines),
+        &format!(
+            "Each parameter moved alone from the bottom of its range to the top, the others as written, \
+             {} trials per point: the steeper the line, the more the parameter moves the answer there.",
+            thousands(lines.meta.trials as f64)
+        ),
+    );
+    out.push_str("</section>\n");
 }
 
 fn letter(i: usize) -> char {

@@ -1,0 +1,89 @@
+//! The spider chart (as @RISK draws it): a statistic against each
+//! parameter's percentile across its range, one parameter at a time with
+//! the others as the scenario writes them, every point on the same trials.
+
+use super::{AnalysisError, Finished, Monitor, Vary};
+use crate::batch::Plan;
+use crate::scenario::{self, Override, Scenario, Source};
+use crate::stats::batch::Watched;
+use crate::stats::spider::{Spider, SpiderLine, SpiderPoint};
+use crate::stats::summary::Meta;
+
+/// A spider chart to compute.
+#[derive(Debug, Clone)]
+pub struct SpiderPlan {
+    /// The scenario.
+    pub source: Source,
+    /// Overrides applied at every point.
+    pub overrides: Vec<Override>,
+    /// The statistic drawn (as for Sobol').
+    pub metric: String,
+    /// The parameters, each `PATH=LO:HI` (a uniform range: its percentile
+    /// p is LO + p·(HI − LO)).
+    pub vary: Vec<Vary>,
+    /// Points per line, from the 0th to the 100th percentile.
+    pub steps: usize,
+    /// Trials per point.
+    pub trials: u64,
+    /// The seed (default: the scenario's).
+    pub seed: Option<u64>,
+}
+
+/// Computes the chart's lines on the current rayon pool.
+pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Spider>, AnalysisError> {
+    if plan.steps < 2 {
+        return Err(AnalysisError::Plan(format!("spider: {} steps; at least 2 are needed", plan.steps)));
+    }
+    let trials = super::at_least_one(plan.trials)?;
+    let loaded = scenario::load(&plan.source, &plan.overrides)?;
+    for w in &loaded.warnings {
+        monitor.warn(&w.to_string());
+    }
+    let base = loaded.scenario;
+    let watched = Watched::named(&base, &plan.metric)
+        .map_err(|e| AnalysisError::Plan(format!("--metric {}: {e}", plan.metric)))?;
+    let seed = plan.seed.unwrap_or(base.run.seed);
+    let ranges = super::sweep::ranges(&plan.vary, "a spider chart")?;
+    let percentiles: Vec<f64> = (0..plan.steps).map(|i| i as f64 / (plan.steps - 1) as f64).collect();
+    let mut scenarios: Vec<Scenario> = Vec::with_capacity(plan.vary.len() * plan.steps);
+    let mut values: Vec<f64> = Vec::with_capacity(scenarios.capacity());
+    for (v, &(lo, hi, whole)) in plan.vary.iter().zip(&ranges) {
+        for &p in &percentiles {
+            let (x, text) = super::sweep::value_in(lo, hi, whole, p);
+            let mut all = plan.overrides.clone();
+            all.push(Override { path: v.path.clone(), value: text });
+            let loaded = scenario::load(&plan.source, &all)
+                .map_err(|error| AnalysisError::Scenario { context: format!("at {}={x}", v.path), error })?;
+            scenarios.push(loaded.scenario);
+            values.push(x);
+        }
+    }
+    let refs: Vec<&Scenario> = scenarios.iter().collect();
+    let run = super::lockstep(&refs, &[], Plan { seed, start: 0, end: trials }, monitor);
+    let lines = plan
+        .vary
+        .iter()
+        .zip(&ranges)
+        .enumerate()
+        .map(|(i, (v, &(lo, hi, _)))| SpiderLine {
+            path: v.path.clone(),
+            lo,
+            hi,
+            points: percentiles
+                .iter()
+                .enumerate()
+                .map(|(j, &p)| {
+                    let at = i * plan.steps + j;
+                    let (output, se) = watched.estimate(&run.value.stats[at]);
+                    SpiderPoint { percentile: p, value: values[at], output, se }
+                })
+                .collect(),
+        })
+        .collect();
+    let value = Spider {
+        meta: Meta::new(&base, seed, run.value.trials(), &plan.overrides),
+        metric: plan.metric.clone(),
+        lines,
+    };
+    Ok(Finished { value, interrupted: run.interrupted })
+}
