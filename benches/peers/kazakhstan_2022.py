@@ -84,9 +84,11 @@ def chunk(rng, n, sums):
     need = np.ceil(rng.triangular(1500.0, 2500.0, 3500.0, n))
     sums.values("need", need)
 
-    # 2. Request: base 0.1, +0.4 when severe and the host is aligned, odds x4 when framed as foreign.
+    # 2. Request: base 0.002, +0.806 when severe and the host is aligned, odds x4 when framed as
+    # foreign (the calibrated base; the other request rules need an external attack, a fallen
+    # government, disputed territory, a bilateral route, an estranged or a lead-nation host).
     survival = severity > 0.6  # host alignment 0.7 > 0.5
-    p = 0.1 + 0.4 * survival
+    p = 0.002 + 0.806 * survival
     p = np.where(foreign, odds(p, 4.0), p)
     requested = rng.random(n) < p
     sums.count("request", requested.sum(), n)
@@ -107,9 +109,11 @@ def chunk(rng, n, sums):
             sums.count(f"block/{m}", 0, nr)
             continue
         ps = ALIGNMENT[m] * np.where(foreign_r, 1.0, 0.35)  # internal matter without a foreign link
+        # Block: 0.03, +0.97 for the lead nation (Russia) in internal unrest without a foreign link.
+        pb = np.minimum(0.03 + np.where((m == "russia") & ~foreign_r, 0.97, 0.0), 1.0)
         u = rng.random(nr)
         support = u < ps
-        block = ~support & (u < ps + (1.0 - ps) * 0.03)
+        block = ~support & (u < ps + (1.0 - ps) * pb)
         abstentions += ~support & ~block
         blocks += block
         blocked[m] = block
@@ -117,9 +121,10 @@ def chunk(rng, n, sums):
         sums.count(f"block/{m}", block.sum(), nr)
     sums.fire("council.support/host_asks", nr, 1)
     sums.fire("council.support/internal_matter", (len(MEMBERS) - 1) * (~foreign_r).sum(), len(MEMBERS) - 1)
+    sums.fire("council.block/lead_nation_internal", (~foreign_r).sum(), 1)
     passed = blocks == 0  # consensus: nobody blocks (the host always supports)
     mission_only = rng.random(nr) < 0.05 + 0.4 * (sev_r < 0.3)
-    fallback = rng.random(nr) < 0.3 + 0.5 * (sev_r > 0.5)
+    fallback = rng.random(nr) < 0.3 + 0.698 * (sev_r > 0.5)
     deploy_r = passed & ~mission_only
     non_military = (passed & mission_only) | (~passed & fallback)
     sums.fire("council.mission_only/small_crisis", (passed & (sev_r < 0.3)).sum(), 1)

@@ -266,14 +266,14 @@ mod tests {
 
     #[test]
     fn the_estimators_give_an_additive_models_shares_of_variance() {
-        // f = 2 x1 + x2 on a grid of (x1, x2) pairs: the exact shares of a
-        // linear model are a_i² var(x_i) / Σ — 0.8 and 0.2.
-        let grid: Vec<(f64, f64)> =
-            (0..64).flat_map(|a| (0..64).map(move |b| (f64::from(a) / 64.0, f64::from(b) / 64.0))).collect();
-        let half = grid.len() / 2;
-        let (a, b) = grid.split_at(half);
-        // A and B independent: pair row j of A with a shuffled row of B.
-        let b: Vec<(f64, f64)> = (0..half).map(|j| b[(j * 1237) % half]).collect();
+        use rand::{RngExt, SeedableRng};
+        // f = 2 x1 + x2 with x uniform on [0, 1]: the exact shares of a
+        // linear model are a_i² var(x_i) / Σ — 0.8 and 0.2 — first-order
+        // and total alike.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        let n = 4096;
+        let mut draw = || -> Vec<(f64, f64)> { (0..n).map(|_| (rng.random::<f64>(), rng.random::<f64>())).collect() };
+        let (a, b) = (draw(), draw());
         let model = |x: (f64, f64)| 2.0 * x.0 + x.1;
         let fa: Vec<f64> = a.iter().map(|&x| model(x)).collect();
         let fb: Vec<f64> = b.iter().map(|&x| model(x)).collect();
@@ -281,8 +281,13 @@ mod tests {
             a.iter().zip(&b).map(|(&x, &y)| model((y.0, x.1))).collect(),
             a.iter().zip(&b).map(|(&x, &y)| model((x.0, y.1))).collect(),
         ];
-        let which: Vec<usize> = (0..half).collect();
-        let (_, s) = indices(&fa, &fb, &fab, &which);
+        // Centred on the mean over every point, as `sobol` does.
+        let all: Vec<f64> = fa.iter().chain(&fb).chain(fab.iter().flatten()).copied().collect();
+        let centre = all.iter().sum::<f64>() / all.len() as f64;
+        let c = |v: &[f64]| -> Vec<f64> { v.iter().map(|x| x - centre).collect() };
+        let fab: Vec<Vec<f64>> = fab.iter().map(|v| c(v)).collect();
+        let which: Vec<usize> = (0..n).collect();
+        let (_, s) = indices(&c(&fa), &c(&fb), &fab, &which);
         for ((s1, st), exact) in s.iter().zip([0.8, 0.2]) {
             assert!((s1 - exact).abs() < 0.05 && (st - exact).abs() < 0.05, "{s1} {st} vs {exact}");
         }
