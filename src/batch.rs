@@ -148,10 +148,20 @@ impl Lockstep {
 /// A lockstep chunk: about [`CHUNK`] scenario-trials, a power of two, but
 /// at least [`LOCKSTEP_LEAST`] trials: every chunk builds and merges each
 /// scenario's statistics (histograms of thousands of cells), which cost 5%
-/// of a 20-point sweep at 1,024 trials a chunk.
-pub(crate) fn lockstep_chunk(scenarios: usize) -> u64 {
-    (CHUNK / scenarios.max(1) as u64).next_power_of_two().clamp(LOCKSTEP_LEAST, CHUNK)
+/// of a 20-point sweep at 1,024 trials a chunk. When the plan's `trials`
+/// would then make fewer than four chunks per worker (many scenarios, few
+/// trials each: a Sobol' design), chunks shrink to give every worker work,
+/// down to [`LOCKSTEP_FEWEST`] trials — a chunk of hundreds of scenarios
+/// is work enough to pay for its statistics. Results do not depend on the
+/// chunking.
+pub(crate) fn lockstep_chunk(scenarios: usize, trials: u64) -> u64 {
+    let chunk = (CHUNK / scenarios.max(1) as u64).next_power_of_two().clamp(LOCKSTEP_LEAST, CHUNK);
+    let spread = trials.div_ceil(4 * rayon::current_num_threads() as u64).max(1);
+    if scenarios as u64 * spread >= CHUNK { chunk.min(spread.max(LOCKSTEP_FEWEST)) } else { chunk }
 }
+
+/// The fewest trials in a lockstep chunk of many scenarios.
+const LOCKSTEP_FEWEST: u64 = 64;
 
 /// The fewest trials in a lockstep chunk.
 const LOCKSTEP_LEAST: u64 = 4096;

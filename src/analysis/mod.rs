@@ -218,7 +218,7 @@ pub fn lockstep(
     let mut total = Lockstep::default();
     let ending = batch::drive(
         plan,
-        batch::lockstep_chunk(scenarios.len()),
+        batch::lockstep_chunk(scenarios.len(), plan.end - plan.start),
         monitor.cancel,
         |start, end| batch::run_range_lockstep(scenarios, pairings, plan.seed, start, end),
         |_, _, part| {
