@@ -19,8 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use super::sobol::run_design;
 use super::{AnalysisError, Finished, Monitor, Vary};
 use crate::batch::Plan;
-use crate::scenario::{self, Override, Source};
-use crate::stats::batch::Watched;
+use crate::scenario::{Override, Source};
 use crate::stats::morris::{MORRIS_SCHEMA_VERSION, MorrisPoint, MorrisScreening, Screened};
 use crate::stats::sobol::Index;
 use crate::stats::summary::Meta;
@@ -99,15 +98,15 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<Finished<Mo
         )));
     }
     let trials = super::at_least_one(plan.trials)?;
-    let loaded = scenario::load(&plan.source, &plan.overrides)?;
-    for w in &loaded.warnings {
-        monitor.warn(&w.to_string());
-    }
-    let base = loaded.scenario;
-    let watched = Watched::named(&base, &plan.metric)
-        .map_err(|e| AnalysisError::Plan(format!("--metric {}: {e}", plan.metric)))?;
-    let seed = plan.seed.unwrap_or(base.run.seed);
-    let ranges = super::sweep::ranges(&plan.vary, "--method morris")?;
+    let super::sobol::Ranged { base, watched, seed, ranges } = super::sobol::ranged(
+        &plan.source,
+        &plan.overrides,
+        &plan.metric,
+        plan.seed,
+        &plan.vary,
+        "--method morris",
+        &mut monitor,
+    )?;
     let (units, moved) = trajectories(plan.trajectories, k, plan.levels, seed);
     let run = run_design(
         &plan.source,

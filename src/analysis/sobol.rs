@@ -69,15 +69,8 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
         return Err(AnalysisError::Plan(format!("--samples {}: at least 8 are needed", plan.samples)));
     }
     let trials = super::at_least_one(plan.trials)?;
-    let loaded = scenario::load(&plan.source, &plan.overrides)?;
-    for w in &loaded.warnings {
-        monitor.warn(&w.to_string());
-    }
-    let base = loaded.scenario;
-    let watched = Watched::named(&base, &plan.metric)
-        .map_err(|e| AnalysisError::Plan(format!("--metric {}: {e}", plan.metric)))?;
-    let seed = plan.seed.unwrap_or(base.run.seed);
-    let ranges = super::sweep::ranges(&plan.vary, "--method sobol")?;
+    let Ranged { base, watched, seed, ranges } =
+        ranged(&plan.source, &plan.overrides, &plan.metric, plan.seed, &plan.vary, "--method sobol", &mut monitor)?;
     let design = Sample::Sobol(plan.samples);
     if 2 * k > sobol_burley::NUM_DIMENSIONS as usize {
         return Err(AnalysisError::Plan(format!(
@@ -212,6 +205,41 @@ pub(super) fn run_design(
         trials: run.value.trials(),
         interrupted: run.interrupted,
     })
+}
+
+/// What every analysis over parameter ranges starts from: the base
+/// scenario (its warnings passed on), the statistic to read, the seed and
+/// each range. `what` names the analysis in a refusal.
+pub(super) struct Ranged {
+    /// The scenario as written (with the plan's overrides).
+    pub base: Scenario,
+    /// The statistic read at each point.
+    pub watched: Watched,
+    /// The seed of the trials and of the design.
+    pub seed: u64,
+    /// Each parameter's `(lo, hi, whole)`.
+    pub ranges: Vec<(f64, f64, bool)>,
+}
+
+/// Loads what [`Ranged`] holds.
+pub(super) fn ranged(
+    source: &Source,
+    overrides: &[Override],
+    metric: &str,
+    seed: Option<u64>,
+    vary: &[Vary],
+    what: &str,
+    monitor: &mut Monitor<'_>,
+) -> Result<Ranged, AnalysisError> {
+    let loaded = scenario::load(source, overrides)?;
+    for w in &loaded.warnings {
+        monitor.warn(&w.to_string());
+    }
+    let base = loaded.scenario;
+    let watched = Watched::named(&base, metric).map_err(|e| AnalysisError::Plan(format!("--metric {metric}: {e}")))?;
+    let seed = seed.unwrap_or(base.run.seed);
+    let ranges = super::sweep::ranges(vary, what)?;
+    Ok(Ranged { base, watched, seed, ranges })
 }
 
 /// Which matrix of the design a point belongs to.

@@ -5,7 +5,6 @@
 use super::{AnalysisError, Finished, Monitor, Vary};
 use crate::batch::Plan;
 use crate::scenario::{self, Override, Scenario, Source};
-use crate::stats::batch::Watched;
 use crate::stats::spider::{Spider, SpiderLine, SpiderPoint};
 use crate::stats::summary::Meta;
 
@@ -35,15 +34,15 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sp
         return Err(AnalysisError::Plan(format!("spider: {} steps; at least 2 are needed", plan.steps)));
     }
     let trials = super::at_least_one(plan.trials)?;
-    let loaded = scenario::load(&plan.source, &plan.overrides)?;
-    for w in &loaded.warnings {
-        monitor.warn(&w.to_string());
-    }
-    let base = loaded.scenario;
-    let watched = Watched::named(&base, &plan.metric)
-        .map_err(|e| AnalysisError::Plan(format!("--metric {}: {e}", plan.metric)))?;
-    let seed = plan.seed.unwrap_or(base.run.seed);
-    let ranges = super::sweep::ranges(&plan.vary, "a spider chart")?;
+    let super::sobol::Ranged { base, watched, seed, ranges } = super::sobol::ranged(
+        &plan.source,
+        &plan.overrides,
+        &plan.metric,
+        plan.seed,
+        &plan.vary,
+        "a spider chart",
+        &mut monitor,
+    )?;
     let percentiles: Vec<f64> = (0..plan.steps).map(|i| i as f64 / (plan.steps - 1) as f64).collect();
     let mut scenarios: Vec<Scenario> = Vec::with_capacity(plan.vary.len() * plan.steps);
     let mut values: Vec<f64> = Vec::with_capacity(scenarios.capacity());
