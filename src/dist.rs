@@ -8,6 +8,8 @@
 //! non-finite parameter becomes 0). This is the documented rule.
 
 use rand_distr::{Beta, Distribution, Exp1, Gamma, Poisson, StandardNormal};
+use statrs::function::erf::{erfc, erfc_inv};
+use statrs::function::gamma::ln_gamma;
 
 use crate::rng::SubStream;
 
@@ -154,6 +156,276 @@ pub fn categorical(rng: &mut SubStream, cumulative: &[f64]) -> usize {
     cumulative.iter().position(|c| u < *c).unwrap_or(cumulative.len().saturating_sub(1))
 }
 
+/// A continuous family drawn by its quantile function at a normal score:
+/// how a crisis variable under `correlate:` is drawn (a Gaussian copula
+/// gives each such variable a standard normal score `w`; the variable is
+/// the family's quantile at Φ(w)). Parameters are sanitised as the
+/// samplers sanitise them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marginal {
+    /// Uniform on [min, max].
+    Uniform,
+    /// Normal with mean and sd.
+    Normal,
+    /// Log-normal with mu and sigma.
+    LogNormal,
+    /// Beta with alpha and beta.
+    Beta,
+    /// Triangular with min, mode and max.
+    Triangular,
+    /// Exponential with rate.
+    Exponential,
+}
+
+/// Φ, the standard normal distribution function.
+pub fn normal_cdf(w: f64) -> f64 {
+    0.5 * erfc(-w / std::f64::consts::SQRT_2)
+}
+
+/// Φ⁻¹, the standard normal quantile (±∞ at 0 and 1).
+pub fn normal_quantile(u: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * erfc_inv(2.0 * u)
+}
+
+impl Marginal {
+    /// The families a scenario may correlate, as it spells them.
+    pub const NAMES: [&str; 6] = ["uniform", "normal", "lognormal", "beta", "triangular", "exponential"];
+
+    /// The family a scenario's distribution name denotes, if continuous.
+    pub fn of(name: &str) -> Option<Marginal> {
+        const ALL: [Marginal; 6] = [
+            Marginal::Uniform,
+            Marginal::Normal,
+            Marginal::LogNormal,
+            Marginal::Beta,
+            Marginal::Triangular,
+            Marginal::Exponential,
+        ];
+        Marginal::NAMES.iter().position(|n| *n == name).map(|i| ALL[i])
+    }
+
+    /// The value at normal score `w` (the quantile at Φ(w)), within the
+    /// truncation `[lo, hi]` if any: there the percentile is rescaled to
+    /// [F(lo), F(hi)], so the truncated distribution is exact (independent
+    /// draws reach the same distribution by rejection).
+    pub fn at_score(self, p: [f64; 3], w: f64, truncate: Option<(f64, f64)>) -> f64 {
+        let w = if w.is_nan() { 0.0 } else { w };
+        let Some((lo, hi)) = truncate else {
+            return self.untruncated(p, w);
+        };
+        let (f_lo, f_hi) = (self.cdf(p, lo), self.cdf(p, hi));
+        let value =
+            if f_hi > f_lo { self.quantile(p, f_lo + normal_cdf(w) * (f_hi - f_lo)) } else { self.untruncated(p, w) };
+        if value.is_nan() { lo } else { value.clamp(lo, hi) }
+    }
+
+    /// The quantile at Φ(w), computed from `w` where the family allows it
+    /// so the tails keep their precision.
+    fn untruncated(self, p: [f64; 3], w: f64) -> f64 {
+        match self {
+            Marginal::Normal => finite(p[0]) + non_negative(p[1]) * w,
+            Marginal::LogNormal => (finite(p[0]) + non_negative(p[1]) * w).exp(),
+            // 1 − Φ(w) = Φ(−w): the upper tail without cancellation.
+            Marginal::Exponential => {
+                let rate = non_negative(p[0]);
+                if rate > 0.0 { -normal_cdf(-w).ln() / rate } else { 0.0 }
+            }
+            _ => self.quantile(p, normal_cdf(w)),
+        }
+    }
+
+    /// The distribution function F(x).
+    pub fn cdf(self, p: [f64; 3], x: f64) -> f64 {
+        let step = |at: f64| if x < at { 0.0 } else { 1.0 };
+        match self {
+            Marginal::Uniform => {
+                let (lo, hi) = ordered(p[0], p[1]);
+                if hi > lo { ((x - lo) / (hi - lo)).clamp(0.0, 1.0) } else { step(lo) }
+            }
+            Marginal::Normal => {
+                let (m, s) = (finite(p[0]), non_negative(p[1]));
+                if s > 0.0 { normal_cdf((x - m) / s) } else { step(m) }
+            }
+            Marginal::LogNormal => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    Marginal::Normal.cdf(p, x.ln())
+                }
+            }
+            Marginal::Beta => {
+                let (a, b) = beta_shapes(p);
+                if x <= 0.0 {
+                    0.0
+                } else if x >= 1.0 {
+                    1.0
+                } else {
+                    incomplete_beta(a, b, x, ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b))
+                }
+            }
+            Marginal::Triangular => {
+                let (lo, mode, hi) = triangle(p);
+                if x <= lo {
+                    step(lo)
+                } else if x >= hi {
+                    1.0
+                } else if x <= mode {
+                    (x - lo).powi(2) / ((hi - lo) * (mode - lo))
+                } else {
+                    1.0 - (hi - x).powi(2) / ((hi - lo) * (hi - mode))
+                }
+            }
+            Marginal::Exponential => {
+                let rate = non_negative(p[0]);
+                if rate > 0.0 { -(-rate * x.max(0.0)).exp_m1() } else { step(0.0) }
+            }
+        }
+    }
+
+    /// The quantile F⁻¹(u) for u in [0, 1].
+    pub fn quantile(self, p: [f64; 3], u: f64) -> f64 {
+        let u = if u.is_nan() { 0.5 } else { u.clamp(0.0, 1.0) };
+        match self {
+            Marginal::Uniform => {
+                let (lo, hi) = ordered(p[0], p[1]);
+                lo + u * (hi - lo)
+            }
+            Marginal::Normal | Marginal::LogNormal => self.untruncated(p, normal_quantile(u)),
+            Marginal::Beta => {
+                let (a, b) = beta_shapes(p);
+                beta_quantile(a, b, u)
+            }
+            Marginal::Triangular => {
+                let (lo, mode, hi) = triangle(p);
+                let width = hi - lo;
+                if width <= 0.0 {
+                    lo
+                } else if u < (mode - lo) / width {
+                    lo + (u * width * (mode - lo)).sqrt()
+                } else {
+                    hi - ((1.0 - u) * width * (hi - mode)).sqrt()
+                }
+            }
+            Marginal::Exponential => {
+                let rate = non_negative(p[0]);
+                if rate > 0.0 { -(-u).ln_1p() / rate } else { 0.0 }
+            }
+        }
+    }
+}
+
+/// The beta(a, b) quantile at u: Halley's method on the regularised
+/// incomplete beta function from Numerical Recipes' starting value
+/// (`invbetai`, after Abramowitz and Stegun 26.5.22), kept inside a
+/// bisection bracket so that it always ends (at most 100 steps) inside
+/// [0, 1]; two or three steps for the shapes scenarios use. statrs's
+/// `inv_beta_reg` (AS 64) was measured to panic below u ≈ 1e-300 and to
+/// loop without end at u = 1e-12 with b = 1e8, and its `beta_reg`
+/// recomputes three log-gammas per call (7× slower per correlated trial
+/// than this, measured on what-if/severity-drives-need).
+fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
+    if u <= 0.0 {
+        return 0.0;
+    }
+    if u >= 1.0 {
+        return 1.0;
+    }
+    let ln_norm = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b);
+    let mut x = if a >= 1.0 && b >= 1.0 {
+        let y = -normal_quantile(u);
+        let l = (y * y - 3.0) / 6.0;
+        let h = 2.0 / (1.0 / (2.0 * a - 1.0) + 1.0 / (2.0 * b - 1.0));
+        let w = y * (l + h).sqrt() / h
+            - (1.0 / (2.0 * b - 1.0) - 1.0 / (2.0 * a - 1.0)) * (l + 5.0 / 6.0 - 2.0 / (3.0 * h));
+        a / (a + b * (2.0 * w).exp())
+    } else {
+        let t = ((a * (a / (a + b)).ln()).exp()) / a;
+        let v = ((b * (b / (a + b)).ln()).exp()) / b;
+        let total = t + v;
+        if u < t / total { (a * total * u).powf(1.0 / a) } else { 1.0 - (b * total * (1.0 - u)).powf(1.0 / b) }
+    };
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..100 {
+        if !(x > lo && x < hi) {
+            x = 0.5 * (lo + hi);
+        }
+        let gap = incomplete_beta(a, b, x, ln_norm) - u;
+        if gap.is_nan() {
+            break;
+        }
+        if gap < 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let density = (ln_norm + (a - 1.0) * x.ln() + (b - 1.0) * (-x).ln_1p()).exp();
+        let newton = gap / density;
+        let curvature = (a - 1.0) / x - (b - 1.0) / (1.0 - x);
+        let step = newton / (1.0 - 0.5 * (newton * curvature).min(1.0));
+        let next = x - if step.is_finite() { step } else { newton };
+        if (next - x).abs() <= 1e-15 * x || hi - lo <= f64::MIN_POSITIVE {
+            return next.clamp(lo, hi);
+        }
+        x = next;
+    }
+    x.clamp(0.0, 1.0)
+}
+
+/// I_x(a, b), the regularised incomplete beta function, by its continued
+/// fraction (modified Lentz), with ln B(a, b)⁻¹ given.
+fn incomplete_beta(a: f64, b: f64, x: f64, ln_norm: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front = (ln_norm + a * x.ln() + b * (-x).ln_1p()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_fraction(a, b, x) / a
+    } else {
+        1.0 - front * beta_fraction(b, a, 1.0 - x) / b
+    }
+}
+
+fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let nonzero = |v: f64| if v.abs() < TINY { TINY } else { v };
+    let mut c = 1.0;
+    let mut d = 1.0 / nonzero(1.0 - (a + b) * x / (a + 1.0));
+    let mut h = d;
+    for m in 1..300 {
+        let m = f64::from(m);
+        let even = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
+        d = 1.0 / nonzero(1.0 + even * d);
+        c = nonzero(1.0 + even / c);
+        h *= d * c;
+        let odd = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
+        d = 1.0 / nonzero(1.0 + odd * d);
+        c = nonzero(1.0 + odd / c);
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() <= 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+fn ordered(a: f64, b: f64) -> (f64, f64) {
+    let (a, b) = (finite(a), finite(b));
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+fn beta_shapes(p: [f64; 3]) -> (f64, f64) {
+    (non_negative(p[0]).max(1e-6), non_negative(p[1]).max(1e-6))
+}
+
+fn triangle(p: [f64; 3]) -> (f64, f64, f64) {
+    let (lo, hi) = ordered(p[0], p[2]);
+    (lo, finite(p[1]).clamp(lo, hi), hi)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +514,94 @@ mod tests {
         assert!(!bernoulli(&mut s, f64::NAN));
         assert_eq!(exponential(&mut s, 0.0), 0.0);
         assert_eq!(triangular(&mut s, 2.0, 5.0, 2.0), 2.0);
+    }
+
+    #[test]
+    fn normal_distribution_function_and_quantile_match_tables() {
+        // Φ(1.959964) = 0.975, Φ(−1) = 0.158655 (standard tables).
+        assert!((normal_cdf(1.959_963_985) - 0.975).abs() < 1e-9);
+        assert!((normal_cdf(-1.0) - 0.158_655_253_9).abs() < 1e-9);
+        assert!((normal_quantile(0.975) - 1.959_963_985).abs() < 1e-8);
+        assert_eq!(normal_quantile(0.5), 0.0);
+    }
+
+    const FAMILIES: [(Marginal, [f64; 3]); 6] = [
+        (Marginal::Uniform, [2.0, 5.0, 0.0]),
+        (Marginal::Normal, [10.0, 2.0, 0.0]),
+        (Marginal::LogNormal, [0.0, 0.5, 0.0]),
+        (Marginal::Beta, [6.0, 2.0, 0.0]),
+        (Marginal::Triangular, [1500.0, 2500.0, 3500.0]),
+        (Marginal::Exponential, [0.8, 0.0, 0.0]),
+    ];
+
+    #[test]
+    fn quantile_inverts_the_distribution_function() {
+        for (m, p) in FAMILIES {
+            for u in [0.001, 0.05, 0.3, 0.5, 0.77, 0.999] {
+                let x = m.quantile(p, u);
+                assert!((m.cdf(p, x) - u).abs() < 1e-9, "{m:?}: F(F⁻¹({u})) = {}", m.cdf(p, x));
+                let w = normal_quantile(u);
+                assert!((m.at_score(p, w, None) - x).abs() <= 1e-7 * x.abs().max(1.0), "{m:?} at score {w}");
+            }
+        }
+        // Closed forms: beta(6, 2) F = 7x⁶ − 6x⁷; exponential median ln 2 / rate.
+        assert!(
+            (Marginal::Beta.cdf([6.0, 2.0, 0.0], 0.8) - (7.0 * 0.8f64.powi(6) - 6.0 * 0.8f64.powi(7))).abs() < 1e-12
+        );
+        assert!((Marginal::Exponential.quantile([0.8, 0.0, 0.0], 0.5) - 2f64.ln() / 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn truncation_keeps_draws_inside_and_rescales_the_percentile() {
+        for (m, p) in FAMILIES {
+            let (lo, hi) = (m.quantile(p, 0.2), m.quantile(p, 0.6));
+            for w in [-40.0, -1.0, 0.0, 0.4, 40.0] {
+                let x = m.at_score(p, w, Some((lo, hi)));
+                assert!((lo..=hi).contains(&x), "{m:?} at {w}: {x} outside [{lo}, {hi}]");
+            }
+            // The median score lands at the truncated median: F = 0.2 + 0.5·0.4.
+            assert!((m.cdf(p, m.at_score(p, 0.0, Some((lo, hi)))) - 0.4).abs() < 1e-9, "{m:?}");
+        }
+    }
+
+    #[test]
+    fn incomplete_beta_agrees_with_statrs() {
+        for (a, b) in [(6.0, 2.0), (2.0, 2.0), (0.5, 0.5), (0.3, 4.0), (50.0, 80.0), (1.0, 1.0)] {
+            let ln_norm = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b);
+            for x in [1e-6, 0.01, 0.2, 0.5, 0.77, 0.999] {
+                let ours = incomplete_beta(a, b, x, ln_norm);
+                let theirs = statrs::function::beta::beta_reg(a, b, x);
+                assert!((ours - theirs).abs() < 1e-12, "I_{x}({a}, {b}): {ours} vs statrs {theirs}");
+            }
+        }
+    }
+
+    #[test]
+    fn beta_quantile_ends_and_stays_in_range_for_any_shape() {
+        let shapes = [1e-6, 1e-3, 0.1, 0.5, 1.0, 2.0, 10.0, 1e3, 1e6, 1e8, 1e10, 1e300];
+        let us = [0.0, 1e-300, 1e-12, 1e-6, 0.3, 0.5, 0.99, 1.0 - 1e-12, 1.0];
+        for a in shapes {
+            for b in shapes {
+                for u in us {
+                    let x = beta_quantile(a, b, u);
+                    assert!((0.0..=1.0).contains(&x), "beta({a}, {b}) at {u}: {x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_scores_and_bad_parameters_give_finite_values() {
+        let bad = [[f64::NAN, -1.0, f64::INFINITY], [-3.0, -3.0, -3.0], [0.0, 0.0, 0.0], [1e300, 1e-300, 1e300]];
+        for (m, _) in FAMILIES {
+            for p in bad {
+                for w in [-1e9, -38.0, 0.0, 38.0, 1e9, f64::NAN] {
+                    let x = m.at_score(p, w, None);
+                    assert!(!x.is_nan(), "{m:?}{p:?} at {w}");
+                    let t = m.at_score(p, w, Some((0.0, 1.0)));
+                    assert!((0.0..=1.0).contains(&t), "{m:?}{p:?} truncated at {w}: {t}");
+                }
+            }
+        }
     }
 }

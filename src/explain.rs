@@ -174,6 +174,21 @@ pub struct DeploymentStep {
     pub full_strength: Option<f64>,
 }
 
+/// A correlated crisis variable's draw: its own normal score, the score
+/// after mixing with the others', and the percentile of its distribution
+/// that it took.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CorrelatedStep {
+    /// The variable.
+    pub name: String,
+    /// The standard normal score drawn from its own stream.
+    pub own_score: f64,
+    /// The score mixed by the correlation's Cholesky factor.
+    pub mixed_score: f64,
+    /// Φ(mixed score): where in its distribution the variable fell.
+    pub percentile: f64,
+}
+
 /// A trial told as a story.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Story {
@@ -187,6 +202,9 @@ pub struct Story {
     pub outcome: String,
     /// The crisis as drawn.
     pub variables: Vec<Named>,
+    /// How the correlated variables got their percentiles (`correlate:`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub correlated: Vec<CorrelatedStep>,
     /// The host's decision.
     pub request: RequestStep,
     /// Each voting member.
@@ -217,7 +235,22 @@ pub fn replay(s: &Scenario, seed: u64, trial: u64, frame: &mut Frame) -> Recorde
 pub fn explain(s: &Scenario, seed: u64, trial: u64) -> Story {
     let mut frame = Frame::new(s.n_slots(), s.members.len());
     let recorder = replay(s, seed, trial, &mut frame);
-    tell(s, seed, trial, &frame, recorder)
+    let mut story = tell(s, seed, trial, &frame, recorder);
+    if let Some(c) = &s.correlation {
+        let scores = engine::Scores::of(s, c, TrialKeys::starting_at(seed, trial).next_key());
+        story.correlated = c
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(row, &slot)| CorrelatedStep {
+                name: s.variables[slot].name.clone(),
+                own_score: scores.own[row],
+                mixed_score: scores.mixed[row],
+                percentile: crate::dist::normal_cdf(scores.mixed[row]),
+            })
+            .collect();
+    }
+    story
 }
 
 fn tell(s: &Scenario, seed: u64, trial: u64, frame: &Frame, recorder: Recorder) -> Story {
@@ -233,6 +266,7 @@ fn tell(s: &Scenario, seed: u64, trial: u64, frame: &Frame, recorder: Recorder) 
         trial,
         outcome: class::NAMES[cls].to_string(),
         variables: Vec::new(),
+        correlated: Vec::new(),
         request: RequestStep { probability: f64::NAN, requested: false, rules: Vec::new() },
         votes: Vec::new(),
         council: None,

@@ -12,6 +12,8 @@ pub mod limits {
     pub const POOLS: usize = 16;
     /// Crisis variables plus outcomes.
     pub const VARIABLES: usize = 256;
+    /// Crisis variables under `correlate:` (their scores live on the stack).
+    pub const CORRELATED: usize = 16;
     /// Rules in the whole scenario.
     pub const RULES: usize = 2048;
     /// Attributes per member.

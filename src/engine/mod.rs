@@ -41,10 +41,10 @@ fn force(frame: &mut Frame, value: f64, lo: f64, hi: f64, flag: u8) -> f64 {
     frame.forced |= flag;
     if value.is_nan() { lo } else { value.clamp(lo, hi) }
 }
-use crate::rng::{SubStream, TrialKey};
+use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::rules::env::{Env, Field, Frame, vote};
 use crate::rules::ruleset::{FireCounter, Observer, RuleId, RuleSet, Silent};
-use crate::scenario::model::{DecisionRule, Distribution, Scenario, Status, class, limits};
+use crate::scenario::model::{Correlation, DecisionRule, Distribution, Scenario, Status, class, limits};
 
 /// Something that happened in a trial, for `explain`.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,19 +292,80 @@ fn env<'a>(s: &'a Scenario, frame: &'a Frame, member: usize) -> Env<'a> {
 }
 
 fn draw_variables(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
+    let mut scores = Scores::default();
+    if let Some(c) = &s.correlation {
+        scores.draw(s, c, key);
+    }
     for (slot, var) in s.variables.iter().enumerate() {
-        let mut rng = SubStream::new(key, var.stream);
-        let mut value = draw(&var.distribution, &env(s, frame, 0), &mut rng);
-        if let Some((lo, hi)) = var.truncate {
-            let mut tries = 0;
-            while !(lo..=hi).contains(&value) && tries < 100 {
-                value = draw(&var.distribution, &env(s, frame, 0), &mut rng);
-                tries += 1;
+        let value = match &var.distribution {
+            Distribution::Correlated { marginal, params, row } => {
+                let rng = &mut scores.streams[*row];
+                let e = env(s, frame, 0);
+                let p = [0, 1, 2].map(|i| params[i].eval(&e, rng));
+                marginal.at_score(p, scores.mixed[*row], var.truncate)
             }
-            value = if value.is_nan() { lo } else { value.clamp(lo, hi) };
-        }
+            d => {
+                let mut rng = SubStream::new(key, var.stream);
+                let mut value = draw(d, &env(s, frame, 0), &mut rng);
+                if let Some((lo, hi)) = var.truncate {
+                    let mut tries = 0;
+                    while !(lo..=hi).contains(&value) && tries < 100 {
+                        value = draw(d, &env(s, frame, 0), &mut rng);
+                        tries += 1;
+                    }
+                    value = if value.is_nan() { lo } else { value.clamp(lo, hi) };
+                }
+                value
+            }
+        };
         frame.vars[slot] = value;
         trace.event(Event::Variable { slot });
+    }
+}
+
+/// The normal scores of a trial's correlated crisis variables (at most
+/// [`limits::CORRELATED`], on the stack).
+#[derive(Debug, Clone)]
+pub struct Scores {
+    /// Each variable's own standard normal score: the first draw of its
+    /// stream, so a variable's stream still belongs to it.
+    pub own: [f64; limits::CORRELATED],
+    /// The scores mixed by the Cholesky factor, w = L z: standard normals
+    /// with the correlation the rank correlations call for.
+    pub mixed: [f64; limits::CORRELATED],
+    /// Each stream after its score, for the variable's parameters.
+    streams: [SubStream; limits::CORRELATED],
+}
+
+impl Default for Scores {
+    fn default() -> Scores {
+        Scores {
+            own: [0.0; limits::CORRELATED],
+            mixed: [0.0; limits::CORRELATED],
+            streams: [(); limits::CORRELATED].map(|()| SubStream::new(TrialKey(0, 0), StreamKey(0))),
+        }
+    }
+}
+
+impl Scores {
+    /// The scores of trial `key` under `c`.
+    pub fn of(s: &Scenario, c: &Correlation, key: TrialKey) -> Scores {
+        let mut scores = Scores::default();
+        scores.draw(s, c, key);
+        scores
+    }
+
+    fn draw(&mut self, s: &Scenario, c: &Correlation, key: TrialKey) {
+        let n = c.len();
+        for (row, &slot) in c.slots.iter().enumerate() {
+            let rng = &mut self.streams[row];
+            *rng = SubStream::new(key, s.variables[slot].stream);
+            self.own[row] = dist::normal(rng, 0.0, 1.0);
+        }
+        for i in 0..n {
+            let l = &c.cholesky[i * n..i * n + i + 1];
+            self.mixed[i] = l.iter().zip(&self.own).map(|(a, z)| a * z).sum();
+        }
     }
 }
 
@@ -315,6 +376,8 @@ fn draw(d: &Distribution, e: &Env<'_>, rng: &mut SubStream) -> f64 {
             let i = dist::categorical(rng, cumulative);
             labels.get(i).copied().unwrap_or(0.0)
         }
+        // Drawn through its score by `draw_variables`, never here.
+        Distribution::Correlated { .. } => f64::NAN,
     }
 }
 

@@ -40,6 +40,21 @@ impl Render for Story {
         for v in &self.variables {
             doc.line(&format!("  {} = {}", v.name, v.value));
         }
+        if !self.correlated.is_empty() {
+            let names: Vec<&str> = self.correlated.iter().map(|c| c.name.as_str()).collect();
+            doc.line(&format!("  Drawn together (crisis.correlate): {}.", names.join(", ")));
+            doc.line("  Each draws a normal score from its own stream; the scores are mixed to");
+            doc.line("  carry the rank correlations; each takes its value at the mixed percentile.");
+            for c in &self.correlated {
+                doc.line(&format!(
+                    "      · {}: own score {:+.2} → mixed {:+.2} → percentile {}",
+                    c.name,
+                    c.own_score,
+                    c.mixed_score,
+                    percent(c.percentile)
+                ));
+            }
+        }
 
         doc.heading("The host's request");
         let r = &self.request;
@@ -153,6 +168,13 @@ impl Render for Story {
         };
         for v in &self.variables {
             push_text("variable", "", &v.name, &shown(&v.value));
+        }
+        for c in &self.correlated {
+            for (what, value) in
+                [("own_score", c.own_score), ("mixed_score", c.mixed_score), ("percentile", c.percentile)]
+            {
+                push_text("correlation", &c.name, what, &field(value));
+            }
         }
         let mut push = |step: &str, who: &str, what: &str, value: f64| push_text(step, who, what, &field(value));
         push("request", "host", "probability", self.request.probability);

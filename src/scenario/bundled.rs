@@ -23,6 +23,7 @@ const FILES: &[(&str, &str)] = &[
     ("what-if/crisis-twice-as-large", include_str!("../../scenarios/what-if/crisis-twice-as-large.yaml")),
     ("what-if/peacekeeping-enlarged", include_str!("../../scenarios/what-if/peacekeeping-enlarged.yaml")),
     ("what-if/kazakhstan-chair", include_str!("../../scenarios/what-if/kazakhstan-chair.yaml")),
+    ("what-if/severity-drives-need", include_str!("../../scenarios/what-if/severity-drives-need.yaml")),
 ];
 
 /// The default scenario of `alliance-sim run`.

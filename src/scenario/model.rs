@@ -3,6 +3,7 @@
 //! Names survive only for reports and `explain`; the engine reads slots,
 //! member indices and compiled programs.
 
+use crate::dist::Marginal;
 use crate::rng::StreamKey;
 use crate::rules::compile::Symbols;
 use crate::rules::env::Statics;
@@ -100,6 +101,45 @@ pub enum Distribution {
         /// Cumulative weights.
         cumulative: Vec<f64>,
     },
+    /// A continuous family under `correlate:`, drawn by its quantile at
+    /// the normal score the crisis's [`Correlation`] gives it.
+    Correlated {
+        /// The family.
+        marginal: Marginal,
+        /// Its parameters (as in the scenario: expressions of earlier
+        /// variables allowed), padded to three.
+        params: [Program; 3],
+        /// The variable's row in the correlation matrix.
+        row: usize,
+    },
+}
+
+/// Rank correlations between continuous crisis variables, honoured by a
+/// Gaussian copula: each variable draws a standard normal score from its
+/// own stream, the scores are mixed by the Cholesky factor of the normal
+/// correlation 2 sin(πρ/6) (which has Spearman correlation ρ), and each
+/// variable is its family's quantile at the mixed score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// The variables' slots, in the matrix's order.
+    pub slots: Vec<usize>,
+    /// The rank (Spearman) correlations as declared, row-major.
+    pub rank: Vec<f64>,
+    /// The lower Cholesky factor of the normal scores' correlation,
+    /// row-major.
+    pub cholesky: Vec<f64>,
+}
+
+impl Correlation {
+    /// Number of correlated variables.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether it correlates nothing (never, once built).
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
 }
 
 /// A crisis variable.
@@ -285,6 +325,8 @@ pub struct Scenario {
     pub kind: String,
     /// The crisis variables, in draw order.
     pub variables: Vec<Variable>,
+    /// Rank correlations between some of them (`crisis.correlate`).
+    pub correlation: Option<Correlation>,
     /// P(the host requests aid).
     pub request: RuleSet,
     /// The council.
@@ -329,9 +371,21 @@ impl Scenario {
                 Distribution::Categorical { labels: la, cumulative: ca },
                 Distribution::Categorical { labels: lb, cumulative: cb },
             ) => la == lb && ca == cb,
+            (
+                Distribution::Correlated { marginal: ma, params: pa, row: ra },
+                Distribution::Correlated { marginal: mb, params: pb, row: rb },
+            ) => {
+                ma == mb
+                    && ra == rb
+                    && pa
+                        .iter()
+                        .zip(pb)
+                        .all(|(p, q)| p.ops() == q.ops() && p.ops().iter().all(|op| op.reads_only_variables()))
+            }
             _ => false,
         };
-        self.variables.len() == other.variables.len()
+        self.correlation == other.correlation
+            && self.variables.len() == other.variables.len()
             && self.symbols.strings == other.symbols.strings
             && self.variables.iter().zip(&other.variables).all(|(a, b)| {
                 a.stream == b.stream
@@ -391,9 +445,10 @@ impl Scenario {
                     .chain(set.rules.iter().flat_map(|r| r.scope.iter().chain([&r.when, &r.operand])))
             })
             .collect();
-        programs.extend(self.variables.iter().filter_map(|v| match &v.distribution {
-            Distribution::Draw(p) => Some(p),
-            Distribution::Categorical { .. } => None,
+        programs.extend(self.variables.iter().flat_map(|v| match &v.distribution {
+            Distribution::Draw(p) => std::slice::from_ref(p),
+            Distribution::Categorical { .. } => &[],
+            Distribution::Correlated { params, .. } => params.as_slice(),
         }));
         programs.push(&self.need);
         programs.extend(&self.pool_choice);

@@ -173,6 +173,19 @@ pub struct Crisis {
     kind: Option<CrisisKind>,
     /// Crisis variables, drawn once per trial in this order.
     variables: Option<BTreeMap<String, Option<Variable>>>,
+    /// Rank correlations between continuous crisis variables.
+    correlate: Option<Correlate>,
+}
+
+/// Rank (Spearman) correlations between continuous crisis variables,
+/// honoured by a Gaussian copula.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Correlate {
+    /// The variables, in the matrix's order (2 to 16).
+    variables: Vec<String>,
+    /// The rank correlation matrix: symmetric, 1 on the diagonal, positive definite.
+    rank_correlation: Vec<Vec<f64>>,
 }
 
 /// A crisis variable: a fixed value or a distribution.

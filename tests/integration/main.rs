@@ -3,6 +3,7 @@
 mod calibrate;
 mod cli;
 mod compare;
+mod correlate;
 mod determinism;
 mod documented;
 mod engine;

@@ -1,7 +1,8 @@
 //! The crisis: its kind and its variables, each a constant, an expression
 //! or a distribution (with truncation and categorical values).
 
-use super::{Builder, DrawSpec, ctx, draw, readable};
+use super::{Builder, DrawSpec, Family, ctx, draw, family, readable};
+use crate::dist::Marginal;
 use crate::rng::Decision;
 use crate::rules::compile::{Context, Stage, VarSymbol};
 use crate::rules::ops::{Func1, Func2, Func3, Op};
@@ -12,7 +13,7 @@ use crate::scenario::tree::{Entry, Node, Value};
 
 impl Builder<'_> {
     pub(super) fn crisis_header(&mut self, node: &Node) -> Option<(usize, String)> {
-        let _ = self.map(node, "crisis", &["host", "kind", "variables"], &["host", "kind"])?;
+        let _ = self.map(node, "crisis", &["host", "kind", "variables", "correlate"], &["host", "kind"])?;
         let host_node = node.get("host")?;
         let host_id = self.string(host_node, "crisis.host")?;
         let host = self.member_ref(&host_id, host_node.loc, "crisis.host");
@@ -45,11 +46,13 @@ impl Builder<'_> {
         for (slot, e) in entries.iter().enumerate() {
             self.check_new_name(&e.key, e.key_loc);
             let context = ctx(Stage::Variables, false, slot);
-            let (distribution, ty, truncate) = self.distribution(&e.node, &e.key, context).unwrap_or((
+            let (distribution, ty, truncate, family) = self.distribution(&e.node, &e.key, context).unwrap_or((
                 Distribution::Draw(Program::constant(0.0, Type::Num)),
                 Type::Num,
                 None,
+                Family::Other("a variable with an error"),
             ));
+            self.families.push(family);
             self.symbols.vars.push(VarSymbol { name: e.key.clone(), ty, stage: Stage::Variables });
             out.push(Variable {
                 name: e.key.clone(),
@@ -61,6 +64,139 @@ impl Builder<'_> {
         }
         self.symbols.pending.clear();
         out
+    }
+
+    /// `crisis.correlate`: rank correlations between continuous variables,
+    /// checked (declared, continuous, distinct; the matrix square,
+    /// symmetric, with unit diagonal, entries in [−1, 1], and positive
+    /// definite once turned into the normal scores' correlation), and the
+    /// variables switched to drawing by their quantile.
+    pub(super) fn correlation(&mut self, node: &Node, variables: &mut [Variable]) -> Option<Correlation> {
+        const FIELDS: [&str; 2] = ["variables", "rank_correlation"];
+        let _ = self.map(node, "crisis.correlate", &FIELDS, &FIELDS)?;
+        let names = node.get("variables")?;
+        let Value::Seq(items) = &names.value else {
+            self.report
+                .error(names.loc, format!("crisis.correlate.variables is {}", names.value.kind()))
+                .expected("a list of crisis variables, e.g. [severity, required]");
+            return None;
+        };
+        if !(2..=limits::CORRELATED).contains(&items.len()) {
+            self.report
+                .error(names.loc, format!("crisis.correlate names {} variable(s)", items.len()))
+                .expected(format!("from 2 to {} variables", limits::CORRELATED));
+            return None;
+        }
+        let mut slots = Vec::with_capacity(items.len());
+        for item in items {
+            let name = self.string(item, "a correlated variable")?;
+            let Some(slot) = variables.iter().position(|v| v.name == name) else {
+                self.report
+                    .error(item.loc, format!("unknown crisis variable '{name}' in crisis.correlate"))
+                    .expected("a variable declared under crisis.variables")
+                    .suggest(&name, variables.iter().map(|v| v.name.as_str()));
+                continue;
+            };
+            if slots.contains(&slot) {
+                self.report
+                    .error(item.loc, format!("'{name}' is named twice in crisis.correlate"))
+                    .expected("each variable once");
+            } else if let Some(Family::Other(what)) = self.families.get(slot) {
+                self.report
+                    .error(item.loc, format!("crisis variable '{name}' is {what}, not a continuous distribution"))
+                    .expected(format!("a variable drawn from one of: {}", Marginal::NAMES.join(", ")));
+            }
+            slots.push(slot);
+        }
+        let n = items.len();
+        let rank = self.rank_matrix(node.get("rank_correlation")?, n)?;
+        if self.report.has_errors() {
+            return None;
+        }
+        // The normal correlation with Spearman correlation ρ; 1 stays exactly
+        // 1 (2 sin(π/6) rounds below it), so the first variable's mixed score
+        // is its own.
+        let normal: Vec<f64> =
+            rank.iter().map(|&r| if r == 1.0 { 1.0 } else { 2.0 * (std::f64::consts::PI * r / 6.0).sin() }).collect();
+        let Some(cholesky) = cholesky(&normal, n) else {
+            self.report
+                .error(
+                    node.get("rank_correlation").map_or(node.loc, |m| m.loc),
+                    "crisis.correlate.rank_correlation is not positive definite: no joint distribution has these correlations",
+                )
+                .expected(
+                    "correlations consistent with each other (if a ~ b and b ~ c are strong, a ~ c cannot be weak), \
+                     and none of ±1 (define such a variable as an expression of the other)",
+                );
+            return None;
+        };
+        for (row, &slot) in slots.iter().enumerate() {
+            let Some(Family::Continuous(marginal, params)) = self.families.get(slot) else { continue };
+            variables[slot].distribution =
+                Distribution::Correlated { marginal: *marginal, params: params.clone(), row };
+        }
+        Some(Correlation { slots, rank, cholesky })
+    }
+
+    /// The n × n rank correlation matrix, row-major.
+    fn rank_matrix(&mut self, node: &Node, n: usize) -> Option<Vec<f64>> {
+        let what = "crisis.correlate.rank_correlation";
+        let rows = match &node.value {
+            Value::Seq(rows) if rows.len() == n => rows,
+            _ => {
+                self.report
+                    .error(node.loc, format!("{what} is not a list of {n} rows"))
+                    .expected(format!("{n} rows of {n} numbers, one per variable named, e.g. [[1, 0.6], [0.6, 1]]"));
+                return None;
+            }
+        };
+        let mut matrix = Vec::with_capacity(n * n);
+        let mut locs = Vec::with_capacity(n * n);
+        for (i, row) in rows.iter().enumerate() {
+            let Value::Seq(cells) = &row.value else {
+                self.report
+                    .error(row.loc, format!("row {} of {what} is {}", i + 1, row.value.kind()))
+                    .expected(format!("a list of {n} numbers"));
+                return None;
+            };
+            if cells.len() != n {
+                self.report
+                    .error(row.loc, format!("row {} of {what} has {} numbers", i + 1, cells.len()))
+                    .expected(format!("{n}, one per variable named"));
+                return None;
+            }
+            for (j, cell) in cells.iter().enumerate() {
+                let v = self.number(cell, &format!("entry ({}, {}) of {what}", i + 1, j + 1), -1.0, 1.0)?;
+                matrix.push(v);
+                locs.push(cell.loc);
+            }
+        }
+        for i in 0..n {
+            if matrix[i * n + i] != 1.0 {
+                self.report
+                    .error(locs[i * n + i], format!("entry ({0}, {0}) of {what} is {1}", i + 1, matrix[i * n + i]))
+                    .expected("1 on the diagonal (a variable's correlation with itself)");
+            }
+            for j in 0..i {
+                if matrix[i * n + j] != matrix[j * n + i] {
+                    self.report
+                        .error(
+                            locs[i * n + j],
+                            format!(
+                                "{what} is not symmetric: entry ({}, {}) is {} but ({}, {}) is {}",
+                                i + 1,
+                                j + 1,
+                                matrix[i * n + j],
+                                j + 1,
+                                i + 1,
+                                matrix[j * n + i]
+                            ),
+                        )
+                        .expected("the same correlation on both sides of the diagonal");
+                }
+            }
+        }
+        Some(matrix)
     }
 
     /// Checks the id of a member, pool or rule: `[a-z][a-z0-9_]*`, at most
@@ -138,7 +274,7 @@ impl Builder<'_> {
             Value::Num(_) | Value::Bool(_) | Value::Str(_) => {
                 let p = self.compile_node(node, None, context, &what)?;
                 let ty = p.ty();
-                return Some((Distribution::Draw(p), ty, None));
+                return Some((Distribution::Draw(p), ty, None, Family::Other("a fixed value")));
             }
             Value::Map(_) => {}
             other => {
@@ -165,34 +301,38 @@ impl Builder<'_> {
             "fixed" => {
                 let p = self.compile_node(p, None, context, &what)?;
                 let ty = p.ty();
-                (Distribution::Draw(p), ty)
+                (Distribution::Draw(p), ty, Family::Other("a fixed value"))
             }
             "uniform" => {
                 let [a, b] = self.params(p, &what, "uniform", &["min", "max"], context)?;
                 self.check_order(p, &a, &b, &what, "min", "max");
-                (draw(Op::F2(Func2::Uniform), "uniform", &[&a, &b]), Type::Num)
+                (draw(Op::F2(Func2::Uniform), "uniform", &[&a, &b]), Type::Num, family(Marginal::Uniform, [a, b]))
             }
             "normal" => {
                 let [m, s] = self.params(p, &what, "normal", &["mean", "sd"], context)?;
                 self.check_nonneg(p, "sd", &s, &what);
-                (draw(Op::F2(Func2::Normal), "normal", &[&m, &s]), Type::Num)
+                (draw(Op::F2(Func2::Normal), "normal", &[&m, &s]), Type::Num, family(Marginal::Normal, [m, s]))
             }
             "lognormal" => {
                 let [m, s] = self.params(p, &what, "lognormal", &["mu", "sigma"], context)?;
                 self.check_nonneg(p, "sigma", &s, &what);
-                (draw(Op::F2(Func2::LogNormal), "lognormal", &[&m, &s]), Type::Num)
+                (draw(Op::F2(Func2::LogNormal), "lognormal", &[&m, &s]), Type::Num, family(Marginal::LogNormal, [m, s]))
             }
             "beta" => {
                 let [a, b] = self.params(p, &what, "beta", &["alpha", "beta"], context)?;
                 self.check_positive(p, "alpha", &a, &what);
                 self.check_positive(p, "beta", &b, &what);
-                (draw(Op::F2(Func2::Beta), "beta", &[&a, &b]), Type::Num)
+                (draw(Op::F2(Func2::Beta), "beta", &[&a, &b]), Type::Num, family(Marginal::Beta, [a, b]))
             }
             "triangular" => {
                 let [a, m, b] = self.params(p, &what, "triangular", &["min", "mode", "max"], context)?;
                 self.check_order(p, &a, &m, &what, "min", "mode");
                 self.check_order(p, &m, &b, &what, "mode", "max");
-                (draw(Op::F3(Func3::Triangular), "triangular", &[&a, &m, &b]), Type::Num)
+                (
+                    draw(Op::F3(Func3::Triangular), "triangular", &[&a, &m, &b]),
+                    Type::Num,
+                    family(Marginal::Triangular, [a, m, b]),
+                )
             }
             "bernoulli" => {
                 let prob = self.expr(p, Type::Num, context, &what)?;
@@ -203,12 +343,16 @@ impl Builder<'_> {
                         .error(p.loc, format!("the probability of {what} is {v}"))
                         .expected("a probability from 0 to 1");
                 }
-                (draw(Op::F1(Func1::Bernoulli), "bernoulli", &[&prob]), Type::Bool)
+                (draw(Op::F1(Func1::Bernoulli), "bernoulli", &[&prob]), Type::Bool, Family::Other("bernoulli"))
             }
             "exponential" => {
                 let [rate] = self.params(p, &what, "exponential", &["rate"], context)?;
                 self.check_positive(p, "rate", &rate, &what);
-                (draw(Op::F1(Func1::Exponential), "exponential", &[&rate]), Type::Num)
+                (
+                    draw(Op::F1(Func1::Exponential), "exponential", &[&rate]),
+                    Type::Num,
+                    family(Marginal::Exponential, [rate]),
+                )
             }
             "poisson" => {
                 let [lambda] = self.params(p, &what, "poisson", &["lambda"], context)?;
@@ -226,16 +370,16 @@ impl Builder<'_> {
                         ),
                     );
                 }
-                (draw(Op::F1(Func1::Poisson), "poisson", &[&lambda]), Type::Num)
+                (draw(Op::F1(Func1::Poisson), "poisson", &[&lambda]), Type::Num, Family::Other("poisson"))
             }
-            _ => (self.categorical(p, name, &what)?, Type::Str),
+            _ => (self.categorical(p, name, &what)?, Type::Str, Family::Other("categorical")),
         };
         if truncate.is_some() && d.1 != Type::Num {
             self.report
                 .error(node.loc, format!("{what} is truncated but is not a number"))
                 .expected("truncate only on numeric distributions");
         }
-        Some((d.0, d.1, truncate))
+        Some((d.0, d.1, truncate, d.2))
     }
 
     pub(super) fn params<const N: usize>(
@@ -336,5 +480,46 @@ impl Builder<'_> {
         }
         self.symbols.labels.insert(name.to_string(), entries.iter().map(|e| e.key.clone()).collect());
         Some(Distribution::Categorical { labels, cumulative })
+    }
+}
+
+/// The lower Cholesky factor of the symmetric n × n matrix `a` (row-major),
+/// or `None` when it is not (numerically) positive definite.
+pub(crate) fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let dot: f64 = (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum();
+            if i == j {
+                let pivot = a[i * n + i] - dot;
+                if pivot <= 1e-10 || !pivot.is_finite() {
+                    return None;
+                }
+                l[i * n + i] = pivot.sqrt();
+            } else {
+                l[i * n + j] = (a[i * n + j] - dot) / l[j * n + j];
+            }
+        }
+    }
+    Some(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cholesky;
+
+    #[test]
+    fn cholesky_factor_reproduces_the_matrix_and_refuses_indefinite_ones() {
+        let a = [1.0, 0.6, 0.3, 0.6, 1.0, -0.2, 0.3, -0.2, 1.0];
+        let l = cholesky(&a, 3).expect("positive definite");
+        for i in 0..3 {
+            for j in 0..3 {
+                let llt: f64 = (0..3).map(|k| l[i * 3 + k] * l[j * 3 + k]).sum();
+                assert!((llt - a[i * 3 + j]).abs() < 1e-12, "({i}, {j})");
+            }
+            assert!(l[i * 3 + i + 1..(i + 1) * 3].iter().all(|&x| x == 0.0), "upper part of row {i}");
+        }
+        assert!(cholesky(&[1.0, 0.9, 0.9, 0.9, 1.0, -0.9, 0.9, -0.9, 1.0], 3).is_none());
+        assert!(cholesky(&[1.0, 1.0, 1.0, 1.0], 2).is_none(), "perfect correlation is singular");
     }
 }

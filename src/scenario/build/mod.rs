@@ -9,6 +9,7 @@
 use super::diagnostic::{Loc, Report};
 use super::model::*;
 use super::tree::Node;
+use crate::dist::Marginal;
 use crate::rng::Decision;
 use crate::rules::compile::{Context, Stage, Symbols};
 use crate::rules::ops::{Func1, Op};
@@ -16,12 +17,33 @@ use crate::rules::program::{Program, Type};
 
 /// Builds a scenario from its merged tree, reporting every problem found.
 pub fn build(root: &Node, origin: &str, hash: String, report: &mut Report) -> Option<Scenario> {
-    Builder { report, symbols: Symbols::default(), rules: Vec::new(), attribute_ranges: Vec::new() }
-        .scenario(root, origin, hash)
+    Builder {
+        report,
+        symbols: Symbols::default(),
+        rules: Vec::new(),
+        attribute_ranges: Vec::new(),
+        families: Vec::new(),
+    }
+    .scenario(root, origin, hash)
 }
 
 /// A variable's distribution, value type and truncation bounds.
-type DrawSpec = (Distribution, Type, Option<(f64, f64)>);
+type DrawSpec = (Distribution, Type, Option<(f64, f64)>, Family);
+
+/// What a crisis variable's distribution is, for `correlate:`: a continuous
+/// family with its parameters, or (for the message) what it is instead.
+enum Family {
+    Continuous(Marginal, [Program; 3]),
+    Other(&'static str),
+}
+
+fn family<const N: usize>(marginal: Marginal, params: [Program; N]) -> Family {
+    let mut padded = [(); 3].map(|()| Program::constant(0.0, Type::Num));
+    for (slot, p) in padded.iter_mut().zip(params) {
+        *slot = p;
+    }
+    Family::Continuous(marginal, padded)
+}
 
 struct Builder<'r> {
     report: &'r mut Report,
@@ -29,6 +51,8 @@ struct Builder<'r> {
     rules: Vec<RuleInfo>,
     /// Ranges declared under `alliance.attributes` (name, min, max).
     attribute_ranges: Vec<(String, f64, f64)>,
+    /// Each crisis variable's family, by slot.
+    families: Vec<Family>,
 }
 
 const TOP: [&str; 10] =
@@ -86,7 +110,8 @@ impl Builder<'_> {
                 ),
             );
         }
-        let variables = crisis.get("variables").map(|n| self.variables(n)).unwrap_or_default();
+        let mut variables = crisis.get("variables").map(|n| self.variables(n)).unwrap_or_default();
+        let correlation = crisis.get("correlate").and_then(|n| self.correlation(n, &mut variables));
         let n_vars = variables.len();
         let outcome_names: Vec<(String, Loc, &Node)> = match root.get("outcomes") {
             Some(n) => match n.entries() {
@@ -147,6 +172,7 @@ impl Builder<'_> {
             host,
             kind,
             variables,
+            correlation,
             request: request?,
             council: council?,
             need: need?,
