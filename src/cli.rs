@@ -91,8 +91,10 @@ which explodes past three paths: lhs:N, a Latin hypercube (each range in N
 strata, each used once), or sobol:N, a scrambled Sobol' sequence (even
 coverage of every pair of paths). A range written in whole numbers (a cap,
 a pledge: 2000:6000) draws whole numbers; write 2000.0:6000.0 for any
-number. The design is seeded by --seed; its rows are ready for a
-regression or PRIM.")]
+number. A path may be drawn from a distribution instead (PATH=beta:8:2,
+PATH=normal:3600:500: each stratum is a percentile band). Without --vary,
+--sample uses the scenario's `uncertain:` block. The design is seeded by
+--seed; its rows are ready for a regression or PRIM.")]
     Sweep(SweepArgs),
     /// Rank the inputs by their effect on a metric and draw the tornado.
     #[command(after_help = "\
@@ -112,6 +114,8 @@ Examples:
       --vary members.belarus.attributes.alignment=0.5:1 \\
       --vary decisions.request.rules.survival.add=0.3:0.9 \\
       --vary decisions.council.block.base=0.0:0.2 --trajectories 10
+  alliance-sim sensitivity uncertain/kazakhstan-2022 --method sobol \\
+      --samples 64
 
 Each input (member attributes, pledges and lead times, crisis variable
 parameters, decision constants, pool caps) is moved to (1 − f) and (1 + f)
@@ -127,7 +131,10 @@ into first-order indices S (a parameter alone) and total indices ST (with
 its interactions), with 95% bootstrap intervals. The cost, N(k + 2) points
 times --trials, is printed first; an index smaller than the inner Monte
 Carlo noise is flagged, not ranked. --format json holds the design and its
-outputs, for SALib or a regression.
+outputs, for SALib or a regression. A parameter may be drawn from a
+distribution instead of a range (members.russia.attributes.alignment=
+triangular:0.6:0.95:1); a scenario may declare its parameters under
+`uncertain:`, used when no --vary is given.
 
 --method morris screens many parameters cheaply: --trajectories r random
 one-at-a-time paths over a --levels p grid, r(k + 1) points; μ* ranks the
@@ -512,8 +519,10 @@ pub struct SensitivityArgs {
     /// morris: elementary effects over them (screening).
     #[arg(long, value_enum, default_value = "oat")]
     pub method: Method,
-    /// With --method sobol: an uncertain parameter and its range,
-    /// PATH=LO:HI (repeatable).
+    /// With --method sobol or morris: an uncertain parameter and its range,
+    /// PATH=LO:HI, or a distribution, PATH=normal:MEAN:SD (also uniform,
+    /// lognormal, beta, triangular, exponential; repeatable). Without
+    /// --vary, the scenario's `uncertain:` block is used.
     #[arg(long, value_name = "PATH=LO:HI")]
     pub vary: Vec<Vary>,
     /// With --method sobol: N, the base sample; the design runs N(k + 2)

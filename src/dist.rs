@@ -412,6 +412,119 @@ fn beta_fraction(a: f64, b: f64, x: f64) -> f64 {
     h
 }
 
+/// Where a sampling design draws one path's value from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spread {
+    /// Uniform on [lo, hi]; when `whole` (`LO` and `HI` written as
+    /// integers, as for a cap or a pledge) each whole number in it with
+    /// equal chance.
+    Range {
+        /// Low end.
+        lo: f64,
+        /// High end.
+        hi: f64,
+        /// Whole numbers only.
+        whole: bool,
+    },
+    /// A distribution, by its quantile at the design's coordinate; an
+    /// unbounded tail is cut at the 0.1% or 99.9% percentile, so that a
+    /// design's edge (0 or 1) stays a number.
+    Family(Marginal, [f64; 3]),
+}
+
+/// The families a spread may name and their parameters, as written.
+const SPREAD_FAMILIES: [(&str, Marginal, &[&str]); 6] = [
+    ("uniform", Marginal::Uniform, &["min", "max"]),
+    ("normal", Marginal::Normal, &["mean", "sd"]),
+    ("lognormal", Marginal::LogNormal, &["mu", "sigma"]),
+    ("beta", Marginal::Beta, &["alpha", "beta"]),
+    ("triangular", Marginal::Triangular, &["min", "mode", "max"]),
+    ("exponential", Marginal::Exponential, &["rate"]),
+];
+
+impl Spread {
+    /// The distributions a spread may name.
+    pub const NAMES: [&str; 6] = ["uniform", "normal", "lognormal", "beta", "triangular", "exponential"];
+
+    /// The parameters the distribution `name` takes, in order.
+    pub fn parameters(name: &str) -> &'static [&'static str] {
+        SPREAD_FAMILIES.iter().find(|(n, _, _)| *n == name).map_or(&[], |(_, _, p)| p)
+    }
+
+    /// The family named `name` with `params` (as many as it takes), checked.
+    pub fn family(name: &str, params: &[f64]) -> Result<Spread, String> {
+        let Some(&(_, marginal, names)) = SPREAD_FAMILIES.iter().find(|(n, _, _)| *n == name) else {
+            let known: Vec<&str> = SPREAD_FAMILIES.iter().map(|(n, _, _)| *n).collect();
+            return Err(format!("unknown distribution '{name}' (expected one of: {})", known.join(", ")));
+        };
+        if params.len() != names.len() {
+            return Err(format!(
+                "{name} takes {} parameters ({}), not {}",
+                names.len(),
+                names.join(", "),
+                params.len()
+            ));
+        }
+        if params.iter().any(|p| !p.is_finite()) {
+            return Err(format!("the parameters of {name} must be finite numbers"));
+        }
+        let mut p = [0.0; 3];
+        p[..params.len()].copy_from_slice(params);
+        let valid = match marginal {
+            Marginal::Uniform => p[0] < p[1],
+            Marginal::Normal | Marginal::LogNormal => p[1] > 0.0,
+            Marginal::Beta => p[0] > 0.0 && p[1] > 0.0,
+            Marginal::Triangular => p[0] <= p[1] && p[1] <= p[2] && p[0] < p[2],
+            Marginal::Exponential => p[0] > 0.0,
+        };
+        if !valid {
+            let rule = match marginal {
+                Marginal::Uniform => "min below max",
+                Marginal::Normal | Marginal::LogNormal => "a positive spread",
+                Marginal::Beta => "positive shapes",
+                Marginal::Triangular => "min ≤ mode ≤ max, min below max",
+                Marginal::Exponential => "a positive rate",
+            };
+            return Err(format!(
+                "{name}({}) needs {rule}",
+                params.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        Ok(Spread::Family(marginal, p))
+    }
+
+    /// The value at `u` in [0, 1].
+    pub fn value(&self, u: f64) -> f64 {
+        match *self {
+            Spread::Range { lo, hi, whole: true } => (lo + ((hi - lo + 1.0) * u).floor()).min(hi),
+            Spread::Range { lo, hi, whole: false } => lo + (hi - lo) * u,
+            Spread::Family(m, p) => {
+                let bounded = matches!(m, Marginal::Uniform | Marginal::Beta | Marginal::Triangular);
+                m.quantile(p, if bounded { u } else { u.clamp(0.001, 0.999) })
+            }
+        }
+    }
+
+    /// How it is written: `LO:HI` for a range, `normal(3600, 500)` for a
+    /// distribution.
+    pub fn describe(&self) -> String {
+        match *self {
+            Spread::Range { lo, hi, .. } => format!("{lo}:{hi}"),
+            Spread::Family(m, p) => {
+                let (name, _, names) =
+                    SPREAD_FAMILIES.iter().find(|(_, f, _)| *f == m).copied().unwrap_or(("?", m, &[]));
+                let shown: Vec<String> = p[..names.len()].iter().map(|x| x.to_string()).collect();
+                format!("{name}({})", shown.join(", "))
+            }
+        }
+    }
+
+    /// The lowest and highest values a design takes.
+    pub fn ends(&self) -> (f64, f64) {
+        (self.value(0.0), self.value(1.0))
+    }
+}
+
 fn ordered(a: f64, b: f64) -> (f64, f64) {
     let (a, b) = (finite(a), finite(b));
     if a <= b { (a, b) } else { (b, a) }

@@ -35,7 +35,7 @@ pub use morris::{MorrisPlan, morris};
 pub use sensitivity::{SensitivityPlan, sensitivity};
 pub use sobol::{SobolPlan, sobol};
 pub use spider::{SpiderPlan, spider};
-pub use sweep::{Sample, SweepPlan, Vary, sweep};
+pub use sweep::{Sample, SweepPlan, Vary, sweep, vary_or_declared};
 
 /// Why an analysis could not start (or, for I/O, go on).
 #[derive(Debug)]

@@ -85,7 +85,7 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<Finished<Mo
     let k = plan.vary.len();
     if k == 0 {
         return Err(AnalysisError::Plan(
-            "--method morris needs the parameters: give --vary PATH=LO:HI for each".into(),
+            "--method morris needs the parameters: give --vary PATH=LO:HI for each, or declare them under `uncertain:` in the scenario".into(),
         ));
     }
     if plan.trajectories < 2 {
@@ -136,7 +136,8 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<Finished<Mo
         .iter()
         .zip(&ranges)
         .zip(&effects)
-        .map(|((v, &(lo, hi, _)), ee)| {
+        .map(|((v, spread), ee)| {
+            let (lo, hi) = spread.ends();
             let r = ee.len() as f64;
             let mu = ee.iter().sum::<f64>() / r;
             let mu_star_of = |which: &mut dyn Iterator<Item = f64>| which.map(f64::abs).sum::<f64>() / r;
@@ -145,7 +146,15 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<Finished<Mo
             let replicates = (0..BOOTSTRAP)
                 .map(|_| mu_star_of(&mut (0..ee.len()).map(|_| ee[rng.random_range(0..ee.len())])))
                 .collect();
-            Screened { path: v.path.clone(), lo, hi, mu, mu_star: Index::of(mu_star, replicates), sigma }
+            Screened {
+                path: v.path.clone(),
+                drawn_from: spread.describe(),
+                lo,
+                hi,
+                mu,
+                mu_star: Index::of(mu_star, replicates),
+                sigma,
+            }
         })
         .collect();
     let points = run

@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{AnalysisError, Finished, Monitor, Sample, Vary};
 use crate::batch::Plan;
+use crate::dist::Spread;
 use crate::scenario::{self, Override, Scenario, Source};
 use crate::stats::batch::Watched;
 use crate::stats::sobol::{DesignPoint, Index, InputIndices, SOBOL_SCHEMA_VERSION, SobolIndices};
@@ -62,7 +63,7 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
     let k = plan.vary.len();
     if k == 0 {
         return Err(AnalysisError::Plan(
-            "--method sobol needs the uncertain parameters: give --vary PATH=LO:HI for each".into(),
+            "--method sobol needs the uncertain parameters: give --vary PATH=LO:HI for each, or declare them under `uncertain:` in the scenario".into(),
         ));
     }
     if plan.samples < 8 {
@@ -132,10 +133,19 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
         .zip(&ranges)
         .zip(point.1)
         .zip(boot)
-        .map(|(((v, &(lo, hi, _)), (s1, st)), b)| {
+        .map(|(((v, spread), (s1, st)), b)| {
+            let (lo, hi) = spread.ends();
             let first = Index::of(s1, b.iter().map(|x| x.0).collect());
             let total = Index::of(st, b.iter().map(|x| x.1).collect());
-            InputIndices { path: v.path.clone(), lo, hi, below_noise: total.value < 2.0 * noise_share, first, total }
+            InputIndices {
+                path: v.path.clone(),
+                drawn_from: spread.describe(),
+                lo,
+                hi,
+                below_noise: total.value < 2.0 * noise_share,
+                first,
+                total,
+            }
         })
         .collect();
     let design_points = rows
@@ -177,7 +187,7 @@ pub(super) fn run_design(
     source: &Source,
     overrides: &[Override],
     vary: &[Vary],
-    ranges: &[(f64, f64, bool)],
+    ranges: &[Spread],
     units: &[Vec<f64>],
     plan: Plan,
     watched: Watched,
@@ -187,7 +197,7 @@ pub(super) fn run_design(
     let mut values_of: Vec<Vec<f64>> = Vec::with_capacity(units.len());
     for (p, u) in units.iter().enumerate() {
         let values: Vec<(f64, String)> =
-            ranges.iter().zip(u).map(|(&(lo, hi, whole), u)| super::sweep::value_in(lo, hi, whole, *u)).collect();
+            ranges.iter().zip(u).map(|(spread, u)| super::sweep::value_at(spread, *u)).collect();
         let mut all = overrides.to_vec();
         all.extend(
             vary.iter().zip(&values).map(|(v, (_, text))| Override { path: v.path.clone(), value: text.clone() }),
@@ -217,8 +227,8 @@ pub(super) struct Ranged {
     pub watched: Watched,
     /// The seed of the trials and of the design.
     pub seed: u64,
-    /// Each parameter's `(lo, hi, whole)`.
-    pub ranges: Vec<(f64, f64, bool)>,
+    /// Where each parameter is drawn from.
+    pub ranges: Vec<Spread>,
 }
 
 /// Loads what [`Ranged`] holds.

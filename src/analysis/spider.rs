@@ -46,9 +46,9 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sp
     let percentiles: Vec<f64> = (0..plan.steps).map(|i| i as f64 / (plan.steps - 1) as f64).collect();
     let mut scenarios: Vec<Scenario> = Vec::with_capacity(plan.vary.len() * plan.steps);
     let mut values: Vec<f64> = Vec::with_capacity(scenarios.capacity());
-    for (v, &(lo, hi, whole)) in plan.vary.iter().zip(&ranges) {
+    for (v, spread) in plan.vary.iter().zip(&ranges) {
         for &p in &percentiles {
-            let (x, text) = super::sweep::value_in(lo, hi, whole, p);
+            let (x, text) = super::sweep::value_at(spread, p);
             let mut all = plan.overrides.clone();
             all.push(Override { path: v.path.clone(), value: text });
             let loaded = scenario::load(&plan.source, &all)
@@ -64,10 +64,10 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sp
         .iter()
         .zip(&ranges)
         .enumerate()
-        .map(|(i, (v, &(lo, hi, _)))| SpiderLine {
+        .map(|(i, (v, spread))| SpiderLine {
             path: v.path.clone(),
-            lo,
-            hi,
+            lo: spread.ends().0,
+            hi: spread.ends().1,
             points: percentiles
                 .iter()
                 .enumerate()

@@ -4,6 +4,7 @@
 
 use super::{AnalysisError, Finished, Monitor};
 use crate::batch::Plan;
+use crate::dist::Spread;
 use crate::scenario::{self, Override, Scenario, Source};
 use crate::stats::summary::Meta;
 use crate::stats::sweep::{self as table, SWEEP_SCHEMA_VERSION, Sweep};
@@ -107,19 +108,16 @@ impl std::str::FromStr for Sample {
 }
 
 /// `PATH=LO:HI:STEPS` or `PATH=V1,V2,…`: the values one path takes in a
-/// grid; `PATH=LO:HI`: the range a sampling design draws it from.
+/// grid; `PATH=LO:HI` or `PATH=FAMILY:P1:P2[:P3]`: where a sampling design
+/// draws it from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vary {
     /// The dotted path, as for `--set`.
     pub path: String,
-    /// The values, as YAML text (empty for a range).
+    /// The values, as YAML text (empty for a spread).
     pub values: Vec<String>,
-    /// The range, for `PATH=LO:HI`.
-    pub range: Option<(f64, f64)>,
-    /// Whether the range holds whole numbers (`LO` and `HI` written as
-    /// integers, as for a cap or a pledge): a design then draws each whole
-    /// number in it with equal chance.
-    pub whole: bool,
+    /// Where a design draws it from, for `PATH=LO:HI` or a distribution.
+    pub spread: Option<Spread>,
 }
 
 /// A number as sweep values print it: 12 significant digits, so that
@@ -127,6 +125,14 @@ pub struct Vary {
 fn number_text(x: f64) -> String {
     let text = format!("{:.12e}", x);
     text.parse::<f64>().map(|v| v.to_string()).unwrap_or(text)
+}
+
+/// The value of `spread` at `u` in [0, 1] as an override writes it, and
+/// that value (12 significant digits, so the scenario gets what is shown).
+pub(crate) fn value_at(spread: &Spread, u: f64) -> (f64, String) {
+    let x = spread.value(u);
+    let text = number_text(x);
+    (text.parse().unwrap_or(x), text)
 }
 
 /// Most points a sweep's grid may have.
@@ -138,6 +144,14 @@ impl std::str::FromStr for Vary {
         let o: Override = s.parse()?;
         let spec = o.value.trim();
         let parts: Vec<&str> = spec.split(':').collect();
+        let family =
+            parts.first().filter(|n| parts.len() > 1 && n.trim().starts_with(|c: char| c.is_ascii_alphabetic()));
+        if let Some(name) = family {
+            let params: Result<Vec<f64>, _> = parts[1..].iter().map(|p| p.trim().parse::<f64>()).collect();
+            let params = params.map_err(|_| format!("in '{s}': the parameters of {name} must be numbers"))?;
+            let spread = Spread::family(name.trim(), &params).map_err(|e| format!("in '{s}': {e}"))?;
+            return Ok(Vary { path: o.path, values: Vec::new(), spread: Some(spread) });
+        }
         let values = if let [lo, hi, steps] = parts[..] {
             let bad = |what: &str| format!("in '{s}': {what} (expected LO:HI:STEPS, e.g. 0.2:0.9:8)");
             let lo: f64 = lo.trim().parse().map_err(|_| bad("LO is not a number"))?;
@@ -157,15 +171,30 @@ impl std::str::FromStr for Vary {
                 return Err(format!("in '{s}': a range LO:HI needs finite LO below HI"));
             }
             let whole = parts.iter().all(|p| p.trim().parse::<i64>().is_ok());
-            return Ok(Vary { path: o.path, values: Vec::new(), range: Some((lo, hi)), whole });
+            return Ok(Vary { path: o.path, values: Vec::new(), spread: Some(Spread::Range { lo, hi, whole }) });
         } else {
             spec.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect::<Vec<_>>()
         };
         if values.is_empty() {
             return Err(format!("'{s}' gives no values"));
         }
-        Ok(Vary { path: o.path, values, range: None, whole: false })
+        Ok(Vary { path: o.path, values, spread: None })
     }
+}
+
+/// The paths a design varies: `vary` if any are given, else those the
+/// scenario declares under `uncertain:`.
+pub fn vary_or_declared(source: &Source, overrides: &[Override], vary: &[Vary]) -> Result<Vec<Vary>, AnalysisError> {
+    if !vary.is_empty() {
+        return Ok(vary.to_vec());
+    }
+    let loaded = scenario::load(source, overrides)?;
+    Ok(loaded
+        .scenario
+        .uncertain
+        .iter()
+        .map(|u| Vary { path: u.path.clone(), values: Vec::new(), spread: Some(u.spread) })
+        .collect())
 }
 
 /// Runs a sweep on the current rayon pool. Warnings are gathered by place:
@@ -244,38 +273,27 @@ fn sampled(vary: &[Vary], design: Sample, seed: u64) -> Result<Vec<Vec<String>>,
     }
     let ranges = ranges(vary, &format!("--sample {}", design.label()))?;
     let points = design.unit_points(ranges.len(), seed);
-    Ok(points
-        .iter()
-        .map(|u| ranges.iter().zip(u).map(|(&(lo, hi, whole), u)| value_in(lo, hi, whole, *u).1).collect())
-        .collect())
+    Ok(points.iter().map(|u| ranges.iter().zip(u).map(|(spread, u)| value_at(spread, *u).1).collect()).collect())
 }
 
-/// Each varied path's range `(lo, hi, whole)`; `what` (the flag that draws
-/// from them) names the refusal of a path given as a grid.
-pub(crate) fn ranges(vary: &[Vary], what: &str) -> Result<Vec<(f64, f64, bool)>, AnalysisError> {
+/// Each varied path's spread; `what` (the flag that draws from them) names
+/// the refusal of a path given as a grid.
+pub(crate) fn ranges(vary: &[Vary], what: &str) -> Result<Vec<Spread>, AnalysisError> {
     vary.iter()
         .map(|v| {
-            v.range.map(|(lo, hi)| (lo, hi, v.whole)).ok_or_else(|| {
+            v.spread.ok_or_else(|| {
                 AnalysisError::Plan(format!(
-                    "--vary {}: {what} draws from ranges; give PATH=LO:HI (e.g. {}=0.2:0.9)",
-                    v.path, v.path
+                    "--vary {}: {what} draws from ranges; give PATH=LO:HI (e.g. {}=0.2:0.9) or a distribution (e.g. {}=normal:0.8:0.05)",
+                    v.path, v.path, v.path
                 ))
             })
         })
         .collect()
 }
 
-/// The value at `u` in [0, 1) of the range, and its text for an override:
-/// each of the hi − lo + 1 whole numbers with equal chance when `whole`.
-pub(crate) fn value_in(lo: f64, hi: f64, whole: bool, u: f64) -> (f64, String) {
-    let x = if whole { (lo + ((hi - lo + 1.0) * u).floor()).min(hi) } else { lo + (hi - lo) * u };
-    let text = number_text(x);
-    (text.parse().unwrap_or(x), text)
-}
-
 /// Every combination of the varied values, the last path fastest.
 fn grid(vary: &[Vary]) -> Result<Vec<Vec<String>>, AnalysisError> {
-    if let Some(v) = vary.iter().find(|v| v.range.is_some()) {
+    if let Some(v) = vary.iter().find(|v| v.spread.is_some()) {
         return Err(AnalysisError::Plan(format!(
             "--vary {}: a range LO:HI is for --sample (lhs:N or sobol:N); a grid needs LO:HI:STEPS or V1,V2,…",
             v.path
@@ -361,13 +379,16 @@ mod tests {
         // 3000:3003 holds four whole numbers; 400 Latin-hypercube points put
         // exactly 100 on each (a stratum of 1/400 never straddles a quarter).
         let vary: Vec<super::Vary> = vec!["alliance.pools.peacekeeping.cap=3000:3003".parse().expect("vary")];
-        assert!(vary[0].whole);
+        assert!(matches!(vary[0].spread, Some(super::Spread::Range { whole: true, .. })));
         let points = super::sampled(&vary, Sample::LatinHypercube(400), 3).expect("design");
         for value in ["3000", "3001", "3002", "3003"] {
             assert_eq!(points.iter().filter(|p| p[0] == value).count(), 100, "{value}");
         }
         let real: super::Vary = "alliance.pools.peacekeeping.cap=3000.0:3003".parse().expect("vary");
-        assert!(!real.whole, "a decimal point asks for any number");
+        assert!(
+            matches!(real.spread, Some(super::Spread::Range { whole: false, .. })),
+            "a decimal point asks for any number"
+        );
     }
 
     #[test]

@@ -13,7 +13,10 @@ pub fn run(args: &SweepArgs) -> Result<ExitCode, Failure> {
     let plan = SweepPlan {
         source: Source::resolve(&args.scenario),
         overrides: args.overrides.clone(),
-        vary: args.vary.clone(),
+        vary: match args.sample {
+            Some(_) => analysis::vary_or_declared(&Source::resolve(&args.scenario), &args.overrides, &args.vary)?,
+            None => args.vary.clone(),
+        },
         trials: args.batch.trials,
         seed: args.batch.seed,
         sample: args.sample,

@@ -39,7 +39,7 @@ impl Render for SobolIndices {
             self.design, self.metric, self.variance
         ));
         doc.heading("Indices (95% bootstrap intervals), largest total first");
-        let mut t = doc.table(&["parameter", "range", "first order S", "total ST", "█ S  ░ ST"]);
+        let mut t = doc.table(&["parameter", "drawn from", "first order S", "total ST", "█ S  ░ ST"]);
         let mut order: Vec<usize> = (0..self.inputs.len()).collect();
         order.sort_by(|&a, &b| self.inputs[b].total.value.total_cmp(&self.inputs[a].total.value));
         for i in order {
@@ -52,7 +52,7 @@ impl Render for SobolIndices {
                 let first = bar(p.first.value, '█');
                 first.chars().zip(total.chars()).map(|(f, t)| if f == '█' { f } else { t }).collect()
             };
-            doc.row(&mut t, vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), index(&p.first), index(&p.total), bars]);
+            doc.row(&mut t, vec![p.path.clone(), p.drawn_from.clone(), index(&p.first), index(&p.total), bars]);
         }
         doc.push(t, 2);
         doc.line("S: the share of the variance a parameter explains alone; ST: with its interactions. ST − S");
@@ -90,7 +90,7 @@ impl Render for MorrisScreening {
             self.points.len()
         ));
         doc.heading("Elementary effects, largest μ* first (the metric's change per step Δ)");
-        let mut t = doc.table(&["parameter", "range", "μ* (95% bootstrap)", "μ", "σ", "█ μ*"]);
+        let mut t = doc.table(&["parameter", "drawn from", "μ* (95% bootstrap)", "μ", "σ", "█ μ*"]);
         let mut order: Vec<usize> = (0..self.inputs.len()).collect();
         order.sort_by(|&a, &b| self.inputs[b].mu_star.value.total_cmp(&self.inputs[a].mu_star.value));
         let scale = self.inputs.iter().map(|p| p.mu_star.value).fold(0.0, f64::max);
@@ -100,7 +100,7 @@ impl Render for MorrisScreening {
                 &mut t,
                 vec![
                     p.path.clone(),
-                    format!("{}:{}", p.lo, p.hi),
+                    p.drawn_from.clone(),
                     format!("{:.4} [{:.4}, {:.4}]", p.mu_star.value, p.mu_star.lo, p.mu_star.hi),
                     format!("{:+.4}", p.mu),
                     format!("{:.4}", p.sigma),

@@ -24,6 +24,7 @@ const FILES: &[(&str, &str)] = &[
     ("what-if/peacekeeping-enlarged", include_str!("../../scenarios/what-if/peacekeeping-enlarged.yaml")),
     ("what-if/kazakhstan-chair", include_str!("../../scenarios/what-if/kazakhstan-chair.yaml")),
     ("what-if/severity-drives-need", include_str!("../../scenarios/what-if/severity-drives-need.yaml")),
+    ("uncertain/kazakhstan-2022", include_str!("../../scenarios/uncertain/kazakhstan-2022.yaml")),
 ];
 
 /// The default scenario of `alliance-sim run`.

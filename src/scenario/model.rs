@@ -3,7 +3,7 @@
 //! Names survive only for reports and `explain`; the engine reads slots,
 //! member indices and compiled programs.
 
-use crate::dist::Marginal;
+use crate::dist::{Marginal, Spread};
 use crate::rng::StreamKey;
 use crate::rules::compile::Symbols;
 use crate::rules::env::Statics;
@@ -140,6 +140,16 @@ impl Correlation {
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
     }
+}
+
+/// An uncertain input: the number at a dotted path and where an analysis
+/// draws it from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uncertain {
+    /// The dotted path, as for `--set`.
+    pub path: String,
+    /// A range or a distribution.
+    pub spread: Spread,
 }
 
 /// A crisis variable.
@@ -341,6 +351,9 @@ pub struct Scenario {
     pub outcomes: Vec<Outcome>,
     /// What history recorded.
     pub observed: Option<Observed>,
+    /// The inputs it declares uncertain (`uncertain:`), for global
+    /// sensitivity and sampled sweeps when no `--vary` is given.
+    pub uncertain: Vec<Uncertain>,
     /// Run defaults.
     pub run: RunDefaults,
     /// Every rule, by [`crate::rules::ruleset::RuleId`].

@@ -50,6 +50,10 @@ pub struct ScenarioFile {
     outcomes: Option<BTreeMap<String, Option<Expr>>>,
     /// What history recorded, for `backtest`.
     observed: Option<Observed>,
+    /// Inputs declared uncertain: a dotted path (a number in this
+    /// scenario) and the range or distribution `sensitivity --method
+    /// sobol|morris` and `sweep --sample` draw it from.
+    uncertain: Option<BTreeMap<String, UncertainInput>>,
     /// Defaults for `run`.
     run: Option<RunDefaults>,
 }
@@ -444,4 +448,24 @@ pub fn json_schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Where an uncertain input is drawn from: exactly one distribution.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct UncertainInput {
+    /// Uniform on [min, max].
+    uniform: Option<Params<MinMax>>,
+    /// Normal with mean and sd.
+    normal: Option<Params<MeanSd>>,
+    /// Lognormal with mu and sigma.
+    lognormal: Option<Params<MuSigma>>,
+    /// Beta with alpha and beta.
+    beta: Option<Params<AlphaBeta>>,
+    /// Triangular with min, mode and max.
+    triangular: Option<Params<MinModeMax>>,
+    /// Exponential with rate.
+    exponential: Option<Params<Rate>>,
+    /// With uniform: draw whole numbers only (a cap, a pledge).
+    whole: Option<bool>,
 }

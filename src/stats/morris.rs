@@ -37,6 +37,8 @@ pub struct MorrisScreening {
 pub struct Screened {
     /// The `--set` path.
     pub path: String,
+    /// What it is drawn from: `LO:HI` or a distribution, `normal(0.8, 0.05)`.
+    pub drawn_from: String,
     /// Lowest value.
     pub lo: f64,
     /// Highest value.

@@ -39,6 +39,8 @@ pub struct SobolIndices {
 pub struct InputIndices {
     /// The `--set` path.
     pub path: String,
+    /// What it is drawn from: `LO:HI` or a distribution, `normal(0.8, 0.05)`.
+    pub drawn_from: String,
     /// Lowest value drawn.
     pub lo: f64,
     /// Highest value drawn.

@@ -56,7 +56,19 @@ fn the_schema_knows_every_top_level_field_the_loader_accepts() {
     // The loader's list (scenario/build.rs TOP), sorted.
     assert_eq!(
         names,
-        ["alliance", "crisis", "decisions", "description", "extends", "members", "name", "observed", "outcomes", "run"]
+        [
+            "alliance",
+            "crisis",
+            "decisions",
+            "description",
+            "extends",
+            "members",
+            "name",
+            "observed",
+            "outcomes",
+            "run",
+            "uncertain"
+        ]
     );
 }
 

@@ -152,6 +152,83 @@ fn sobol_indices_of_a_batch_statistic_are_the_same_for_any_thread_count() {
     assert!(json["inner_noise_share"].as_f64().unwrap() > 0.0, "a batch statistic carries inner noise");
 }
 
+/// Inputs drawn from distributions: for 2·x1 + x2 with x1 ~ beta(2, 5)
+/// (variance 10 / (49·8)) and x2 ~ triangular(0, 0.5, 1) (variance
+/// 0.75 / 18), the shares are 4·0.025510 / 0.143707 = 0.7101 and 0.2899.
+#[test]
+fn sobol_indices_over_distributions_are_their_shares_of_variance() {
+    let vary = vec!["crisis.variables.x1=beta:2:5".to_string(), "crisis.variables.x2=triangular:0:0.5:1".to_string()];
+    let json = sobol_of("linear", &vary, "1024", &[]);
+    let (v1, v2) = (4.0 * 10.0 / (49.0 * 8.0), 0.75 / 18.0);
+    let shares = [v1 / (v1 + v2), v2 / (v1 + v2)];
+    for (input, share) in json["inputs"].as_array().expect("inputs").iter().zip(shares) {
+        for which in ["first", "total"] {
+            let v = input[which]["value"].as_f64().unwrap();
+            assert!((v - share).abs() < 0.02, "{} {which}: {v} vs {share}", input["path"]);
+        }
+    }
+    assert_eq!(json["inputs"][0]["drawn_from"], "beta(2, 5)");
+    // Exactly the variance of the design's outputs: 1024 Sobol' points.
+    let variance = json["variance"].as_f64().unwrap();
+    assert!((variance - (v1 + v2)).abs() < 0.01 * (v1 + v2), "variance {variance} vs {}", v1 + v2);
+}
+
+/// A Latin hypercube over a distribution puts one point in each of its
+/// percentile strata: the sample's distribution function is within 1/N of
+/// the triangular's closed form everywhere.
+#[test]
+fn a_sampled_sweep_draws_a_distribution_stratum_by_stratum() {
+    let out = stdout_of(&[
+        "sweep",
+        "tests/data/ishigami.yaml",
+        "--vary",
+        "crisis.variables.x1=triangular:0:0.25:1",
+        "--sample",
+        "lhs:200",
+        "-n",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let mut x: Vec<f64> =
+        json["points"].as_array().expect("points").iter().map(|p| p["values"][0].as_f64().expect("value")).collect();
+    x.sort_by(f64::total_cmp);
+    let cdf = |v: f64| if v <= 0.25 { v * v / 0.25 } else { 1.0 - (1.0 - v).powi(2) / 0.75 };
+    for (i, &v) in x.iter().enumerate() {
+        let f = cdf(v);
+        assert!(f >= i as f64 / 200.0 - 1e-9 && f <= (i + 1) as f64 / 200.0 + 1e-9, "point {i}: F({v}) = {f}");
+    }
+}
+
+/// An `uncertain:` block is what `--vary` would say: the same indices,
+/// byte for byte.
+#[test]
+fn declared_uncertain_inputs_equal_the_same_flags() {
+    let common = ["--method", "sobol", "--samples", "16", "-n", "300", "--format", "json"];
+    let mut declared = vec!["sensitivity", "uncertain/kazakhstan-2022"];
+    declared.extend(common);
+    let mut flags = vec![
+        "sensitivity",
+        "uncertain/kazakhstan-2022",
+        "--vary",
+        "members.russia.attributes.alignment=triangular:0.6:0.95:1",
+        "--vary",
+        "crisis.variables.foreign_backed.bernoulli=beta:8:2",
+        "--vary",
+        "alliance.pools.peacekeeping.cap=2000:6000",
+    ];
+    flags.extend(common);
+    let (a, b) = (stdout_of(&declared), stdout_of(&flags));
+    assert_eq!(a, b);
+    let json: serde_json::Value = serde_json::from_str(&a).expect("json");
+    let drawn: Vec<&str> =
+        json["inputs"].as_array().unwrap().iter().map(|i| i["drawn_from"].as_str().unwrap()).collect();
+    let mut sorted = drawn.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["2000:6000", "beta(8, 2)", "triangular(0.6, 0.95, 1)"]);
+}
+
 #[test]
 fn sobol_needs_ranges_and_ranges_need_sobol() {
     for (args, says) in [
@@ -159,6 +236,14 @@ fn sobol_needs_ranges_and_ranges_need_sobol() {
         (
             vec!["sensitivity", "kazakhstan-2022", "--method", "sobol", "--vary", "decisions.request.base=0:0.3:4"],
             "PATH=LO:HI",
+        ),
+        (
+            vec!["sensitivity", "kazakhstan-2022", "--method", "sobol", "--vary", "decisions.request.base=normal:0.1"],
+            "normal takes 2 parameters",
+        ),
+        (
+            vec!["sensitivity", "kazakhstan-2022", "--method", "sobol", "--vary", "decisions.request.base=gamma:1:2"],
+            "unknown distribution 'gamma'",
         ),
         (vec!["sensitivity", "kazakhstan-2022", "--vary", "decisions.request.base=0:0.3"], "--method sobol"),
         (

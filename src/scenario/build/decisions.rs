@@ -3,6 +3,7 @@
 //! the engine reads.
 
 use super::{Builder, ctx};
+use crate::dist::Spread;
 use crate::rng::Decision;
 use crate::rules::compile::{Context, Stage, VarSymbol};
 use crate::rules::env::Statics;
@@ -10,7 +11,7 @@ use crate::rules::program::{Program, Type};
 use crate::rules::ruleset::{Effect, Rule, RuleId, RuleSet};
 use crate::scenario::diagnostic::Loc;
 use crate::scenario::model::*;
-use crate::scenario::tree::{Node, Value};
+use crate::scenario::tree::{Entry, Node, Value};
 
 impl Builder<'_> {
     /// A rule set: a bare expression (base only) or {base, rules}.
@@ -284,6 +285,70 @@ impl Builder<'_> {
             }
         }
         out
+    }
+
+    /// `uncertain:`: each dotted path (a number in this scenario) with a
+    /// range `{uniform: {min, max}}` (`whole: true` for whole numbers) or
+    /// another distribution, its parameters numbers.
+    pub(super) fn uncertain(&mut self, node: &Node, root: &Node) -> Vec<Uncertain> {
+        let Some(entries) = node.entries() else {
+            self.report.error(node.loc, format!("uncertain is {}", node.value.kind())).expected(
+                "a map of path: distribution, e.g. members.russia.attributes.alignment: {uniform: {min: 0.6, max: 1}}",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for e in entries {
+            let keys: Vec<&str> = e.key.split('.').collect();
+            if keys.first() == Some(&"uncertain")
+                || !matches!(crate::scenario::tree::get_path(root, &keys).map(|n| &n.value), Some(Value::Num(_)))
+            {
+                self.report
+                    .error(e.key_loc, format!("uncertain: '{}' is not a number in this scenario", e.key))
+                    .expected("the dotted path of a number, as for --set (e.g. alliance.pools.peacekeeping.cap)");
+                continue;
+            }
+            if let Some(spread) = self.spread(&e.node, &e.key) {
+                out.push(Uncertain { path: e.key.clone(), spread });
+            }
+        }
+        out
+    }
+
+    fn spread(&mut self, node: &Node, path: &str) -> Option<Spread> {
+        let what = format!("uncertain '{path}'");
+        let entries = self.map(node, &what, &[Spread::NAMES.as_slice(), &["whole"]].concat(), &[])?;
+        let families: Vec<&Entry> = entries.iter().filter(|e| e.key != "whole").collect();
+        let [family] = families.as_slice() else {
+            self.report
+                .error(node.loc, format!("{what} names {} distributions", families.len()))
+                .expected(format!("exactly one of: {}", Spread::NAMES.join(", ")));
+            return None;
+        };
+        let whole = match node.get("whole") {
+            Some(w) => self.boolean(w, &format!("whole of {what}"))?,
+            None => false,
+        };
+        let names = Spread::parameters(&family.key);
+        let _ = self.map(&family.node, &format!("the {} parameters of {what}", family.key), names, names)?;
+        let mut params = Vec::with_capacity(names.len());
+        for name in names {
+            params.push(self.number(family.node.get(name)?, &format!("{name} of {what}"), -1e300, 1e300)?);
+        }
+        if whole && family.key != "uniform" {
+            self.report
+                .error(node.loc, format!("{what} is whole but {}", family.key))
+                .expected("whole: true with uniform only");
+            return None;
+        }
+        match Spread::family(&family.key, &params) {
+            Ok(Spread::Family(_, p)) if whole => Some(Spread::Range { lo: p[0], hi: p[1], whole }),
+            Ok(spread) => Some(spread),
+            Err(e) => {
+                self.report.error(family.node.loc, format!("{what}: {e}")).expected("valid parameters");
+                None
+            }
+        }
     }
 
     pub(super) fn observed(&mut self, node: &Node) -> Option<Observed> {

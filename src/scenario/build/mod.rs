@@ -55,8 +55,19 @@ struct Builder<'r> {
     families: Vec<Family>,
 }
 
-const TOP: [&str; 10] =
-    ["name", "description", "extends", "alliance", "members", "crisis", "decisions", "outcomes", "observed", "run"];
+const TOP: [&str; 11] = [
+    "name",
+    "description",
+    "extends",
+    "alliance",
+    "members",
+    "crisis",
+    "decisions",
+    "outcomes",
+    "observed",
+    "uncertain",
+    "run",
+];
 
 fn ctx(stage: Stage, member: bool, visible_vars: usize) -> Context {
     Context { stage, member, visible_vars, member_index: None }
@@ -135,6 +146,7 @@ impl Builder<'_> {
         let contribution = self.contribution(decisions.get("contribute"), decisions.loc, n_vars, &members, host);
         let outcomes = self.outcomes(&outcome_names, n_vars);
         let observed = root.get("observed").and_then(|n| self.observed(n));
+        let uncertain = root.get("uncertain").map(|n| self.uncertain(n, root)).unwrap_or_default();
         let run = self.run_defaults(root.get("run"));
         if self.rules.len() > limits::RULES {
             self.report
@@ -180,6 +192,7 @@ impl Builder<'_> {
             contribution: contribution?,
             outcomes,
             observed,
+            uncertain,
             run,
             rules: self.rules,
             symbols: self.symbols,
