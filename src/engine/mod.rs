@@ -44,7 +44,7 @@ fn force(frame: &mut Frame, value: f64, lo: f64, hi: f64, flag: u8) -> f64 {
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::rules::env::{Env, Field, Frame, vote};
 use crate::rules::ruleset::{FireCounter, Observer, RuleId, RuleSet, Silent};
-use crate::scenario::model::{Correlation, DecisionRule, Distribution, Scenario, Status, class, limits};
+use crate::scenario::model::{Correlation, DecisionRule, Distribution, Scenario, Status, Variable, class, limits};
 
 /// Something that happened in a trial, for `explain`.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,35 +292,50 @@ fn env<'a>(s: &'a Scenario, frame: &'a Frame, member: usize) -> Env<'a> {
 }
 
 fn draw_variables(s: &Scenario, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
-    let mut scores = Scores::default();
     if let Some(c) = &s.correlation {
-        scores.draw(s, c, key);
+        return draw_correlated(s, c, key, frame, trace);
     }
     for (slot, var) in s.variables.iter().enumerate() {
-        let value = match &var.distribution {
+        frame.vars[slot] = draw_independent(s, key, var, frame);
+        trace.event(Event::Variable { slot });
+    }
+}
+
+/// [`draw_variables`] under `correlate:`, kept apart so that scenarios
+/// without it pay nothing for the scores.
+#[inline(never)]
+fn draw_correlated(s: &Scenario, c: &Correlation, key: TrialKey, frame: &mut Frame, trace: &mut impl Trace) {
+    let mut scores = Scores::of(s, c, key);
+    for (slot, var) in s.variables.iter().enumerate() {
+        frame.vars[slot] = match &var.distribution {
             Distribution::Correlated { marginal, params, row } => {
                 let rng = &mut scores.streams[*row];
                 let e = env(s, frame, 0);
                 let p = [0, 1, 2].map(|i| params[i].eval(&e, rng));
                 marginal.at_score(p, scores.mixed[*row], var.truncate)
             }
-            d => {
-                let mut rng = SubStream::new(key, var.stream);
-                let mut value = draw(d, &env(s, frame, 0), &mut rng);
-                if let Some((lo, hi)) = var.truncate {
-                    let mut tries = 0;
-                    while !(lo..=hi).contains(&value) && tries < 100 {
-                        value = draw(d, &env(s, frame, 0), &mut rng);
-                        tries += 1;
-                    }
-                    value = if value.is_nan() { lo } else { value.clamp(lo, hi) };
-                }
-                value
-            }
+            _ => draw_independent(s, key, var, frame),
         };
-        frame.vars[slot] = value;
         trace.event(Event::Variable { slot });
     }
+}
+
+/// A variable drawn from its own stream, truncation by rejection (then
+/// clamping after 100 tries).
+#[inline(always)]
+fn draw_independent(s: &Scenario, key: TrialKey, var: &Variable, frame: &Frame) -> f64 {
+    let mut rng = SubStream::new(key, var.stream);
+    let d = &var.distribution;
+    let mut value = draw(d, &env(s, frame, 0), &mut rng);
+    if let Some((lo, hi)) = var.truncate {
+        let mut tries = 0;
+        while !(lo..=hi).contains(&value) && tries < 100 {
+            value = draw(d, &env(s, frame, 0), &mut rng);
+            tries += 1;
+        }
+        value = if value.is_nan() { lo } else { value.clamp(lo, hi) };
+    }
+    value
 }
 
 /// The normal scores of a trial's correlated crisis variables (at most
