@@ -104,7 +104,8 @@ impl FitParameter {
 
 /// A case ready to evaluate: where it comes from and what history chose.
 struct Case {
-    source: Source,
+    /// Its files read once, for the thousands of loads a fit makes.
+    prepared: scenario::Prepared,
     name: String,
     origin: String,
     observed: usize,
@@ -171,7 +172,7 @@ impl Objective<'_, '_> {
             .par_iter()
             .map(|&i| {
                 let case = &cases[i];
-                let s = scenario::load(&case.source, &overrides).map_err(|error| {
+                let s = case.prepared.load(&overrides).map_err(|error| {
                     Stop::Scenario(AnalysisError::Scenario {
                         context: format!("case {} at {}", case.name, describe(&overrides)),
                         error,
@@ -301,7 +302,7 @@ fn cases(plan: &CalibratePlan, monitor: &mut Monitor<'_>) -> Result<Vec<Case>, A
             )));
         };
         out.push(Case {
-            source: source.clone(),
+            prepared: scenario::Prepared::read(source),
             name: s.name.clone(),
             origin: source.display(),
             observed: usize::from(observed.0),

@@ -46,7 +46,8 @@ pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<F
         )));
     }
     let trials = super::at_least_one(plan.trials)?;
-    let loaded = scenario::load(&plan.source, &plan.overrides)?;
+    let prepared = scenario::Prepared::read(&plan.source);
+    let loaded = prepared.load(&plan.overrides)?;
     for w in &loaded.warnings {
         monitor.warn(&w.to_string());
     }
@@ -59,7 +60,7 @@ pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<F
         .iter()
         .map(|(path, value)| {
             [1.0 - plan.fraction, 1.0 + plan.fraction].map(|factor| {
-                let side = moved(plan, path, *value, factor)?;
+                let side = moved(plan, &prepared, path, *value, factor)?;
                 variants.push(side.1);
                 Ok((side.0, variants.len() - 1))
             })
@@ -116,11 +117,17 @@ pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<F
 /// to; or that value and why the moved scenario is invalid. A probability
 /// near 1 moves up to 1, not past it; one at 1 moves down only. Neither is
 /// tried past the valid range.
-fn moved(plan: &SensitivityPlan, path: &str, value: f64, factor: f64) -> Result<(f64, Scenario), (f64, String)> {
+fn moved(
+    plan: &SensitivityPlan,
+    prepared: &scenario::Prepared,
+    path: &str,
+    value: f64,
+    factor: f64,
+) -> Result<(f64, Scenario), (f64, String)> {
     let load = |moved: f64| {
         let mut overrides = plan.overrides.clone();
         overrides.push(Override { path: path.to_string(), value: moved.to_string() });
-        scenario::load(&plan.source, &overrides)
+        prepared.load(&overrides)
     };
     let mut moved = moved_value(value, factor);
     let mut loaded = load(moved);

@@ -193,6 +193,7 @@ pub(super) fn run_design(
     watched: Watched,
     monitor: Monitor<'_>,
 ) -> Result<DesignRun, AnalysisError> {
+    let prepared = scenario::Prepared::read(source);
     let mut scenarios: Vec<Scenario> = Vec::with_capacity(units.len());
     let mut values_of: Vec<Vec<f64>> = Vec::with_capacity(units.len());
     for (p, u) in units.iter().enumerate() {
@@ -202,7 +203,8 @@ pub(super) fn run_design(
         all.extend(
             vary.iter().zip(&values).map(|(v, (_, text))| Override { path: v.path.clone(), value: text.clone() }),
         );
-        let loaded = scenario::load(source, &all)
+        let loaded = prepared
+            .load(&all)
             .map_err(|error| AnalysisError::Scenario { context: format!("at design point {}", p + 1), error })?;
         scenarios.push(loaded.scenario);
         values_of.push(values.iter().map(|(x, _)| *x).collect());

@@ -44,6 +44,7 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sp
         &mut monitor,
     )?;
     let percentiles: Vec<f64> = (0..plan.steps).map(|i| i as f64 / (plan.steps - 1) as f64).collect();
+    let prepared = scenario::Prepared::read(&plan.source);
     let mut scenarios: Vec<Scenario> = Vec::with_capacity(plan.vary.len() * plan.steps);
     let mut values: Vec<f64> = Vec::with_capacity(scenarios.capacity());
     for (v, spread) in plan.vary.iter().zip(&ranges) {
@@ -51,7 +52,8 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sp
             let (x, text) = super::sweep::value_at(spread, p);
             let mut all = plan.overrides.clone();
             all.push(Override { path: v.path.clone(), value: text });
-            let loaded = scenario::load(&plan.source, &all)
+            let loaded = prepared
+                .load(&all)
                 .map_err(|error| AnalysisError::Scenario { context: format!("at {}={x}", v.path), error })?;
             scenarios.push(loaded.scenario);
             values.push(x);

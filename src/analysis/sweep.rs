@@ -201,7 +201,8 @@ pub fn vary_or_declared(source: &Source, overrides: &[Override], vary: &[Vary]) 
 /// one line per place, naming the first point it came from and how many
 /// more points share it.
 pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sweep>, AnalysisError> {
-    let loaded = scenario::load(&plan.source, &plan.overrides)?;
+    let prepared = scenario::Prepared::read(&plan.source);
+    let loaded = prepared.load(&plan.overrides)?;
     for w in &loaded.warnings {
         monitor.warn(&w.to_string());
     }
@@ -219,8 +220,7 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Swee
             plan.vary.iter().zip(values).map(|(v, value)| Override { path: v.path.clone(), value: value.clone() }),
         );
         let where_ = || format!("at point {} ({})", k + 1, describe(&plan.vary, values));
-        let loaded = scenario::load(&plan.source, &overrides)
-            .map_err(|error| AnalysisError::Scenario { context: where_(), error })?;
+        let loaded = prepared.load(&overrides).map_err(|error| AnalysisError::Scenario { context: where_(), error })?;
         for w in loaded.warnings {
             let place = format!("{}:{}:{}", w.file, w.line, w.column);
             match seen.iter_mut().find(|(p, _, _)| *p == place) {

@@ -99,7 +99,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// A collector of diagnostics for one load.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     /// The files involved.
     pub sources: Sources,

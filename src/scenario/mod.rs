@@ -133,9 +133,60 @@ impl std::error::Error for LoadError {}
 /// Loads, merges, overrides and compiles a scenario, then specialises its
 /// rule sets to the facts it fixes (see `specialise`).
 pub fn load(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError> {
-    let mut loaded = load_unspecialised(source, overrides)?;
-    specialise::specialise(&mut loaded.scenario);
-    Ok(loaded)
+    Prepared::read(source).load(overrides)
+}
+
+/// A scenario's files read, parsed and merged along `extends` once, to be
+/// loaded under many sets of overrides: a sweep, a Sobol' or Morris design
+/// or a calibration loads hundreds to tens of thousands of points, and
+/// reading and parsing the YAML was most of each load.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    origin: String,
+    tree: Option<Node>,
+    report: Report,
+    hasher: Sha256,
+}
+
+impl Prepared {
+    /// Reads `source` and everything it extends; errors are kept for
+    /// [`Prepared::load`] to report.
+    pub fn read(source: &Source) -> Prepared {
+        let mut report = Report::default();
+        let mut hasher = Sha256::new();
+        let tree = read_chain(source, &mut report, &mut hasher, &mut Vec::new()).map(|mut t| {
+            tree::drop_nulls(&mut t);
+            t
+        });
+        Prepared { origin: source.display(), tree, report, hasher }
+    }
+
+    /// [`load`] of the prepared source with `overrides`.
+    pub fn load(&self, overrides: &[Override]) -> Result<Loaded, LoadError> {
+        let mut loaded = self.load_unspecialised(overrides)?;
+        specialise::specialise(&mut loaded.scenario);
+        Ok(loaded)
+    }
+
+    fn load_unspecialised(&self, overrides: &[Override]) -> Result<Loaded, LoadError> {
+        let (mut report, mut hasher) = (self.report.clone(), self.hasher.clone());
+        let tree = self
+            .tree
+            .clone()
+            .and_then(|mut t| apply_overrides(&mut t, overrides, &mut report, &mut hasher).then_some(t));
+        let scenario = tree.as_ref().filter(|_| !report.has_errors()).and_then(|t| {
+            let hash = hex(&hasher.finalize());
+            build::build(t, &self.origin, hash, &mut report)
+        });
+        match scenario {
+            Some(scenario) if !report.has_errors() => {
+                warn_unread_attributes(&scenario, overrides, &mut report);
+                let added_members = std::mem::take(&mut report.added_members);
+                Ok(Loaded { scenario, warnings: report.warnings(), added_members })
+            }
+            _ => Err(LoadError::from(report)),
+        }
+    }
 }
 
 /// Every number of the merged scenario (after `extends` and overrides)
@@ -186,22 +237,7 @@ impl From<Report> for LoadError {
 /// [`load`] without the specialisation step: the same results, more slowly.
 /// Tests use it to check that specialising changes nothing.
 pub fn load_unspecialised(source: &Source, overrides: &[Override]) -> Result<Loaded, LoadError> {
-    let mut report = Report::default();
-    let mut hasher = Sha256::new();
-    let origin = source.display();
-    let tree = merged_tree(source, overrides, &mut report, &mut hasher);
-    let scenario = tree.as_ref().filter(|_| !report.has_errors()).and_then(|t| {
-        let hash = hex(&hasher.finalize());
-        build::build(t, &origin, hash, &mut report)
-    });
-    match scenario {
-        Some(scenario) if !report.has_errors() => {
-            warn_unread_attributes(&scenario, overrides, &mut report);
-            let added_members = std::mem::take(&mut report.added_members);
-            Ok(Loaded { scenario, warnings: report.warnings(), added_members })
-        }
-        _ => Err(LoadError::from(report)),
-    }
+    Prepared::read(source).load_unspecialised(overrides)
 }
 
 /// Warns about `--set members.<id>.attributes.<name>=…` when no expression

@@ -126,3 +126,31 @@ fn a_raised_cancel_flag_stops_at_a_wave_and_keeps_a_prefix_of_the_trials() {
     assert!(!whole.interrupted);
     assert_eq!(finished.value, whole.value);
 }
+
+/// One `Prepared` serves many loads, each as if the files were read afresh:
+/// nothing of one load's overrides, diagnostics or hash leaks into the next.
+#[test]
+fn a_prepared_scenario_loads_each_override_set_as_a_fresh_load_would() {
+    use alliance_sim::scenario::{self, Override, Prepared};
+    let source = Source::resolve("what-if/russia-committed-elsewhere");
+    let prepared = Prepared::read(&source);
+    let sets: Vec<Vec<Override>> = [
+        vec![],
+        vec!["members.russia.attributes.alignment=0.4"],
+        vec!["members.russia.attributes.nope=1"],
+        vec!["alliance.pools.peacekeeping.cap=-5"],
+        vec!["members.russia.attributes.alignment=0.4"],
+    ]
+    .iter()
+    .map(|set| set.iter().map(|o| o.parse().expect("override")).collect())
+    .collect();
+    for overrides in &sets {
+        let shown = |r: Result<scenario::Loaded, scenario::LoadError>| match r {
+            Ok(l) => {
+                format!("ok {} {:?}", l.scenario.hash, l.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+            }
+            Err(e) => format!("error {e}"),
+        };
+        assert_eq!(shown(prepared.load(overrides)), shown(scenario::load(&source, overrides)), "{overrides:?}");
+    }
+}
