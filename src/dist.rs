@@ -318,11 +318,12 @@ impl Marginal {
 /// incomplete beta function from Numerical Recipes' starting value
 /// (`invbetai`, after Abramowitz and Stegun 26.5.22), kept inside a
 /// bisection bracket so that it always ends (at most 100 steps) inside
-/// [0, 1]; two or three steps for the shapes scenarios use. statrs's
-/// `inv_beta_reg` (AS 64) was measured to panic below u ≈ 1e-300 and to
-/// loop without end at u = 1e-12 with b = 1e8, and its `beta_reg`
-/// recomputes three log-gammas per call (7× slower per correlated trial
-/// than this, measured on what-if/severity-drives-need).
+/// [0, 1]. statrs's `inv_beta_reg` (AS 64) was measured to panic below
+/// u ≈ 1e-300 and to loop without end at u = 1e-12 with b = 1e8; Newton
+/// on statrs's `beta_reg`, which recomputes three log-gammas per call, ran
+/// what-if/severity-drives-need at 0.36× the trials per second of this
+/// (`run what-if/severity-drives-need -n 2000000 -j 1`, one after the
+/// other on one machine).
 fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
     if u <= 0.0 {
         return 0.0;
