@@ -21,14 +21,16 @@
 //!
 //! # The surface to build on
 //!
-//! A program that embeds the engine (the coming web server and Python
-//! bindings) needs only these: [`scenario::load`] with a
+//! A program that embeds the engine (the Python package, the coming web
+//! server) needs only these: [`scenario::load`] with a
 //! [`scenario::Source`] and [`scenario::Override`]s (errors are located
 //! [`scenario::Diagnostic`]s); the analyses of [`analysis`] with their
 //! plans and a [`analysis::Monitor`]; the results of [`stats`]
 //! ([`stats::summary::summarise`], `Comparison`, `Sweep`, `Sensitivity`),
 //! drawn by [`report`] ([`report::Render`], [`report::html`]); one trial's
-//! story from [`explain`]; shard parts from [`shard`]. The lower layers
+//! story from [`explain`]; per-trial records as Arrow batches from
+//! [`records`]; shard parts from [`shard`]. The Python package
+//! (`python/`) stands on exactly this surface. The lower layers
 //! ([`rules`], [`engine`], [`rng`], [`batch`]) stay public for the
 //! integration tests, benchmarks and fuzzers that exercise the expression
 //! language and single trials; their items may change in any release.
@@ -54,7 +56,7 @@ pub(crate) mod input;
 #[cfg(feature = "cli")]
 pub(crate) mod output;
 pub mod profile;
-pub(crate) mod records;
+pub mod records;
 pub mod report;
 pub mod rng;
 pub mod rules;

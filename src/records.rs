@@ -374,6 +374,30 @@ impl ChunkRecords {
     }
 }
 
+/// The finished columns of a chunk as one record batch.
+fn finish_batch(schema: Arc<Schema>, columns: Vec<Builder>) -> Result<RecordBatch, ArrowError> {
+    RecordBatch::try_new(schema, columns.into_iter().map(Builder::finish).collect())
+}
+
+/// Trials `[start, end)` of `s` under `seed`, run in this thread, as one
+/// Arrow record batch of `schema` (from [`arrow_schema`]): the rows `run
+/// --trials-out FILE.arrow` writes for that range. For programs that take
+/// records in memory (the Python package's `trials()`).
+pub fn arrow_batch(
+    s: &Scenario,
+    schema: &Arc<Schema>,
+    seed: u64,
+    start: u64,
+    end: u64,
+) -> Result<RecordBatch, ArrowError> {
+    let mut chunk = ChunkRecords::new(RecordFormat::Arrow, s, schema);
+    crate::batch::run_range_with(s, seed, start, end, |i, frame| chunk.push(s, i, frame));
+    match chunk {
+        ChunkRecords::Arrow(schema, columns) => finish_batch(schema, columns),
+        ChunkRecords::Csv(_) => Err(ArrowError::InvalidArgumentError("not an Arrow chunk".into())),
+    }
+}
+
 /// Where records go, in their format.
 pub enum RecordWriter<'w> {
     /// CSV text.
@@ -420,8 +444,7 @@ impl<'w> RecordWriter<'w> {
         match (self, chunk) {
             (RecordWriter::Csv(out), ChunkRecords::Csv(rows)) => out.write_all(&rows),
             (RecordWriter::Arrow(writer), ChunkRecords::Arrow(schema, columns)) => {
-                let arrays: Vec<ArrayRef> = columns.into_iter().map(Builder::finish).collect();
-                let batch = RecordBatch::try_new(schema, arrays).map_err(io_error)?;
+                let batch = finish_batch(schema, columns).map_err(io_error)?;
                 writer.write(&batch).map_err(io_error)
             }
             _ => Err(io::Error::other("a chunk in the wrong record format")),
