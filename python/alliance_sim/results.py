@@ -200,8 +200,12 @@ class Sensitivity(Result):
 
     @property
     def inputs(self) -> pd.DataFrame:
-        """One row per input, by path."""
-        return _frame(self._doc["inputs"], "path")
+        """One row per input, by path. For the tornado: ``base``, ``swing``
+        and for each of ``low`` and ``high`` the moved ``input`` and the
+        paired difference (``low.diff``, ``low.lo``, ``low.hi``…), or
+        ``low.error`` where the moved scenario does not load."""
+        frame = _frame(self._doc["inputs"], "path")
+        return frame.rename(columns=lambda c: c.replace(".effect.Ok.", ".").replace(".effect.Err", ".error"))
 
     @property
     def points(self) -> pd.DataFrame:
