@@ -38,6 +38,7 @@ from .results import Comparison, Result, Sensitivity, Summary, Sweep
 
 __all__ = [
     "Comparison",
+    "Records",
     "Result",
     "Scenario",
     "ScenarioError",
@@ -111,6 +112,49 @@ def _watch(progress: Progress, description: str, call: Callable[[Optional[Callab
     if callable(progress):
         return call(progress)
     raise TypeError("progress: expected True, False or a callable(done, total)")
+
+
+class Records:
+    """Per-trial records (from :meth:`Scenario.trials`), computed chunk by
+    chunk as they are read. The Arrow PyCapsule interface
+    (``__arrow_c_stream__``) lets ``pyarrow.table(r)`` and
+    ``polars.DataFrame(r)`` take them without a copy, and
+    ``pandas.DataFrame.from_arrow(r)`` (pandas ≥ 3) convert them; each read
+    gives the same rows."""
+
+    def __init__(self, engine: TrialRecords):
+        self._engine = engine
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object:
+        """A new Arrow C stream of the records."""
+        return self._engine.__arrow_c_stream__(requested_schema)
+
+    def __len__(self) -> int:
+        return len(self._engine)
+
+    @property
+    def columns(self) -> List[str]:
+        """The column names, in order."""
+        return self._engine.columns
+
+    def to_arrow(self):
+        """A ``pyarrow.Table`` (one record batch per chunk)."""
+        import pyarrow
+
+        return pyarrow.table(self)
+
+    def to_polars(self):
+        """A ``polars.DataFrame``."""
+        import polars
+
+        return polars.DataFrame(self)
+
+    def to_pandas(self):
+        """A ``pandas.DataFrame`` (labels as categoricals, undefined values as NaN)."""
+        return self.to_arrow().to_pandas()
+
+    def __repr__(self) -> str:
+        return repr(self._engine)
 
 
 class Scenario:
@@ -209,18 +253,19 @@ class Scenario:
         columns: Optional[Sequence[str]] = None,
         chunk: int = 65536,
         threads: Optional[int] = None,
-    ) -> TrialRecords:
+    ) -> Records:
         """Per-trial records of trials 0 … n − 1 as Arrow record batches of
         ``chunk`` trials, computed as they are read.
 
         The object speaks the Arrow PyCapsule interface, so
-        ``pyarrow.table(r)``, ``polars.DataFrame(r)`` and
-        ``pandas.DataFrame.from_arrow(r)`` (pandas ≥ 3) take it without a
-        copy; it can be read again and gives the same rows. Columns are
+        ``pyarrow.table(r)`` and ``polars.DataFrame(r)`` take it without a
+        copy and ``pandas.DataFrame.from_arrow(r)`` (pandas ≥ 3) or
+        ``r.to_pandas()`` convert it; it can be read again and gives the
+        same rows. Columns are
         those of ``run --trials-out`` (see :attr:`columns`); ``columns``
         keeps only some.
         """
-        return self._engine.trials(n, seed, None if columns is None else list(columns), chunk, threads)
+        return Records(self._engine.trials(n, seed, None if columns is None else list(columns), chunk, threads))
 
     def explain(self, trial: int, seed: Optional[int] = None) -> Dict[str, Any]:
         """One trial told rule by rule (``alliance-sim explain --format json``)."""

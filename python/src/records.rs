@@ -1,6 +1,6 @@
 //! Per-trial records as Arrow, through the Arrow PyCapsule interface
-//! (`__arrow_c_stream__`): pyarrow, pandas and polars take the batches
-//! without a copy. Each export starts a new stream over the same trials —
+//! (`__arrow_c_stream__`): pyarrow and polars take the batches without a
+//! copy, pandas (3.x, `DataFrame.from_arrow`) converts them. Each export starts a new stream over the same trials —
 //! a trial's record depends only on (seed, trial) — so one `TrialRecords`
 //! can be read any number of times, by any of them.
 

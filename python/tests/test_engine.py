@@ -142,7 +142,10 @@ def test_records_equal_the_cli_arrow_file(cli, tmp_path):
     assert pl.DataFrame(again).equals(pl.from_arrow(expected))
     if hasattr(pd.DataFrame, "from_arrow"):
         assert pd.DataFrame.from_arrow(records).shape == (20_000, len(expected.schema))
-    assert len(records) == 20_000
+    frame = records.to_pandas()
+    assert frame.equals(expected.to_pandas())
+    assert records.to_polars().equals(pl.from_arrow(expected))
+    assert len(records) == 20_000 and records.columns == expected.schema.names
 
 
 def test_records_keep_chosen_columns():
@@ -164,6 +167,11 @@ def test_progress_reaches_the_total():
     asim.load(KAZ).run(trials=600_000, seed=1, progress=lambda done, total: seen.append((done, total)))
     assert seen and seen[-1] == (600_000, 600_000)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_progress_true_draws_a_tqdm_bar(capsys):
+    asim.load(KAZ).run(trials=300_000, seed=1, progress=True)
+    assert "300k/300k" in capsys.readouterr().err
 
 
 def test_an_exception_in_the_progress_callable_stops_the_run():
