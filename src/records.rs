@@ -380,7 +380,7 @@ fn finish_batch(schema: Arc<Schema>, columns: Vec<Builder>) -> Result<RecordBatc
 }
 
 /// Trials `[start, end)` of `s` under `seed`, run in this thread, as one
-/// Arrow record batch of `schema` (from [`arrow_schema`]): the rows `run
+/// Arrow record batch of `schema` (from [`arrow_schema()`]): the rows `run
 /// --trials-out FILE.arrow` writes for that range. For programs that take
 /// records in memory (the Python package's `trials()`).
 pub fn arrow_batch(
