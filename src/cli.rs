@@ -304,6 +304,29 @@ file it extends into DIR, keeping their relative paths, so the copy
 validates and runs as it is; it never overwrites a file. A file of your own
 can also build on a bundled scenario directly: `extends: kazakhstan-2022`.")]
     Show(ShowArgs),
+    /// Open the classroom studio: live what-ifs in a browser.
+    #[command(after_help = "\
+Examples:
+  alliance-sim serve
+  alliance-sim serve what-if/armenia-frozen --open
+  alliance-sim serve my-cases/kazakhstan-2022.yaml --port 8500
+  alliance-sim serve --host 0.0.0.0      # a classroom on the local network
+
+Prints an address to open in a browser. The page offers every input of the
+scenario as a slider or switch (grouped as the scenario reads; a control's
+tooltip is its `because` text), and shows the funnel, the deployment against
+the pool caps, who contributes, timing and outcomes beside the unmodified
+scenario on common random numbers, with paired differences and 95%
+intervals: a first picture at once, refined up to --most-trials. It tells
+one trial of a chosen outcome as `explain` does, shows the changes as a
+what-if YAML that can be edited (errors located as you type) and saved, and
+keeps its whole state in the address, so a link reproduces the view.
+
+Everything is served from the binary (no network needed). The server reads
+only bundled scenarios and .yaml files inside the folder it was started in,
+writes nothing, and answers only requests carrying the printed address's
+token. It listens on 127.0.0.1 unless --host says otherwise; Ctrl-C stops it.")]
+    Serve(ServeArgs),
 }
 
 /// The most worker threads a run may start: 8 per core, and at least 16.
@@ -727,6 +750,27 @@ pub struct ShowArgs {
     /// Copy it, with the files it extends, into this directory instead.
     #[arg(long, value_name = "DIR")]
     pub eject: Option<PathBuf>,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The scenario the page opens with: a bundled name or a .yaml file in
+    /// this folder (default kazakhstan-2022).
+    pub scenario: Option<String>,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8421)]
+    pub port: u16,
+    /// Address to listen on; anything but loopback serves the local network
+    /// (a warning says so).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Open the address in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Most trials one request may run (the page refines up to this).
+    #[arg(long, default_value_t = 1_000_000, value_parser = at_least_one::<u64>)]
+    pub most_trials: u64,
 }
 
 /// Arguments of `validate`.

@@ -63,6 +63,8 @@ pub mod rules;
 pub mod scenario;
 pub mod shard;
 pub mod stats;
+#[cfg(feature = "studio")]
+pub mod studio;
 pub(crate) mod suggest;
 pub(crate) mod text;
 pub(crate) mod vocabulary;

@@ -111,7 +111,7 @@ fn overlay_parent(cases: &[Source]) -> Result<String, Failure> {
 fn extends_text(source: &Source) -> String {
     match source {
         Source::Bundled(name) => name.clone(),
-        Source::File(path) => absolute(path).display().to_string(),
+        Source::File(path) | Source::Unsaved { path, .. } => absolute(path).display().to_string(),
         Source::Text { name, .. } => name.clone(),
     }
 }
@@ -131,7 +131,7 @@ fn parent_of(source: &Source) -> Option<String> {
                 bundled::find(parent).map_or_else(|| parent.to_string(), str::to_string)
             })
         }
-        Source::Text { .. } => None,
+        Source::Text { .. } | Source::Unsaved { .. } => None,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod merge;
 pub mod report;
 pub mod run;
 pub mod sensitivity;
+pub mod serve;
 pub mod show;
 pub mod sweep;
 pub mod validate;
@@ -89,6 +90,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Validate(args) => validate::run(&args),
         Command::List => list::run(),
         Command::Show(args) => show::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Completions { shell } => {
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "alliance-sim", &mut text);

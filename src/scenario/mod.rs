@@ -38,6 +38,15 @@ pub enum Source {
         /// The YAML.
         text: String,
     },
+    /// A file's text held in memory (an editor's unsaved buffer): named,
+    /// and its `extends` resolved, as the file at `path` would be, but read
+    /// from `text`; nothing is read at `path` itself.
+    Unsaved {
+        /// Where the file would be.
+        path: PathBuf,
+        /// The YAML.
+        text: String,
+    },
 }
 
 impl Source {
@@ -57,7 +66,7 @@ impl Source {
     /// How the source is named in messages and metadata (`<bundled>/NAME` for a bundled one).
     pub fn display(&self) -> String {
         match self {
-            Source::File(p) => p.display().to_string(),
+            Source::File(p) | Source::Unsaved { path: p, .. } => p.display().to_string(),
             Source::Bundled(name) => format!("<bundled>/{name}"),
             Source::Text { name, .. } => name.clone(),
         }
@@ -200,6 +209,50 @@ pub fn numeric_inputs(source: &Source, overrides: &[Override]) -> Result<Vec<(St
     }
 }
 
+/// The scalars of a merged scenario by their `--set` paths, in document
+/// order: what an interface can offer to change (numbers as sliders,
+/// booleans as switches) and the texts that explain them (`….because`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Leaves {
+    /// Every number.
+    pub numbers: Vec<(String, f64)>,
+    /// Every boolean.
+    pub booleans: Vec<(String, bool)>,
+    /// Every string.
+    pub strings: Vec<(String, String)>,
+}
+
+/// The scalars of the merged scenario (after `extends` and overrides).
+pub fn leaves(source: &Source, overrides: &[Override]) -> Result<Leaves, LoadError> {
+    let mut report = Report::default();
+    let tree = merged_tree(source, overrides, &mut report, &mut Sha256::new());
+    match tree {
+        Some(t) if !report.has_errors() => {
+            let mut out = Leaves::default();
+            tree::for_each_leaf(&t, &mut |path, value| match value {
+                tree::Value::Num(x) => out.numbers.push((path.to_string(), *x)),
+                tree::Value::Bool(b) => out.booleans.push((path.to_string(), *b)),
+                tree::Value::Str(s) => out.strings.push((path.to_string(), s.clone())),
+                _ => {}
+            });
+            Ok(out)
+        }
+        _ => Err(LoadError::from(report)),
+    }
+}
+
+/// What a scenario text's top-level `extends:` names, if it parses and has
+/// one (for a caller that must vet the parent before loading it).
+pub fn extends_of(text: &str) -> Option<String> {
+    let mut report = Report::default();
+    let file = report.sources.add("text");
+    let root = tree::parse(text, file).ok()?;
+    match root.get("extends").map(|n| &n.value) {
+        Some(Value::Str(parent)) => Some(parent.clone()),
+        _ => None,
+    }
+}
+
 /// The number at a `--set` path of the merged scenario (after `extends`
 /// and overrides): `Ok(None)` when the path names nothing or no number.
 pub fn number_at(source: &Source, overrides: &[Override], path: &str) -> Result<Option<f64>, LoadError> {
@@ -313,13 +366,13 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
             }
         },
         Source::Bundled(name) => bundled::text(name).unwrap_or_default().to_string(),
-        Source::Text { text, .. } if text.len() > tree::MAX_FILE_BYTES => {
+        Source::Text { text, .. } | Source::Unsaved { text, .. } if text.len() > tree::MAX_FILE_BYTES => {
             report
                 .error(here, format!("the text is {} bytes", text.len()))
                 .expected(format!("at most {} bytes", tree::MAX_FILE_BYTES));
             return None;
         }
-        Source::Text { text, .. } => text.clone(),
+        Source::Text { text, .. } | Source::Unsaved { text, .. } => text.clone(),
     };
     hasher.update((text.len() as u64).to_le_bytes());
     hasher.update(text.as_bytes());
@@ -359,7 +412,7 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     let parent_source = match source {
         // A path beside this file, or else a bundled scenario by name
         // (`extends: kazakhstan-2022`), so a user's own file can build on one.
-        Source::File(path) => {
+        Source::File(path) | Source::Unsaved { path, .. } => {
             let beside = path.parent().unwrap_or(Path::new(".")).join(parent);
             match bundled::find(parent) {
                 Some(name) if !beside.exists() => Source::Bundled(name.to_string()),
@@ -485,6 +538,7 @@ fn canonical_key(source: &Source) -> String {
         Source::File(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string(),
         Source::Bundled(n) => format!("<bundled>/{n}"),
         Source::Text { name, .. } => format!("<text>/{name}"),
+        Source::Unsaved { path, .. } => format!("<unsaved>/{}", path.display()),
     }
 }
 

@@ -556,29 +556,38 @@ fn child_mut<'a>(node: &'a mut Node, key: &str, walked: &[&str]) -> Result<&'a m
 /// Every number in the tree with its dotted path (list items by index),
 /// in file order.
 pub fn numbers(root: &Node) -> Vec<(String, f64)> {
-    fn walk(node: &Node, path: &mut Vec<String>, out: &mut Vec<(String, f64)>) {
+    let mut out = Vec::new();
+    for_each_leaf(root, &mut |path, value| {
+        if let Value::Num(x) = value {
+            out.push((path.to_string(), *x));
+        }
+    });
+    out
+}
+
+/// Calls `f` with every scalar of the tree and its dotted path (sequence
+/// items by index), in document order.
+pub fn for_each_leaf(root: &Node, f: &mut impl FnMut(&str, &Value)) {
+    fn walk(node: &Node, path: &mut Vec<String>, f: &mut impl FnMut(&str, &Value)) {
         match &node.value {
-            Value::Num(x) => out.push((path.join("."), *x)),
             Value::Map(entries) => {
                 for e in entries {
                     path.push(e.key.clone());
-                    walk(&e.node, path, out);
+                    walk(&e.node, path, f);
                     path.pop();
                 }
             }
             Value::Seq(items) => {
                 for (i, item) in items.iter().enumerate() {
                     path.push(i.to_string());
-                    walk(item, path, out);
+                    walk(item, path, f);
                     path.pop();
                 }
             }
-            Value::Null | Value::Bool(_) | Value::Str(_) => {}
+            leaf => f(&path.join("."), leaf),
         }
     }
-    let mut out = Vec::new();
-    walk(root, &mut Vec::new(), &mut out);
-    out
+    walk(root, &mut Vec::new(), f);
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ const MOST_TRIALS: u64 = 50_000;
 
 /// Commands shown to users that are not alliance-sim's to run here, each
 /// with the reason: developer tooling, and a real cluster.
-const NOT_RUN_HERE: [(&str, &str); 14] = [
+const NOT_RUN_HERE: [(&str, &str); 15] = [
     ("cargo ", "the toolchain itself: builds, tests and benches (`cargo run --release --` is run, as the binary)"),
     ("valgrind ", "an instruction count, minutes long"),
     ("/usr/bin/time ", "a timing of 10⁶–10⁹ trials"),
@@ -32,6 +32,7 @@ const NOT_RUN_HERE: [(&str, &str); 14] = [
     ("pip install ", "the Python package: .ci/run builds and installs it in a fresh virtual environment"),
     ("python ", "the Python package's tests, notebook and overhead bench, which .ci/run runs in that environment"),
     ("jupyter ", "the analyst's notebook, which .ci/run executes in that environment"),
+    ("alliance-sim serve", "a server that runs until stopped: tests/integration/studio.rs starts it, tests/browser/studio_test.py drives it in Chromium"),
     ("alliance-sim COMMAND", "a placeholder"),
     (
         "alliance-sim calibrate --fit decisions.request.base=0:0.5 --fit decisions.request.rules.survival.add=0:0.9 --fit decisions.council",

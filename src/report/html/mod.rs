@@ -64,8 +64,8 @@ pub struct Report<'a> {
     pub global: Option<(&'a SobolIndices, &'a Spider)>,
 }
 
-/// The report's style sheet.
-const STYLE: &str = include_str!("report.css");
+/// The report's style sheet (the studio serves it beside its own).
+pub const STYLE: &str = include_str!("report.css");
 
 /// Renders the report.
 pub fn render(r: &Report<'_>) -> String {

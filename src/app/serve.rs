@@ -1,0 +1,70 @@
+//! `alliance-sim serve`: starts the classroom studio (see `crate::studio`)
+//! and prints its address.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::Failure;
+use crate::cli::ServeArgs;
+use crate::scenario::{Source, bundled};
+use crate::studio::{self, Config, Studio};
+
+/// Runs the studio until Ctrl-C.
+pub fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
+    let start = match &args.scenario {
+        None => bundled::DEFAULT.to_string(),
+        Some(name) => match Source::resolve(name) {
+            Source::Bundled(n) => n,
+            Source::File(path) if path.is_file() && path.is_relative() => format!("file:{}", path.display()),
+            _ => {
+                return Err(Failure::input(format!(
+                    "error: {name}: expected a bundled scenario (see `alliance-sim list`) or a .yaml file inside this folder"
+                )));
+            }
+        },
+    };
+    let root = std::env::current_dir().map_err(|e| Failure::failed(format!("cannot read this folder: {e}")))?;
+    let config = Config {
+        root,
+        token: studio::new_token(),
+        most_trials: args.most_trials,
+        jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let token = config.token.clone();
+    let studio = Arc::new(Studio::new(config).map_err(|e| Failure::failed(format!("cannot read this folder: {e}")))?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::failed(format!("cannot start the server: {e}")))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
+            .await
+            .map_err(|e| Failure::input(format!("error: cannot listen on {}:{}: {e}", args.host, args.port)))?;
+        let bound = listener.local_addr().map_err(|e| Failure::failed(e.to_string()))?;
+        let shown = if args.host.is_unspecified() { "127.0.0.1".to_string() } else { args.host.to_string() };
+        let shown = if args.host.is_ipv6() && !args.host.is_unspecified() { format!("[{shown}]") } else { shown };
+        let address = format!("http://{shown}:{}/?token={token}#s={}", bound.port(), start);
+        if !args.host.is_loopback() {
+            eprintln!(
+                "warning: serving the local network on {bound}: anyone who can reach this machine and has the address \
+                 (its token) can use the studio"
+            );
+        }
+        eprintln!("alliance-sim studio: open this address in a browser (Ctrl-C stops the server)");
+        println!("{address}");
+        if args.open {
+            open_browser(&address);
+        }
+        studio::serve(listener, studio).await.map_err(|e| Failure::failed(format!("the server stopped: {e}")))
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens `address` with the desktop's opener; says so when there is none.
+fn open_browser(address: &str) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    if std::process::Command::new(opener).arg(address).spawn().is_err() {
+        eprintln!("note: could not start {opener}; open the address by hand");
+    }
+}

@@ -1,0 +1,405 @@
+//! The studio's JSON API: scenarios to pick, a scenario's controls, a run
+//! of the changed scenario beside the unmodified one, validation of edited
+//! YAML, the story of one trial, and the what-if file.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{StopOnDrop, Studio, controls};
+use crate::analysis::{self, AnalysisError, ComparePlan, Monitor};
+use crate::explain::{self, Condition};
+use crate::report::Render;
+use crate::report::doc::Style;
+use crate::report::html::{self, Distributions, Report};
+use crate::scenario::model::class;
+use crate::scenario::{self, Diagnostic, LoadError, Override, Severity, Source, bundled};
+use crate::stats::summary;
+
+/// Most files the picker lists, and how deep it looks.
+const MOST_FILES: usize = 500;
+const MOST_DEPTH: usize = 4;
+
+/// Trials searched for a trial of the asked class.
+const STORY_SEARCH: u64 = 1_000_000;
+
+/// A refused request: a status, a sentence, and any located diagnostics.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    diagnostics: Vec<Located>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError { status, message: message.into(), diagnostics: Vec::new() }
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 403.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// 409: a newer request from the same page replaced this one.
+    pub fn superseded() -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "superseded by a newer request from the same page")
+    }
+
+    fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 422 with the scenario's diagnostics.
+    fn scenario(error: &LoadError) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "the scenario does not load".into(),
+            diagnostics: error.diagnostics.iter().map(Located::of).collect(),
+        }
+    }
+
+    fn analysis(e: AnalysisError) -> ApiError {
+        match e {
+            AnalysisError::Scenario { error, .. } => ApiError::scenario(&error),
+            AnalysisError::Interrupted(_) => ApiError::superseded(),
+            other => ApiError::bad(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message, "diagnostics": self.diagnostics }))).into_response()
+    }
+}
+
+/// A diagnostic as the page shows it, at its line and column.
+#[derive(Debug, Serialize)]
+pub struct Located {
+    severity: &'static str,
+    file: String,
+    line: u32,
+    column: u32,
+    message: String,
+    expected: Option<String>,
+    help: Option<String>,
+}
+
+impl Located {
+    fn of(d: &Diagnostic) -> Located {
+        Located {
+            severity: if d.severity == Severity::Error { "error" } else { "warning" },
+            file: d.file.to_string(),
+            line: d.line,
+            column: d.column,
+            message: d.message.clone(),
+            expected: d.expected.clone(),
+            help: d.help.clone(),
+        }
+    }
+}
+
+/// The scenarios to pick from: the bundled ones and the `.yaml` files of
+/// the studio's folder (not following links out of it).
+pub async fn scenarios(State(studio): State<Arc<Studio>>) -> Json<Value> {
+    let root = studio.root.clone();
+    let files = tokio::task::spawn_blocking(move || {
+        let mut found = Vec::new();
+        list_yaml(&root, &root, 0, &mut found);
+        found.sort();
+        found
+    })
+    .await
+    .unwrap_or_default();
+    let bundled: Vec<Value> =
+        bundled::list().into_iter().map(|(name, about)| json!({ "name": name, "description": about })).collect();
+    Json(json!({ "bundled": bundled, "files": files }))
+}
+
+fn list_yaml(root: &Path, dir: &Path, depth: usize, found: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if found.len() >= MOST_FILES {
+            return;
+        }
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let Ok(kind) = entry.file_type() else { continue };
+        if hidden || kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() && depth < MOST_DEPTH && entry.file_name() != "target" {
+            list_yaml(root, &path, depth + 1, found);
+        } else if kind.is_file()
+            && matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            && let Ok(relative) = path.strip_prefix(root)
+        {
+            found.push(format!("file:{}", relative.display()));
+        }
+    }
+}
+
+/// `?scenario=NAME`.
+#[derive(Debug, Deserialize)]
+pub struct Named {
+    scenario: String,
+}
+
+/// A scenario's controls, its text and what a what-if of it extends.
+pub async fn controls(State(studio): State<Arc<Studio>>, Query(q): Query<Named>) -> Result<Json<Value>, ApiError> {
+    let source = studio.source(&q.scenario)?;
+    let answer = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let loaded = scenario::load(&source, &[]).map_err(|e| ApiError::scenario(&e))?;
+        let leaves = scenario::leaves(&source, &[]).map_err(|e| ApiError::scenario(&e))?;
+        let s = &loaded.scenario;
+        let text = match &source {
+            Source::Bundled(name) => bundled::text(name).unwrap_or_default().to_string(),
+            Source::File(path) => crate::input::read_bounded(path, 1 << 20)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        Ok(json!({
+            "scenario": q.scenario,
+            "name": s.name,
+            "origin": source.display(),
+            "extends": parent_name(&q.scenario),
+            "text": text,
+            "seed": s.run.seed,
+            "classes": class::NAMES,
+            "groups": controls::controls(&leaves, s),
+            "warnings": loaded.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        }))
+    })
+    .await
+    .map_err(|e| ApiError::bad(format!("the controls could not be made: {e}")))??;
+    Ok(Json(answer))
+}
+
+/// What a what-if beside the studio's folder writes in `extends:` to name
+/// the scenario `reference`.
+fn parent_name(reference: &str) -> String {
+    reference.strip_prefix("file:").unwrap_or(reference).to_string()
+}
+
+/// A changed scenario, as a page sends it: the base, the changed values,
+/// and (when the YAML pane was edited) the what-if's own text.
+#[derive(Debug, Deserialize)]
+pub struct Changed {
+    scenario: String,
+    #[serde(default)]
+    set: Vec<(String, String)>,
+    #[serde(default)]
+    yaml: Option<String>,
+}
+
+/// A scenario and its overrides, as a plan takes them.
+type Loadable = (Source, Vec<Override>);
+
+impl Studio {
+    /// The base scenario and the changed one (with its overrides).
+    fn pair(&self, changed: &Changed) -> Result<(Loadable, Loadable), ApiError> {
+        let base = self.source(&changed.scenario)?;
+        let set: Vec<Override> = changed
+            .set
+            .iter()
+            .map(|(path, value)| Override { path: path.trim().to_string(), value: value.clone() })
+            .collect();
+        if let Some(o) = set.iter().find(|o| o.path.is_empty()) {
+            return Err(ApiError::bad(format!("an empty path (value '{}')", o.value)));
+        }
+        let variant = match &changed.yaml {
+            Some(text) => (self.text_source(text)?, Vec::new()),
+            None => (base.clone(), set),
+        };
+        Ok(((base, Vec::new()), variant))
+    }
+
+    /// Edited YAML as a source: standing beside the studio's folder when it
+    /// extends one of its files (vetted first), else held as text (whose
+    /// `extends` may name bundled scenarios only).
+    fn text_source(&self, text: &str) -> Result<Source, ApiError> {
+        let name = "what-if.yaml";
+        match scenario::extends_of(text) {
+            Some(parent) if self.file(&parent).is_ok() => {
+                Ok(Source::Unsaved { path: self.root.join(name), text: text.to_string() })
+            }
+            Some(parent) if bundled::find(&parent).is_none() => Err(ApiError::forbidden(format!(
+                "extends: '{parent}' is neither a bundled scenario nor a .yaml file in the studio's folder"
+            ))),
+            _ => Ok(Source::Text { name: name.into(), text: text.to_string() }),
+        }
+    }
+}
+
+/// A run asked for by a page.
+#[derive(Debug, Deserialize)]
+pub struct RunRequest {
+    /// The page's id (random, per browser tab) and this request's number:
+    /// a newer request from the same page stops the older one.
+    page: String,
+    sequence: u64,
+    #[serde(flatten)]
+    changed: Changed,
+    trials: u64,
+    #[serde(default)]
+    seed: Option<u64>,
+}
+
+/// Runs the changed scenario beside the unmodified one on common random
+/// numbers: both summaries (as `run --format json` gives them), the
+/// comparison (as `compare` gives it) and the report's sections as HTML.
+pub async fn run(State(studio): State<Arc<Studio>>, Json(request): Json<RunRequest>) -> Result<Response, ApiError> {
+    let trials = request.trials.clamp(1, studio.most_trials);
+    let (base, variant) = studio.pair(&request.changed)?;
+    let stop = studio.start_job(&request.page, request.sequence)?;
+    let _stop_when_gone = StopOnDrop(Arc::clone(&stop));
+    let _turn = studio.jobs.acquire().await.map_err(|_| ApiError::superseded())?;
+    if stop.load(Ordering::Relaxed) {
+        return Err(ApiError::superseded());
+    }
+    let plan = ComparePlan { scenarios: vec![base, variant], trials: Some(trials), seed: request.seed };
+    let body = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
+        let finished = analysis::compare(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
+        if finished.interrupted {
+            return Err(ApiError::superseded());
+        }
+        let compared = finished.value;
+        let summaries: Vec<_> = (0..2)
+            .map(|i| summary::summarise(&compared.scenarios[i], &compared.lockstep.stats[i], compared.metas[i].clone()))
+            .collect();
+        let comparison = compared.comparison();
+        let page = html::render(&Report {
+            summary: &summaries[0],
+            distributions: &Distributions::of(&compared.lockstep.stats[0]),
+            comparison: Some((&summaries[1..], &comparison)),
+            sensitivity: None,
+            global: None,
+        });
+        let sections = page.split_once("</header>").map_or("", |(_, rest)| rest);
+        let sections = sections.split_once("<footer").map_or(sections, |(body, _)| body);
+        let value = json!({
+            "trials": compared.lockstep.trials(),
+            "seed": compared.metas[0].seed,
+            "base": raw(&summaries[0].json()),
+            "variant": raw(&summaries[1].json()),
+            "comparison": raw(&comparison.json()),
+            "html": sections,
+        });
+        Ok(value.to_string())
+    })
+    .await
+    .map_err(|e| ApiError::bad(format!("the run failed: {e}")))??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// A JSON document embedded as a value.
+fn raw(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// Edited YAML checked as `validate` checks it.
+pub async fn validate(
+    State(studio): State<Arc<Studio>>,
+    Json(changed): Json<Changed>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, (source, overrides)) = studio.pair(&changed)?;
+    let answer = tokio::task::spawn_blocking(move || match scenario::load(&source, &overrides) {
+        Ok(loaded) => json!({
+            "ok": true,
+            "name": loaded.scenario.name,
+            "diagnostics": loaded.warnings.iter().map(Located::of).collect::<Vec<_>>(),
+        }),
+        Err(e) => json!({ "ok": false, "diagnostics": e.diagnostics.iter().map(Located::of).collect::<Vec<_>>() }),
+    })
+    .await
+    .map_err(|e| ApiError::bad(format!("validation failed: {e}")))?;
+    Ok(Json(answer))
+}
+
+/// One trial of an outcome class, told as `explain` tells it.
+#[derive(Debug, Deserialize)]
+pub struct StoryRequest {
+    #[serde(flatten)]
+    changed: Changed,
+    outcome: String,
+    #[serde(default)]
+    seed: Option<u64>,
+}
+
+/// The first trial of the changed scenario in the asked class, told rule by
+/// rule with the `because` texts.
+pub async fn story(
+    State(studio): State<Arc<Studio>>,
+    Json(request): Json<StoryRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if !class::NAMES.contains(&request.outcome.as_str()) {
+        return Err(ApiError::bad(format!(
+            "outcome '{}': expected one of {}",
+            request.outcome,
+            class::NAMES.join(", ")
+        )));
+    }
+    let (_, (source, overrides)) = studio.pair(&request.changed)?;
+    let _turn = studio.jobs.acquire().await.map_err(|_| ApiError::superseded())?;
+    let answer = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let loaded = scenario::load(&source, &overrides).map_err(|e| ApiError::scenario(&e))?;
+        let s = &loaded.scenario;
+        let seed = request.seed.unwrap_or(s.run.seed);
+        let condition = Condition::compile(s, &format!("outcome == \"{}\"", request.outcome))
+            .map_err(|e| ApiError::bad(e.to_string()))?;
+        Ok(match explain::find(s, seed, 0, STORY_SEARCH, &condition) {
+            Some(trial) => {
+                let story = explain::explain(s, seed, trial);
+                json!({ "trial": trial, "seed": seed, "text": story.document(Style::Terminal { color: false }) })
+            }
+            None => json!({
+                "trial": null,
+                "seed": seed,
+                "text": format!("No trial ends in '{}' among the first {STORY_SEARCH} of seed {seed}.", request.outcome),
+            }),
+        })
+    })
+    .await
+    .map_err(|e| ApiError::bad(format!("the story failed: {e}")))??;
+    Ok(Json(answer))
+}
+
+/// The what-if file of the page's changes: `extends:` and exactly the
+/// changed values, checked to load before it is offered.
+pub async fn what_if(State(studio): State<Arc<Studio>>, Json(changed): Json<Changed>) -> Result<Response, ApiError> {
+    let parent = parent_name(&changed.scenario);
+    let ((base, _), (variant, overrides)) = studio.pair(&Changed { yaml: None, ..changed })?;
+    let text = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
+        let base_model = scenario::load(&base, &[]).map_err(|e| ApiError::scenario(&e))?;
+        let leaves = scenario::leaves(&variant, &overrides).map_err(|e| ApiError::scenario(&e))?;
+        let text = controls::what_if(&parent, &base_model.scenario.name, &overrides, &leaves);
+        Ok(text)
+    })
+    .await
+    .map_err(|e| ApiError::bad(format!("the what-if could not be written: {e}")))??;
+    let check = studio.text_source(&text)?;
+    scenario::load(&check, &[]).map_err(|e| ApiError::scenario(&e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/yaml; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"what-if.yaml\""),
+        ],
+        text,
+    )
+        .into_response())
+}
