@@ -32,7 +32,10 @@ const NOT_RUN_HERE: [(&str, &str); 15] = [
     ("pip install ", "the Python package: .ci/run builds and installs it in a fresh virtual environment"),
     ("python ", "the Python package's tests, notebook and overhead bench, which .ci/run runs in that environment"),
     ("jupyter ", "the analyst's notebook, which .ci/run executes in that environment"),
-    ("alliance-sim serve", "a server that runs until stopped: tests/integration/studio.rs starts it, tests/browser/studio_test.py drives it in Chromium"),
+    (
+        "alliance-sim serve",
+        "a server that runs until stopped: tests/integration/studio.rs starts it, tests/browser/studio_test.py drives it in Chromium",
+    ),
     ("alliance-sim COMMAND", "a placeholder"),
     (
         "alliance-sim calibrate --fit decisions.request.base=0:0.5 --fit decisions.request.rules.survival.add=0:0.9 --fit decisions.council",

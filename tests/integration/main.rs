@@ -22,6 +22,7 @@ mod scenarios;
 mod schema;
 mod sensitivity;
 mod shards;
+mod studio;
 mod sweep;
 mod teaching;
 

@@ -1,0 +1,343 @@
+//! `alliance-sim serve` (#19): the studio's API over real HTTP — its
+//! figures equal the CLI's, its what-if file reproduces them, and it
+//! refuses what it must: requests without the token, paths out of its
+//! folder (`..`, absolute, a symbolic link out, an `extends:` out), bodies
+//! too large or malformed; it writes nothing. The page itself is driven in
+//! Chromium by `tests/browser/studio_test.py`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::stdout_of;
+
+/// A studio started in a scratch folder, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    token: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer: status and body.
+struct Answer {
+    status: u16,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Server {
+    /// Starts `serve --port 0` in a folder holding `mine.yaml` (a file of
+    /// the user's), with `args` added.
+    fn start(args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("scratch folder");
+        std::fs::write(dir.path().join("mine.yaml"), "extends: kazakhstan-2022\nname: Mine\n").expect("write");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_alliance-sim"))
+            .args(["serve", "--port", "0"])
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address");
+        // http://127.0.0.1:PORT/?token=TOKEN#s=…
+        let port = line.split(':').nth(2).and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).expect("port");
+        let token = line.split("token=").nth(1).and_then(|t| t.split('#').next()).expect("token").to_string();
+        Server { child, port, token, dir }
+    }
+
+    /// Sends raw request bytes; returns the status and body.
+    fn raw(&self, request: &[u8]) -> Answer {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(120))).expect("timeout");
+        // A server may answer and close before a large body is all sent.
+        let _ = stream.write_all(request);
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        let text = String::from_utf8_lossy(&bytes).to_string();
+        let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
+        Answer { status, body }
+    }
+
+    fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        let header = token.map_or(String::new(), |t| format!("x-studio-token: {t}\r\n"));
+        self.raw(format!("GET {path} HTTP/1.1\r\nhost: localhost\r\n{header}connection: close\r\n\r\n").as_bytes())
+    }
+
+    fn post(&self, path: &str, body: &Value) -> Answer {
+        let body = body.to_string();
+        self.raw(
+            format!(
+                "POST {path} HTTP/1.1\r\nhost: localhost\r\nx-studio-token: {}\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                self.token,
+                body.len()
+            )
+            .as_bytes(),
+        )
+    }
+
+    fn run(&self, sequence: u64, set: &[(&str, &str)], trials: u64, seed: u64) -> Answer {
+        self.post(
+            "/api/run",
+            &json!({ "page": "test", "sequence": sequence, "scenario": "kazakhstan-2022", "set": set, "trials": trials, "seed": seed }),
+        )
+    }
+
+    fn listing(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn cli_json(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&stdout_of(&all)).expect("JSON")
+}
+
+#[test]
+fn every_request_needs_the_printed_token() {
+    let server = Server::start(&[]);
+    assert_eq!(server.get("/", None).status, 403);
+    assert_eq!(server.get("/api/scenarios", Some("0123")).status, 403);
+    assert_eq!(server.get(&format!("/?token={}x", server.token), None).status, 403);
+    let page = server.get(&format!("/?token={}", server.token), None);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&server.token) && page.body.contains("/studio.js"));
+    for asset in ["/studio.js", "/studio.css", "/report.css"] {
+        assert_eq!(server.get(&format!("{asset}?token={}", server.token), None).status, 200, "{asset}");
+    }
+    let list = server.get("/api/scenarios", Some(&server.token)).json();
+    assert!(list["bundled"].as_array().expect("bundled").iter().any(|b| b["name"] == "kazakhstan-2022"));
+    assert_eq!(list["files"], json!(["file:mine.yaml"]));
+}
+
+#[test]
+fn the_figures_are_the_cli_figures_and_the_what_if_reproduces_them() {
+    let server = Server::start(&[]);
+    let set = [("members.russia.attributes.alignment", "0.5"), ("alliance.pools.peacekeeping.cap", "2000")];
+    let answer = server.run(1, &set, 20_000, 5);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let result = answer.json();
+    let cli_variant = cli_json(&[
+        "run",
+        "kazakhstan-2022",
+        "--set",
+        "members.russia.attributes.alignment=0.5",
+        "--set",
+        "alliance.pools.peacekeeping.cap=2000",
+        "-n",
+        "20000",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(result["variant"], cli_variant);
+    assert_eq!(result["base"], cli_json(&["run", "kazakhstan-2022", "-n", "20000", "--seed", "5"]));
+    let compared = cli_json(&[
+        "compare",
+        "kazakhstan-2022",
+        "kazakhstan-2022",
+        "--set-for",
+        "2:members.russia.attributes.alignment=0.5",
+        "--set-for",
+        "2:alliance.pools.peacekeeping.cap=2000",
+        "-n",
+        "20000",
+        "--seed",
+        "5",
+    ]);
+    assert_eq!(result["comparison"]["against"][0]["lines"], compared["against"][0]["lines"]);
+    assert!(result["html"].as_str().expect("html").contains("data-section=\"funnel\""));
+
+    let what_if = server.post("/api/what-if", &json!({ "scenario": "kazakhstan-2022", "set": set }));
+    assert_eq!(what_if.status, 200, "{}", what_if.body);
+    assert!(what_if.body.contains("extends: \"kazakhstan-2022\"") && what_if.body.contains("alignment: 0.5"));
+    let file = tempfile::NamedTempFile::with_suffix(".yaml").expect("temp");
+    std::fs::write(file.path(), &what_if.body).expect("write");
+    let path = file.path().to_string_lossy().to_string();
+    let from_file = cli_json(&["run", &path, "-n", "20000", "--seed", "5"]);
+    for section in ["funnel", "deployment", "members", "timing", "outcomes"] {
+        assert_eq!(from_file[section], cli_variant[section], "{section}");
+    }
+}
+
+#[test]
+fn a_changed_crisis_variable_is_written_whole_in_the_what_if() {
+    let server = Server::start(&[]);
+    let set = [("crisis.variables.severity.beta.alpha", "9"), ("members.armenia.status", "frozen")];
+    let what_if = server.post("/api/what-if", &json!({ "scenario": "kazakhstan-2022", "set": set }));
+    assert_eq!(what_if.status, 200, "{}", what_if.body);
+    assert!(what_if.body.contains("alpha: 9") && what_if.body.contains("beta: 2"), "{}", what_if.body);
+    let result = server.run(1, &set, 5_000, 1).json();
+    let file = tempfile::NamedTempFile::with_suffix(".yaml").expect("temp");
+    std::fs::write(file.path(), &what_if.body).expect("write");
+    let from_file = cli_json(&["run", &file.path().to_string_lossy(), "-n", "5000", "--seed", "1"]);
+    assert_eq!(from_file["funnel"], result["variant"]["funnel"]);
+}
+
+#[test]
+fn controls_come_from_the_scenario_with_their_reasons() {
+    let server = Server::start(&[]);
+    let controls = server.get("/api/controls?scenario=kazakhstan-2022", Some(&server.token)).json();
+    let all: Vec<&Value> = controls["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .flat_map(|g| g["controls"].as_array().expect("c"))
+        .collect();
+    let find = |path: &str| all.iter().find(|c| c["path"] == path).unwrap_or_else(|| panic!("no control {path}"));
+    assert_eq!(find("alliance.pools.peacekeeping.cap")["value"], 3600.0);
+    assert_eq!(find("members.armenia.status")["kind"], "choice");
+    assert_eq!(find("alliance.decision_rule")["value"], "consensus");
+    let survival = find("decisions.request.rules.survival.add");
+    assert!(survival["because"].as_str().expect("because").contains("threat to its survival"));
+    assert_eq!(find("crisis.variables.own_territory")["kind"], "switch");
+    assert_eq!(find("members.russia.attributes.lead_nation")["value"], true);
+    let file = server.get("/api/controls?scenario=file:mine.yaml", Some(&server.token)).json();
+    assert_eq!(file["name"], "Mine");
+}
+
+#[test]
+fn paths_out_of_the_folder_are_refused() {
+    let server = Server::start(&[]);
+    let outside = tempfile::NamedTempFile::with_suffix(".yaml").expect("temp");
+    std::fs::write(outside.path(), "extends: kazakhstan-2022\nname: Outside\n").expect("write");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), server.dir.path().join("link.yaml")).expect("symlink");
+    std::fs::write(server.dir.path().join("notes.txt"), "not a scenario").expect("write");
+    let absolute = format!("file:{}", outside.path().display());
+    for (name, status) in [
+        ("file:../x.yaml", 403),
+        (absolute.as_str(), 403),
+        ("file:link.yaml", 403),
+        ("file:notes.txt", 403),
+        ("file:missing.yaml", 404),
+        ("kazakhstan-2033", 404),
+    ] {
+        let answer = server.get(&format!("/api/controls?scenario={name}"), Some(&server.token));
+        assert_eq!(answer.status, status, "{name}: {}", answer.body);
+    }
+    // Edited YAML may not reach out either.
+    let parent = outside.path().display().to_string();
+    for extends in ["../outside.yaml", parent.as_str(), "link.yaml"] {
+        let body = json!({ "scenario": "kazakhstan-2022", "yaml": format!("extends: {extends}\nname: x\n") });
+        let answer = server.post("/api/validate", &body);
+        assert_eq!(answer.status, 403, "extends {extends}: {}", answer.body);
+    }
+    let listing = server.get("/api/scenarios", Some(&server.token)).json();
+    assert_eq!(listing["files"], json!(["file:mine.yaml"]), "links out are not listed");
+}
+
+#[test]
+fn edited_yaml_is_located_and_a_file_of_the_folder_can_be_extended() {
+    let server = Server::start(&[]);
+    let bad = json!({ "scenario": "kazakhstan-2022", "yaml": "extends: kazakhstan-2022\ncrisis:\n  severty: 1\n" });
+    let answer = server.post("/api/validate", &bad).json();
+    assert_eq!(answer["ok"], false);
+    let first = &answer["diagnostics"][0];
+    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(3), Some(3)), "{answer}");
+    assert!(first["message"].as_str().expect("message").contains("severty"));
+    let good = json!({ "scenario": "file:mine.yaml", "yaml": "extends: mine.yaml\nname: Mine, edited\n" });
+    let answer = server.post("/api/validate", &good).json();
+    assert_eq!((answer["ok"].as_bool(), answer["name"].as_str()), (Some(true), Some("Mine, edited")), "{answer}");
+    let run = server.post(
+        "/api/run",
+        &json!({ "page": "p", "sequence": 1, "scenario": "file:mine.yaml", "yaml": "extends: mine.yaml\nname: E\n", "trials": 1000 }),
+    );
+    assert_eq!(run.status, 200, "{}", run.body);
+    assert_eq!(run.json()["variant"]["meta"]["scenario"], "E");
+}
+
+#[test]
+fn bad_requests_get_4xx_and_the_server_writes_nothing() {
+    let server = Server::start(&["--most-trials", "50000"]);
+    let before = server.listing();
+    let huge = format!("{{\"scenario\": \"{}\"}}", "x".repeat(3 << 20));
+    let request = format!(
+        "POST /api/validate HTTP/1.1\r\nhost: l\r\nx-studio-token: {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{huge}",
+        server.token,
+        huge.len()
+    );
+    assert_eq!(server.raw(request.as_bytes()).status, 413);
+    let malformed = format!(
+        "POST /api/run HTTP/1.1\r\nhost: l\r\nx-studio-token: {}\r\ncontent-type: application/json\r\ncontent-length: 9\r\nconnection: close\r\n\r\n{{\"page\":1",
+        server.token
+    );
+    let status = server.raw(malformed.as_bytes()).status;
+    assert!((400..500).contains(&status), "malformed JSON: {status}");
+    assert_eq!(server.raw(b"NONSENSE\r\n\r\n").status, 400);
+    let wrong_type = server
+        .post("/api/run", &json!({ "page": "p", "sequence": "one", "scenario": "kazakhstan-2022", "trials": 10 }));
+    assert!((400..500).contains(&wrong_type.status));
+    let story = server.post("/api/story", &json!({ "scenario": "kazakhstan-2022", "outcome": "victory" }));
+    assert_eq!(story.status, 400);
+    let bad_set = server.run(1, &[("members.rusia.attributes.alignment", "0.5")], 1000, 1);
+    assert_eq!(bad_set.status, 422);
+    assert!(bad_set.json()["diagnostics"][0]["message"].as_str().unwrap_or("").contains("did you mean 'russia'"));
+    // The cap on trials per request.
+    let capped = server.run(2, &[], 1_000_000_000, 1).json();
+    assert_eq!(capped["trials"], 50_000);
+    assert_eq!(server.listing(), before, "the studio wrote in its folder");
+}
+
+#[test]
+fn a_story_is_told_for_the_asked_outcome() {
+    let server = Server::start(&[]);
+    let answer = server.post(
+        "/api/story",
+        &json!({ "scenario": "kazakhstan-2022", "set": [["members.russia.attributes.alignment", "0.2"]], "outcome": "non_military", "seed": 3 }),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let story = answer.json();
+    let trial = story["trial"].as_u64().expect("a trial");
+    let cli = stdout_of(&[
+        "explain",
+        "kazakhstan-2022",
+        "--set",
+        "members.russia.attributes.alignment=0.2",
+        "--seed",
+        "3",
+        "--trial",
+        &trial.to_string(),
+    ]);
+    assert_eq!(story["text"].as_str().expect("text").trim(), cli.trim());
+}
+
+#[test]
+fn a_newer_request_from_the_same_page_stops_the_older_one() {
+    let server = Server::start(&["--most-trials", "2000000000"]);
+    std::thread::scope(|scope| {
+        // Without the stop this would run 2·10⁹ trials, minutes long.
+        let older = scope.spawn(|| server.run(1, &[], 2_000_000_000, 1));
+        std::thread::sleep(Duration::from_millis(500));
+        let newer = server.run(2, &[("alliance.pools.peacekeeping.cap", "3000")], 1000, 1);
+        assert_eq!(newer.status, 200, "{}", newer.body);
+        let older = older.join().expect("older request");
+        assert_eq!(older.status, 409, "{}", older.body);
+    });
+    // An older sequence number than the newest is refused at once.
+    assert_eq!(server.run(1, &[], 1000, 1).status, 409);
+}
