@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{StopOnDrop, Studio, controls};
-use crate::analysis::{self, AnalysisError, ComparePlan, Monitor};
+use crate::analysis::{self, AnalysisError, ComparePlan, Monitor, SensitivityPlan};
 use crate::explain::{self, Condition};
 use crate::report::Render;
 use crate::report::doc::Style;
@@ -310,6 +310,43 @@ pub async fn run(State(studio): State<Arc<Studio>>, Json(request): Json<RunReque
 /// A JSON document embedded as a value.
 fn raw(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// Trials per point of the studio's tornado (each input moved down and up:
+/// a few hundred points).
+const TORNADO_TRIALS: u64 = 5_000;
+
+/// The tornado of the changed scenario: every input moved ±10% on common
+/// random numbers, as `sensitivity` does, drawn as the report draws it.
+pub async fn tornado(
+    State(studio): State<Arc<Studio>>,
+    Json(request): Json<RunRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, (source, overrides)) = studio.pair(&request.changed)?;
+    let stop = studio.start_job(&format!("{}/tornado", request.page), request.sequence)?;
+    let _stop_when_gone = StopOnDrop(Arc::clone(&stop));
+    let _turn = studio.jobs.acquire().await.map_err(|_| ApiError::superseded())?;
+    let plan = SensitivityPlan {
+        source,
+        overrides,
+        metric: "deploy".into(),
+        fraction: 0.1,
+        inputs: Vec::new(),
+        trials: request.trials.clamp(1, studio.most_trials.min(TORNADO_TRIALS)),
+        seed: request.seed,
+    };
+    let answer = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let finished = analysis::sensitivity(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
+        if finished.interrupted {
+            return Err(ApiError::superseded());
+        }
+        let mut html = String::new();
+        html::tornado_section(&mut html, &finished.value);
+        Ok(json!({ "html": html, "trials": finished.value.meta.trials }))
+    })
+    .await
+    .map_err(|e| ApiError::bad(format!("the tornado failed: {e}")))??;
+    Ok(Json(answer))
 }
 
 /// Edited YAML checked as `validate` checks it.

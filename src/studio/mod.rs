@@ -148,6 +148,7 @@ pub fn router(studio: Arc<Studio>) -> Router {
         .route("/api/scenarios", get(api::scenarios))
         .route("/api/controls", get(api::controls))
         .route("/api/run", post(api::run))
+        .route("/api/tornado", post(api::tornado))
         .route("/api/validate", post(api::validate))
         .route("/api/story", post(api::story))
         .route("/api/what-if", post(api::what_if))

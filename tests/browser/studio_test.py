@@ -146,6 +146,10 @@ def main():
         driver.execute_script("document.querySelector('.story').scrollIntoView()")
         shot("studio-story.png")
 
+        driver.find_element("id", "rank").click()
+        WebDriverWait(driver, 120).until(lambda d: d.find_elements("css selector", '#tornado [data-section="tornado"]'))
+        check(True, "the inputs are ranked (tornado)")
+
         driver.get(address)
         done = wait_done(0)
         for i in range(20):

@@ -341,3 +341,28 @@ fn a_newer_request_from_the_same_page_stops_the_older_one() {
     // An older sequence number than the newest is refused at once.
     assert_eq!(server.run(1, &[], 1000, 1).status, 409);
 }
+
+#[test]
+fn the_tornado_ranks_the_inputs_as_sensitivity_does() {
+    let server = Server::start(&[]);
+    let set = [("members.russia.attributes.alignment", "0.6")];
+    let answer = server.post(
+        "/api/tornado",
+        &json!({ "page": "t", "sequence": 1, "scenario": "kazakhstan-2022", "set": set, "trials": 2000, "seed": 3 }),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let html = answer.json()["html"].as_str().expect("html").to_string();
+    assert!(html.contains("data-section=\"tornado\""));
+    let cli = cli_json(&[
+        "sensitivity",
+        "kazakhstan-2022",
+        "--set",
+        "members.russia.attributes.alignment=0.6",
+        "-n",
+        "2000",
+        "--seed",
+        "3",
+    ]);
+    let top = cli["inputs"][0]["path"].as_str().expect("top input");
+    assert!(html.contains(top), "the CLI's top input {top} is not in the studio's tornado");
+}

@@ -29,6 +29,7 @@ use crate::stats::sobol::SobolIndices;
 use crate::stats::spider::Spider;
 use crate::stats::summary::Summary;
 
+pub use sections::tornado_section;
 use sections::{comparison, deployment, funnel, global, history, members, outcomes, rules, sensitivity, timing};
 
 /// Bins per histogram.

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::charts::{BLUE, Bar, ORANGE, histogram, index_bars, interval_chart, spider, tornado};
 use super::{Report, esc, figure, short, thousands};
+use crate::stats::sensitivity::Sensitivity;
 
 /// From request to deployment: the funnel, with what history chose.
 pub(super) fn funnel(out: &mut String, r: &Report<'_>) {
@@ -352,22 +353,27 @@ pub(super) fn comparison(out: &mut String, r: &Report<'_>) {
 /// Which inputs matter: the tornado, when one was run.
 pub(super) fn sensitivity(out: &mut String, r: &Report<'_>) {
     if let Some(t) = r.sensitivity {
-        out.push_str("<section><h2>Which inputs matter</h2>\n");
-        figure(
-            out,
-            "tornado",
-            &format!("Sensitivity of {}.", t.metric),
-            &tornado(t, 12),
-            &format!(
-                "Each input moved by ±{:.0}% on common random numbers, {} trials per point; the {} with the \
-                 largest swing.",
-                100.0 * t.fraction,
-                thousands(t.meta.trials as f64),
-                t.inputs.len().min(12)
-            ),
-        );
-        out.push_str("</section>\n");
+        tornado_section(out, t);
     }
+}
+
+/// The tornado's section, alone (the studio draws it on demand).
+pub fn tornado_section(out: &mut String, t: &Sensitivity) {
+    out.push_str("<section><h2>Which inputs matter</h2>\n");
+    figure(
+        out,
+        "tornado",
+        &format!("Sensitivity of {}.", t.metric),
+        &tornado(t, 12),
+        &format!(
+            "Each input moved by ±{:.0}% on common random numbers, {} trials per point; the {} with the \
+             largest swing.",
+            100.0 * t.fraction,
+            thousands(t.meta.trials as f64),
+            t.inputs.len().min(12)
+        ),
+    );
+    out.push_str("</section>\n");
 }
 
 /// Over whole ranges: Sobol' indices as paired bars, and the spider chart.

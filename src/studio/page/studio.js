@@ -279,6 +279,33 @@ $("yaml").addEventListener("input", () => {
   }, 300);
 });
 
+// A click on a diagnostic puts the cursor at its line and column.
+$("diagnostics").addEventListener("click", event => {
+  const item = event.target.closest("li");
+  if (!item || !Number(item.dataset.line)) return;
+  const lines = $("yaml").value.split("\n");
+  const line = Math.min(Number(item.dataset.line), lines.length);
+  let offset = 0;
+  for (let i = 0; i < line - 1; i++) offset += lines[i].length + 1;
+  offset += Math.max(0, Number(item.dataset.column) - 1);
+  $("yaml").focus();
+  $("yaml").setSelectionRange(offset, offset + 1);
+});
+
+// --- which input matters most --------------------------------------------
+
+let tornadoSequence = 0;
+$("rank").addEventListener("click", async () => {
+  $("tornado").textContent = "moving every input down and up…";
+  const mine = ++tornadoSequence;
+  try {
+    const answer = await api("/api/tornado", { payload: { page: pageId, sequence: mine, ...changed(), trials: 5000, seed: state.seed } });
+    if (mine === tornadoSequence) $("tornado").innerHTML = answer.html;
+  } catch (e) {
+    if (e.status !== 409) $("tornado").textContent = `error: ${e.message}`;
+  }
+});
+
 // --- the story of one trial --------------------------------------------
 
 $("tell").addEventListener("click", async () => {
@@ -361,6 +388,8 @@ async function open() {
     return;
   }
   document.title = `${controls.name} — alliance-sim studio`;
+  $("written").textContent = controls.text;
+  $("tornado").replaceChildren();
   drawControls();
   change();
 }
