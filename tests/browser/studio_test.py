@@ -146,7 +146,7 @@ def main():
         driver.execute_script("document.querySelector('.story').scrollIntoView()")
         shot("studio-story.png")
 
-        driver.find_element("id", "rank").click()
+        driver.execute_script("document.getElementById('rank').click()")
         WebDriverWait(driver, 120).until(lambda d: d.find_elements("css selector", '#tornado [data-section="tornado"]'))
         check(True, "the inputs are ranked (tornado)")
 
