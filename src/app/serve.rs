@@ -47,8 +47,9 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
         let address = format!("http://{shown}:{}/?token={token}#s={}", bound.port(), start);
         if !args.host.is_loopback() {
             eprintln!(
-                "warning: serving the local network on {bound}: anyone who can reach this machine and has the address \
-                 (its token) can use the studio"
+                "warning: serving the network on {bound}: anyone who can reach this machine and has the address \
+                 (its token) can use the studio; give students the address with this machine's name or IP in place \
+                 of {shown}"
             );
         }
         eprintln!("alliance-sim studio: open this address in a browser (Ctrl-C stops the server)");

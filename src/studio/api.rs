@@ -283,15 +283,7 @@ pub async fn run(State(studio): State<Arc<Studio>>, Json(request): Json<RunReque
             .map(|i| summary::summarise(&compared.scenarios[i], &compared.lockstep.stats[i], compared.metas[i].clone()))
             .collect();
         let comparison = compared.comparison();
-        let page = html::render(&Report {
-            summary: &summaries[0],
-            distributions: &Distributions::of(&compared.lockstep.stats[0]),
-            comparison: Some((&summaries[1..], &comparison)),
-            sensitivity: None,
-            global: None,
-        });
-        let sections = page.split_once("</header>").map_or("", |(_, rest)| rest);
-        let sections = sections.split_once("<footer").map_or(sections, |(body, _)| body);
+        let sections = report_sections(&summaries, &compared.lockstep.stats[1], &comparison);
         let value = json!({
             "trials": compared.lockstep.trials(),
             "seed": compared.metas[0].seed,
@@ -305,6 +297,41 @@ pub async fn run(State(studio): State<Arc<Studio>>, Json(request): Json<RunReque
     .await
     .map_err(|e| ApiError::bad(format!("the run failed: {e}")))??;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// The report's sections for the page: the changed scenario's charts (its
+/// caps, its histograms), with the side-by-side comparison against the
+/// scenario as written first. Names are marked "as written" and "changed"
+/// for the page only; the JSON keeps the CLI's.
+fn report_sections(
+    summaries: &[summary::Summary],
+    changed_stats: &crate::stats::batch::BatchStats,
+    comparison: &crate::stats::compare::Comparison,
+) -> String {
+    let (mut written, mut changed) = (summaries[0].clone(), summaries[1].clone());
+    let name = written.meta.scenario.clone();
+    written.meta.scenario = format!("{name} (as written)");
+    changed.meta.scenario = format!("{name} (changed)");
+    let mut shown = comparison.clone();
+    for a in &mut shown.against {
+        a.baseline = written.meta.scenario.clone();
+        a.scenario = changed.meta.scenario.clone();
+    }
+    let page = html::render(&Report {
+        summary: &changed,
+        distributions: &Distributions::of(changed_stats),
+        comparison: Some((std::slice::from_ref(&written), &shown)),
+        sensitivity: None,
+        global: None,
+    });
+    let body = page.split_once("</header>").map_or("", |(_, rest)| rest);
+    let body = body.split_once("<footer").map_or(body, |(body, _)| body);
+    let mut parts: Vec<&str> = body.split_inclusive("</section>").collect();
+    if let Some(i) = parts.iter().position(|p| p.contains("<h2>Side by side</h2>")) {
+        let side = parts.remove(i);
+        parts.insert(0, side);
+    }
+    parts.concat()
 }
 
 /// A JSON document embedded as a value.
