@@ -16,12 +16,15 @@
 //! 8. [`report`] — results as tables, JSON, CSV, Markdown or HTML.
 //!
 //! The command line lives in [`app`] and [`cli`], behind the default `cli`
-//! feature: it turns arguments into plans and results into output; with `default-features = false` the library builds without
-//! clap and the terminal crates, for programs that embed the engine.
+//! feature: it turns arguments into plans and results into output. The
+//! classroom studio (`alliance-sim serve`), a web server on the surface
+//! below, is `studio` (feature `studio`, part of `cli`). With
+//! `default-features = false` the library builds without clap, the
+//! terminal crates, axum and tokio, for programs that embed the engine.
 //!
 //! # The surface to build on
 //!
-//! A program that embeds the engine (the Python package, the coming web
+//! A program that embeds the engine (the Python package, the studio's web
 //! server) needs only these: [`scenario::load`] with a
 //! [`scenario::Source`] and [`scenario::Override`]s (errors are located
 //! [`scenario::Diagnostic`]s); the analyses of [`analysis`] with their
