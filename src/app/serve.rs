@@ -2,6 +2,7 @@
 //! and prints its address.
 
 use std::net::SocketAddr;
+use std::path::Component;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -16,7 +17,20 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
         None => bundled::DEFAULT.to_string(),
         Some(name) => match Source::resolve(name) {
             Source::Bundled(n) => n,
-            Source::File(path) if path.is_file() && path.is_relative() => format!("file:{}", path.display()),
+            // As the page names files: relative, `./` dropped, never `..`.
+            Source::File(path)
+                if path.is_file()
+                    && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) =>
+            {
+                let parts: Vec<String> = path
+                    .components()
+                    .filter_map(|c| match c {
+                        Component::Normal(part) => Some(part.to_string_lossy().to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                format!("file:{}", parts.join("/"))
+            }
             _ => {
                 return Err(Failure::input(format!(
                     "error: {name}: expected a bundled scenario (see `alliance-sim list`) or a .yaml file inside this folder"

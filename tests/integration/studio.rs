@@ -366,3 +366,29 @@ fn the_tornado_ranks_the_inputs_as_sensitivity_does() {
     let top = cli["inputs"][0]["path"].as_str().expect("top input");
     assert!(html.contains(top), "the CLI's top input {top} is not in the studio's tornado");
 }
+
+#[test]
+fn the_starting_scenario_is_named_as_the_page_names_files() {
+    let dir = tempfile::tempdir().expect("scratch folder");
+    std::fs::write(dir.path().join("mine.yaml"), "extends: kazakhstan-2022\nname: Mine\n").expect("write");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alliance-sim"))
+        .args(["serve", "./mine.yaml", "--port", "0"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.trim_end().ends_with("#s=file:mine.yaml"), "{line}");
+    // A file that exists, but above the folder the studio would serve.
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    let outside = Command::new(env!("CARGO_BIN_EXE_alliance-sim"))
+        .args(["serve", "../mine.yaml", "--port", "0"])
+        .current_dir(dir.path().join("sub"))
+        .output()
+        .expect("runs");
+    assert_eq!(outside.status.code(), Some(2));
+}
