@@ -201,12 +201,7 @@ impl Prepared {
 /// Every number of the merged scenario (after `extends` and overrides)
 /// with its `--set` path: the inputs a sensitivity analysis can move.
 pub fn numeric_inputs(source: &Source, overrides: &[Override]) -> Result<Vec<(String, f64)>, LoadError> {
-    let mut report = Report::default();
-    let tree = merged_tree(source, overrides, &mut report, &mut Sha256::new());
-    match tree {
-        Some(t) if !report.has_errors() => Ok(tree::numbers(&t)),
-        _ => Err(LoadError::from(report)),
-    }
+    leaves(source, overrides).map(|l| l.numbers)
 }
 
 /// The scalars of a merged scenario by their `--set` paths, in document

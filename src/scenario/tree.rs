@@ -553,18 +553,6 @@ fn child_mut<'a>(node: &'a mut Node, key: &str, walked: &[&str]) -> Result<&'a m
     }
 }
 
-/// Every number in the tree with its dotted path (list items by index),
-/// in file order.
-pub fn numbers(root: &Node) -> Vec<(String, f64)> {
-    let mut out = Vec::new();
-    for_each_leaf(root, &mut |path, value| {
-        if let Value::Num(x) = value {
-            out.push((path.to_string(), *x));
-        }
-    });
-    out
-}
-
 /// Calls `f` with every scalar of the tree and its dotted path (sequence
 /// items by index), in document order.
 pub fn for_each_leaf(root: &Node, f: &mut impl FnMut(&str, &Value)) {
