@@ -24,6 +24,12 @@ use crate::stats::paired::{PairStats, Pairing};
 /// Trials per chunk.
 pub const CHUNK: u64 = 1 << 14;
 
+/// The most worker threads a run may start: 8 per core, and at least 16.
+/// More only adds memory and scheduling, never speed.
+pub fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from).saturating_mul(8).max(16)
+}
+
 /// Which trials to run.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {

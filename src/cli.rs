@@ -329,15 +329,9 @@ token. It listens on 127.0.0.1 unless --host says otherwise; Ctrl-C stops it.")]
     Serve(ServeArgs),
 }
 
-/// The most worker threads a run may start: 8 per core, and at least 16.
-/// More only adds memory and scheduling, never speed.
-pub fn max_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from).saturating_mul(8).max(16)
-}
-
-/// Parses a thread count: 1 up to [`max_threads`].
+/// Parses a thread count: 1 up to [`crate::batch::max_threads`].
 fn threads(s: &str) -> Result<usize, String> {
-    let most = max_threads();
+    let most = crate::batch::max_threads();
     match s.trim().parse::<usize>() {
         Ok(n) if (1..=most).contains(&n) => Ok(n),
         _ => Err(format!("expected a number of threads from 1 to {most} (8 per core on this machine)")),

@@ -28,7 +28,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use records::TrialRecords;
-use watch::{Progress, watched};
+use watch::watched;
 
 create_exception!(
     _engine,
@@ -193,7 +193,7 @@ impl Scenario {
         let s = &*self.model;
         let trials = match (trials, precision) {
             (Some(n), _) => analysis::at_least_one(n).map_err(|e| analysis_error(py, e))?,
-            (None, Some(_)) => 10_000_000_000,
+            (None, Some(_)) => analysis::PRECISION_MAX_TRIALS,
             (None, None) => s.run.trials,
         };
         let seed = seed.unwrap_or(s.run.seed);
@@ -210,7 +210,7 @@ impl Scenario {
             None => None,
         };
         let plan = Plan { seed, start: 0, end: trials };
-        let finished = watched(py, threads, Progress::of(progress), |monitor| {
+        let finished = watched(py, threads, progress, |monitor| {
             analysis::run(s, plan, RunOptions { precision, records: None }, monitor)
         })?
         .map_err(|e| analysis_error(py, e))?;
@@ -284,8 +284,8 @@ fn compare(
         return Err(PyValueError::new_err("compare needs at least two scenarios (the first is the reference)"));
     }
     let plan = ComparePlan { scenarios: sources(&scenarios), trials, seed };
-    let finished = watched(py, threads, Progress::of(progress), |m| analysis::compare(&plan, m))?
-        .map_err(|e| analysis_error(py, e))?;
+    let finished =
+        watched(py, threads, progress, |m| analysis::compare(&plan, m))?.map_err(|e| analysis_error(py, e))?;
     interrupted(finished.interrupted)?;
     Ok(finished.value.comparison().json())
 }
@@ -329,8 +329,7 @@ fn sweep(
         seed,
         sample,
     };
-    let finished = watched(py, threads, Progress::of(progress), |m| analysis::sweep(&plan, m))?
-        .map_err(|e| analysis_error(py, e))?;
+    let finished = watched(py, threads, progress, |m| analysis::sweep(&plan, m))?.map_err(|e| analysis_error(py, e))?;
     interrupted(finished.interrupted)?;
     Ok(finished.value.json())
 }
@@ -358,7 +357,6 @@ fn sensitivity(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
     let (source, overrides) = (scenario.source.clone(), scenario.overrides.clone());
-    let progress = Progress::of(progress);
     let ranged = |what: &str| -> PyResult<Vec<Vary>> {
         if let Some(i) = inputs.first() {
             return Err(PyValueError::new_err(format!("inputs ({i}): method={what} takes vary ranges, not inputs")));

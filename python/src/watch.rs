@@ -22,29 +22,15 @@ use pyo3::prelude::*;
 /// How often the waiting thread looks at Python's signals.
 const TICK: Duration = Duration::from_millis(100);
 
-/// Most worker threads per core (as the command line's `--threads`).
-const MOST_THREADS_PER_CORE: usize = 8;
-
-/// A Python callable told `(done, total)` scenario-trials, or nothing.
-pub struct Progress(Option<Py<PyAny>>);
-
-impl Progress {
-    /// `callable`, when given.
-    pub fn of(callable: Option<Py<PyAny>>) -> Progress {
-        Progress(callable)
-    }
-}
-
 /// The worker pool of `threads` threads (all cores when `None`), built once
 /// per size and kept: building one costs more than a small run.
 pub fn pool(threads: Option<usize>) -> PyResult<Arc<rayon::ThreadPool>> {
     static POOLS: Mutex<Option<HashMap<usize, Arc<rayon::ThreadPool>>>> = Mutex::new(None);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let n = threads.unwrap_or(cores);
-    if n == 0 || n > cores * MOST_THREADS_PER_CORE {
+    let (n, most) = (threads.unwrap_or(cores), alliance_sim::batch::max_threads());
+    if n == 0 || n > most {
         return Err(PyValueError::new_err(format!(
-            "threads={n}: expected 1 to {} ({MOST_THREADS_PER_CORE} per core), or None for all cores",
-            cores * MOST_THREADS_PER_CORE
+            "threads={n}: expected 1 to {most} (8 per core), or None for all cores"
         )));
     }
     let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
@@ -61,11 +47,12 @@ pub fn pool(threads: Option<usize>) -> PyResult<Arc<rayon::ThreadPool>> {
 }
 
 /// Runs `analysis` on `threads` workers without the GIL, watched from the
-/// calling thread as the module's comment says.
+/// calling thread as the module's comment says; `progress`, a Python
+/// callable, is told `(done, total)` scenario-trials.
 pub fn watched<T: Send>(
     py: Python<'_>,
     threads: Option<usize>,
-    progress: Progress,
+    progress: Option<Py<PyAny>>,
     analysis: impl FnOnce(Monitor<'_>) -> T + Send,
 ) -> PyResult<T> {
     let pool = pool(threads)?;
@@ -99,7 +86,7 @@ pub fn watched<T: Send>(
                 if raised.is_none() {
                     Python::attach(|py| {
                         let told = latest.take();
-                        let outcome = py.check_signals().and_then(|()| match (&progress.0, told) {
+                        let outcome = py.check_signals().and_then(|()| match (&progress, told) {
                             (Some(callable), Some((done, total))) => callable.call1(py, (done, total)).map(drop),
                             _ => Ok(()),
                         });

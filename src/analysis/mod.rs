@@ -230,6 +230,10 @@ pub fn lockstep(
     Finished { value: total, interrupted: ending == Ending::Cancelled }
 }
 
+/// The most trials a run with a precision target makes when no trial count
+/// is given (`run --precision`, Python's `run(precision=…)`).
+pub const PRECISION_MAX_TRIALS: u64 = 10_000_000_000;
+
 /// The trials a plan asks for, or the scenario's own (at least 1 when valid).
 pub fn trials_or(asked: Option<u64>, s: &Scenario) -> Result<u64, AnalysisError> {
     at_least_one(asked.unwrap_or(s.run.trials))

@@ -15,9 +15,6 @@ use crate::shard::{PARTIAL_FORMAT, Partial};
 use crate::stats::batch::{BatchStats, Watched};
 use crate::stats::summary::{self, Meta};
 
-/// The most trials `--precision` runs when `--trials` is not given.
-pub const PRECISION_MAX_TRIALS: u64 = 10_000_000_000;
-
 /// Runs a batch.
 pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let name = args.scenario.as_deref().unwrap_or(bundled::DEFAULT);
@@ -25,7 +22,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let s = &loaded.scenario;
     let trials = match (args.batch.trials, args.precision) {
         (Some(n), _) => n,
-        (None, Some(_)) => PRECISION_MAX_TRIALS,
+        (None, Some(_)) => analysis::PRECISION_MAX_TRIALS,
         (None, None) => s.run.trials,
     };
     let seed = args.batch.seed.unwrap_or(s.run.seed);
