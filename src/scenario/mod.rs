@@ -177,6 +177,32 @@ impl Prepared {
         Ok(loaded)
     }
 
+    /// The scalars of the prepared source with `overrides` (see [`leaves`]).
+    pub fn leaves(&self, overrides: &[Override]) -> Result<Leaves, LoadError> {
+        let tree = self.merged(overrides)?;
+        let mut out = Leaves::default();
+        tree::for_each_leaf(&tree, &mut |path, value| match value {
+            tree::Value::Num(x) => out.numbers.push((path.to_string(), *x)),
+            tree::Value::Bool(b) => out.booleans.push((path.to_string(), *b)),
+            tree::Value::Str(s) => out.strings.push((path.to_string(), s.clone())),
+            _ => {}
+        });
+        Ok(out)
+    }
+
+    /// The merged tree with `overrides` applied, or the errors met.
+    fn merged(&self, overrides: &[Override]) -> Result<Node, LoadError> {
+        let mut report = self.report.clone();
+        let tree = self
+            .tree
+            .clone()
+            .and_then(|mut t| apply_overrides(&mut t, overrides, &mut report, &mut Sha256::new()).then_some(t));
+        match tree {
+            Some(t) if !report.has_errors() => Ok(t),
+            _ => Err(LoadError::from(report)),
+        }
+    }
+
     fn load_unspecialised(&self, overrides: &[Override]) -> Result<Loaded, LoadError> {
         let (mut report, mut hasher) = (self.report.clone(), self.hasher.clone());
         let tree = self
@@ -219,21 +245,7 @@ pub struct Leaves {
 
 /// The scalars of the merged scenario (after `extends` and overrides).
 pub fn leaves(source: &Source, overrides: &[Override]) -> Result<Leaves, LoadError> {
-    let mut report = Report::default();
-    let tree = merged_tree(source, overrides, &mut report, &mut Sha256::new());
-    match tree {
-        Some(t) if !report.has_errors() => {
-            let mut out = Leaves::default();
-            tree::for_each_leaf(&t, &mut |path, value| match value {
-                tree::Value::Num(x) => out.numbers.push((path.to_string(), *x)),
-                tree::Value::Bool(b) => out.booleans.push((path.to_string(), *b)),
-                tree::Value::Str(s) => out.strings.push((path.to_string(), s.clone())),
-                _ => {}
-            });
-            Ok(out)
-        }
-        _ => Err(LoadError::from(report)),
-    }
+    Prepared::read(source).leaves(overrides)
 }
 
 /// What a scenario text's top-level `extends:` names, if it parses and has
@@ -251,27 +263,12 @@ pub fn extends_of(text: &str) -> Option<String> {
 /// The number at a `--set` path of the merged scenario (after `extends`
 /// and overrides): `Ok(None)` when the path names nothing or no number.
 pub fn number_at(source: &Source, overrides: &[Override], path: &str) -> Result<Option<f64>, LoadError> {
-    let mut report = Report::default();
-    let tree = merged_tree(source, overrides, &mut report, &mut Sha256::new());
-    match tree {
-        Some(t) if !report.has_errors() => {
-            let keys: Vec<&str> = path.split('.').collect();
-            Ok(tree::get_path(&t, &keys).and_then(|n| match n.value {
-                tree::Value::Num(x) => Some(x),
-                _ => None,
-            }))
-        }
-        _ => Err(LoadError::from(report)),
-    }
-}
-
-/// The scenario's tree after `extends` and overrides (`None` on errors,
-/// which are in `report`).
-fn merged_tree(source: &Source, overrides: &[Override], report: &mut Report, hasher: &mut Sha256) -> Option<Node> {
-    read_chain(source, report, hasher, &mut Vec::new()).and_then(|mut t| {
-        tree::drop_nulls(&mut t);
-        apply_overrides(&mut t, overrides, report, hasher).then_some(t)
-    })
+    let tree = Prepared::read(source).merged(overrides)?;
+    let keys: Vec<&str> = path.split('.').collect();
+    Ok(tree::get_path(&tree, &keys).and_then(|n| match n.value {
+        tree::Value::Num(x) => Some(x),
+        _ => None,
+    }))
 }
 
 impl From<Report> for LoadError {
