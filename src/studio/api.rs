@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use axum::Json;
 use axum::extract::{Query, State};
@@ -13,14 +12,14 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{StopOnDrop, Studio, controls};
+use super::{Studio, controls};
 use crate::analysis::{self, AnalysisError, ComparePlan, Monitor, SensitivityPlan};
 use crate::explain::{self, Condition};
 use crate::report::Render;
 use crate::report::doc::Style;
-use crate::report::html::{self, Distributions, Report};
+use crate::report::html::{self, Distributions, Report, Section};
 use crate::scenario::model::class;
-use crate::scenario::{self, Diagnostic, LoadError, Override, Severity, Source, bundled};
+use crate::scenario::{self, Diagnostic, LoadError, Override, Prepared, Severity, Source, bundled};
 use crate::stats::summary;
 
 /// Most files the picker lists, and how deep it looks.
@@ -158,12 +157,13 @@ pub struct Named {
     scenario: String,
 }
 
-/// A scenario's controls, its text and what a what-if of it extends.
+/// A scenario's controls, its text and its warnings.
 pub async fn controls(State(studio): State<Arc<Studio>>, Query(q): Query<Named>) -> Result<Json<Value>, ApiError> {
     let source = studio.source(&q.scenario)?;
     let answer = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let loaded = scenario::load(&source, &[]).map_err(|e| ApiError::scenario(&e))?;
-        let leaves = scenario::leaves(&source, &[]).map_err(|e| ApiError::scenario(&e))?;
+        let prepared = Prepared::read(&source);
+        let loaded = prepared.load(&[]).map_err(|e| ApiError::scenario(&e))?;
+        let leaves = prepared.leaves(&[]).map_err(|e| ApiError::scenario(&e))?;
         let s = &loaded.scenario;
         let text = match &source {
             Source::Bundled(name) => bundled::text(name).unwrap_or_default().to_string(),
@@ -176,13 +176,10 @@ pub async fn controls(State(studio): State<Arc<Studio>>, Query(q): Query<Named>)
         Ok(json!({
             "scenario": q.scenario,
             "name": s.name,
-            "origin": source.display(),
-            "extends": parent_name(&q.scenario),
             "text": text,
-            "seed": s.run.seed,
             "classes": class::NAMES,
             "groups": controls::controls(&leaves, s),
-            "warnings": loaded.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+            "warnings": loaded.warnings.iter().map(Located::of).collect::<Vec<_>>(),
         }))
     })
     .await
@@ -266,12 +263,8 @@ pub struct RunRequest {
 pub async fn run(State(studio): State<Arc<Studio>>, Json(request): Json<RunRequest>) -> Result<Response, ApiError> {
     let trials = request.trials.clamp(1, studio.most_trials);
     let (base, variant) = studio.pair(&request.changed)?;
-    let stop = studio.start_job(&request.page, request.sequence)?;
-    let _stop_when_gone = StopOnDrop(Arc::clone(&stop));
-    let _turn = studio.jobs.acquire().await.map_err(|_| ApiError::superseded())?;
-    if stop.load(Ordering::Relaxed) {
-        return Err(ApiError::superseded());
-    }
+    let job = studio.job(&request.page, request.sequence).await?;
+    let stop = Arc::clone(&job.stop);
     let plan = ComparePlan { scenarios: vec![base, variant], trials: Some(trials), seed: request.seed };
     let body = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
         let finished = analysis::compare(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
@@ -317,21 +310,16 @@ fn report_sections(
         a.baseline = written.meta.scenario.clone();
         a.scenario = changed.meta.scenario.clone();
     }
-    let page = html::render(&Report {
+    let report = Report {
         summary: &changed,
         distributions: &Distributions::of(changed_stats),
         comparison: Some((std::slice::from_ref(&written), &shown)),
         sensitivity: None,
         global: None,
-    });
-    let body = page.split_once("</header>").map_or("", |(_, rest)| rest);
-    let body = body.split_once("<footer").map_or(body, |(body, _)| body);
-    let mut parts: Vec<&str> = body.split_inclusive("</section>").collect();
-    if let Some(i) = parts.iter().position(|p| p.contains("<h2>Side by side</h2>")) {
-        let side = parts.remove(i);
-        parts.insert(0, side);
-    }
-    parts.concat()
+    };
+    let mut order = vec![Section::Comparison];
+    order.extend(Section::ALL.iter().filter(|s| **s != Section::Comparison));
+    html::sections(&report, &order)
 }
 
 /// A JSON document embedded as a value.
@@ -350,9 +338,8 @@ pub async fn tornado(
     Json(request): Json<RunRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let (_, (source, overrides)) = studio.pair(&request.changed)?;
-    let stop = studio.start_job(&format!("{}/tornado", request.page), request.sequence)?;
-    let _stop_when_gone = StopOnDrop(Arc::clone(&stop));
-    let _turn = studio.jobs.acquire().await.map_err(|_| ApiError::superseded())?;
+    let job = studio.job(&format!("{}/tornado", request.page), request.sequence).await?;
+    let stop = Arc::clone(&job.stop);
     let plan = SensitivityPlan {
         source,
         overrides,
@@ -447,17 +434,17 @@ pub async fn story(
 /// changed values, checked to load before it is offered.
 pub async fn what_if(State(studio): State<Arc<Studio>>, Json(changed): Json<Changed>) -> Result<Response, ApiError> {
     let parent = parent_name(&changed.scenario);
-    let ((base, _), (variant, overrides)) = studio.pair(&Changed { yaml: None, ..changed })?;
+    let (_, (variant, overrides)) = studio.pair(&Changed { yaml: None, ..changed })?;
+    let studio = Arc::clone(&studio);
     let text = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
-        let base_model = scenario::load(&base, &[]).map_err(|e| ApiError::scenario(&e))?;
         let leaves = scenario::leaves(&variant, &overrides).map_err(|e| ApiError::scenario(&e))?;
-        let text = controls::what_if(&parent, &base_model.scenario.name, &overrides, &leaves);
+        let name = leaves.strings.iter().find(|(path, _)| path == "name").map_or("", |(_, name)| name.as_str());
+        let text = controls::what_if(&parent, name, &overrides, &leaves);
+        scenario::load(&studio.text_source(&text)?, &[]).map_err(|e| ApiError::scenario(&e))?;
         Ok(text)
     })
     .await
     .map_err(|e| ApiError::bad(format!("the what-if could not be written: {e}")))??;
-    let check = studio.text_source(&text)?;
-    scenario::load(&check, &[]).map_err(|e| ApiError::scenario(&e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/yaml; charset=utf-8"),

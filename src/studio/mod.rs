@@ -107,6 +107,19 @@ impl Studio {
         }
     }
 
+    /// Starts a page's engine job: stops the page's older job, then waits
+    /// its turn among the jobs. Refused (409) when a newer request from the
+    /// page came first or arrives while it waits.
+    async fn job(&self, page: &str, sequence: u64) -> Result<Job<'_>, api::ApiError> {
+        let stop = self.start_job(page, sequence)?;
+        let gone = StopOnDrop(Arc::clone(&stop));
+        let turn = self.jobs.acquire().await.map_err(|_| api::ApiError::superseded())?;
+        if stop.load(Ordering::Relaxed) {
+            return Err(api::ApiError::superseded());
+        }
+        Ok(Job { stop, _gone: gone, _turn: turn })
+    }
+
     /// Registers a page's new job, stopping its older one; the returned
     /// flag stops this one.
     fn start_job(&self, page: &str, sequence: u64) -> Result<Arc<AtomicBool>, api::ApiError> {
@@ -126,6 +139,14 @@ impl Studio {
         }
         Ok(stop)
     }
+}
+
+/// A running engine job: the flag that stops it, raised also when its
+/// request goes away, and its turn among the jobs (released when dropped).
+struct Job<'a> {
+    stop: Arc<AtomicBool>,
+    _gone: StopOnDrop,
+    _turn: tokio::sync::SemaphorePermit<'a>,
 }
 
 /// Raises a job's stop flag when its request goes away (the page navigated,
@@ -202,8 +223,8 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// A random access token: 128 bits from the operating system's generator,
-/// as hex.
+/// A random access token: 128 bits from rand's thread-local generator (a
+/// CSPRNG seeded by the operating system), as hex.
 pub fn new_token() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -65,6 +65,69 @@ pub struct Report<'a> {
     pub global: Option<(&'a SobolIndices, &'a Spider)>,
 }
 
+/// A section of the report (drawn only when the report has what it shows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// From request to deployment.
+    Funnel,
+    /// How many deploy, against the caps.
+    Deployment,
+    /// Who contributes.
+    Members,
+    /// How fast.
+    Timing,
+    /// The scenario's outcome metrics.
+    Outcomes,
+    /// Which rules fired.
+    Rules,
+    /// Against what happened.
+    History,
+    /// Side by side with the compared scenarios.
+    Comparison,
+    /// The tornado.
+    Sensitivity,
+    /// Sobol' indices and the spider chart.
+    Global,
+}
+
+impl Section {
+    /// Every section, in the order [`render`] draws them.
+    pub const ALL: [Section; 10] = [
+        Section::Funnel,
+        Section::Deployment,
+        Section::Members,
+        Section::Timing,
+        Section::Outcomes,
+        Section::Rules,
+        Section::History,
+        Section::Comparison,
+        Section::Sensitivity,
+        Section::Global,
+    ];
+}
+
+/// The report's sections in `order`, without the page around them (the
+/// studio places them in its own page).
+pub fn sections(r: &Report<'_>, order: &[Section]) -> String {
+    let mut out = String::new();
+    for section in order {
+        let draw = match section {
+            Section::Funnel => funnel,
+            Section::Deployment => deployment,
+            Section::Members => members,
+            Section::Timing => timing,
+            Section::Outcomes => outcomes,
+            Section::Rules => rules,
+            Section::History => history,
+            Section::Comparison => comparison,
+            Section::Sensitivity => sensitivity,
+            Section::Global => global,
+        };
+        draw(&mut out, r);
+    }
+    out
+}
+
 /// The report's style sheet (the studio serves it beside its own).
 pub const STYLE: &str = include_str!("report.css");
 
@@ -93,16 +156,7 @@ pub fn render(r: &Report<'_>) -> String {
         let _ = write!(out, "<br>override <code>--set {}</code>", esc(o));
     }
     out.push_str("</p></header>\n");
-    funnel(&mut out, r);
-    deployment(&mut out, r);
-    members(&mut out, r);
-    timing(&mut out, r);
-    outcomes(&mut out, r);
-    rules(&mut out, r);
-    history(&mut out, r);
-    comparison(&mut out, r);
-    sensitivity(&mut out, r);
-    global(&mut out, r);
+    out.push_str(&sections(r, &Section::ALL));
     out.push_str("<footer class=\"meta\"><p>Made by alliance-sim. Intervals are 95%: Wilson for proportions, mean ± 1.96 standard errors otherwise.</p></footer></body></html>\n");
     out
 }

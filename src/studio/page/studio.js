@@ -240,7 +240,7 @@ async function refreshYaml() {
   try {
     $("yaml").value = await whatIfText();
     $("yaml").classList.remove("invalid");
-    showDiagnostics([]);
+    showDiagnostics(controls ? controls.warnings : []); // the scenario's own warnings
   } catch (e) {
     showDiagnostics(e.diagnostics.length ? e.diagnostics : [{ severity: "error", line: 0, column: 0, message: e.message }]);
   }
