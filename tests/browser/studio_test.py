@@ -147,8 +147,10 @@ def main():
         shot("studio-story.png")
 
         driver.execute_script("document.getElementById('rank').click()")
-        WebDriverWait(driver, 120).until(lambda d: d.find_elements("css selector", '#tornado [data-section="tornado"]'))
-        check(True, "the inputs are ranked (tornado)")
+        WebDriverWait(driver, 120).until(lambda d: d.find_element("id", "tornado").text.strip() not in
+                                          ("", "moving every input down and up…"))
+        bars = driver.find_elements("css selector", '#tornado [data-section="tornado"] [data-value]')
+        check(len(bars) >= 2, f"the inputs are ranked (tornado: {len(bars)} bars)")
 
         driver.get(address)
         done = wait_done(0)

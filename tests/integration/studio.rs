@@ -19,6 +19,8 @@ struct Server {
     child: Child,
     port: u16,
     token: String,
+    /// The address it printed.
+    address: String,
     dir: tempfile::TempDir,
 }
 
@@ -60,7 +62,7 @@ impl Server {
         // http://127.0.0.1:PORT/?token=TOKEN#s=…
         let port = line.split(':').nth(2).and_then(|p| p.split('/').next()).and_then(|p| p.parse().ok()).expect("port");
         let token = line.split("token=").nth(1).and_then(|t| t.split('#').next()).expect("token").to_string();
-        Server { child, port, token, dir }
+        Server { child, port, token, address: line.trim_end().to_string(), dir }
     }
 
     /// Sends raw request bytes; returns the status and body.
@@ -369,25 +371,13 @@ fn the_tornado_ranks_the_inputs_as_sensitivity_does() {
 
 #[test]
 fn the_starting_scenario_is_named_as_the_page_names_files() {
-    let dir = tempfile::tempdir().expect("scratch folder");
-    std::fs::write(dir.path().join("mine.yaml"), "extends: kazakhstan-2022\nname: Mine\n").expect("write");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alliance-sim"))
-        .args(["serve", "./mine.yaml", "--port", "0"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address");
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(line.trim_end().ends_with("#s=file:mine.yaml"), "{line}");
+    let server = Server::start(&["./mine.yaml"]);
+    assert!(server.address.ends_with("#s=file:mine.yaml"), "{}", server.address);
     // A file that exists, but above the folder the studio would serve.
-    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    std::fs::create_dir(server.dir.path().join("sub")).expect("mkdir");
     let outside = Command::new(env!("CARGO_BIN_EXE_alliance-sim"))
         .args(["serve", "../mine.yaml", "--port", "0"])
-        .current_dir(dir.path().join("sub"))
+        .current_dir(server.dir.path().join("sub"))
         .output()
         .expect("runs");
     assert_eq!(outside.status.code(), Some(2));
