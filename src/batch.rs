@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{self, Stage, StageHook, Start};
-use crate::rng::TrialKeys;
-use crate::rules::env::Frame;
+use crate::engine::{self, Stage, StageHook, Start, block};
+use crate::rng::{TrialKey, TrialKeys};
+use crate::rules::env::{Block, Frame, LANES};
+use crate::rules::lanes::first_lanes;
 use crate::rules::ruleset::FireCounter;
 use crate::scenario::Scenario;
 use crate::stats::Merge;
@@ -114,23 +115,71 @@ pub(crate) fn run_range_with(
     end: u64,
     mut each: impl FnMut(u64, &Frame),
 ) -> BatchStats {
-    let mut stats = BatchStats::new(s);
-    let mut fires = vec![0u64; s.rules.len()];
     let mut frame = Frame::new(s.n_slots(), s.members.len());
-    let mut keys = TrialKeys::starting_at(seed, start);
-    for i in start..end {
-        let key = keys.next_key();
-        engine::run_trial(s, key, &mut frame, &mut FireCounter::new(&mut fires));
-        stats.fold(s, &frame);
-        each(i, &frame);
-    }
-    stats.rule_fires = fires;
-    stats
+    run_trials(s, seed, start, end, |stats, i, trial| {
+        let frame = match trial {
+            Trial::Lane(block, lane) => {
+                block.copy_to(lane, &mut frame);
+                &frame
+            }
+            Trial::Frame(frame) => frame,
+        };
+        stats.fold(s, frame);
+        each(i, frame);
+    })
 }
 
 /// Runs the trials `[start, end)` of one scenario in one thread.
 pub fn run_range(s: &Scenario, seed: u64, start: u64, end: u64) -> BatchStats {
-    run_range_with(s, seed, start, end, |_, _| {})
+    run_trials(s, seed, start, end, |stats, _, trial| match trial {
+        Trial::Lane(block, lane) => stats.fold(s, &block.lane(lane)),
+        Trial::Frame(frame) => stats.fold(s, frame),
+    })
+}
+
+/// A finished trial: a lane of the block engine, or the scalar engine's frame.
+enum Trial<'a> {
+    Lane(&'a Block, usize),
+    Frame(&'a Frame),
+}
+
+/// Runs the trials `[start, end)`, a block at a time where the block engine
+/// runs the scenario, handing each finished trial (with its index) to
+/// `finish`, which folds it into the statistics.
+fn run_trials(
+    s: &Scenario,
+    seed: u64,
+    start: u64,
+    end: u64,
+    mut finish: impl FnMut(&mut BatchStats, u64, Trial<'_>),
+) -> BatchStats {
+    let mut stats = BatchStats::new(s);
+    let mut fires = vec![0u64; s.rules.len()];
+    let mut keys = TrialKeys::starting_at(seed, start);
+    if block::supports(s) {
+        let mut block = Block::new(s.n_slots(), s.members.len());
+        let mut lane_keys = [TrialKey(0, 0); LANES];
+        let mut first = start;
+        while first < end {
+            let n = (end - first).min(LANES as u64) as usize;
+            for key in &mut lane_keys[..n] {
+                *key = keys.next_key();
+            }
+            block::run_block(s, &lane_keys, first_lanes(n), &mut block, &mut fires);
+            for (lane, i) in (first..first + n as u64).enumerate() {
+                finish(&mut stats, i, Trial::Lane(&block, lane));
+            }
+            first += n as u64;
+        }
+    } else {
+        let mut frame = Frame::new(s.n_slots(), s.members.len());
+        for i in start..end {
+            engine::run_trial(s, keys.next_key(), &mut frame, &mut FireCounter::new(&mut fires));
+            finish(&mut stats, i, Trial::Frame(&frame));
+        }
+    }
+    stats.rule_fires = fires;
+    stats
 }
 
 /// Several scenarios run in lockstep on the same trial keys: each gets its

@@ -27,6 +27,8 @@
 //! * Non-finite values from expressions: a NaN probability counts as 0,
 //!   personnel and days are clamped to their ranges (NaN → 0).
 
+pub mod block;
+
 use crate::dist;
 
 pub use crate::vocabulary::forced;

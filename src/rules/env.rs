@@ -153,3 +153,182 @@ pub struct Env<'a> {
     /// The member in scope (0 when none; the checker forbids `member.*` there).
     pub member: usize,
 }
+
+/// What a load or the statistics read of a trial: one trial's [`Frame`],
+/// or one lane of a [`Block`]. Both engines are read through it, so a load
+/// means the same in each, and a block's lanes are folded in place.
+pub trait TrialState {
+    /// A crisis variable or outcome metric.
+    fn var(&self, slot: usize) -> f64;
+    /// A scalar field.
+    fn field(&self, field: Field) -> f64;
+    /// A member's vote code.
+    fn vote(&self, member: usize) -> u8;
+    /// Personnel a member committed.
+    fn committed(&self, member: usize) -> f64;
+    /// The chosen pool's index (usize::MAX when none).
+    fn pool(&self) -> usize;
+    /// Quantities forced into range (see `engine::forced`).
+    fn forced(&self) -> u8;
+}
+
+impl TrialState for Frame {
+    #[inline(always)]
+    fn var(&self, slot: usize) -> f64 {
+        self.vars[slot]
+    }
+    #[inline(always)]
+    fn field(&self, field: Field) -> f64 {
+        self.get(field)
+    }
+    #[inline(always)]
+    fn vote(&self, member: usize) -> u8 {
+        self.votes[member]
+    }
+    #[inline(always)]
+    fn committed(&self, member: usize) -> f64 {
+        self.committed[member]
+    }
+    #[inline(always)]
+    fn pool(&self) -> usize {
+        self.pool
+    }
+    #[inline(always)]
+    fn forced(&self) -> u8 {
+        self.forced
+    }
+}
+
+/// Trials a [`Block`] holds side by side.
+pub const LANES: usize = 64;
+
+/// One bit per lane of a block (bit i = lane i).
+pub type Mask = u64;
+
+/// One value per lane of a block.
+pub type Lanes = [f64; LANES];
+
+/// The states of [`LANES`] trials, field by field (a [`Frame`] per lane,
+/// turned inside out), so that one rule is applied to every trial of the
+/// block in one loop: the block engine's state (`engine::block`).
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Crisis variables, then outcome metrics, by slot.
+    pub vars: Vec<Lanes>,
+    /// Scalar fields by [`Field`].
+    pub fields: [Lanes; N_FIELDS],
+    /// Each member's vote codes.
+    pub votes: Vec<[u8; LANES]>,
+    /// Personnel each member committed (before the cap).
+    pub committed: Vec<Lanes>,
+    /// Each member's arrival day (NaN when not contributing).
+    pub arrival: Vec<Lanes>,
+    /// The chosen pool index (usize::MAX when none).
+    pub pool: [usize; LANES],
+    /// Quantities forced into range, per lane (see `engine::forced`).
+    pub forced: [u8; LANES],
+}
+
+impl Block {
+    /// A block sized for a scenario.
+    pub fn new(n_vars: usize, n_members: usize) -> Block {
+        let mut block = Block {
+            vars: vec![[0.0; LANES]; n_vars],
+            fields: [[0.0; LANES]; N_FIELDS],
+            votes: vec![[vote::NONE; LANES]; n_members],
+            committed: vec![[0.0; LANES]; n_members],
+            arrival: vec![[f64::NAN; LANES]; n_members],
+            pool: [usize::MAX; LANES],
+            forced: [0; LANES],
+        };
+        block.reset();
+        block
+    }
+
+    /// Clears every lane as [`Frame::reset`] clears a frame.
+    pub(crate) fn reset(&mut self) {
+        let mut empty = Frame::new(0, 0);
+        empty.reset();
+        for (lanes, value) in self.fields.iter_mut().zip(empty.fields) {
+            lanes.fill(value);
+        }
+        self.votes.iter_mut().for_each(|v| v.fill(vote::NONE));
+        self.committed.iter_mut().for_each(|c| c.fill(0.0));
+        self.arrival.iter_mut().for_each(|a| a.fill(f64::NAN));
+        self.pool.fill(usize::MAX);
+        self.forced.fill(0);
+    }
+
+    /// Lane `lane`'s state as a frame (the statistics and the records read frames).
+    pub fn copy_to(&self, lane: usize, frame: &mut Frame) {
+        for (to, from) in frame.vars.iter_mut().zip(&self.vars) {
+            *to = from[lane];
+        }
+        for (to, from) in frame.fields.iter_mut().zip(&self.fields) {
+            *to = from[lane];
+        }
+        for (to, from) in frame.votes.iter_mut().zip(&self.votes) {
+            *to = from[lane];
+        }
+        for (to, from) in frame.committed.iter_mut().zip(&self.committed) {
+            *to = from[lane];
+        }
+        for (to, from) in frame.arrival.iter_mut().zip(&self.arrival) {
+            *to = from[lane];
+        }
+        frame.pool = self.pool[lane];
+        frame.forced = self.forced[lane];
+    }
+
+    /// A view of lane `lane`, read as one trial.
+    #[inline(always)]
+    pub fn lane(&self, lane: usize) -> Lane<'_> {
+        Lane { block: self, lane }
+    }
+}
+
+/// One lane of a block, read as one trial's state.
+#[derive(Clone, Copy)]
+pub struct Lane<'a> {
+    block: &'a Block,
+    lane: usize,
+}
+
+impl TrialState for Lane<'_> {
+    #[inline(always)]
+    fn var(&self, slot: usize) -> f64 {
+        self.block.vars[slot][self.lane]
+    }
+    #[inline(always)]
+    fn field(&self, field: Field) -> f64 {
+        self.block.fields[field as usize][self.lane]
+    }
+    #[inline(always)]
+    fn vote(&self, member: usize) -> u8 {
+        self.block.votes[member][self.lane]
+    }
+    #[inline(always)]
+    fn committed(&self, member: usize) -> f64 {
+        self.block.committed[member][self.lane]
+    }
+    #[inline(always)]
+    fn pool(&self) -> usize {
+        self.block.pool[self.lane]
+    }
+    #[inline(always)]
+    fn forced(&self) -> u8 {
+        self.block.forced[self.lane]
+    }
+}
+
+/// What a lane-wise evaluation reads: the fixed tables, the block of trials
+/// so far, and the member in scope.
+#[derive(Clone, Copy)]
+pub struct LaneEnv<'a> {
+    /// Fixed tables.
+    pub statics: &'a Statics,
+    /// The trials so far.
+    pub block: &'a Block,
+    /// The member in scope (0 when none).
+    pub member: usize,
+}

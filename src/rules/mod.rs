@@ -5,6 +5,7 @@
 pub(crate) mod closures;
 pub mod compile;
 pub mod env;
+pub mod lanes;
 pub mod ops;
 pub mod parser;
 pub mod program;

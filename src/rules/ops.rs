@@ -4,7 +4,7 @@
 //! folding call the functions here, so a folded constant is exactly what
 //! evaluation would give.
 
-use super::env::{Env, Field, Statics};
+use super::env::{Env, Field, Statics, TrialState};
 use crate::dist;
 use crate::rng::SubStream;
 
@@ -242,18 +242,24 @@ fn b(x: bool) -> f64 {
 /// Performs a load operation (the caller checked it is one).
 #[inline(always)]
 pub(crate) fn load(env: &Env<'_>, op: Op) -> f64 {
+    load_from(env.statics, env.frame, env.member, op)
+}
+
+/// Performs a load operation on any trial state: a frame, or a block's lane.
+#[inline(always)]
+pub(crate) fn load_from(statics: &Statics, state: &impl TrialState, member: usize, op: Op) -> f64 {
     match op {
         Op::Const(v) => v,
-        Op::Var(slot) => env.frame.vars[usize::from(slot)],
-        Op::Field(f) => env.frame.get(f),
-        Op::Member(f) => member_field(env, env.member, f),
-        Op::Host(f) => member_field(env, env.statics.host, f),
-        Op::Of(m, f) => member_field(env, usize::from(m), f),
-        Op::Contributes(m) => b(env.frame.committed[usize::from(m)] > 0.0),
-        Op::Chair => env.statics.member_names[env.statics.chair],
-        Op::MembersActive => env.statics.members_active,
-        Op::CrisisKind => env.statics.crisis_kind,
-        Op::PoolCap(p) => env.statics.pool_caps[usize::from(p)],
+        Op::Var(slot) => state.var(usize::from(slot)),
+        Op::Field(f) => state.field(f),
+        Op::Member(f) => member_field(statics, state, member, f),
+        Op::Host(f) => member_field(statics, state, statics.host, f),
+        Op::Of(m, f) => member_field(statics, state, usize::from(m), f),
+        Op::Contributes(m) => b(state.committed(usize::from(m)) > 0.0),
+        Op::Chair => statics.member_names[statics.chair],
+        Op::MembersActive => statics.members_active,
+        Op::CrisisKind => statics.crisis_kind,
+        Op::PoolCap(p) => statics.pool_caps[usize::from(p)],
         _ => f64::NAN,
     }
 }
@@ -292,18 +298,14 @@ pub(crate) fn static_member_field(s: &Statics, m: usize, f: MemberField) -> Opti
 
 /// Reads a member-level fact.
 #[inline(always)]
-pub(crate) fn member_field(env: &Env<'_>, m: usize, f: MemberField) -> f64 {
-    let s = env.statics;
+fn member_field(s: &Statics, state: &impl TrialState, m: usize, f: MemberField) -> f64 {
     match f {
         MemberField::PledgeChosen => {
-            if env.frame.pool < s.n_pools {
-                s.pledges[m * s.n_pools + env.frame.pool]
-            } else {
-                0.0
-            }
+            let pool = state.pool();
+            if pool < s.n_pools { s.pledges[m * s.n_pools + pool] } else { 0.0 }
         }
-        MemberField::Vote => f64::from(env.frame.votes[m]) + VOTE_STRING_BASE,
-        MemberField::Committed => env.frame.committed[m],
+        MemberField::Vote => f64::from(state.vote(m)) + VOTE_STRING_BASE,
+        MemberField::Committed => state.committed(m),
         fixed => static_member_field(s, m, fixed).unwrap_or(0.0),
     }
 }
@@ -344,6 +346,17 @@ pub(crate) const VOTE_STRING_BASE: f64 = 4.0;
 #[inline(always)]
 pub(crate) fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
     match f {
+        Func1::Exponential => dist::exponential(rng, x),
+        Func1::Poisson => dist::poisson(rng, x),
+        Func1::Bernoulli => b(dist::bernoulli(rng, x)),
+        _ => math1(f, x),
+    }
+}
+
+/// Applies a one-argument function that draws nothing (NaN for a draw).
+#[inline(always)]
+pub(crate) fn math1(f: Func1, x: f64) -> f64 {
+    match f {
         Func1::Abs => x.abs(),
         Func1::Exp => x.exp(),
         Func1::Ln => x.ln(),
@@ -355,9 +368,7 @@ pub(crate) fn func1(f: Func1, x: f64, rng: &mut SubStream) -> f64 {
         Func1::Logit => (x / (1.0 - x)).ln(),
         Func1::Sin => x.sin(),
         Func1::Cos => x.cos(),
-        Func1::Exponential => dist::exponential(rng, x),
-        Func1::Poisson => dist::poisson(rng, x),
-        Func1::Bernoulli => b(dist::bernoulli(rng, x)),
+        Func1::Exponential | Func1::Poisson | Func1::Bernoulli => f64::NAN,
     }
 }
 
@@ -378,7 +389,13 @@ pub(crate) fn func2(f: Func2, x: f64, y: f64, rng: &mut SubStream) -> f64 {
 #[inline(always)]
 pub(crate) fn func3(f: Func3, x: f64, y: f64, z: f64, rng: &mut SubStream) -> f64 {
     match f {
-        Func3::Clamp => x.max(y).min(z),
+        Func3::Clamp => clamp(x, y, z),
         Func3::Triangular => dist::triangular(rng, x, y, z),
     }
+}
+
+/// `clamp(x, lo, hi)` as the language computes it (no panic when lo > hi).
+#[inline(always)]
+pub(crate) fn clamp(x: f64, lo: f64, hi: f64) -> f64 {
+    x.max(lo).min(hi)
 }

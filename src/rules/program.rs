@@ -8,7 +8,8 @@
 //! looks up no strings.
 
 use super::closures::{self, EvalFn};
-use super::env::Env;
+use super::env::{Env, LaneEnv, Lanes, Mask};
+use super::lanes::{self, LaneFn, Streams};
 use super::ops::Op;
 use crate::rng::SubStream;
 
@@ -60,8 +61,10 @@ pub struct Program {
     source: Box<Source>,
 }
 
-/// Where a program came from.
+/// Where a program came from, and its lane-wise closure (called once per
+/// block of trials, so it can sit behind the pointer).
 struct Source {
+    lanes: Box<LaneFn>,
     ops: Box<[Op]>,
     ty: Type,
     text: String,
@@ -75,7 +78,8 @@ impl Program {
             _ => Direct::Closure,
         };
         let eval = closures::build(&ops);
-        let source = Box::new(Source { ops: ops.into_boxed_slice(), ty, text: text.to_string() });
+        let lanes = lanes::build(&ops);
+        let source = Box::new(Source { lanes, ops: ops.into_boxed_slice(), ty, text: text.to_string() });
         Program { direct, eval, source }
     }
 
@@ -124,6 +128,17 @@ impl Program {
             Direct::Const(c) => c,
             Direct::Var(slot) => env.frame.vars[slot],
             Direct::Closure => (self.eval)(env, rng),
+        }
+    }
+
+    /// Evaluates the program for the lanes of `mask` of a block, each lane
+    /// drawing from its own stream (see `super::lanes`).
+    #[inline]
+    pub fn eval_lanes(&self, env: &LaneEnv<'_>, rngs: &mut Streams, mask: Mask, out: &mut Lanes) {
+        match self.direct {
+            Direct::Const(c) => out.fill(c),
+            Direct::Var(slot) => *out = env.block.vars[slot],
+            Direct::Closure => (self.source.lanes)(env, rngs, mask, out),
         }
     }
 }

@@ -6,7 +6,8 @@
 //! optional scope (member ids and/or a condition on `member.*`). Probability
 //! rule sets are clamped to [0, 1] after every effect.
 
-use super::env::Env;
+use super::env::{Env, LANES, LaneEnv, Lanes, Mask};
+use super::lanes::{Streams, each_lane, nonzero};
 use super::program::Program;
 use crate::rng::SubStream;
 
@@ -135,13 +136,29 @@ impl Observer for FireCounter<'_> {
 /// Turns NaN into 0 (telling the observer) and clamps probabilities to [0, 1].
 #[inline(always)]
 fn sanitise(value: f64, probability: bool, observer: &mut impl Observer) -> f64 {
-    let value = if value.is_nan() {
+    let (value, was_nan) = clean(value, probability);
+    if was_nan {
         observer.not_a_number();
-        0.0
-    } else {
-        value
-    };
-    if probability { value.clamp(0.0, 1.0) } else { value }
+    }
+    value
+}
+
+/// A value as a rule set keeps it: NaN becomes 0 (and says so), a
+/// probability is clamped to [0, 1].
+#[inline(always)]
+fn clean(value: f64, probability: bool) -> (f64, bool) {
+    let was_nan = value.is_nan();
+    let value = if was_nan { 0.0 } else { value };
+    (if probability { value.clamp(0.0, 1.0) } else { value }, was_nan)
+}
+
+/// Counts a block's rule firings as [`FireCounter`] counts one trial's,
+/// and notes the lanes that met a value that is not a number.
+pub struct LaneCounter<'a> {
+    /// Firings by rule index.
+    pub fires: &'a mut [u64],
+    /// The lanes that met NaN.
+    pub not_a_number: Mask,
 }
 
 impl RuleSet {
@@ -209,6 +226,64 @@ impl RuleSet {
             }
         }
         value
+    }
+
+    /// Evaluates the rule set for `env.member` in the lanes of `mask` of a
+    /// block, leaving each lane's value in `out`: lane by lane what
+    /// [`RuleSet::eval`] gives, with the same draws and firings.
+    pub fn eval_lanes(
+        &self,
+        env: &LaneEnv<'_>,
+        rngs: &mut Streams,
+        mask: Mask,
+        out: &mut Lanes,
+        count: &mut LaneCounter<'_>,
+    ) {
+        self.base.eval_lanes(env, rngs, mask, out);
+        let mut met_nan: Mask = 0;
+        for (i, v) in out.iter_mut().enumerate() {
+            let was_nan;
+            (*v, was_nan) = clean(*v, self.probability);
+            met_nan |= Mask::from(was_nan) << i;
+        }
+        let mut active = mask;
+        let mut scratch = [0.0; LANES];
+        for rule in &self.rules {
+            if active == 0 {
+                break;
+            }
+            if let Some(members) = rule.members
+                && members & (1u64 << env.member) == 0
+            {
+                continue;
+            }
+            let mut reached = active;
+            if let Some(scope) = &rule.scope {
+                scope.eval_lanes(env, rngs, reached, &mut scratch);
+                reached = nonzero(&scratch, reached);
+            }
+            if reached == 0 {
+                continue;
+            }
+            rule.when.eval_lanes(env, rngs, reached, &mut scratch);
+            let fire = nonzero(&scratch, reached);
+            if fire == 0 {
+                continue;
+            }
+            rule.operand.eval_lanes(env, rngs, fire, &mut scratch);
+            each_lane(fire, |i| {
+                let was_nan;
+                (out[i], was_nan) = clean(rule.effect.apply(out[i], scratch[i]), self.probability);
+                met_nan |= Mask::from(was_nan) << i;
+            });
+            if let Some(c) = count.fires.get_mut(usize::from(rule.id.0)) {
+                *c += u64::from(fire.count_ones());
+            }
+            if rule.stop {
+                active &= !fire;
+            }
+        }
+        count.not_a_number |= met_nan & mask;
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Histogram, Merge, Moments, Proportion, Z95, mean_se};
-use crate::rules::env::{Field, Frame, vote};
+use crate::rules::env::{Field, TrialState, vote};
 use crate::scenario::model::{Scenario, class, limits};
 use crate::vocabulary::forced;
 
@@ -216,11 +216,11 @@ impl BatchStats {
     /// Folds the trial left in `frame` (rule fires are counted separately,
     /// directly into `rule_fires`, while the trial runs).
     #[inline]
-    pub fn fold(&mut self, s: &Scenario, frame: &Frame) {
+    pub fn fold(&mut self, s: &Scenario, frame: &impl TrialState) {
         self.trials += 1;
-        let class_now = (frame.get(Field::Outcome) as usize).min(3);
+        let class_now = (frame.field(Field::Outcome) as usize).min(3);
         self.classes[class_now] += 1;
-        let need = frame.get(Field::Need) as u64;
+        let need = frame.field(Field::Need) as u64;
         self.need.add(need);
         if need > s.smallest_cap {
             self.need_above_smallest += 1;
@@ -228,11 +228,11 @@ impl BatchStats {
         if need > s.largest_cap {
             self.need_above_all += 1;
         }
-        if frame.get(Field::Requested) != 0.0 {
-            self.decision_days.add(frame.get(Field::DecisionDays));
+        if frame.field(Field::Requested) != 0.0 {
+            self.decision_days.add(frame.field(Field::DecisionDays));
         }
         for (m, stats) in self.members.iter_mut().enumerate() {
-            match frame.votes[m] {
+            match frame.vote(m) {
                 vote::SUPPORT => stats.support += 1,
                 vote::ABSTAIN => stats.abstain += 1,
                 vote::BLOCK => stats.block += 1,
@@ -243,10 +243,10 @@ impl BatchStats {
             self.fold_deployment(s, frame);
         }
         for (o, acc) in s.outcomes.iter().zip(self.outcomes.iter_mut()) {
-            acc.add(frame.vars[o.slot]);
+            acc.add(frame.var(o.slot));
         }
-        if frame.forced != 0 {
-            self.count_forced(frame.forced);
+        if frame.forced() != 0 {
+            self.count_forced(frame.forced());
         }
     }
 
@@ -257,22 +257,22 @@ impl BatchStats {
         }
     }
 
-    fn fold_deployment(&mut self, s: &Scenario, frame: &Frame) {
-        let deployed = frame.get(Field::Deployed) as u64;
+    fn fold_deployment(&mut self, s: &Scenario, frame: &impl TrialState) {
+        let deployed = frame.field(Field::Deployed) as u64;
         self.deployed.add(deployed);
-        self.shortfall.add(frame.get(Field::Shortfall) as u64);
-        let trimmed = frame.get(Field::Trimmed) as u64;
+        self.shortfall.add(frame.field(Field::Shortfall) as u64);
+        let trimmed = frame.field(Field::Trimmed) as u64;
         if trimmed > 0 {
             self.trimmed_trials += 1;
             self.trimmed_personnel += u128::from(trimmed);
         }
-        if let Some(p) = self.pool_trials.get_mut(frame.pool) {
+        if let Some(p) = self.pool_trials.get_mut(frame.pool()) {
             *p += 1;
-            self.pool_personnel[frame.pool] += u128::from(deployed);
+            self.pool_personnel[frame.pool()] += u128::from(deployed);
         }
-        let first = frame.get(Field::FirstArrival);
+        let first = frame.field(Field::FirstArrival);
         if !first.is_nan() {
-            let full = frame.get(Field::FullStrength);
+            let full = frame.field(Field::FullStrength);
             self.first_arrival.add(first);
             self.full_strength.add(full);
             self.first_arrival_hist.add((first * DAY_STEPS).round() as u64);
@@ -280,7 +280,7 @@ impl BatchStats {
         }
         let mut contributors = 0u64;
         for (m, stats) in self.members.iter_mut().enumerate() {
-            let personnel = frame.committed[m] as u64;
+            let personnel = frame.committed(m) as u64;
             let contributed = personnel > 0;
             if contributed {
                 stats.contributed += 1;

@@ -4,7 +4,7 @@
 use alliance_sim::batch::{Lockstep, run_range, run_range_lockstep};
 use alliance_sim::rng::{StreamKey, SubStream, TrialKey};
 use alliance_sim::rules::compile::{Context, Stage, Symbols, VarSymbol, compile};
-use alliance_sim::rules::env::{Env, Frame, Statics};
+use alliance_sim::rules::env::{Block, Env, Frame, LANES, LaneEnv, Statics};
 use alliance_sim::rules::program::Type;
 use alliance_sim::scenario::tree;
 use alliance_sim::stats::Merge;
@@ -240,6 +240,31 @@ proptest! {
         let got = program.eval(&env, &mut SubStream::new(TrialKey(1, 2), StreamKey::of("p")));
         let want = reference(&e, x, y, flag);
         prop_assert!(same(got, want), "{source} with x={x}, y={y}, flag={flag}: got {got}, reference {want}");
+
+        // Lane-wise, over a block whose lanes hold other values (zeros,
+        // signs, both flags), every lane of the mask gets its reference.
+        let lane_vars = |i: usize| {
+            let x = if i % 7 == 3 { 0.0 } else { x + (i as f64 - 31.5) * 0.15 };
+            let y = if i % 5 == 1 { 0.0 } else { y * ((i % 3) as f64 - 1.0) };
+            (x, y, flag ^ (i % 2 == 1))
+        };
+        let mut block = Block::new(3, 0);
+        for i in 0..LANES {
+            let (x, y, flag) = lane_vars(i);
+            block.vars[0][i] = x;
+            block.vars[1][i] = y;
+            block.vars[2][i] = if flag { 1.0 } else { 0.0 };
+        }
+        let env = LaneEnv { statics: &statics, block: &block, member: 0 };
+        let mut rngs = std::array::from_fn(|i| SubStream::new(TrialKey(1, i as u64), StreamKey::of("p")));
+        let mask = !0u64 ^ 0x0100_2000_0004_0010;
+        let mut out = [f64::NAN; LANES];
+        program.eval_lanes(&env, &mut rngs, mask, &mut out);
+        for i in (0..LANES).filter(|i| mask >> i & 1 == 1) {
+            let (x, y, flag) = lane_vars(i);
+            let want = reference(&e, x, y, flag);
+            prop_assert!(same(out[i], want), "{source} in lane {i} with x={x}, y={y}, flag={flag}: got {}, reference {want}", out[i]);
+        }
     }
 }
 

@@ -1,0 +1,375 @@
+//! The block engine: [`LANES`] trials at once, stage by stage (issue #17).
+//!
+//! [`run_trial`](super::run_trial) takes one trial through every stage;
+//! [`run_block`] takes a block of trials through one stage at a time, each
+//! rule applied to the whole block in one lane-wise call (`rules::lanes`),
+//! so that the cost of walking the scenario's rules is paid once per block
+//! and the arithmetic runs in vector registers. Random numbers are not
+//! shared between lanes: each lane draws from its own trial's streams,
+//! keyed as the scalar engine keys them.
+//!
+//! # Invariant
+//!
+//! Every lane ends in exactly the state [`run_trial`](super::run_trial)
+//! leaves for its trial key, bit for bit, and the rule firings add up to
+//! the scalar engine's; the differential test below checks both for every
+//! bundled scenario and the test scenarios. The scalar engine stays for
+//! `explain`, `bench --stages` and lockstep runs, which follow one trial.
+//! Scenarios with `crisis.correlate` run on the scalar engine.
+
+use super::{Tally, forced, passes};
+use crate::dist;
+use crate::rng::{StreamKey, SubStream, TrialKey};
+use crate::rules::env::{Block, Field, LANES, LaneEnv, Lanes, Mask, vote};
+use crate::rules::lanes::{Streams, each_lane};
+use crate::rules::ruleset::{LaneCounter, RuleSet};
+use crate::scenario::model::{Distribution, Scenario, Status, class, limits};
+
+/// Whether `s` runs on the block engine (it draws correlated variables
+/// through their scores one trial at a time).
+pub fn supports(s: &Scenario) -> bool {
+    s.correlation.is_none()
+}
+
+/// Runs the trials with keys `keys` in the lanes of `lanes` (the others are
+/// left as they are), leaving each lane's results in `block` and adding
+/// the rule firings to `fires`.
+pub fn run_block(s: &Scenario, keys: &[TrialKey; LANES], lanes: Mask, block: &mut Block, fires: &mut [u64]) {
+    block.reset();
+    let mut rngs: Streams = std::array::from_fn(|_| SubStream::new(TrialKey(0, 0), StreamKey(0)));
+    let mut count = LaneCounter { fires, not_a_number: 0 };
+    let mut run = Run { s, keys, block, rngs: &mut rngs, count: &mut count };
+    run.draw_variables(lanes);
+    let requested = run.request(lanes);
+    if requested != 0 {
+        run.council(requested);
+    }
+    each_lane(lanes & !requested, |i| run.block.fields[Field::Outcome as usize][i] = f64::from(class::NO_REQUEST));
+    run.size_need(lanes);
+    let deploy = lanes & outcome_is(&run.block.fields[Field::Outcome as usize], class::DEPLOY);
+    if deploy != 0 {
+        run.choose_pool(deploy);
+        run.contribute(deploy);
+        each_lane(deploy, |i| run.deploy(i));
+    }
+    run.outcomes(lanes);
+    let not_a_number = run.count.not_a_number;
+    each_lane(not_a_number & lanes, |i| block.forced[i] |= forced::RULE_SET);
+}
+
+/// The lanes whose outcome class is `class`.
+fn outcome_is(outcome: &Lanes, class: u8) -> Mask {
+    let mut bits: Mask = 0;
+    for (i, o) in outcome.iter().enumerate() {
+        bits |= Mask::from(*o as u8 == class) << i;
+    }
+    bits
+}
+
+/// One block's run through the stages.
+struct Run<'a, 'f> {
+    s: &'a Scenario,
+    keys: &'a [TrialKey; LANES],
+    block: &'a mut Block,
+    rngs: &'a mut Streams,
+    count: &'a mut LaneCounter<'f>,
+}
+
+impl Run<'_, '_> {
+    /// Starts decision `stream`'s sub-stream in every lane.
+    fn streams(&mut self, stream: StreamKey) {
+        for (rng, key) in self.rngs.iter_mut().zip(self.keys) {
+            *rng = SubStream::new(*key, stream);
+        }
+    }
+
+    /// Evaluates `set` for `member` in the lanes of `mask` into `out`.
+    fn rule_set(&mut self, set: &RuleSet, member: usize, mask: Mask, out: &mut Lanes) {
+        let env = LaneEnv { statics: &self.s.statics, block: self.block, member };
+        set.eval_lanes(&env, self.rngs, mask, out, self.count);
+    }
+
+    /// Draws a uniform in every lane of `mask`, then evaluates `set`: the
+    /// lanes where the uniform is below the probability (as `decide`).
+    fn decide(&mut self, set: &RuleSet, member: usize, mask: Mask, p: &mut Lanes) -> Mask {
+        let mut u = [0.0; LANES];
+        each_lane(mask, |i| u[i] = self.rngs[i].unit());
+        self.rule_set(set, member, mask, p);
+        let mut yes: Mask = 0;
+        each_lane(mask, |i| yes |= Mask::from(u[i] < p[i]) << i);
+        yes
+    }
+
+    /// `value` of lane `i` forced into `[lo, hi]`, as `super::force`.
+    fn force(&mut self, i: usize, value: f64, lo: f64, hi: f64, flag: u8) -> f64 {
+        if value >= lo && value <= hi {
+            return value;
+        }
+        self.block.forced[i] |= flag;
+        if value.is_nan() { lo } else { value.clamp(lo, hi) }
+    }
+
+    fn draw_variables(&mut self, lanes: Mask) {
+        let s = self.s;
+        let mut value = [0.0; LANES];
+        for (slot, var) in s.variables.iter().enumerate() {
+            self.streams(var.stream);
+            self.draw(&var.distribution, lanes, &mut value);
+            if let Some((lo, hi)) = var.truncate {
+                let mut again = [0.0; LANES];
+                for _ in 0..100 {
+                    let mut outside: Mask = 0;
+                    each_lane(lanes, |i| outside |= Mask::from(!(lo..=hi).contains(&value[i])) << i);
+                    if outside == 0 {
+                        break;
+                    }
+                    self.draw(&var.distribution, outside, &mut again);
+                    each_lane(outside, |i| value[i] = again[i]);
+                }
+                each_lane(lanes, |i| value[i] = if value[i].is_nan() { lo } else { value[i].clamp(lo, hi) });
+            }
+            self.block.vars[slot] = value;
+        }
+    }
+
+    fn draw(&mut self, d: &Distribution, mask: Mask, out: &mut Lanes) {
+        match d {
+            Distribution::Draw(p) => {
+                let env = LaneEnv { statics: &self.s.statics, block: self.block, member: 0 };
+                p.eval_lanes(&env, self.rngs, mask, out);
+            }
+            Distribution::Categorical { labels, cumulative } => each_lane(mask, |i| {
+                let drawn = dist::categorical(&mut self.rngs[i], cumulative);
+                out[i] = labels.get(drawn).copied().unwrap_or(0.0);
+            }),
+            // Scenarios with correlated variables run on the scalar engine.
+            Distribution::Correlated { .. } => out.fill(f64::NAN),
+        }
+    }
+
+    fn request(&mut self, lanes: Mask) -> Mask {
+        self.streams(self.s.streams.request);
+        let mut p = [0.0; LANES];
+        let requested = self.decide(&self.s.request, 0, lanes, &mut p);
+        each_lane(lanes, |i| {
+            self.block.fields[Field::Requested as usize][i] = f64::from(u8::from(requested >> i & 1 == 1));
+        });
+        requested
+    }
+
+    fn council(&mut self, requested: Mask) {
+        let s = self.s;
+        let mut tally = [Tally { support: 0, abstain: 0, block: 0 }; LANES];
+        let (mut support, mut block) = ([0.0; LANES], [0.0; LANES]);
+        let mut u = [0.0; LANES];
+        for (m, member) in s.members.iter().enumerate() {
+            if member.status != Status::Active {
+                continue;
+            }
+            self.streams(s.streams.vote[m]);
+            each_lane(requested, |i| u[i] = self.rngs[i].unit());
+            self.rule_set(s.council.support.of(m), m, requested, &mut support);
+            self.rule_set(s.council.block.of(m), m, requested, &mut block);
+            each_lane(requested, |i| {
+                let t = &mut tally[i];
+                let code = if u[i] < support[i] {
+                    t.support += 1;
+                    vote::SUPPORT
+                } else if u[i] < support[i] + (1.0 - support[i]) * block[i] {
+                    t.block += 1;
+                    vote::BLOCK
+                } else {
+                    t.abstain += 1;
+                    vote::ABSTAIN
+                };
+                self.block.votes[m][i] = code;
+            });
+        }
+        let mut passed: Mask = 0;
+        each_lane(requested, |i| {
+            let t = tally[i];
+            let fields = &mut self.block.fields;
+            fields[Field::VotesSupport as usize][i] = f64::from(t.support);
+            fields[Field::VotesAbstain as usize][i] = f64::from(t.abstain);
+            fields[Field::VotesBlock as usize][i] = f64::from(t.block);
+            fields[Field::VotesCast as usize][i] = f64::from(t.support + t.abstain + t.block);
+            let chair_decides = s.council.chair_breaks_ties && self.block.votes[s.chair][i] == vote::SUPPORT;
+            passed |= Mask::from(passes(s.council.rule, t, chair_decides)) << i;
+        });
+        self.streams(s.streams.council);
+        let (mut p, mut days) = ([0.0; LANES], [0.0; LANES]);
+        each_lane(requested, |i| u[i] = self.rngs[i].unit());
+        let failed = requested & !passed;
+        if passed != 0 {
+            self.rule_set(&s.council.mission_only, 0, passed, &mut p);
+        }
+        if failed != 0 {
+            let mut q = [0.0; LANES];
+            self.rule_set(&s.council.fallback, 0, failed, &mut q);
+            each_lane(failed, |i| p[i] = q[i]);
+        }
+        self.rule_set(&s.council.days, 0, requested, &mut days);
+        each_lane(requested, |i| {
+            let days = self.force(i, days[i], 0.0, limits::DAYS, forced::DECISION_DAYS);
+            let class_now = match (passed >> i & 1 == 1, u[i] < p[i]) {
+                (true, false) => class::DEPLOY,
+                (_, true) => class::NON_MILITARY,
+                (false, false) => class::REFUSED,
+            };
+            self.block.fields[Field::DecisionDays as usize][i] = days;
+            self.block.fields[Field::Outcome as usize][i] = f64::from(class_now);
+        });
+    }
+
+    /// The need in every lane; the pool stream stays started for the pool choice.
+    fn size_need(&mut self, lanes: Mask) {
+        self.streams(self.s.streams.pool);
+        let mut need = [0.0; LANES];
+        let env = LaneEnv { statics: &self.s.statics, block: self.block, member: 0 };
+        self.s.need.eval_lanes(&env, self.rngs, lanes, &mut need);
+        each_lane(lanes, |i| {
+            let flag = if need[i].is_nan() {
+                forced::NEED_NAN
+            } else if need[i] < 0.0 {
+                forced::NEED_NEGATIVE
+            } else {
+                forced::NEED_SATURATED
+            };
+            let need = self.force(i, need[i], 0.0, limits::NEED, flag).ceil();
+            self.block.fields[Field::Need as usize][i] = need;
+        });
+    }
+
+    fn choose_pool(&mut self, deploy: Mask) {
+        let s = self.s;
+        let mut chosen = [f64::NAN; LANES];
+        if let Some(choose) = &s.pool_choice {
+            let env = LaneEnv { statics: &s.statics, block: self.block, member: 0 };
+            choose.eval_lanes(&env, self.rngs, deploy, &mut chosen);
+        }
+        each_lane(deploy, |i| {
+            let mut pool = s.default_pool(self.block.fields[Field::Need as usize][i]);
+            let id = chosen[i];
+            if id >= 0.0
+                && let Some(Some(p)) = s.pool_of_string.get(id as usize)
+            {
+                pool = *p;
+            }
+            self.block.pool[i] = pool;
+            self.block.fields[Field::Pool as usize][i] = s.statics.pool_names[pool];
+            self.block.fields[Field::PoolCap as usize][i] = s.statics.pool_caps[pool];
+        });
+    }
+
+    /// The members' contributions, pool by pool: a lane's trial has one
+    /// pool, so its members still decide in the declared order.
+    fn contribute(&mut self, deploy: Mask) {
+        let s = self.s;
+        let c = &s.contribution;
+        let (mut p, mut raw, mut day) = ([0.0; LANES], [0.0; LANES], [0.0; LANES]);
+        for pool in 0..s.pools.len() {
+            let mut lanes: Mask = 0;
+            each_lane(deploy, |i| lanes |= Mask::from(self.block.pool[i] == pool) << i);
+            if lanes == 0 {
+                continue;
+            }
+            for &m in &c.order {
+                let member = &s.members[m];
+                let pledge = member.pledges[pool] as f64;
+                if member.status != Status::Active || (m == s.host && !c.host_contributes) || pledge <= 0.0 {
+                    continue;
+                }
+                self.streams(s.streams.contribute[m]);
+                let yes = self.decide(c.probability.in_pool(m, pool), m, lanes, &mut p);
+                if yes == 0 {
+                    continue;
+                }
+                self.streams(s.streams.personnel[m]);
+                self.rule_set(c.personnel.in_pool(m, pool), m, yes, &mut raw);
+                let mut arriving: Mask = 0;
+                each_lane(yes, |i| {
+                    let raw = raw[i];
+                    if raw.is_nan() || raw < 0.0 {
+                        self.block.forced[i] |= forced::PERSONNEL;
+                    }
+                    let personnel = if raw.is_nan() { 0.0 } else { raw.clamp(0.0, pledge).round() };
+                    if personnel >= 1.0 {
+                        self.block.committed[m][i] = personnel;
+                        arriving |= 1 << i;
+                    }
+                });
+                if arriving == 0 {
+                    continue;
+                }
+                self.streams(s.streams.arrival[m]);
+                self.rule_set(c.arrival_day.in_pool(m, pool), m, arriving, &mut day);
+                each_lane(arriving, |i| {
+                    let arrival_day = self.force(i, day[i], 0.0, limits::DAYS, forced::ARRIVAL_DAY);
+                    let decision_days = self.block.fields[Field::DecisionDays as usize][i];
+                    self.block.arrival[m][i] = (decision_days + arrival_day).min(limits::DAYS);
+                    self.block.fields[Field::Contributors as usize][i] += 1.0;
+                    self.block.fields[Field::CommittedTotal as usize][i] += self.block.committed[m][i];
+                });
+            }
+        }
+    }
+
+    /// Trimming at the cap and arrival times in lane `i`, as `super::deploy`.
+    fn deploy(&mut self, i: usize) {
+        let b = &mut *self.block;
+        let cap = b.fields[Field::PoolCap as usize][i];
+        let total = b.fields[Field::CommittedTotal as usize][i];
+        let mut excess = (total - cap).max(0.0);
+        b.fields[Field::Trimmed as usize][i] = excess;
+        for &m in self.s.contribution.order.iter().rev() {
+            if excess <= 0.0 {
+                break;
+            }
+            let have = b.committed[m][i];
+            if have <= 0.0 {
+                continue;
+            }
+            let removed = have.min(excess);
+            b.committed[m][i] = have - removed;
+            excess -= removed;
+            if b.committed[m][i] <= 0.0 {
+                b.arrival[m][i] = f64::NAN;
+                b.fields[Field::Contributors as usize][i] -= 1.0;
+            }
+        }
+        b.fields[Field::Deployed as usize][i] = total.min(cap);
+        let (mut first, mut full) = (f64::INFINITY, f64::NEG_INFINITY);
+        for arrival in &b.arrival {
+            let a = arrival[i];
+            if !a.is_nan() {
+                first = first.min(a);
+                full = full.max(a);
+            }
+        }
+        if first.is_finite() {
+            b.fields[Field::FirstArrival as usize][i] = first;
+            b.fields[Field::FullStrength as usize][i] = full;
+        }
+    }
+
+    fn outcomes(&mut self, lanes: Mask) {
+        let s = self.s;
+        each_lane(lanes, |i| {
+            let f = &mut self.block.fields;
+            f[Field::Shortfall as usize][i] = (f[Field::Need as usize][i] - f[Field::Deployed as usize][i]).max(0.0);
+        });
+        let mut value = [0.0; LANES];
+        for o in &s.outcomes {
+            self.streams(o.stream);
+            let env = LaneEnv { statics: &s.statics, block: self.block, member: 0 };
+            o.program.eval_lanes(&env, self.rngs, lanes, &mut value);
+            each_lane(lanes, |i| {
+                let v = value[i];
+                if v.is_nan() || v.abs() > crate::stats::FIXED_LIMIT {
+                    self.block.forced[i] |= forced::OUTCOME;
+                }
+                self.block.vars[o.slot][i] = v;
+            });
+        }
+    }
+}
