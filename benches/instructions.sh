@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per trial of every bundled scenario, counted by callgrind
-# inside the engine's batch loop (`batch::run_range`), against the counts
+# inside the engine's batch loop (`batch::run_range`, by its exact name: a
+# pattern would also match its closures, and callgrind toggles collection
+# off again on entering one, which hid the statistics' folding), against the counts
 # committed in benches/instructions.baseline. Counts repeat exactly on a
 # busy machine (wall time does not), so this is what catches a change that
 # makes the engine slower. They depend on the compiler and the target CPU
@@ -26,7 +28,7 @@ now="$scratch/now"
 : > "$now"
 for name in $("$bin" list | awk '{print $1}'); do
     valgrind --tool=callgrind --callgrind-out-file="$scratch/out" \
-        --toggle-collect='alliance_sim::batch::run_range*' \
+        --toggle-collect='alliance_sim::batch::run_range' \
         "$bin" run "$name" --trials "$trials" --seed 1 --threads 1 >/dev/null 2>"$scratch/err"
     total=$(grep -oP 'Collected : \K[0-9]+' "$scratch/err")
     echo "$name $(( total / trials ))" >> "$now"

@@ -61,7 +61,8 @@ pub fn each_lane(mut mask: Mask, mut f: impl FnMut(usize)) {
 /// The mask of the first `n` lanes.
 #[inline]
 pub fn first_lanes(n: usize) -> Mask {
-    if n >= LANES { Mask::MAX } else { (1 << n) - 1 }
+    let n = n.min(LANES);
+    if n >= Mask::BITS as usize { Mask::MAX } else { (1 << n) - 1 }
 }
 
 enum Node {

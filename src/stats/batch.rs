@@ -222,22 +222,18 @@ impl BatchStats {
         self.classes[class_now] += 1;
         let need = frame.field(Field::Need) as u64;
         self.need.add(need);
-        if need > s.smallest_cap {
-            self.need_above_smallest += 1;
-        }
-        if need > s.largest_cap {
-            self.need_above_all += 1;
-        }
+        // Counted without branches where the outcome is a coin toss (a
+        // branch on it would be mispredicted half the time).
+        self.need_above_smallest += u64::from(need > s.smallest_cap);
+        self.need_above_all += u64::from(need > s.largest_cap);
         if frame.field(Field::Requested) != 0.0 {
             self.decision_days.add(frame.field(Field::DecisionDays));
         }
         for (m, stats) in self.members.iter_mut().enumerate() {
-            match frame.vote(m) {
-                vote::SUPPORT => stats.support += 1,
-                vote::ABSTAIN => stats.abstain += 1,
-                vote::BLOCK => stats.block += 1,
-                _ => {}
-            }
+            let v = frame.vote(m);
+            stats.support += u64::from(v == vote::SUPPORT);
+            stats.abstain += u64::from(v == vote::ABSTAIN);
+            stats.block += u64::from(v == vote::BLOCK);
         }
         if class_now == usize::from(class::DEPLOY) {
             self.fold_deployment(s, frame);
@@ -280,13 +276,12 @@ impl BatchStats {
         }
         let mut contributors = 0u64;
         for (m, stats) in self.members.iter_mut().enumerate() {
+            // Zero when it did not contribute, so no branch is needed.
             let personnel = frame.committed(m) as u64;
             let contributed = personnel > 0;
-            if contributed {
-                stats.contributed += 1;
-                stats.personnel += u128::from(personnel);
-                stats.personnel_sq += u128::from(personnel) * u128::from(personnel);
-            }
+            stats.contributed += u64::from(contributed);
+            stats.personnel += u128::from(personnel);
+            stats.personnel_sq += u128::from(personnel) * u128::from(personnel);
             contributors |= u64::from(contributed) << m;
         }
         if s.observed.as_ref().is_some_and(|o| !o.contributors.is_empty() && o.contributor_mask == contributors) {
