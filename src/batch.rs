@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{self, Stage, StageHook, Start, block};
+use crate::engine::block::{self, BlockStart};
+use crate::engine::{self, Stage, StageHook, Start};
 use crate::rng::{TrialKey, TrialKeys};
 use crate::rules::env::{Block, Frame, LANES};
 use crate::rules::lanes::first_lanes;
@@ -232,7 +233,6 @@ impl Merge for Lockstep {
 pub fn run_range_lockstep(scenarios: &[&Scenario], pairings: &[Pairing], seed: u64, start: u64, end: u64) -> Lockstep {
     let mut stats: Vec<BatchStats> = scenarios.iter().map(|s| BatchStats::new(s)).collect();
     let mut fires: Vec<Vec<u64>> = scenarios.iter().map(|s| vec![0u64; s.rules.len()]).collect();
-    let mut frames: Vec<Frame> = scenarios.iter().map(|s| Frame::new(s.n_slots(), s.members.len())).collect();
     let mut pairs: Vec<PairStats> = pairings.iter().map(PairStats::new).collect();
     // A later scenario copies from the first what it would compute the same
     // way: the crisis variables (a sweep over a vote rule or an attribute),
@@ -251,34 +251,12 @@ pub fn run_range_lockstep(scenarios: &[&Scenario], pairings: &[Pairing], seed: u
         })
         .collect();
     let mut keys = TrialKeys::starting_at(seed, start);
-    for _ in start..end {
-        let key = keys.next_key();
-        let Some((base, later)) = frames.split_first_mut() else { break };
-        // Whether the request or the council met a value that is not a
-        // number, which a scenario copying those stages must report too.
-        let mut not_a_number = false;
-        let mut watch = StageHook {
-            counter: FireCounter::new(&mut fires[0]),
-            on_stage: |done, counter: &FireCounter<'_>| {
-                if matches!(done, Stage::Request | Stage::Council) {
-                    not_a_number = counter.not_a_number;
-                }
-            },
-        };
-        engine::run_trial(scenarios[0], key, base, &mut watch);
-        stats[0].fold(scenarios[0], base);
-        for (j, (s, frame)) in (1..).zip(scenarios[1..].iter().zip(later.iter_mut())) {
-            let from = match starts[j] {
-                Shared::Nothing => Start::Fresh,
-                Shared::Crisis => Start::Crisis(base),
-                Shared::Decision => Start::Decided(base, not_a_number),
-            };
-            engine::run_trial_from(s, key, frame, &mut FireCounter::new(&mut fires[j]), from);
-            stats[j].fold(s, frame);
-        }
-        for (j, (pair, pairing)) in pairs.iter_mut().zip(pairings).enumerate() {
-            pair.fold(pairing, &frames[0], &frames[j + 1]);
-        }
+    let mut run =
+        LockstepRun { scenarios, pairings, starts: &starts, stats: &mut stats, fires: &mut fires, pairs: &mut pairs };
+    if scenarios.iter().all(|s| block::supports(s)) {
+        run.blocks(&mut keys, end - start);
+    } else {
+        run.trials(&mut keys, end - start);
     }
     // The copied stages' rules fired in the first scenario only; they are
     // the same rules (same ids) and fired as often in the others.
@@ -299,6 +277,92 @@ pub fn run_range_lockstep(scenarios: &[&Scenario], pairings: &[Pairing], seed: u
         st.rule_fires = f;
     }
     Lockstep { stats, pairs }
+}
+
+/// A lockstep range's scenarios, what each shares with the first, and
+/// what they accumulate.
+struct LockstepRun<'a> {
+    scenarios: &'a [&'a Scenario],
+    pairings: &'a [Pairing],
+    starts: &'a [Shared],
+    stats: &'a mut [BatchStats],
+    fires: &'a mut [Vec<u64>],
+    pairs: &'a mut [PairStats],
+}
+
+impl LockstepRun<'_> {
+    /// The lockstep loop on the block engine: a block of keys at a time, each
+    /// scenario run from what it shares with the first.
+    fn blocks(&mut self, keys: &mut TrialKeys, trials: u64) {
+        let (scenarios, pairings, starts) = (self.scenarios, self.pairings, self.starts);
+        let (stats, fires, pairs) = (&mut *self.stats, &mut *self.fires, &mut *self.pairs);
+        let mut blocks: Vec<Block> = scenarios.iter().map(|s| Block::new(s.n_slots(), s.members.len())).collect();
+        let mut lane_keys = [TrialKey(0, 0); LANES];
+        let mut left = trials;
+        while left > 0 {
+            let n = left.min(LANES as u64) as usize;
+            for key in &mut lane_keys[..n] {
+                *key = keys.next_key();
+            }
+            let lanes = first_lanes(n);
+            let Some((base, later)) = blocks.split_first_mut() else { break };
+            let not_a_number =
+                block::run_block_from(scenarios[0], &lane_keys, lanes, base, &mut fires[0], BlockStart::Fresh);
+            for (j, (s, block)) in (1..).zip(scenarios[1..].iter().zip(later.iter_mut())) {
+                let from = match starts[j] {
+                    Shared::Nothing => BlockStart::Fresh,
+                    Shared::Crisis => BlockStart::Crisis(base),
+                    Shared::Decision => BlockStart::Decided(base, not_a_number),
+                };
+                block::run_block_from(s, &lane_keys, lanes, block, &mut fires[j], from);
+            }
+            for lane in 0..n {
+                for ((st, s), block) in stats.iter_mut().zip(scenarios).zip(&blocks) {
+                    st.fold(s, &block.lane(lane));
+                }
+                for (j, (pair, pairing)) in pairs.iter_mut().zip(pairings).enumerate() {
+                    pair.fold(pairing, &blocks[0].lane(lane), &blocks[j + 1].lane(lane));
+                }
+            }
+            left -= n as u64;
+        }
+    }
+
+    /// The lockstep loop on the scalar engine (scenarios with correlated variables).
+    fn trials(&mut self, keys: &mut TrialKeys, trials: u64) {
+        let (scenarios, pairings, starts) = (self.scenarios, self.pairings, self.starts);
+        let (stats, fires, pairs) = (&mut *self.stats, &mut *self.fires, &mut *self.pairs);
+        let mut frames: Vec<Frame> = scenarios.iter().map(|s| Frame::new(s.n_slots(), s.members.len())).collect();
+        for _ in 0..trials {
+            let key = keys.next_key();
+            let Some((base, later)) = frames.split_first_mut() else { break };
+            // Whether the request or the council met a value that is not a
+            // number, which a scenario copying those stages must report too.
+            let mut not_a_number = false;
+            let mut watch = StageHook {
+                counter: FireCounter::new(&mut fires[0]),
+                on_stage: |done, counter: &FireCounter<'_>| {
+                    if matches!(done, Stage::Request | Stage::Council) {
+                        not_a_number = counter.not_a_number;
+                    }
+                },
+            };
+            engine::run_trial(scenarios[0], key, base, &mut watch);
+            stats[0].fold(scenarios[0], base);
+            for (j, (s, frame)) in (1..).zip(scenarios[1..].iter().zip(later.iter_mut())) {
+                let from = match starts[j] {
+                    Shared::Nothing => Start::Fresh,
+                    Shared::Crisis => Start::Crisis(base),
+                    Shared::Decision => Start::Decided(base, not_a_number),
+                };
+                engine::run_trial_from(s, key, frame, &mut FireCounter::new(&mut fires[j]), from);
+                stats[j].fold(s, frame);
+            }
+            for (j, (pair, pairing)) in pairs.iter_mut().zip(pairings).enumerate() {
+                pair.fold(pairing, &frames[0], &frames[j + 1]);
+            }
+        }
+    }
 }
 
 /// How much of a trial a lockstep scenario copies from the first.

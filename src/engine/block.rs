@@ -31,20 +31,66 @@ pub fn supports(s: &Scenario) -> bool {
     s.correlation.is_none()
 }
 
+/// Where a block starts when scenarios run in lockstep on the same keys
+/// (the block form of [`Start`](super::Start)).
+#[derive(Debug, Clone, Copy)]
+pub enum BlockStart<'a> {
+    /// Draw and decide everything.
+    Fresh,
+    /// Copy the crisis variables from this block, run on the same keys by a
+    /// scenario this one `draws_the_same_crisis_as`.
+    Crisis(&'a Block),
+    /// Copy the crisis, the request and the council's result from this
+    /// block, run on the same keys by a scenario this one
+    /// `decides_the_same_as`, with the lanes where those stages met a value
+    /// that is not a number (what [`run_block_from`] returned for it).
+    Decided(&'a Block, Mask),
+}
+
 /// Runs the trials with keys `keys` in the lanes of `lanes` (the others are
 /// left as they are), leaving each lane's results in `block` and adding
 /// the rule firings to `fires`.
 pub fn run_block(s: &Scenario, keys: &[TrialKey; LANES], lanes: Mask, block: &mut Block, fires: &mut [u64]) {
+    run_block_from(s, keys, lanes, block, fires, BlockStart::Fresh);
+}
+
+/// [`run_block`] from `start`. Returns the lanes where the request or the
+/// council met a value that is not a number, for a scenario that copies
+/// this one's decisions. A copied stage's rule firings are the caller's to
+/// count (they equal the other scenario's).
+pub fn run_block_from(
+    s: &Scenario,
+    keys: &[TrialKey; LANES],
+    lanes: Mask,
+    block: &mut Block,
+    fires: &mut [u64],
+    start: BlockStart<'_>,
+) -> Mask {
     block.reset();
     let mut rngs: Streams = std::array::from_fn(|_| SubStream::new(TrialKey(0, 0), StreamKey(0)));
     let mut count = LaneCounter { fires, not_a_number: 0 };
     let mut run = Run { s, keys, block, rngs: &mut rngs, count: &mut count };
-    run.draw_variables(lanes);
-    let requested = run.request(lanes);
-    if requested != 0 {
-        run.council(requested);
+    match start {
+        BlockStart::Fresh => run.draw_variables(lanes),
+        BlockStart::Crisis(from) | BlockStart::Decided(from, _) => {
+            let n = s.variables.len();
+            run.block.vars[..n].copy_from_slice(&from.vars[..n]);
+        }
     }
-    each_lane(lanes & !requested, |i| run.block.fields[Field::Outcome as usize][i] = f64::from(class::NO_REQUEST));
+    if let BlockStart::Decided(from, not_a_number) = start {
+        let decided = Field::Outcome as usize + 1;
+        run.block.fields[..decided].copy_from_slice(&from.fields[..decided]);
+        run.block.votes.copy_from_slice(&from.votes);
+        each_lane(lanes, |i| run.block.forced[i] |= from.forced[i] & forced::DECISION_DAYS);
+        run.count.not_a_number |= not_a_number;
+    } else {
+        let requested = run.request(lanes);
+        if requested != 0 {
+            run.council(requested);
+        }
+        each_lane(lanes & !requested, |i| run.block.fields[Field::Outcome as usize][i] = f64::from(class::NO_REQUEST));
+    }
+    let decided_not_a_number = run.count.not_a_number & lanes;
     run.size_need(lanes);
     let deploy = lanes & outcome_is(&run.block.fields[Field::Outcome as usize], class::DEPLOY);
     if deploy != 0 {
@@ -55,6 +101,7 @@ pub fn run_block(s: &Scenario, keys: &[TrialKey; LANES], lanes: Mask, block: &mu
     run.outcomes(lanes);
     let not_a_number = run.count.not_a_number;
     each_lane(not_a_number & lanes, |i| block.forced[i] |= forced::RULE_SET);
+    decided_not_a_number
 }
 
 /// The lanes whose outcome class is `class`.

@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{FIXED_LIMIT, FIXED_SCALE, Merge, Z95};
-use crate::rules::env::{Field, Frame};
+use crate::rules::env::{Field, TrialState};
 use crate::scenario::model::{Scenario, class};
 
 /// One quantity of one trial.
@@ -47,22 +47,22 @@ pub enum Quantity {
 impl Quantity {
     /// The value, or `None` when the quantity is not defined in this trial.
     #[inline]
-    pub fn observe(self, frame: &Frame) -> Option<f64> {
-        let cls = frame.get(Field::Outcome) as u8;
+    pub fn observe(self, frame: &impl TrialState) -> Option<f64> {
+        let cls = frame.field(Field::Outcome) as u8;
         let deploy = cls == class::DEPLOY;
-        let arrived = deploy && !frame.get(Field::FirstArrival).is_nan();
+        let arrived = deploy && !frame.field(Field::FirstArrival).is_nan();
         match self {
             Quantity::Class(mask) => Some(f64::from(u8::from(mask & (1 << cls) != 0))),
-            Quantity::DeployedPerTrial => Some(if deploy { frame.get(Field::Deployed) } else { 0.0 }),
-            Quantity::Deployed => deploy.then(|| frame.get(Field::Deployed)),
-            Quantity::Need => Some(frame.get(Field::Need)),
-            Quantity::Shortfall => deploy.then(|| frame.get(Field::Shortfall)),
-            Quantity::Decision => (frame.get(Field::Requested) != 0.0).then(|| frame.get(Field::DecisionDays)),
-            Quantity::FirstArrival => arrived.then(|| frame.get(Field::FirstArrival)),
-            Quantity::FullStrength => arrived.then(|| frame.get(Field::FullStrength)),
-            Quantity::Contributes(m) => deploy.then(|| f64::from(u8::from(frame.committed[m] > 0.0))),
-            Quantity::Personnel(m) => (deploy && frame.committed[m] > 0.0).then(|| frame.committed[m]),
-            Quantity::Outcome(slot) => Some(frame.vars[slot]).filter(|v| !v.is_nan()),
+            Quantity::DeployedPerTrial => Some(if deploy { frame.field(Field::Deployed) } else { 0.0 }),
+            Quantity::Deployed => deploy.then(|| frame.field(Field::Deployed)),
+            Quantity::Need => Some(frame.field(Field::Need)),
+            Quantity::Shortfall => deploy.then(|| frame.field(Field::Shortfall)),
+            Quantity::Decision => (frame.field(Field::Requested) != 0.0).then(|| frame.field(Field::DecisionDays)),
+            Quantity::FirstArrival => arrived.then(|| frame.field(Field::FirstArrival)),
+            Quantity::FullStrength => arrived.then(|| frame.field(Field::FullStrength)),
+            Quantity::Contributes(m) => deploy.then(|| f64::from(u8::from(frame.committed(m) > 0.0))),
+            Quantity::Personnel(m) => (deploy && frame.committed(m) > 0.0).then(|| frame.committed(m)),
+            Quantity::Outcome(slot) => Some(frame.var(slot)).filter(|v| !v.is_nan()),
         }
     }
 }
@@ -344,12 +344,12 @@ impl PairStats {
 
     /// Folds one trial of both scenarios.
     #[inline]
-    pub fn fold(&mut self, pairing: &Pairing, fa: &Frame, fb: &Frame) {
+    pub fn fold(&mut self, pairing: &Pairing, fa: &impl TrialState, fb: &impl TrialState) {
         for (sums, m) in self.sums.iter_mut().zip(&pairing.measures) {
             sums.add(m.a.observe(fa), m.b.observe(fb));
         }
-        let ca = (fa.get(Field::Outcome) as usize).min(3);
-        let cb = (fb.get(Field::Outcome) as usize).min(3);
+        let ca = (fa.field(Field::Outcome) as usize).min(3);
+        let cb = (fb.field(Field::Outcome) as usize).min(3);
         self.transitions[ca][cb] += 1;
     }
 }
