@@ -306,15 +306,22 @@ impl LockstepRun<'_> {
             }
             let lanes = first_lanes(n);
             let Some((base, later)) = blocks.split_first_mut() else { break };
-            let not_a_number =
-                block::run_block_from(scenarios[0], &lane_keys, lanes, base, &mut fires[0], BlockStart::Fresh);
+            let not_a_number = block::run_block_from(
+                scenarios[0],
+                &lane_keys,
+                lanes,
+                base,
+                &mut fires[0],
+                BlockStart::Fresh,
+                &mut |_, _| {},
+            );
             for (j, (s, block)) in (1..).zip(scenarios[1..].iter().zip(later.iter_mut())) {
                 let from = match starts[j] {
                     Shared::Nothing => BlockStart::Fresh,
                     Shared::Crisis => BlockStart::Crisis(base),
                     Shared::Decision => BlockStart::Decided(base, not_a_number),
                 };
-                block::run_block_from(s, &lane_keys, lanes, block, &mut fires[j], from);
+                block::run_block_from(s, &lane_keys, lanes, block, &mut fires[j], from, &mut |_, _| {});
             }
             for lane in 0..n {
                 for ((st, s), block) in stats.iter_mut().zip(scenarios).zip(&blocks) {

@@ -1,7 +1,9 @@
 //! Where a trial's time goes (`bench --stages`): the batch loop of
 //! [`crate::batch::run_range`] with a clock read at the end of every
-//! pipeline stage ([`Stage`], through a [`StageHook`]) and after folding
-//! into the statistics.
+//! pipeline stage and after folding into the statistics — once per block
+//! of trials on the block engine (`engine::block`, through its stage
+//! callback), once per trial on the scalar engine (through a
+//! [`StageHook`]) for scenarios with correlated variables.
 //!
 //! A clock reading costs about as much as a small stage, so its cost is
 //! measured first (back-to-back readings) and subtracted from every
@@ -14,9 +16,11 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::batch;
+use crate::engine::block::{self, BlockStart};
 use crate::engine::{self, Stage, StageHook};
-use crate::rng::TrialKeys;
-use crate::rules::env::Frame;
+use crate::rng::{TrialKey, TrialKeys};
+use crate::rules::env::{Block, Frame, LANES, Mask};
+use crate::rules::lanes::first_lanes;
 use crate::rules::ruleset::FireCounter;
 use crate::scenario::Scenario;
 use crate::stats::batch::BatchStats;
@@ -57,18 +61,21 @@ const FOLDING: &str = "folding statistics";
 /// Slots: the pipeline's stages, then folding.
 const SLOTS: usize = Stage::ALL.len() + 1;
 
-/// A clock read at the end of every stage: time and trials per slot.
+/// A clock read at the end of every stage: time, trials and readings per slot.
 struct Clock {
     last: Instant,
     nanos: [u128; SLOTS],
     reached: [u64; SLOTS],
+    readings: [u64; SLOTS],
 }
 
 impl Clock {
-    fn mark(&mut self, slot: usize) {
+    /// Slot `slot` is done for `trials` trials.
+    fn mark(&mut self, slot: usize, trials: u64) {
         let now = Instant::now();
         self.nanos[slot] += (now - self.last).as_nanos();
-        self.reached[slot] += 1;
+        self.reached[slot] += trials;
+        self.readings[slot] += 1;
         self.last = now;
     }
 }
@@ -99,23 +106,42 @@ pub fn stages(s: &Scenario, seed: u64, trials: u64) -> StageProfile {
 
     let mut stats = BatchStats::new(s);
     let mut fires = vec![0u64; s.rules.len()];
-    let mut frame = Frame::new(s.n_slots(), s.members.len());
     let mut keys = TrialKeys::starting_at(seed, 0);
-    let mut clock = Clock { last: Instant::now(), nanos: [0; SLOTS], reached: [0; SLOTS] };
-    for _ in 0..trials {
-        let mut trace = StageHook {
-            counter: FireCounter::new(&mut fires),
-            on_stage: |done: Stage, _: &FireCounter<'_>| clock.mark(done as usize),
-        };
-        engine::run_trial(s, keys.next_key(), &mut frame, &mut trace);
-        stats.fold(s, &frame);
-        clock.mark(SLOTS - 1);
+    let mut clock = Clock { last: Instant::now(), nanos: [0; SLOTS], reached: [0; SLOTS], readings: [0; SLOTS] };
+    if block::supports(s) {
+        let mut block = Block::new(s.n_slots(), s.members.len());
+        let mut lane_keys = [TrialKey(0, 0); LANES];
+        let mut left = trials;
+        while left > 0 {
+            let n = left.min(LANES as u64) as usize;
+            for key in &mut lane_keys[..n] {
+                *key = keys.next_key();
+            }
+            let mut mark = |done: Stage, lanes: Mask| clock.mark(done as usize, u64::from(lanes.count_ones()));
+            block::run_block_from(s, &lane_keys, first_lanes(n), &mut block, &mut fires, BlockStart::Fresh, &mut mark);
+            for lane in 0..n {
+                stats.fold(s, &block.lane(lane));
+            }
+            clock.mark(SLOTS - 1, n as u64);
+            left -= n as u64;
+        }
+    } else {
+        let mut frame = Frame::new(s.n_slots(), s.members.len());
+        for _ in 0..trials {
+            let mut trace = StageHook {
+                counter: FireCounter::new(&mut fires),
+                on_stage: |done: Stage, _: &FireCounter<'_>| clock.mark(done as usize, 1),
+            };
+            engine::run_trial(s, keys.next_key(), &mut frame, &mut trace);
+            stats.fold(s, &frame);
+            clock.mark(SLOTS - 1, 1);
+        }
     }
     std::hint::black_box(&stats);
 
     let n = trials.max(1) as f64;
     let per_trial: Vec<f64> =
-        (0..SLOTS).map(|i| ((clock.nanos[i] as f64 - clock_ns * clock.reached[i] as f64) / n).max(0.0)).collect();
+        (0..SLOTS).map(|i| ((clock.nanos[i] as f64 - clock_ns * clock.readings[i] as f64) / n).max(0.0)).collect();
     let stages_ns: f64 = per_trial.iter().sum();
     let names = Stage::ALL.iter().map(|st| st.name()).chain([FOLDING]);
     let stages = names

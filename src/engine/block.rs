@@ -17,7 +17,7 @@
 //! `explain`, `bench --stages` and lockstep runs, which follow one trial.
 //! Scenarios with `crisis.correlate` run on the scalar engine.
 
-use super::{Tally, forced, passes};
+use super::{Stage, Tally, forced, passes};
 use crate::dist;
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::rules::env::{Block, Field, LANES, LaneEnv, Lanes, Mask, vote};
@@ -51,13 +51,15 @@ pub enum BlockStart<'a> {
 /// left as they are), leaving each lane's results in `block` and adding
 /// the rule firings to `fires`.
 pub fn run_block(s: &Scenario, keys: &[TrialKey; LANES], lanes: Mask, block: &mut Block, fires: &mut [u64]) {
-    run_block_from(s, keys, lanes, block, fires, BlockStart::Fresh);
+    run_block_from(s, keys, lanes, block, fires, BlockStart::Fresh, &mut |_, _| {});
 }
 
-/// [`run_block`] from `start`. Returns the lanes where the request or the
-/// council met a value that is not a number, for a scenario that copies
-/// this one's decisions. A copied stage's rule firings are the caller's to
-/// count (they equal the other scenario's).
+/// [`run_block`] from `start`, calling `stage` when each stage is done with
+/// the lanes that went through it (`bench --stages` reads a clock there).
+/// Returns the lanes where the request or the council met a value that is
+/// not a number, for a scenario that copies this one's decisions. A copied
+/// stage's rule firings are the caller's to count (they equal the other
+/// scenario's).
 pub fn run_block_from(
     s: &Scenario,
     keys: &[TrialKey; LANES],
@@ -65,6 +67,7 @@ pub fn run_block_from(
     block: &mut Block,
     fires: &mut [u64],
     start: BlockStart<'_>,
+    stage: &mut impl FnMut(Stage, Mask),
 ) -> Mask {
     block.reset();
     let mut rngs: Streams = std::array::from_fn(|_| SubStream::new(TrialKey(0, 0), StreamKey(0)));
@@ -77,28 +80,37 @@ pub fn run_block_from(
             run.block.vars[..n].copy_from_slice(&from.vars[..n]);
         }
     }
+    stage(Stage::Crisis, lanes);
     if let BlockStart::Decided(from, not_a_number) = start {
         let decided = Field::Outcome as usize + 1;
         run.block.fields[..decided].copy_from_slice(&from.fields[..decided]);
         run.block.votes.copy_from_slice(&from.votes);
         each_lane(lanes, |i| run.block.forced[i] |= from.forced[i] & forced::DECISION_DAYS);
         run.count.not_a_number |= not_a_number;
+        stage(Stage::Council, lanes);
     } else {
         let requested = run.request(lanes);
+        each_lane(lanes & !requested, |i| run.block.fields[Field::Outcome as usize][i] = f64::from(class::NO_REQUEST));
+        stage(Stage::Request, lanes);
         if requested != 0 {
             run.council(requested);
+            stage(Stage::Council, requested);
         }
-        each_lane(lanes & !requested, |i| run.block.fields[Field::Outcome as usize][i] = f64::from(class::NO_REQUEST));
     }
     let decided_not_a_number = run.count.not_a_number & lanes;
     run.size_need(lanes);
+    stage(Stage::Need, lanes);
     let deploy = lanes & outcome_is(&run.block.fields[Field::Outcome as usize], class::DEPLOY);
     if deploy != 0 {
         run.choose_pool(deploy);
+        stage(Stage::Pool, deploy);
         run.contribute(deploy);
+        stage(Stage::Contributions, deploy);
         each_lane(deploy, |i| run.deploy(i));
+        stage(Stage::Deployment, deploy);
     }
     run.outcomes(lanes);
+    stage(Stage::Outcomes, lanes);
     let not_a_number = run.count.not_a_number;
     each_lane(not_a_number & lanes, |i| block.forced[i] |= forced::RULE_SET);
     decided_not_a_number
@@ -160,7 +172,12 @@ impl Run<'_, '_> {
         let s = self.s;
         let mut value = [0.0; LANES];
         for (slot, var) in s.variables.iter().enumerate() {
-            self.streams(var.stream);
+            // A variable fixed by the scenario (or computed from others)
+            // draws nothing: its stream is not started.
+            let draws = !matches!(&var.distribution, Distribution::Draw(p) if !p.draws());
+            if draws {
+                self.streams(var.stream);
+            }
             self.draw(&var.distribution, lanes, &mut value);
             if let Some((lo, hi)) = var.truncate {
                 let mut again = [0.0; LANES];

@@ -106,6 +106,11 @@ impl Program {
         }
     }
 
+    /// Whether evaluating the program draws random numbers.
+    pub fn draws(&self) -> bool {
+        self.ops().iter().any(|op| op.is_draw())
+    }
+
     /// The operations (for tests and the reference interpreter).
     pub fn ops(&self) -> &[Op] {
         &self.source.ops
