@@ -4,13 +4,17 @@
 //! `Start::Crisis` and `Start::Decided`), and folding into the statistics.
 //! The differences attribute time to the crisis and to the request and
 //! council; `alliance-sim bench --stages` gives every stage by a clock.
+//! These follow the scalar engine (what `explain` and correlated scenarios
+//! use); `engines` sets it beside the block engine that runs batches.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
+use alliance_sim::engine::block::run_block;
 use alliance_sim::engine::{Start, run_trial, run_trial_from};
-use alliance_sim::rng::TrialKeys;
-use alliance_sim::rules::env::Frame;
+use alliance_sim::rng::{TrialKey, TrialKeys};
+use alliance_sim::rules::env::{Block, Frame, LANES};
+use alliance_sim::rules::lanes::first_lanes;
 use alliance_sim::rules::ruleset::FireCounter;
 use alliance_sim::scenario::{Source, bundled, load};
 use alliance_sim::stats::batch::BatchStats;
@@ -82,5 +86,37 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, stages);
+/// The two engines on the same 64 trials of kazakhstan-2022: 64 scalar
+/// trials one after another, and one block of the block engine (results
+/// equal lane for lane; the throughput is per trial in both).
+fn engines(c: &mut Criterion) {
+    let s = load(&Source::Bundled("kazakhstan-2022".into()), &[]).expect("scenario").scenario;
+    let mut fires = vec![0u64; s.rules.len()];
+    let mut group = c.benchmark_group("engines/kazakhstan-2022");
+    group.throughput(Throughput::Elements(LANES as u64));
+    let mut keys = TrialKeys::starting_at(1, 0);
+    let mut frame = Frame::new(s.n_slots(), s.members.len());
+    group.bench_function("scalar, 64 trials", |b| {
+        b.iter(|| {
+            for _ in 0..LANES {
+                run_trial(&s, keys.next_key(), &mut frame, &mut FireCounter::new(&mut fires));
+                black_box(&frame);
+            }
+        })
+    });
+    let mut block = Block::new(s.n_slots(), s.members.len());
+    let mut lane_keys = [TrialKey(0, 0); LANES];
+    group.bench_function("block of 64", |b| {
+        b.iter(|| {
+            for key in &mut lane_keys {
+                *key = keys.next_key();
+            }
+            run_block(&s, &lane_keys, first_lanes(LANES), &mut block, &mut fires);
+            black_box(&block);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, stages, engines);
 criterion_main!(benches);
