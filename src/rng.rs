@@ -136,7 +136,7 @@ fn mix64(mut z: u64) -> u64 {
 }
 
 /// The random numbers of one decision in one trial (SplitMix64).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubStream {
     state: u64,
 }

@@ -131,6 +131,7 @@ pub fn eval_differential(data: &[u8]) {
     if program.ty() == Type::Str {
         return;
     }
+    lanes_equal_the_scalar_closure(&program, vars, text);
     let Ok(ast) = parser::parse(text) else { panic!("compiled but does not parse: {text:?}") };
     let Some(want) = reference(&ast, vars) else { return };
     let statics = Statics::default();
@@ -145,6 +146,44 @@ pub fn eval_differential(data: &[u8]) {
         vars[1],
         vars[2]
     );
+}
+
+/// The lane-wise closure of `program` gives, in every lane of a mask, the
+/// scalar closure's value for that lane's variables and stream, and leaves
+/// every lane's stream where the scalar evaluation leaves it (draws
+/// included, which the reference interpreter cannot follow).
+fn lanes_equal_the_scalar_closure(program: &alliance_sim::rules::program::Program, vars: [f64; 3], text: &str) {
+    use alliance_sim::rules::env::{Block, LANES, LaneEnv, Mask};
+    let lane_vars = |i: usize| {
+        let flag = (i % 2 == 1) ^ (vars[2] != 0.0);
+        [vars[0] + (i % 5) as f64 - 2.0, if i.is_multiple_of(3) { 0.0 } else { vars[1] }, f64::from(u8::from(flag))]
+    };
+    let mut block = Block::new(3, 0);
+    for i in 0..LANES {
+        for (k, v) in lane_vars(i).into_iter().enumerate() {
+            block.vars[k][i] = v;
+        }
+    }
+    let statics = Statics::default();
+    let stream = |i: usize| SubStream::new(TrialKey(3, i as u64), StreamKey::of("fuzz"));
+    let mut rngs = std::array::from_fn(stream);
+    let mask: Mask = 0xF0F0_FFFF_0000_FFFE;
+    let mut out = [0.0; LANES];
+    program.eval_lanes(&LaneEnv { statics: &statics, block: &block, member: 0 }, &mut rngs, mask, &mut out);
+    for (i, lane_rng) in rngs.iter().enumerate() {
+        let mut rng = stream(i);
+        if mask >> i & 1 == 1 {
+            let mut frame = Frame::new(3, 0);
+            frame.vars.copy_from_slice(&lane_vars(i));
+            let want = program.eval(&Env { statics: &statics, frame: &frame, member: 0 }, &mut rng);
+            assert!(
+                out[i].to_bits() == want.to_bits() || (out[i].is_nan() && want.is_nan()),
+                "{text:?} in lane {i}: lanes {}, scalar {want}",
+                out[i]
+            );
+        }
+        assert_eq!(*lane_rng, rng, "{text:?}: lane {i}'s stream");
+    }
 }
 
 /// A partial result from arbitrary bytes (a mutated real part, re-sealed so

@@ -3,7 +3,7 @@
 
 use alliance_sim::rng::{StreamKey, SubStream, TrialKey};
 use alliance_sim::rules::compile::{Context, Stage, Symbols, VarSymbol, compile};
-use alliance_sim::rules::env::{Env, Frame, Statics};
+use alliance_sim::rules::env::{Block, Env, Frame, LANES, LaneEnv, Mask, Statics};
 use alliance_sim::rules::program::Type;
 
 use crate::repo;
@@ -68,4 +68,63 @@ fn constant_subexpressions_are_folded() {
     assert_eq!(p.ops().len(), 1);
     let p = compile("if 2 > 1 then x else y", Some(Type::Num), &mut symbols(), CONTEXT).expect("compiles");
     assert_eq!(p.ops().len(), 1);
+}
+
+/// Expressions that draw, behind every kind of branch.
+const DRAWING: [&str; 12] = [
+    "uniform(x, x + 1) + uniform(0, y)",
+    "if flag then normal(x, 1) else beta(2, 3) * uniform(0, 1)",
+    "if bernoulli(0.5) then exponential(y + 0.5) else poisson(x + 1)",
+    "flag && bernoulli(0.3)",
+    "!flag || uniform(0, 1) < y",
+    "x > 1 && (y == 0 || beta(x + 1, 2) > 0.5)",
+    "triangular(0, y, 1) + triangular(0, 0.5, 1)",
+    "lognormal(0, y + 0.1) * (if x > 2 then uniform(1, 2) else 1)",
+    "clamp(normal(x, 1), 0, uniform(1, 3))",
+    "max(uniform(0, 1), uniform(0, 1), uniform(0, 1))",
+    "if y > 0 then if x > 2 then exponential(1) else uniform(0, x) else if bernoulli(0.9) then 1 else 0",
+    "beta(6, 2) + beta(y + 0.5, x + 0.5)",
+];
+
+/// Lane-wise evaluation gives, in every lane of a mask, what the scalar
+/// closure gives for that lane's values and stream, and leaves each lane's
+/// stream exactly where the scalar evaluation leaves it (outside the mask:
+/// untouched) — for the value table and for expressions that draw behind
+/// `&&`, `||` and `if`.
+#[test]
+fn lane_wise_evaluation_equals_the_scalar_closure_lane_by_lane() {
+    let rows = rows("tests/data/expr_eval.csv");
+    let texts = rows.iter().map(|r| r[0].as_str()).chain(DRAWING);
+    let lane_vars = |i: usize| [2.0 + (i % 5) as f64 - 2.0, if i.is_multiple_of(3) { 0.0 } else { 0.5 }, (i % 2) as f64];
+    let mut block = Block::new(3, 1);
+    for i in 0..LANES {
+        for (k, v) in lane_vars(i).into_iter().enumerate() {
+            block.vars[k][i] = v;
+        }
+    }
+    let stream = |i: usize| SubStream::new(TrialKey(5, i as u64), StreamKey::of("lanes"));
+    let mask: Mask = 0xF0F0_FFFF_0000_FFFE;
+    for text in texts {
+        let mut syms = symbols();
+        let kind = syms.intern("internal_unrest");
+        let program = compile(text, None, &mut syms, CONTEXT).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+        let statics = Statics { crisis_kind: kind, member_names: vec![0.0], ..Statics::default() };
+        let mut rngs = std::array::from_fn(stream);
+        let mut out = [f64::NAN; LANES];
+        program.eval_lanes(&LaneEnv { statics: &statics, block: &block, member: 0 }, &mut rngs, mask, &mut out);
+        for (i, lane_rng) in rngs.iter().enumerate() {
+            let mut rng = stream(i);
+            if mask >> i & 1 == 1 {
+                let mut frame = Frame::new(3, 1);
+                frame.vars.copy_from_slice(&lane_vars(i));
+                let want = program.eval(&Env { statics: &statics, frame: &frame, member: 0 }, &mut rng);
+                assert!(
+                    out[i].to_bits() == want.to_bits() || (out[i].is_nan() && want.is_nan()),
+                    "{text} in lane {i}: lanes {}, scalar {want}",
+                    out[i]
+                );
+            }
+            assert_eq!(*lane_rng, rng, "{text}: lane {i}'s stream");
+        }
+    }
 }
