@@ -86,7 +86,9 @@ impl Operand for Sub {
     }
 }
 
-/// Binds `$x` to the operand `$node` as its specialised reader.
+/// Binds `$x` to the operand `$node` as its specialised reader (`Konst`,
+/// `Slot`, `Fld` or `Sub`, as the module that expands it defines them:
+/// here and in `super::lanes`).
 macro_rules! with_operand {
     ($node:expr, |$x:ident| $body:expr) => {
         match $node {
@@ -109,6 +111,28 @@ macro_rules! with_operand {
         }
     };
 }
+pub(super) use with_operand;
+
+/// The node of a binary operator: `pure2` (of the module that expands it)
+/// with the operator fixed in its closure, so nothing is decoded at run time.
+macro_rules! binary_node {
+    ($op:expr, $l:expr, $r:expr) => {
+        match $op {
+            Op::Add => pure2($l, $r, |x, y| binary(Op::Add, x, y)),
+            Op::Sub => pure2($l, $r, |x, y| binary(Op::Sub, x, y)),
+            Op::Mul => pure2($l, $r, |x, y| binary(Op::Mul, x, y)),
+            Op::Div => pure2($l, $r, |x, y| binary(Op::Div, x, y)),
+            Op::Lt => pure2($l, $r, |x, y| binary(Op::Lt, x, y)),
+            Op::Le => pure2($l, $r, |x, y| binary(Op::Le, x, y)),
+            Op::Gt => pure2($l, $r, |x, y| binary(Op::Gt, x, y)),
+            Op::Ge => pure2($l, $r, |x, y| binary(Op::Ge, x, y)),
+            Op::Eq => pure2($l, $r, |x, y| binary(Op::Eq, x, y)),
+            Op::Ne => pure2($l, $r, |x, y| binary(Op::Ne, x, y)),
+            _ => pure2($l, $r, f64::powf),
+        }
+    };
+}
+pub(super) use binary_node;
 
 /// A function of one value (which may draw).
 fn one(x: Node, g: impl Fn(f64, &mut SubStream) -> f64 + Copy + Send + Sync + 'static) -> Node {
@@ -149,161 +173,178 @@ fn three(x: Node, y: Node, z: Node, g: impl Fn(f64, f64, f64, &mut SubStream) ->
 /// The closure of a well-formed operation list (as the compiler emits).
 /// A malformed list (which the compiler never produces) evaluates to NaN.
 pub fn build(ops: &[Op]) -> Box<EvalFn> {
-    match sequence(ops) {
-        Some(mut stack) if stack.len() == 1 => stack.pop().map_or_else(nan, Node::finish),
-        _ => nan(),
-    }
+    tree::<Node>(ops).map_or_else(nan, Node::finish)
 }
 
 fn nan() -> Box<EvalFn> {
     Box::new(|_, _| f64::NAN)
 }
 
-/// The single value a sub-sequence (a branch, a right-hand side) leaves.
-fn single(ops: &[Op]) -> Option<Node> {
+/// A kind of node that a program's operations are built into: the scalar
+/// closures here, the lane-wise ones in `super::lanes`. Both are built by
+/// the one walk over the operations, [`tree`].
+pub(super) trait Tree: Sized {
+    /// A load: a constant, a variable, a field or a fact.
+    fn leaf(op: Op) -> Self;
+    /// `left && right` (`and`) or `left || right`.
+    fn and_or(and: bool, left: Self, right: Self) -> Self;
+    /// `if cond then then else otherwise`.
+    fn if_else(cond: Self, then: Self, otherwise: Self) -> Self;
+    /// `-x`, `!x` or a function of one value.
+    fn unary(op: Op, x: Self) -> Self;
+    /// An arithmetic or comparison operator, or `^`.
+    fn binary(op: Op, l: Self, r: Self) -> Self;
+    /// A function of two values.
+    fn function2(f: Func2, l: Self, r: Self) -> Self;
+    /// A function of three values.
+    fn ternary(f: Func3, x: Self, y: Self, z: Self) -> Self;
+}
+
+/// The tree of a well-formed operation list: the one node it leaves.
+pub(super) fn tree<T: Tree>(ops: &[Op]) -> Option<T> {
     let mut stack = sequence(ops)?;
     (stack.len() == 1).then(|| stack.pop()).flatten()
 }
 
 /// Builds a sequence of operations into the nodes it leaves on the stack.
-fn sequence(ops: &[Op]) -> Option<Vec<Node>> {
-    let mut stack: Vec<Node> = Vec::new();
+fn sequence<T: Tree>(ops: &[Op]) -> Option<Vec<T>> {
+    let mut stack: Vec<T> = Vec::new();
     let mut pc = 0;
     while let Some(&op) = ops.get(pc) {
         pc += 1;
         let node = match op {
             Op::AndJump(skip) | Op::OrJump(skip) => {
                 let end = pc.checked_add(skip as usize)?;
-                let right = single(ops.get(pc..end)?)?.finish();
-                let left = stack.pop()?.finish();
+                let right = tree(ops.get(pc..end)?)?;
+                let left = stack.pop()?;
                 pc = end;
-                if matches!(op, Op::AndJump(_)) {
-                    Node::new(move |e, rng| {
-                        let l = left(e, rng);
-                        if l == 0.0 { l } else { right(e, rng) }
-                    })
-                } else {
-                    Node::new(move |e, rng| {
-                        let l = left(e, rng);
-                        if l != 0.0 { l } else { right(e, rng) }
-                    })
-                }
+                T::and_or(matches!(op, Op::AndJump(_)), left, right)
             }
             Op::JumpIfFalse(skip) => {
                 // cond; JumpIfFalse → else; then…; Jump → end; else…
                 let else_at = pc.checked_add(skip as usize)?;
                 let Some(&Op::Jump(skip_else)) = ops.get(else_at.checked_sub(1)?) else { return None };
                 let end = else_at.checked_add(skip_else as usize)?;
-                let then = single(ops.get(pc..else_at - 1)?)?.finish();
-                let otherwise = single(ops.get(else_at..end)?)?.finish();
-                let cond = stack.pop()?.finish();
+                let then = tree(ops.get(pc..else_at - 1)?)?;
+                let otherwise = tree(ops.get(else_at..end)?)?;
+                let cond = stack.pop()?;
                 pc = end;
-                Node::new(move |e, rng| if cond(e, rng) == 0.0 { otherwise(e, rng) } else { then(e, rng) })
+                T::if_else(cond, then, otherwise)
             }
             Op::Jump(_) => return None,
-            Op::Neg | Op::Not | Op::F1(_) => unary(op, stack.pop()?),
+            Op::Neg | Op::Not | Op::F1(_) => T::unary(op, stack.pop()?),
             Op::F3(f) => {
                 let z = stack.pop()?;
                 let y = stack.pop()?;
                 let x = stack.pop()?;
-                ternary(f, x, y, z)
+                T::ternary(f, x, y, z)
             }
             Op::F2(f) => {
                 let r = stack.pop()?;
                 let l = stack.pop()?;
-                function2(f, l, r)
+                T::function2(f, l, r)
             }
             op if op.arity() == 2 => {
                 let r = stack.pop()?;
                 let l = stack.pop()?;
-                binary_node(op, l, r)
+                T::binary(op, l, r)
             }
-            load_op => leaf(load_op),
+            load_op => T::leaf(load_op),
         };
         stack.push(node);
     }
     Some(stack)
 }
 
-fn leaf(op: Op) -> Node {
-    match op {
-        Op::Const(c) => Node::Const(c),
-        Op::Var(slot) => Node::Var(usize::from(slot)),
-        Op::Field(f) => Node::Field(f),
-        // The trial-dependent loads rules use most, with the operation fixed
-        // in the closure, so `load` decodes nothing at run time.
-        Op::Member(MemberField::PledgeChosen) => Node::new(|e, _| load(e, Op::Member(MemberField::PledgeChosen))),
-        Op::Member(MemberField::Vote) => Node::new(|e, _| load(e, Op::Member(MemberField::Vote))),
-        Op::Member(MemberField::Committed) => Node::new(|e, _| load(e, Op::Member(MemberField::Committed))),
-        Op::Contributes(m) => Node::new(move |e, _| load(e, Op::Contributes(m))),
-        other => Node::new(move |e, _| load(e, other)),
-    }
-}
-
-fn binary_node(op: Op, l: Node, r: Node) -> Node {
-    match op {
-        Op::Add => pure2(l, r, |x, y| binary(Op::Add, x, y)),
-        Op::Sub => pure2(l, r, |x, y| binary(Op::Sub, x, y)),
-        Op::Mul => pure2(l, r, |x, y| binary(Op::Mul, x, y)),
-        Op::Div => pure2(l, r, |x, y| binary(Op::Div, x, y)),
-        Op::Lt => pure2(l, r, |x, y| binary(Op::Lt, x, y)),
-        Op::Le => pure2(l, r, |x, y| binary(Op::Le, x, y)),
-        Op::Gt => pure2(l, r, |x, y| binary(Op::Gt, x, y)),
-        Op::Ge => pure2(l, r, |x, y| binary(Op::Ge, x, y)),
-        Op::Eq => pure2(l, r, |x, y| binary(Op::Eq, x, y)),
-        Op::Ne => pure2(l, r, |x, y| binary(Op::Ne, x, y)),
-        _ => pure2(l, r, f64::powf),
-    }
-}
-
-fn unary(op: Op, x: Node) -> Node {
-    match op {
-        Op::Neg => one(x, |v, _| -v),
-        Op::Not => one(x, |v, _| if v == 0.0 { 1.0 } else { 0.0 }),
-        Op::F1(Func1::Abs) => one(x, |v, rng| func1(Func1::Abs, v, rng)),
-        Op::F1(Func1::Exp) => one(x, |v, rng| func1(Func1::Exp, v, rng)),
-        Op::F1(Func1::Ln) => one(x, |v, rng| func1(Func1::Ln, v, rng)),
-        Op::F1(Func1::Sqrt) => one(x, |v, rng| func1(Func1::Sqrt, v, rng)),
-        Op::F1(Func1::Floor) => one(x, |v, rng| func1(Func1::Floor, v, rng)),
-        Op::F1(Func1::Ceil) => one(x, |v, rng| func1(Func1::Ceil, v, rng)),
-        Op::F1(Func1::Round) => one(x, |v, rng| func1(Func1::Round, v, rng)),
-        Op::F1(Func1::Logistic) => one(x, |v, rng| func1(Func1::Logistic, v, rng)),
-        Op::F1(Func1::Logit) => one(x, |v, rng| func1(Func1::Logit, v, rng)),
-        Op::F1(Func1::Sin) => one(x, |v, rng| func1(Func1::Sin, v, rng)),
-        Op::F1(Func1::Cos) => one(x, |v, rng| func1(Func1::Cos, v, rng)),
-        Op::F1(Func1::Exponential) => one(x, |v, rng| func1(Func1::Exponential, v, rng)),
-        Op::F1(Func1::Poisson) => one(x, |v, rng| func1(Func1::Poisson, v, rng)),
-        _ => one(x, |v, rng| func1(Func1::Bernoulli, v, rng)),
-    }
-}
-
-fn function2(f: Func2, l: Node, r: Node) -> Node {
-    match (f, &l, &r) {
-        // As `func2` computes them; they draw nothing.
-        (Func2::Min, ..) => pure2(l, r, f64::min),
-        (Func2::Max, ..) => pure2(l, r, f64::max),
-        (Func2::Beta, Node::Const(a), Node::Const(b)) => {
-            let sampler = dist::BetaSampler::new(*a, *b);
-            Node::new(move |_, rng| sampler.sample(rng))
+impl Tree for Node {
+    fn leaf(op: Op) -> Node {
+        match op {
+            Op::Const(c) => Node::Const(c),
+            Op::Var(slot) => Node::Var(usize::from(slot)),
+            Op::Field(f) => Node::Field(f),
+            // The trial-dependent loads rules use most, with the operation fixed
+            // in the closure, so `load` decodes nothing at run time.
+            Op::Member(MemberField::PledgeChosen) => Node::new(|e, _| load(e, Op::Member(MemberField::PledgeChosen))),
+            Op::Member(MemberField::Vote) => Node::new(|e, _| load(e, Op::Member(MemberField::Vote))),
+            Op::Member(MemberField::Committed) => Node::new(|e, _| load(e, Op::Member(MemberField::Committed))),
+            Op::Contributes(m) => Node::new(move |e, _| load(e, Op::Contributes(m))),
+            other => Node::new(move |e, _| load(e, other)),
         }
-        (Func2::Uniform, ..) => two(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
-        (Func2::Normal, ..) => two(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
-        (Func2::LogNormal, ..) => two(l, r, |x, y, rng| func2(Func2::LogNormal, x, y, rng)),
-        (Func2::Beta, ..) => two(l, r, |x, y, rng| func2(Func2::Beta, x, y, rng)),
     }
-}
 
-fn ternary(f: Func3, x: Node, y: Node, z: Node) -> Node {
-    match (f, &x, &y, &z) {
-        (Func3::Clamp, _, Node::Const(lo), Node::Const(hi)) => {
-            let (lo, hi) = (*lo, *hi);
-            one(x, move |v, rng| func3(Func3::Clamp, v, lo, hi, rng))
+    fn and_or(and: bool, left: Node, right: Node) -> Node {
+        let (left, right) = (left.finish(), right.finish());
+        if and {
+            Node::new(move |e, rng| {
+                let l = left(e, rng);
+                if l == 0.0 { l } else { right(e, rng) }
+            })
+        } else {
+            Node::new(move |e, rng| {
+                let l = left(e, rng);
+                if l != 0.0 { l } else { right(e, rng) }
+            })
         }
-        (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
-            let (lo, mode, hi) = (*lo, *mode, *hi);
-            Node::new(move |_, rng| func3(Func3::Triangular, lo, mode, hi, rng))
+    }
+
+    fn if_else(cond: Node, then: Node, otherwise: Node) -> Node {
+        let (cond, then, otherwise) = (cond.finish(), then.finish(), otherwise.finish());
+        Node::new(move |e, rng| if cond(e, rng) == 0.0 { otherwise(e, rng) } else { then(e, rng) })
+    }
+
+    fn unary(op: Op, x: Node) -> Node {
+        match op {
+            Op::Neg => one(x, |v, _| -v),
+            Op::Not => one(x, |v, _| if v == 0.0 { 1.0 } else { 0.0 }),
+            Op::F1(Func1::Abs) => one(x, |v, rng| func1(Func1::Abs, v, rng)),
+            Op::F1(Func1::Exp) => one(x, |v, rng| func1(Func1::Exp, v, rng)),
+            Op::F1(Func1::Ln) => one(x, |v, rng| func1(Func1::Ln, v, rng)),
+            Op::F1(Func1::Sqrt) => one(x, |v, rng| func1(Func1::Sqrt, v, rng)),
+            Op::F1(Func1::Floor) => one(x, |v, rng| func1(Func1::Floor, v, rng)),
+            Op::F1(Func1::Ceil) => one(x, |v, rng| func1(Func1::Ceil, v, rng)),
+            Op::F1(Func1::Round) => one(x, |v, rng| func1(Func1::Round, v, rng)),
+            Op::F1(Func1::Logistic) => one(x, |v, rng| func1(Func1::Logistic, v, rng)),
+            Op::F1(Func1::Logit) => one(x, |v, rng| func1(Func1::Logit, v, rng)),
+            Op::F1(Func1::Sin) => one(x, |v, rng| func1(Func1::Sin, v, rng)),
+            Op::F1(Func1::Cos) => one(x, |v, rng| func1(Func1::Cos, v, rng)),
+            Op::F1(Func1::Exponential) => one(x, |v, rng| func1(Func1::Exponential, v, rng)),
+            Op::F1(Func1::Poisson) => one(x, |v, rng| func1(Func1::Poisson, v, rng)),
+            _ => one(x, |v, rng| func1(Func1::Bernoulli, v, rng)),
         }
-        (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
-        (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
+    }
+
+    fn binary(op: Op, l: Node, r: Node) -> Node {
+        binary_node!(op, l, r)
+    }
+
+    fn function2(f: Func2, l: Node, r: Node) -> Node {
+        match (f, &l, &r) {
+            // As `func2` computes them; they draw nothing.
+            (Func2::Min, ..) => pure2(l, r, f64::min),
+            (Func2::Max, ..) => pure2(l, r, f64::max),
+            (Func2::Beta, Node::Const(a), Node::Const(b)) => {
+                let sampler = dist::BetaSampler::new(*a, *b);
+                Node::new(move |_, rng| sampler.sample(rng))
+            }
+            (Func2::Uniform, ..) => two(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
+            (Func2::Normal, ..) => two(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
+            (Func2::LogNormal, ..) => two(l, r, |x, y, rng| func2(Func2::LogNormal, x, y, rng)),
+            (Func2::Beta, ..) => two(l, r, |x, y, rng| func2(Func2::Beta, x, y, rng)),
+        }
+    }
+
+    fn ternary(f: Func3, x: Node, y: Node, z: Node) -> Node {
+        match (f, &x, &y, &z) {
+            (Func3::Clamp, _, Node::Const(lo), Node::Const(hi)) => {
+                let (lo, hi) = (*lo, *hi);
+                one(x, move |v, rng| func3(Func3::Clamp, v, lo, hi, rng))
+            }
+            (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
+                let (lo, mode, hi) = (*lo, *mode, *hi);
+                Node::new(move |_, rng| func3(Func3::Triangular, lo, mode, hi, rng))
+            }
+            (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
+            (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
+        }
     }
 }

@@ -26,6 +26,7 @@
 //! The block engine's differential test compares whole trials with the
 //! scalar engine's, and `eval_differential` (fuzz) compares the closures.
 
+use super::closures::{Tree, binary_node, tree, with_operand};
 use super::env::{Field, LANES, LaneEnv, Lanes, Mask};
 use super::ops::{Func1, Func2, Func3, Op, binary, clamp, func1, func2, func3, load_from, math1};
 use crate::dist;
@@ -128,30 +129,6 @@ impl Operand for Sub {
     }
 }
 
-/// Binds `$x` to the operand `$node` as its specialised reader.
-macro_rules! with_operand {
-    ($node:expr, |$x:ident| $body:expr) => {
-        match $node {
-            Node::Const(c) => {
-                let $x = Konst(c);
-                $body
-            }
-            Node::Var(s) => {
-                let $x = Slot(s);
-                $body
-            }
-            Node::Field(f) => {
-                let $x = Fld(f);
-                $body
-            }
-            Node::Dyn(d) => {
-                let $x = Sub(d);
-                $body
-            }
-        }
-    };
-}
-
 /// A function of one value that draws nothing: every lane, in one loop.
 fn pure1(x: Node, g: impl Fn(f64) -> f64 + Copy + Send + Sync + 'static) -> Node {
     if let Node::Const(c) = x {
@@ -215,19 +192,11 @@ fn three(x: Node, y: Node, z: Node, g: impl Fn(f64, f64, f64, &mut SubStream) ->
 /// The lane-wise closure of a well-formed operation list (as the compiler
 /// emits). A malformed list evaluates to NaN, as its scalar closure does.
 pub fn build(ops: &[Op]) -> Box<LaneFn> {
-    match sequence(ops) {
-        Some(mut stack) if stack.len() == 1 => stack.pop().map_or_else(nan, Node::finish),
-        _ => nan(),
-    }
+    tree::<Node>(ops).map_or_else(nan, Node::finish)
 }
 
 fn nan() -> Box<LaneFn> {
     Box::new(|_, _, _, out| out.fill(f64::NAN))
-}
-
-fn single(ops: &[Op]) -> Option<Node> {
-    let mut stack = sequence(ops)?;
-    (stack.len() == 1).then(|| stack.pop()).flatten()
 }
 
 /// `out` takes `from`'s value in the lanes of `mask`.
@@ -240,156 +209,109 @@ fn merge(out: &mut Lanes, from: &Lanes, mask: Mask) {
     }
 }
 
-fn sequence(ops: &[Op]) -> Option<Vec<Node>> {
-    let mut stack: Vec<Node> = Vec::new();
-    let mut pc = 0;
-    while let Some(&op) = ops.get(pc) {
-        pc += 1;
-        let node = match op {
-            Op::AndJump(skip) | Op::OrJump(skip) => {
-                let end = pc.checked_add(skip as usize)?;
-                let right = single(ops.get(pc..end)?)?.finish();
-                let left = stack.pop()?.finish();
-                pc = end;
-                // `&&` goes on where the left is true, `||` where it is false.
-                let and = matches!(op, Op::AndJump(_));
-                Node::new(move |e, rngs, mask, out| {
-                    left(e, rngs, mask, out);
-                    let true_lanes = nonzero(out, mask);
-                    let on = if and { true_lanes } else { mask & !true_lanes };
-                    if on != 0 {
-                        let mut r = [0.0; LANES];
-                        right(e, rngs, on, &mut r);
-                        merge(out, &r, on);
-                    }
+impl Tree for Node {
+    fn leaf(op: Op) -> Node {
+        match op {
+            Op::Const(c) => Node::Const(c),
+            Op::Var(slot) => Node::Var(usize::from(slot)),
+            Op::Field(f) => Node::Field(f),
+            other => Node::new(move |e, _, _, out| {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = load_from(e.statics, &e.block.lane(i), e.member, other);
+                }
+            }),
+        }
+    }
+
+    /// `&&` goes on where the left is true, `||` where it is false: the
+    /// right side is evaluated in those lanes only.
+    fn and_or(and: bool, left: Node, right: Node) -> Node {
+        let (left, right) = (left.finish(), right.finish());
+        Node::new(move |e, rngs, mask, out| {
+            left(e, rngs, mask, out);
+            let true_lanes = nonzero(out, mask);
+            let on = if and { true_lanes } else { mask & !true_lanes };
+            if on != 0 {
+                let mut r = [0.0; LANES];
+                right(e, rngs, on, &mut r);
+                merge(out, &r, on);
+            }
+        })
+    }
+
+    /// Each branch is evaluated in the lanes that take it.
+    fn if_else(cond: Node, then: Node, otherwise: Node) -> Node {
+        let (cond, then, otherwise) = (cond.finish(), then.finish(), otherwise.finish());
+        Node::new(move |e, rngs, mask, out| {
+            let mut c = [0.0; LANES];
+            cond(e, rngs, mask, &mut c);
+            let then_lanes = nonzero(&c, mask);
+            let else_lanes = mask & !then_lanes;
+            if then_lanes != 0 {
+                then(e, rngs, then_lanes, out);
+            }
+            if else_lanes != 0 {
+                let mut r = [0.0; LANES];
+                otherwise(e, rngs, else_lanes, &mut r);
+                merge(out, &r, else_lanes);
+            }
+        })
+    }
+
+    fn unary(op: Op, x: Node) -> Node {
+        match op {
+            Op::Neg => pure1(x, |v| -v),
+            Op::Not => pure1(x, |v| if v == 0.0 { 1.0 } else { 0.0 }),
+            Op::F1(Func1::Abs) => pure1(x, |v| math1(Func1::Abs, v)),
+            Op::F1(Func1::Exp) => pure1(x, |v| math1(Func1::Exp, v)),
+            Op::F1(Func1::Ln) => pure1(x, |v| math1(Func1::Ln, v)),
+            Op::F1(Func1::Sqrt) => pure1(x, |v| math1(Func1::Sqrt, v)),
+            Op::F1(Func1::Floor) => pure1(x, |v| math1(Func1::Floor, v)),
+            Op::F1(Func1::Ceil) => pure1(x, |v| math1(Func1::Ceil, v)),
+            Op::F1(Func1::Round) => pure1(x, |v| math1(Func1::Round, v)),
+            Op::F1(Func1::Logistic) => pure1(x, |v| math1(Func1::Logistic, v)),
+            Op::F1(Func1::Logit) => pure1(x, |v| math1(Func1::Logit, v)),
+            Op::F1(Func1::Sin) => pure1(x, |v| math1(Func1::Sin, v)),
+            Op::F1(Func1::Cos) => pure1(x, |v| math1(Func1::Cos, v)),
+            Op::F1(Func1::Exponential) => draw1(x, |v, rng| func1(Func1::Exponential, v, rng)),
+            Op::F1(Func1::Poisson) => draw1(x, |v, rng| func1(Func1::Poisson, v, rng)),
+            _ => draw1(x, |v, rng| func1(Func1::Bernoulli, v, rng)),
+        }
+    }
+
+    fn binary(op: Op, l: Node, r: Node) -> Node {
+        binary_node!(op, l, r)
+    }
+
+    fn function2(f: Func2, l: Node, r: Node) -> Node {
+        match (f, &l, &r) {
+            (Func2::Min, ..) => pure2(l, r, f64::min),
+            (Func2::Max, ..) => pure2(l, r, f64::max),
+            (Func2::Beta, Node::Const(a), Node::Const(b)) => {
+                let sampler = dist::BetaSampler::new(*a, *b);
+                Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+            }
+            (Func2::Uniform, ..) => draw2(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
+            (Func2::Normal, ..) => draw2(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
+            (Func2::LogNormal, ..) => draw2(l, r, |x, y, rng| func2(Func2::LogNormal, x, y, rng)),
+            (Func2::Beta, ..) => draw2(l, r, |x, y, rng| func2(Func2::Beta, x, y, rng)),
+        }
+    }
+
+    fn ternary(f: Func3, x: Node, y: Node, z: Node) -> Node {
+        match (f, &x, &y, &z) {
+            (Func3::Clamp, _, Node::Const(lo), Node::Const(hi)) => {
+                let (lo, hi) = (*lo, *hi);
+                pure1(x, move |v| clamp(v, lo, hi))
+            }
+            (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
+                let (lo, mode, hi) = (*lo, *mode, *hi);
+                Node::new(move |_, rngs, mask, out| {
+                    each_lane(mask, |i| out[i] = func3(Func3::Triangular, lo, mode, hi, &mut rngs[i]));
                 })
             }
-            Op::JumpIfFalse(skip) => {
-                let else_at = pc.checked_add(skip as usize)?;
-                let Some(&Op::Jump(skip_else)) = ops.get(else_at.checked_sub(1)?) else { return None };
-                let end = else_at.checked_add(skip_else as usize)?;
-                let then = single(ops.get(pc..else_at - 1)?)?.finish();
-                let otherwise = single(ops.get(else_at..end)?)?.finish();
-                let cond = stack.pop()?.finish();
-                pc = end;
-                Node::new(move |e, rngs, mask, out| {
-                    let mut c = [0.0; LANES];
-                    cond(e, rngs, mask, &mut c);
-                    let then_lanes = nonzero(&c, mask);
-                    let else_lanes = mask & !then_lanes;
-                    if then_lanes != 0 {
-                        then(e, rngs, then_lanes, out);
-                    }
-                    if else_lanes != 0 {
-                        let mut r = [0.0; LANES];
-                        otherwise(e, rngs, else_lanes, &mut r);
-                        merge(out, &r, else_lanes);
-                    }
-                })
-            }
-            Op::Jump(_) => return None,
-            Op::Neg | Op::Not | Op::F1(_) => unary(op, stack.pop()?),
-            Op::F3(f) => {
-                let z = stack.pop()?;
-                let y = stack.pop()?;
-                let x = stack.pop()?;
-                ternary(f, x, y, z)
-            }
-            Op::F2(f) => {
-                let r = stack.pop()?;
-                let l = stack.pop()?;
-                function2(f, l, r)
-            }
-            op if op.arity() == 2 => {
-                let r = stack.pop()?;
-                let l = stack.pop()?;
-                binary_node(op, l, r)
-            }
-            load_op => leaf(load_op),
-        };
-        stack.push(node);
-    }
-    Some(stack)
-}
-
-fn leaf(op: Op) -> Node {
-    match op {
-        Op::Const(c) => Node::Const(c),
-        Op::Var(slot) => Node::Var(usize::from(slot)),
-        Op::Field(f) => Node::Field(f),
-        other => Node::new(move |e, _, _, out| {
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = load_from(e.statics, &e.block.lane(i), e.member, other);
-            }
-        }),
-    }
-}
-
-fn binary_node(op: Op, l: Node, r: Node) -> Node {
-    match op {
-        Op::Add => pure2(l, r, |x, y| binary(Op::Add, x, y)),
-        Op::Sub => pure2(l, r, |x, y| binary(Op::Sub, x, y)),
-        Op::Mul => pure2(l, r, |x, y| binary(Op::Mul, x, y)),
-        Op::Div => pure2(l, r, |x, y| binary(Op::Div, x, y)),
-        Op::Lt => pure2(l, r, |x, y| binary(Op::Lt, x, y)),
-        Op::Le => pure2(l, r, |x, y| binary(Op::Le, x, y)),
-        Op::Gt => pure2(l, r, |x, y| binary(Op::Gt, x, y)),
-        Op::Ge => pure2(l, r, |x, y| binary(Op::Ge, x, y)),
-        Op::Eq => pure2(l, r, |x, y| binary(Op::Eq, x, y)),
-        Op::Ne => pure2(l, r, |x, y| binary(Op::Ne, x, y)),
-        _ => pure2(l, r, f64::powf),
-    }
-}
-
-fn unary(op: Op, x: Node) -> Node {
-    match op {
-        Op::Neg => pure1(x, |v| -v),
-        Op::Not => pure1(x, |v| if v == 0.0 { 1.0 } else { 0.0 }),
-        Op::F1(Func1::Abs) => pure1(x, |v| math1(Func1::Abs, v)),
-        Op::F1(Func1::Exp) => pure1(x, |v| math1(Func1::Exp, v)),
-        Op::F1(Func1::Ln) => pure1(x, |v| math1(Func1::Ln, v)),
-        Op::F1(Func1::Sqrt) => pure1(x, |v| math1(Func1::Sqrt, v)),
-        Op::F1(Func1::Floor) => pure1(x, |v| math1(Func1::Floor, v)),
-        Op::F1(Func1::Ceil) => pure1(x, |v| math1(Func1::Ceil, v)),
-        Op::F1(Func1::Round) => pure1(x, |v| math1(Func1::Round, v)),
-        Op::F1(Func1::Logistic) => pure1(x, |v| math1(Func1::Logistic, v)),
-        Op::F1(Func1::Logit) => pure1(x, |v| math1(Func1::Logit, v)),
-        Op::F1(Func1::Sin) => pure1(x, |v| math1(Func1::Sin, v)),
-        Op::F1(Func1::Cos) => pure1(x, |v| math1(Func1::Cos, v)),
-        Op::F1(Func1::Exponential) => draw1(x, |v, rng| func1(Func1::Exponential, v, rng)),
-        Op::F1(Func1::Poisson) => draw1(x, |v, rng| func1(Func1::Poisson, v, rng)),
-        _ => draw1(x, |v, rng| func1(Func1::Bernoulli, v, rng)),
-    }
-}
-
-fn function2(f: Func2, l: Node, r: Node) -> Node {
-    match (f, &l, &r) {
-        (Func2::Min, ..) => pure2(l, r, f64::min),
-        (Func2::Max, ..) => pure2(l, r, f64::max),
-        (Func2::Beta, Node::Const(a), Node::Const(b)) => {
-            let sampler = dist::BetaSampler::new(*a, *b);
-            Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+            (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
+            (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
         }
-        (Func2::Uniform, ..) => draw2(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
-        (Func2::Normal, ..) => draw2(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
-        (Func2::LogNormal, ..) => draw2(l, r, |x, y, rng| func2(Func2::LogNormal, x, y, rng)),
-        (Func2::Beta, ..) => draw2(l, r, |x, y, rng| func2(Func2::Beta, x, y, rng)),
-    }
-}
-
-fn ternary(f: Func3, x: Node, y: Node, z: Node) -> Node {
-    match (f, &x, &y, &z) {
-        (Func3::Clamp, _, Node::Const(lo), Node::Const(hi)) => {
-            let (lo, hi) = (*lo, *hi);
-            pure1(x, move |v| clamp(v, lo, hi))
-        }
-        (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
-            let (lo, mode, hi) = (*lo, *mode, *hi);
-            Node::new(move |_, rngs, mask, out| {
-                each_lane(mask, |i| out[i] = func3(Func3::Triangular, lo, mode, hi, &mut rngs[i]));
-            })
-        }
-        (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
-        (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
     }
 }

@@ -95,7 +95,8 @@ const DRAWING: [&str; 12] = [
 fn lane_wise_evaluation_equals_the_scalar_closure_lane_by_lane() {
     let rows = rows("tests/data/expr_eval.csv");
     let texts = rows.iter().map(|r| r[0].as_str()).chain(DRAWING);
-    let lane_vars = |i: usize| [2.0 + (i % 5) as f64 - 2.0, if i.is_multiple_of(3) { 0.0 } else { 0.5 }, (i % 2) as f64];
+    let lane_vars =
+        |i: usize| [2.0 + (i % 5) as f64 - 2.0, if i.is_multiple_of(3) { 0.0 } else { 0.5 }, (i % 2) as f64];
     let mut block = Block::new(3, 1);
     for i in 0..LANES {
         for (k, v) in lane_vars(i).into_iter().enumerate() {
