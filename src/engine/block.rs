@@ -12,10 +12,11 @@
 //!
 //! Every lane ends in exactly the state [`run_trial`](super::run_trial)
 //! leaves for its trial key, bit for bit, and the rule firings add up to
-//! the scalar engine's; the differential test below checks both for every
-//! bundled scenario and the test scenarios. The scalar engine stays for
-//! `explain`, `bench --stages` and lockstep runs, which follow one trial.
-//! Scenarios with `crisis.correlate` run on the scalar engine.
+//! the scalar engine's; a differential test (tests/integration/engine.rs)
+//! checks both for every bundled scenario and a scenario that takes every
+//! branch. Batches, lockstep runs and `bench --stages` use this engine;
+//! the scalar engine stays for `explain`, which follows one trial, and for
+//! scenarios with `crisis.correlate`.
 
 use super::{Stage, Tally, forced, passes};
 use crate::dist;
