@@ -1,5 +1,6 @@
 //! The rule language: expressions ([`parser`] → [`compile`] → [`program`],
-//! whose instructions are [`ops`], evaluated by `closures`) and rule sets
+//! whose instructions are [`ops`], evaluated by `closures` one trial at a
+//! time or by [`lanes`] a block of trials at a time) and rule sets
 //! ([`ruleset`]), evaluated against `env`.
 
 pub(crate) mod closures;

@@ -3,8 +3,9 @@
 //! A [`Program`] is a flat list of stack operations over `f64` (booleans are
 //! 0/1, strings are interned ids), the form the compiler folds constants in
 //! and tests inspect. The checker proved the types and the stack depth at
-//! load; the operations are then built into closures (`super::closures`),
-//! so evaluation cannot fail, does not allocate, decodes no operation and
+//! load; the operations are then built into closures (`super::closures`)
+//! and into lane-wise closures for a block of trials (`super::lanes`), so
+//! evaluation cannot fail, does not allocate, decodes no operation and
 //! looks up no strings.
 
 use super::closures::{self, EvalFn};
