@@ -12,8 +12,7 @@
 //! For every lane in the mask, a lane-wise closure computes exactly what the
 //! scalar closure computes for that lane's trial, with the same functions
 //! (`binary`, `func1`, `func2`, `func3` and the samplers of `dist`) and the
-//! same draws from the lane's own stream, in the
-//! same order:
+//! same draws from the lane's own stream, in the same order:
 //!
 //! * a node that draws, draws only for the lanes of its mask (one
 //!   `SubStream` per lane), after its operands, as the scalar node does;
@@ -24,7 +23,8 @@
 //!   values are never read.
 //!
 //! The block engine's differential test compares whole trials with the
-//! scalar engine's, and `eval_differential` (fuzz) compares the closures.
+//! scalar engine's; an expression test and the `eval_differential` fuzz
+//! target compare the two closures' values and streams lane by lane.
 
 use super::closures::{Tree, binary_node, tree, with_operand};
 use super::env::{Field, LANES, LaneEnv, Lanes, Mask};
