@@ -18,7 +18,7 @@
 //! the scalar engine stays for `explain`, which follows one trial, and for
 //! scenarios with `crisis.correlate`.
 
-use super::{Stage, Tally, forced, passes};
+use super::{Stage, Tally, forced, forced_into, passes, whole_need};
 use crate::dist;
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::rules::env::{Block, Field, LANES, LaneEnv, Lanes, Mask, vote};
@@ -71,6 +71,7 @@ pub fn run_block_from(
     stage: &mut impl FnMut(Stage, Mask),
 ) -> Mask {
     block.reset();
+    // Every decision starts its lanes' streams before drawing (`Run::streams`).
     let mut rngs: Streams = std::array::from_fn(|_| SubStream::new(TrialKey(0, 0), StreamKey(0)));
     let mut count = LaneCounter { fires, not_a_number: 0 };
     let mut run = Run { s, keys, block, rngs: &mut rngs, count: &mut count };
@@ -162,11 +163,9 @@ impl Run<'_, '_> {
 
     /// `value` of lane `i` forced into `[lo, hi]`, as `super::force`.
     fn force(&mut self, i: usize, value: f64, lo: f64, hi: f64, flag: u8) -> f64 {
-        if value >= lo && value <= hi {
-            return value;
-        }
-        self.block.forced[i] |= flag;
-        if value.is_nan() { lo } else { value.clamp(lo, hi) }
+        let (value, raised) = forced_into(value, lo, hi, flag);
+        self.block.forced[i] |= raised;
+        value
     }
 
     fn draw_variables(&mut self, lanes: Mask) {
@@ -293,14 +292,8 @@ impl Run<'_, '_> {
         let env = LaneEnv { statics: &self.s.statics, block: self.block, member: 0 };
         self.s.need.eval_lanes(&env, self.rngs, lanes, &mut need);
         each_lane(lanes, |i| {
-            let flag = if need[i].is_nan() {
-                forced::NEED_NAN
-            } else if need[i] < 0.0 {
-                forced::NEED_NEGATIVE
-            } else {
-                forced::NEED_SATURATED
-            };
-            let need = self.force(i, need[i], 0.0, limits::NEED, flag).ceil();
+            let (need, raised) = whole_need(need[i]);
+            self.block.forced[i] |= raised;
             self.block.fields[Field::Need as usize][i] = need;
         });
     }

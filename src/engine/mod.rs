@@ -37,11 +37,31 @@ pub use crate::vocabulary::forced;
 /// when it had to be.
 #[inline]
 fn force(frame: &mut Frame, value: f64, lo: f64, hi: f64, flag: u8) -> f64 {
-    if value >= lo && value <= hi {
-        return value;
-    }
-    frame.forced |= flag;
-    if value.is_nan() { lo } else { value.clamp(lo, hi) }
+    let (value, raised) = forced_into(value, lo, hi, flag);
+    frame.forced |= raised;
+    value
+}
+
+/// `value` forced into `[lo, hi]` (NaN → `lo`), and `flag` when it had to
+/// be (else 0): the rule both engines force values by.
+#[inline(always)]
+fn forced_into(value: f64, lo: f64, hi: f64, flag: u8) -> (f64, u8) {
+    if value >= lo && value <= hi { (value, 0) } else { (if value.is_nan() { lo } else { value.clamp(lo, hi) }, flag) }
+}
+
+/// The need in whole personnel, and the flag that says why it was forced
+/// (NaN, negative, beyond [`limits::NEED`]) when it was (else 0).
+#[inline(always)]
+fn whole_need(need: f64) -> (f64, u8) {
+    let flag = if need.is_nan() {
+        forced::NEED_NAN
+    } else if need < 0.0 {
+        forced::NEED_NEGATIVE
+    } else {
+        forced::NEED_SATURATED
+    };
+    let (need, raised) = forced_into(need, 0.0, limits::NEED, flag);
+    (need.ceil(), raised)
 }
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::rules::env::{Env, Field, Frame, vote};
@@ -490,14 +510,8 @@ fn passes(rule: DecisionRule, t: Tally, chair_decides: bool) -> bool {
 /// Evaluates the need in whole personnel.
 fn size_need(s: &Scenario, frame: &mut Frame, rng: &mut SubStream) -> f64 {
     let need = s.need.eval(&env(s, frame, 0), rng);
-    let flag = if need.is_nan() {
-        forced::NEED_NAN
-    } else if need < 0.0 {
-        forced::NEED_NEGATIVE
-    } else {
-        forced::NEED_SATURATED
-    };
-    let need = force(frame, need, 0.0, limits::NEED, flag).ceil();
+    let (need, raised) = whole_need(need);
+    frame.forced |= raised;
     frame.set(Field::Need, need);
     need
 }

@@ -115,13 +115,19 @@ impl Frame {
         }
     }
 
+    /// The fields before a trial: no pool (-1), and no arrival until
+    /// someone arrives ("never" reads as NaN); the rest 0.
+    pub(crate) const EMPTY_FIELDS: [f64; N_FIELDS] = {
+        let mut fields = [0.0; N_FIELDS];
+        fields[Field::Pool as usize] = -1.0;
+        fields[Field::FirstArrival as usize] = f64::NAN;
+        fields[Field::FullStrength as usize] = f64::NAN;
+        fields
+    };
+
     /// Clears the state for the next trial (no allocation).
     pub(crate) fn reset(&mut self) {
-        self.fields = [0.0; N_FIELDS];
-        self.fields[Field::Pool as usize] = -1.0;
-        // No arrival until someone arrives: "never" reads as NaN.
-        self.fields[Field::FirstArrival as usize] = f64::NAN;
-        self.fields[Field::FullStrength as usize] = f64::NAN;
+        self.fields = Frame::EMPTY_FIELDS;
         self.votes.fill(vote::NONE);
         self.committed.fill(0.0);
         self.arrival.fill(f64::NAN);
@@ -247,9 +253,7 @@ impl Block {
 
     /// Clears every lane as [`Frame::reset`] clears a frame.
     pub(crate) fn reset(&mut self) {
-        let mut empty = Frame::new(0, 0);
-        empty.reset();
-        for (lanes, value) in self.fields.iter_mut().zip(empty.fields) {
+        for (lanes, value) in self.fields.iter_mut().zip(Frame::EMPTY_FIELDS) {
             lanes.fill(value);
         }
         self.votes.iter_mut().for_each(|v| v.fill(vote::NONE));
