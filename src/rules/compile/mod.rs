@@ -121,6 +121,10 @@ impl Compiler<'_> {
                         self.depth -= 1;
                         let else_at = self.ops.len();
                         let ft = self.expr(f);
+                        // A branch with an error may leave fewer operations
+                        // than it started with (the program is refused anyway).
+                        let len = self.ops.len();
+                        let (then_at, else_at) = (then_at.min(len), else_at.min(len));
                         let kept = if cond != 0.0 {
                             self.ops.truncate(else_at);
                             then_at..else_at
