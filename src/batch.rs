@@ -117,42 +117,45 @@ pub(crate) fn run_range_with(
     mut each: impl FnMut(u64, &Frame),
 ) -> BatchStats {
     let mut frame = Frame::new(s.n_slots(), s.members.len());
-    run_trials(s, seed, start, end, |stats, i, trial| {
-        let frame = match trial {
-            Trial::Lane(block, lane) => {
-                block.copy_to(lane, &mut frame);
-                &frame
-            }
-            Trial::Frame(frame) => frame,
-        };
+    let mut finish = |stats: &mut BatchStats, i: u64, frame: &Frame| {
         stats.fold(s, frame);
         each(i, frame);
+    };
+    run_trials(s, seed, start, end, |stats, first, trials| match trials {
+        Trials::Block(block, n) => {
+            for (lane, i) in (first..first + n as u64).enumerate() {
+                block.copy_to(lane, &mut frame);
+                finish(stats, i, &frame);
+            }
+        }
+        Trials::Frame(frame) => finish(stats, first, frame),
     })
 }
 
 /// Runs the trials `[start, end)` of one scenario in one thread.
 pub fn run_range(s: &Scenario, seed: u64, start: u64, end: u64) -> BatchStats {
-    run_trials(s, seed, start, end, |stats, _, trial| match trial {
-        Trial::Lane(block, lane) => stats.fold(s, &block.lane(lane)),
-        Trial::Frame(frame) => stats.fold(s, frame),
+    run_trials(s, seed, start, end, |stats, _, trials| match trials {
+        Trials::Block(block, n) => stats.fold_block(s, block, first_lanes(n)),
+        Trials::Frame(frame) => stats.fold(s, frame),
     })
 }
 
-/// A finished trial: a lane of the block engine, or the scalar engine's frame.
-enum Trial<'a> {
-    Lane(&'a Block, usize),
+/// Finished trials: the first `n` lanes of the block engine's block, or the
+/// scalar engine's frame.
+enum Trials<'a> {
+    Block(&'a Block, usize),
     Frame(&'a Frame),
 }
 
 /// Runs the trials `[start, end)`, a block at a time where the block engine
-/// runs the scenario, handing each finished trial (with its index) to
-/// `finish`, which folds it into the statistics.
+/// runs the scenario, handing the finished trials (with the first one's
+/// index) to `finish`, which folds them into the statistics.
 fn run_trials(
     s: &Scenario,
     seed: u64,
     start: u64,
     end: u64,
-    mut finish: impl FnMut(&mut BatchStats, u64, Trial<'_>),
+    mut finish: impl FnMut(&mut BatchStats, u64, Trials<'_>),
 ) -> BatchStats {
     let mut stats = BatchStats::new(s);
     let mut fires = vec![0u64; s.rules.len()];
@@ -167,16 +170,14 @@ fn run_trials(
                 *key = keys.next_key();
             }
             block::run_block(s, &lane_keys, first_lanes(n), &mut block, &mut fires);
-            for (lane, i) in (first..first + n as u64).enumerate() {
-                finish(&mut stats, i, Trial::Lane(&block, lane));
-            }
+            finish(&mut stats, first, Trials::Block(&block, n));
             first += n as u64;
         }
     } else {
         let mut frame = Frame::new(s.n_slots(), s.members.len());
         for i in start..end {
             engine::run_trial(s, keys.next_key(), &mut frame, &mut FireCounter::new(&mut fires));
-            finish(&mut stats, i, Trial::Frame(&frame));
+            finish(&mut stats, i, Trials::Frame(&frame));
         }
     }
     stats.rule_fires = fires;
@@ -323,10 +324,10 @@ impl LockstepRun<'_> {
                 };
                 block::run_block_from(s, &lane_keys, lanes, block, &mut fires[j], from, &mut |_, _| {});
             }
+            for ((st, s), block) in stats.iter_mut().zip(scenarios).zip(&blocks) {
+                st.fold_block(s, block, lanes);
+            }
             for lane in 0..n {
-                for ((st, s), block) in stats.iter_mut().zip(scenarios).zip(&blocks) {
-                    st.fold(s, &block.lane(lane));
-                }
                 for (j, (pair, pairing)) in pairs.iter_mut().zip(pairings).enumerate() {
                     pair.fold(pairing, &blocks[0].lane(lane), &blocks[j + 1].lane(lane));
                 }

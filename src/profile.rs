@@ -119,9 +119,7 @@ pub fn stages(s: &Scenario, seed: u64, trials: u64) -> StageProfile {
             }
             let mut mark = |done: Stage, lanes: Mask| clock.mark(done as usize, u64::from(lanes.count_ones()));
             block::run_block_from(s, &lane_keys, first_lanes(n), &mut block, &mut fires, BlockStart::Fresh, &mut mark);
-            for lane in 0..n {
-                stats.fold(s, &block.lane(lane));
-            }
+            stats.fold_block(s, &block, first_lanes(n));
             clock.mark(SLOTS - 1, n as u64);
             left -= n as u64;
         }

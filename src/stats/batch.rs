@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Histogram, Merge, Moments, Proportion, Z95, mean_se};
-use crate::rules::env::{Field, TrialState, vote};
+use super::{Histogram, Merge, Moments, Proportion, Z95, lane_sums, mean_se};
+use crate::rules::env::{Block, Field, LANES, Lanes, Mask, TrialState, vote};
+use crate::rules::lanes::{each_lane, nonzero};
 use crate::scenario::model::{Scenario, class, limits};
 use crate::vocabulary::forced;
 
@@ -246,6 +247,102 @@ impl BatchStats {
         }
     }
 
+    /// Folds the trials in the lanes of `lanes` of a block, as [`fold`]
+    /// of each lane would, column by column: counts become popcounts of
+    /// masks, and the sums of a block are taken in 64-bit integers.
+    ///
+    /// [`fold`]: BatchStats::fold
+    pub fn fold_block(&mut self, s: &Scenario, block: &Block, lanes: Mask) {
+        let column = |f: Field| &block.fields[f as usize];
+        self.trials += u64::from(lanes.count_ones());
+        let mut classes: [Mask; 4] = [0; 4];
+        for (i, o) in column(Field::Outcome).iter().enumerate() {
+            classes[(*o as usize).min(3)] |= 1 << i;
+        }
+        for (count, mask) in self.classes.iter_mut().zip(classes) {
+            *count += u64::from((mask & lanes).count_ones());
+        }
+        let need = whole(column(Field::Need));
+        self.need.add_lanes(&need, lanes);
+        self.need_above_smallest += u64::from((where_(&need, |n| n > s.smallest_cap) & lanes).count_ones());
+        self.need_above_all += u64::from((where_(&need, |n| n > s.largest_cap) & lanes).count_ones());
+        let requested = nonzero(column(Field::Requested), lanes);
+        self.decision_days.add_lanes(column(Field::DecisionDays), requested);
+        for (votes, stats) in block.votes.iter().zip(self.members.iter_mut()) {
+            let mut cast = [0; 3];
+            for (i, &v) in votes.iter().enumerate() {
+                cast[0] |= Mask::from(v == vote::SUPPORT) << i;
+                cast[1] |= Mask::from(v == vote::ABSTAIN) << i;
+                cast[2] |= Mask::from(v == vote::BLOCK) << i;
+            }
+            stats.support += u64::from((cast[0] & lanes).count_ones());
+            stats.abstain += u64::from((cast[1] & lanes).count_ones());
+            stats.block += u64::from((cast[2] & lanes).count_ones());
+        }
+        let deploy = classes[usize::from(class::DEPLOY)] & lanes;
+        if deploy != 0 {
+            self.fold_deployments(s, block, deploy);
+        }
+        for (o, acc) in s.outcomes.iter().zip(self.outcomes.iter_mut()) {
+            acc.add_lanes(&block.vars[o.slot], lanes);
+        }
+        let forced =
+            block.forced.iter().enumerate().fold(0, |any, (i, f)| any | if lanes >> i & 1 == 1 { *f } else { 0 });
+        if forced != 0 {
+            each_lane(lanes, |i| self.count_forced(block.forced[i]));
+        }
+    }
+
+    /// [`fold_deployment`](BatchStats::fold_deployment) of the lanes of `deploy`.
+    fn fold_deployments(&mut self, s: &Scenario, block: &Block, deploy: Mask) {
+        let column = |f: Field| &block.fields[f as usize];
+        let deployed = whole(column(Field::Deployed));
+        self.deployed.add_lanes(&deployed, deploy);
+        self.shortfall.add_lanes(&whole(column(Field::Shortfall)), deploy);
+        let trimmed = whole(column(Field::Trimmed));
+        let trimmed_lanes = where_(&trimmed, |t| t > 0) & deploy;
+        if trimmed_lanes != 0 {
+            self.trimmed_trials += u64::from(trimmed_lanes.count_ones());
+            each_lane(trimmed_lanes, |i| self.trimmed_personnel += u128::from(trimmed[i]));
+        }
+        for (p, (trials, personnel)) in self.pool_trials.iter_mut().zip(self.pool_personnel.iter_mut()).enumerate() {
+            let mut in_pool: Mask = 0;
+            for (i, &pool) in block.pool.iter().enumerate() {
+                in_pool |= Mask::from(pool == p) << i;
+            }
+            let in_pool = in_pool & deploy;
+            *trials += u64::from(in_pool.count_ones());
+            each_lane(in_pool, |i| *personnel += u128::from(deployed[i]));
+        }
+        let first = column(Field::FirstArrival);
+        let arrived = !where_nan(first) & deploy;
+        if arrived != 0 {
+            let full = column(Field::FullStrength);
+            self.first_arrival.add_lanes(first, arrived);
+            self.full_strength.add_lanes(full, arrived);
+            self.first_arrival_hist.add_lanes(&day_steps(first), arrived);
+            self.full_strength_hist.add_lanes(&day_steps(full), arrived);
+        }
+        let mut contributors = [0u64; LANES];
+        for (m, (committed, stats)) in block.committed.iter().zip(self.members.iter_mut()).enumerate() {
+            // Zero when it did not contribute, so it adds nothing to the sums.
+            let personnel = whole(committed);
+            let contributed = where_(&personnel, |p| p > 0);
+            for (i, c) in contributors.iter_mut().enumerate() {
+                *c |= (contributed >> i & 1) << m;
+            }
+            let contributed = contributed & deploy;
+            stats.contributed += u64::from(contributed.count_ones());
+            let (sum, sum_sq, _) = lane_sums(&personnel, contributed);
+            stats.personnel += sum;
+            stats.personnel_sq += sum_sq;
+        }
+        if let Some(o) = s.observed.as_ref().filter(|o| !o.contributors.is_empty()) {
+            let matching = where_(&contributors, |c| c == o.contributor_mask) & deploy;
+            self.observed_contributor_match += u64::from(matching.count_ones());
+        }
+    }
+
     #[cold]
     fn count_forced(&mut self, bits: u8) {
         for (kind, count) in self.forced.iter_mut().enumerate() {
@@ -288,6 +385,50 @@ impl BatchStats {
             self.observed_contributor_match += 1;
         }
     }
+}
+
+/// Each lane's value as a whole number, as `value as u64` reads it (NaN
+/// and negatives are 0).
+#[inline(always)]
+fn whole(values: &Lanes) -> [u64; LANES] {
+    // `as u64` one lane at a time is ~11 instructions (x86 has no vector
+    // conversion to u64 before AVX-512): below 2⁵², the integer part is
+    // read from the bits of the value plus 2⁵², a few vector instructions.
+    const TWO_52: f64 = (1u64 << 52) as f64;
+    let mut out = [0u64; LANES];
+    let mut large = false;
+    for (o, &v) in out.iter_mut().zip(values) {
+        large |= v >= TWO_52;
+        // NaN and negatives become 0, as `as u64` makes them (`clamp`
+        // would keep NaN).
+        #[allow(clippy::manual_clamp)]
+        let t = v.max(0.0).min(TWO_52).trunc();
+        *o = (t + TWO_52).to_bits() - TWO_52.to_bits();
+    }
+    if large {
+        for (o, &v) in out.iter_mut().zip(values) {
+            *o = v as u64;
+        }
+    }
+    out
+}
+
+/// Each lane's day as a count of hundredths of a day (the histograms' unit).
+#[inline(always)]
+fn day_steps(days: &Lanes) -> [u64; LANES] {
+    whole(&days.map(|d| (d * DAY_STEPS).round()))
+}
+
+/// The lanes where `test` holds.
+#[inline(always)]
+fn where_(values: &[u64; LANES], test: impl Fn(u64) -> bool) -> Mask {
+    values.iter().enumerate().fold(0, |bits, (i, &v)| bits | Mask::from(test(v)) << i)
+}
+
+/// The lanes that are not a number.
+#[inline(always)]
+fn where_nan(values: &Lanes) -> Mask {
+    values.iter().enumerate().fold(0, |bits, (i, v)| bits | Mask::from(v.is_nan()) << i)
 }
 
 /// The quantity `run --precision` watches.

@@ -23,6 +23,9 @@ pub mod sweep;
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::env::{LANES, Lanes, Mask};
+use crate::rules::lanes::each_lane;
+
 /// Accumulators that can be combined. `Default::default()` is the identity,
 /// and merging the results of two halves equals accumulating the whole.
 pub trait Merge: Default {
@@ -70,6 +73,48 @@ impl Moments {
         self.sum_sq = self.sum_sq.saturating_add((i128::from(q) * i128::from(q)) as u128);
         self.min = self.min.min(q);
         self.max = self.max.max(q);
+    }
+
+    /// Records the values of the lanes of `mask`: what [`Moments::add`]
+    /// of each gives, with the block's sums taken in 64-bit integers when
+    /// they cannot overflow there (values below 2¹²; 2¹² · 2¹⁶ = 2²⁸ on the grid).
+    #[inline]
+    pub fn add_lanes(&mut self, x: &Lanes, mask: Mask) {
+        // A grid value is a whole number below 2⁴⁸ in magnitude: its bits
+        // plus 1.5 · 2⁵² give it exactly, in a few vector instructions.
+        const MAGIC: f64 = (3u64 << 51) as f64;
+        let mut q = [0i64; LANES];
+        let mut kept: Mask = 0;
+        for (i, (q, x)) in q.iter_mut().zip(x).enumerate() {
+            let keep = mask >> i & 1 == 1 && !x.is_nan();
+            kept |= Mask::from(keep) << i;
+            let grid = if keep { (x.clamp(-FIXED_LIMIT, FIXED_LIMIT) * FIXED_SCALE).round() } else { 0.0 };
+            *q = (grid + MAGIC).to_bits().wrapping_sub(MAGIC.to_bits()) as i64;
+        }
+        if kept == 0 {
+            return;
+        }
+        let (mut lo, mut hi, mut largest) = (i64::MAX, i64::MIN, 0u64);
+        for (i, &q) in q.iter().enumerate() {
+            let keep = kept >> i & 1 == 1;
+            lo = lo.min(if keep { q } else { i64::MAX });
+            hi = hi.max(if keep { q } else { i64::MIN });
+            largest = largest.max(q.unsigned_abs());
+        }
+        if largest < 1 << 28 {
+            // |q|² < 2⁵⁶: 64 of them fit in a u64; the lanes not kept are 0.
+            let (sum, sum_sq) = q.iter().fold((0i64, 0u64), |(s, sq), &q| (s + q, sq + (q * q) as u64));
+            self.sum += i128::from(sum);
+            self.sum_sq = self.sum_sq.saturating_add(u128::from(sum_sq));
+        } else {
+            for &q in &q {
+                self.sum += i128::from(q);
+                self.sum_sq = self.sum_sq.saturating_add((i128::from(q) * i128::from(q)) as u128);
+            }
+        }
+        self.n += u64::from(kept.count_ones());
+        self.min = self.min.min(lo);
+        self.max = self.max.max(hi);
     }
 
     /// The mean (NaN when empty).
@@ -125,6 +170,26 @@ pub fn mean_se(n: u64, sum: i128, sum_sq: u128) -> (f64, f64) {
     (mean, (variance / nf).sqrt())
 }
 
+/// The sum, the (saturating) sum of squares and the largest of the values
+/// in the lanes of `mask`, taken in 64-bit integers when they cannot
+/// overflow there (every value below 2²⁶), else in 128-bit ones.
+#[inline]
+pub fn lane_sums(values: &[u64; LANES], mask: Mask) -> (u128, u128, u64) {
+    let mut kept = [0u64; LANES];
+    let mut largest = 0u64;
+    for (i, (k, &v)) in kept.iter_mut().zip(values).enumerate() {
+        *k = if mask >> i & 1 == 1 { v } else { 0 };
+        largest = largest.max(*k);
+    }
+    if largest < 1 << 26 {
+        let (sum, sum_sq) = kept.iter().fold((0u64, 0u64), |(s, sq), &v| (s + v, sq + v * v));
+        return (u128::from(sum), u128::from(sum_sq), largest);
+    }
+    kept.iter().fold((0u128, 0u128, largest), |(s, sq, l), &v| {
+        (s + u128::from(v), sq.saturating_add(u128::from(v) * u128::from(v)), l)
+    })
+}
+
 /// Values below this are counted exactly, one bucket per integer.
 pub const EXACT_BELOW: u64 = 1 << 16;
 /// Sub-buckets per power of two above [`EXACT_BELOW`] (relative error 1/256).
@@ -174,6 +239,24 @@ impl Histogram {
         self.sum += u128::from(v);
         self.sum_sq = self.sum_sq.saturating_add(u128::from(v) * u128::from(v));
         self.max = self.max.max(v);
+    }
+
+    /// Records the values of the lanes of `mask`: what [`Histogram::add`]
+    /// of each gives (the sums by [`lane_sums`]).
+    #[inline]
+    pub fn add_lanes(&mut self, values: &[u64; LANES], mask: Mask) {
+        if mask == 0 {
+            return;
+        }
+        let (sum, sum_sq, largest) = lane_sums(values, mask);
+        self.sum += sum;
+        self.sum_sq = self.sum_sq.saturating_add(sum_sq);
+        each_lane(mask, |i| match usize::try_from(values[i]).ok().and_then(|b| self.exact.get_mut(b)) {
+            Some(count) => *count += 1,
+            None => self.count_beyond_exact(values[i]),
+        });
+        self.n += u64::from(mask.count_ones());
+        self.max = self.max.max(largest);
     }
 
     /// Counts a value the exact buckets do not reach yet: grows them, or
@@ -425,6 +508,55 @@ impl Proportion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Blocks of values of every scale (small, past the 64-bit fast paths,
+    /// past the exact buckets, at the saturation limits), with NaN,
+    /// negatives and infinities, under masks full, empty and random.
+    fn blocks() -> Vec<(Lanes, Mask)> {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let z = (state ^ (state >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z ^ (z >> 31)
+        };
+        let specials = [f64::NAN, -1.0, f64::INFINITY, f64::NEG_INFINITY, 0.0, 1e300, -1e300, 0.5];
+        let mut out = Vec::new();
+        for scale in [1.0, 100.0, 4095.0, 4097.0, 7e4, 1e7, 7e7, 3e9, 1e19, 1e30] {
+            let masks: Vec<Mask> = [Mask::MAX, 0, 1, 1 << 63].into_iter().chain((0..6).map(|_| next())).collect();
+            for (k, mask) in masks.into_iter().enumerate() {
+                let mut lanes = [0.0; LANES];
+                for v in &mut lanes {
+                    let r = next();
+                    *v = if k % 3 == 2 && r % 7 == 0 {
+                        specials[(r >> 8) as usize % specials.len()]
+                    } else {
+                        (r >> 11) as f64 / (1u64 << 53) as f64 * scale
+                    };
+                }
+                out.push((lanes, mask));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lane_wise_adding_equals_adding_lane_by_lane() {
+        let (mut moments, mut moments_lanes) = (Moments::default(), Moments::default());
+        let (mut histogram, mut histogram_lanes) = (Histogram::default(), Histogram::default());
+        for (lanes, mask) in blocks() {
+            let whole = lanes.map(|v| v as u64);
+            for i in (0..LANES).filter(|i| mask >> i & 1 == 1) {
+                moments.add(lanes[i]);
+                histogram.add(whole[i]);
+            }
+            moments_lanes.add_lanes(&lanes, mask);
+            histogram_lanes.add_lanes(&whole, mask);
+            assert_eq!(moments_lanes, moments);
+            assert_eq!(histogram_lanes, histogram);
+        }
+        assert_eq!(histogram.sum_sq, u128::MAX, "the saturation was reached");
+        assert!(histogram.log.iter().sum::<u64>() > 0 && moments.max > 1 << 40, "the slow paths were taken");
+    }
 
     #[test]
     fn wilson_interval_is_within_unit_range_and_contains_p() {

@@ -236,7 +236,8 @@ fn bits(f: &Frame) -> Vec<u64> {
 /// lists and scopes are evaluated), and a scenario that takes every branch
 /// (tests/data/every_branch.yaml); scenarios with correlated variables are
 /// not run in blocks. 1,300 trials each: twenty full blocks
-/// and a partial one, starting mid-stream.
+/// and a partial one, starting mid-stream. The statistics folded a block at
+/// a time equal those folded trial by trial.
 #[test]
 fn the_block_engine_runs_every_trial_as_the_scalar_engine_does() {
     use alliance_sim::engine::block::{run_block, supports};
@@ -263,12 +264,15 @@ fn the_block_engine_runs_every_trial_as_the_scalar_engine_does() {
         let mut frame = Frame::new(s.n_slots(), s.members.len());
         let mut lane = frame.clone();
         let mut block = Block::new(s.n_slots(), s.members.len());
+        let (mut scalar_stats, mut block_stats) = (BatchStats::new(s), BatchStats::new(s));
         for (b, chunk) in keys.chunks(LANES).enumerate() {
             let mut lanes = [TrialKey(0, 0); LANES];
             lanes[..chunk.len()].copy_from_slice(chunk);
             run_block(s, &lanes, first_lanes(chunk.len()), &mut block, &mut block_fires);
+            block_stats.fold_block(s, &block, first_lanes(chunk.len()));
             for (i, key) in chunk.iter().enumerate() {
                 run_trial(s, *key, &mut frame, &mut FireCounter::new(&mut scalar_fires));
+                scalar_stats.fold(s, &frame);
                 block.copy_to(i, &mut lane);
                 assert_eq!(
                     bits(&lane),
@@ -279,5 +283,6 @@ fn the_block_engine_runs_every_trial_as_the_scalar_engine_does() {
             }
         }
         assert_eq!(block_fires, scalar_fires, "{name}: rule firings");
+        assert_eq!(block_stats, scalar_stats, "{name}: a block folded at once, trial by trial");
     }
 }
