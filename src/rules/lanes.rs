@@ -28,7 +28,9 @@
 
 use super::closures::{Tree, binary_node, tree, with_operand};
 use super::env::{Field, LANES, LaneEnv, Lanes, Mask};
-use super::ops::{Func1, Func2, Func3, Op, binary, clamp, func1, func2, func3, load_from, math1};
+use super::ops::{
+    Func1, Func2, Func3, MemberField, Op, VOTE_STRING_BASE, binary, clamp, func1, func2, func3, load_from, math1,
+};
 use crate::dist;
 use crate::rng::SubStream;
 
@@ -199,6 +201,14 @@ fn nan() -> Box<LaneFn> {
     Box::new(|_, _, _, out| out.fill(f64::NAN))
 }
 
+/// The votes of a member's column as the language reads them (string ids).
+#[inline(always)]
+fn votes(codes: &[u8; LANES], out: &mut Lanes) {
+    for (o, code) in out.iter_mut().zip(codes) {
+        *o = f64::from(*code) + VOTE_STRING_BASE;
+    }
+}
+
 /// `out` takes `from`'s value in the lanes of `mask`.
 #[inline(always)]
 fn merge(out: &mut Lanes, from: &Lanes, mask: Mask) {
@@ -215,6 +225,20 @@ impl Tree for Node {
             Op::Const(c) => Node::Const(c),
             Op::Var(slot) => Node::Var(usize::from(slot)),
             Op::Field(f) => Node::Field(f),
+            // The member facts a trial sets are columns of the block: read
+            // them so, rather than a lane at a time through `load_from`.
+            Op::Member(MemberField::Vote) => Node::new(|e, _, _, out| votes(&e.block.votes[e.member], out)),
+            Op::Host(MemberField::Vote) => Node::new(|e, _, _, out| votes(&e.block.votes[e.statics.host], out)),
+            Op::Of(m, MemberField::Vote) => Node::new(move |e, _, _, out| votes(&e.block.votes[usize::from(m)], out)),
+            Op::Member(MemberField::Committed) => Node::new(|e, _, _, out| *out = e.block.committed[e.member]),
+            Op::Of(m, MemberField::Committed) => {
+                Node::new(move |e, _, _, out| *out = e.block.committed[usize::from(m)])
+            }
+            Op::Contributes(m) => Node::new(move |e, _, _, out| {
+                for (o, c) in out.iter_mut().zip(&e.block.committed[usize::from(m)]) {
+                    *o = if *c > 0.0 { 1.0 } else { 0.0 };
+                }
+            }),
             other => Node::new(move |e, _, _, out| {
                 for (i, o) in out.iter_mut().enumerate() {
                     *o = load_from(e.statics, &e.block.lane(i), e.member, other);
