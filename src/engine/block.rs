@@ -234,19 +234,16 @@ impl Run<'_, '_> {
             each_lane(requested, |i| u[i] = self.rngs[i].unit());
             self.rule_set(s.council.support.of(m), m, requested, &mut support);
             self.rule_set(s.council.block.of(m), m, requested, &mut block);
+            // Without branches: a vote is a coin toss, which a branch
+            // would mispredict (the scalar engine's `vote`, as arithmetic).
             each_lane(requested, |i| {
                 let t = &mut tally[i];
-                let code = if u[i] < support[i] {
-                    t.support += 1;
-                    vote::SUPPORT
-                } else if u[i] < support[i] + (1.0 - support[i]) * block[i] {
-                    t.block += 1;
-                    vote::BLOCK
-                } else {
-                    t.abstain += 1;
-                    vote::ABSTAIN
-                };
-                self.block.votes[m][i] = code;
+                let supports = u[i] < support[i];
+                let blocks = !supports & (u[i] < support[i] + (1.0 - support[i]) * block[i]);
+                t.support += u32::from(supports);
+                t.block += u32::from(blocks);
+                t.abstain += u32::from(!supports & !blocks);
+                self.block.votes[m][i] = vote::ABSTAIN - u8::from(supports) + u8::from(blocks);
             });
         }
         let mut passed: Mask = 0;
