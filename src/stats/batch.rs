@@ -255,10 +255,12 @@ impl BatchStats {
     pub fn fold_block(&mut self, s: &Scenario, block: &Block, lanes: Mask) {
         let column = |f: Field| &block.fields[f as usize];
         self.trials += u64::from(lanes.count_ones());
-        let mut classes: [Mask; 4] = [0; 4];
-        for (i, o) in column(Field::Outcome).iter().enumerate() {
-            classes[(*o as usize).min(3)] |= 1 << i;
-        }
+        // `(outcome as usize).min(3)` as comparisons: NaN and values below
+        // 1 are class 0, and 3 or more is class 3.
+        let outcome = column(Field::Outcome);
+        let at_least = |c: f64| outcome.iter().enumerate().fold(0, |bits, (i, o)| bits | Mask::from(*o >= c) << i);
+        let (one, two, three) = (at_least(1.0), at_least(2.0), at_least(3.0));
+        let classes: [Mask; 4] = [!one, one & !two, two & !three, three];
         for (count, mask) in self.classes.iter_mut().zip(classes) {
             *count += u64::from((mask & lanes).count_ones());
         }
