@@ -24,9 +24,30 @@ fn non_negative(x: f64) -> f64 {
 /// Uniform on [lo, hi) (the bounds are swapped when reversed).
 #[inline]
 pub fn uniform(rng: &mut SubStream, lo: f64, hi: f64) -> f64 {
-    let (lo, hi) = (finite(lo), finite(hi));
-    let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
-    lo + (hi - lo) * rng.unit()
+    UniformSampler::new(lo, hi).sample(rng)
+}
+
+/// [`uniform`] with its parameters sanitised once (for constant ones).
+#[derive(Debug, Clone, Copy)]
+pub struct UniformSampler {
+    lo: f64,
+    width: f64,
+}
+
+impl UniformSampler {
+    /// The sampler of `uniform(lo, hi)`.
+    #[inline]
+    pub fn new(lo: f64, hi: f64) -> UniformSampler {
+        let (lo, hi) = (finite(lo), finite(hi));
+        let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
+        UniformSampler { lo, width: hi - lo }
+    }
+
+    /// One draw.
+    #[inline(always)]
+    pub fn sample(&self, rng: &mut SubStream) -> f64 {
+        self.lo + self.width * rng.unit()
+    }
 }
 
 /// Normal with mean and standard deviation.
@@ -107,18 +128,45 @@ impl BetaSampler {
 /// Triangular on [lo, hi] with the given mode, by the inverse CDF.
 #[inline]
 pub fn triangular(rng: &mut SubStream, lo: f64, mode: f64, hi: f64) -> f64 {
-    let (lo, hi) = (finite(lo).min(finite(hi)), finite(lo).max(finite(hi)));
-    let mode = finite(mode).clamp(lo, hi);
-    let u = rng.unit();
-    let width = hi - lo;
-    if width <= 0.0 {
-        return lo;
-    }
-    let split = (mode - lo) / width;
-    if u < split { lo + (u * width * (mode - lo)).sqrt() } else { hi - ((1.0 - u) * width * (hi - mode)).sqrt() }
+    TriangularSampler::new(lo, mode, hi).sample(rng)
 }
 
-/// True with probability p.
+/// [`triangular`] with its parameters sanitised once (for constant ones).
+#[derive(Debug, Clone, Copy)]
+pub struct TriangularSampler {
+    lo: f64,
+    hi: f64,
+    width: f64,
+    split: f64,
+    below: f64,
+    above: f64,
+}
+
+impl TriangularSampler {
+    /// The sampler of `triangular(lo, mode, hi)`.
+    #[inline]
+    pub fn new(lo: f64, mode: f64, hi: f64) -> TriangularSampler {
+        let (lo, hi) = (finite(lo).min(finite(hi)), finite(lo).max(finite(hi)));
+        let mode = finite(mode).clamp(lo, hi);
+        let width = hi - lo;
+        TriangularSampler { lo, hi, width, split: (mode - lo) / width, below: mode - lo, above: hi - mode }
+    }
+
+    /// One draw (a uniform, even when the range is a point).
+    #[inline(always)]
+    pub fn sample(&self, rng: &mut SubStream) -> f64 {
+        let u = rng.unit();
+        if self.width <= 0.0 {
+            return self.lo;
+        }
+        if u < self.split {
+            self.lo + (u * self.width * self.below).sqrt()
+        } else {
+            self.hi - ((1.0 - u) * self.width * self.above).sqrt()
+        }
+    }
+}
+
 #[inline]
 pub fn bernoulli(rng: &mut SubStream, p: f64) -> bool {
     rng.unit() < finite(p).clamp(0.0, 1.0)
@@ -127,9 +175,28 @@ pub fn bernoulli(rng: &mut SubStream, p: f64) -> bool {
 /// Exponential with the given rate (mean 1 / rate); rate ≤ 0 gives 0.
 #[inline]
 pub fn exponential(rng: &mut SubStream, rate: f64) -> f64 {
-    let rate = non_negative(rate);
-    let e: f64 = Exp1.sample(rng);
-    if rate > 0.0 { e / rate } else { 0.0 }
+    ExponentialSampler::new(rate).sample(rng)
+}
+
+/// [`exponential`] with its rate sanitised once (for a constant one).
+#[derive(Debug, Clone, Copy)]
+pub struct ExponentialSampler {
+    rate: f64,
+}
+
+impl ExponentialSampler {
+    /// The sampler of `exponential(rate)`.
+    #[inline]
+    pub fn new(rate: f64) -> ExponentialSampler {
+        ExponentialSampler { rate: non_negative(rate) }
+    }
+
+    /// One draw (made even when the rate gives 0).
+    #[inline(always)]
+    pub fn sample(&self, rng: &mut SubStream) -> f64 {
+        let e: f64 = Exp1.sample(rng);
+        if self.rate > 0.0 { e / self.rate } else { 0.0 }
+    }
 }
 
 /// The largest Poisson mean drawn; larger means are drawn at this one.

@@ -297,7 +297,13 @@ impl Tree for Node {
             Op::F1(Func1::Logit) => pure1(x, |v| math1(Func1::Logit, v)),
             Op::F1(Func1::Sin) => pure1(x, |v| math1(Func1::Sin, v)),
             Op::F1(Func1::Cos) => pure1(x, |v| math1(Func1::Cos, v)),
-            Op::F1(Func1::Exponential) => draw1(x, |v, rng| func1(Func1::Exponential, v, rng)),
+            Op::F1(Func1::Exponential) => match x {
+                Node::Const(rate) => {
+                    let sampler = dist::ExponentialSampler::new(rate);
+                    Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+                }
+                x => draw1(x, |v, rng| func1(Func1::Exponential, v, rng)),
+            },
             Op::F1(Func1::Poisson) => draw1(x, |v, rng| func1(Func1::Poisson, v, rng)),
             _ => draw1(x, |v, rng| func1(Func1::Bernoulli, v, rng)),
         }
@@ -315,6 +321,10 @@ impl Tree for Node {
                 let sampler = dist::BetaSampler::new(*a, *b);
                 Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
             }
+            (Func2::Uniform, Node::Const(lo), Node::Const(hi)) => {
+                let sampler = dist::UniformSampler::new(*lo, *hi);
+                Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+            }
             (Func2::Uniform, ..) => draw2(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
             (Func2::Normal, ..) => draw2(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
             (Func2::LogNormal, ..) => draw2(l, r, |x, y, rng| func2(Func2::LogNormal, x, y, rng)),
@@ -329,10 +339,8 @@ impl Tree for Node {
                 pure1(x, move |v| clamp(v, lo, hi))
             }
             (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
-                let (lo, mode, hi) = (*lo, *mode, *hi);
-                Node::new(move |_, rngs, mask, out| {
-                    each_lane(mask, |i| out[i] = func3(Func3::Triangular, lo, mode, hi, &mut rngs[i]));
-                })
+                let sampler = dist::TriangularSampler::new(*lo, *mode, *hi);
+                Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
             }
             (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
             (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
