@@ -155,15 +155,21 @@ impl TriangularSampler {
     /// One draw (a uniform, even when the range is a point).
     #[inline(always)]
     pub fn sample(&self, rng: &mut SubStream) -> f64 {
-        let u = rng.unit();
-        if self.width <= 0.0 {
-            return self.lo;
-        }
-        if u < self.split {
-            self.lo + (u * self.width * self.below).sqrt()
-        } else {
-            self.hi - ((1.0 - u) * self.width * self.above).sqrt()
-        }
+        self.at(rng.unit())
+    }
+
+    /// The value at the uniform `u`: lo + √(u·w·(mode − lo)) below the
+    /// split, hi − √((1 − u)·w·(hi − mode)) above, chosen without a branch
+    /// so that a block's values are computed in vector registers (`hi +
+    /// (−1)·r` is exactly `hi − r`).
+    #[inline(always)]
+    pub fn at(&self, u: f64) -> f64 {
+        let below = u < self.split;
+        let from = if below { self.lo } else { self.hi };
+        let sign = if below { 1.0 } else { -1.0 };
+        let square = if below { u * self.width * self.below } else { (1.0 - u) * self.width * self.above };
+        let value = from + sign * square.sqrt();
+        if self.width <= 0.0 { self.lo } else { value }
     }
 }
 

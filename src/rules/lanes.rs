@@ -340,7 +340,15 @@ impl Tree for Node {
             }
             (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
                 let sampler = dist::TriangularSampler::new(*lo, *mode, *hi);
-                Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+                // The uniforms lane by lane, then the values of the whole
+                // block at once (in the lanes outside the mask, unused).
+                Node::new(move |_, rngs, mask, out| {
+                    let mut u = [0.0; LANES];
+                    each_lane(mask, |i| u[i] = rngs[i].unit());
+                    for (o, u) in out.iter_mut().zip(u) {
+                        *o = sampler.at(u);
+                    }
+                })
             }
             (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
             (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
