@@ -74,7 +74,10 @@ pub fn run_block_from(
     // Every decision starts its lanes' streams before drawing (`Run::streams`).
     let mut rngs: Streams = std::array::from_fn(|_| SubStream::new(TrialKey(0, 0), StreamKey(0)));
     let mut count = LaneCounter { fires, not_a_number: 0 };
-    let mut run = Run { s, keys, block, rngs: &mut rngs, count: &mut count };
+    // The keys' two words as two columns, so that starting a stream in
+    // every lane is one vector loop.
+    let keys = (keys.map(|k| k.0), keys.map(|k| k.1));
+    let mut run = Run { s, keys: &keys, block, rngs: &mut rngs, count: &mut count };
     match start {
         BlockStart::Fresh => run.draw_variables(lanes),
         BlockStart::Crisis(from) | BlockStart::Decided(from, _) => {
@@ -130,7 +133,7 @@ fn outcome_is(outcome: &Lanes, class: u8) -> Mask {
 /// One block's run through the stages.
 struct Run<'a, 'f> {
     s: &'a Scenario,
-    keys: &'a [TrialKey; LANES],
+    keys: &'a ([u64; LANES], [u64; LANES]),
     block: &'a mut Block,
     rngs: &'a mut Streams,
     count: &'a mut LaneCounter<'f>,
@@ -139,8 +142,9 @@ struct Run<'a, 'f> {
 impl Run<'_, '_> {
     /// Starts decision `stream`'s sub-stream in every lane.
     fn streams(&mut self, stream: StreamKey) {
-        for (rng, key) in self.rngs.iter_mut().zip(self.keys) {
-            *rng = SubStream::new(*key, stream);
+        let (first, second) = self.keys;
+        for ((rng, k0), k1) in self.rngs.iter_mut().zip(first).zip(second) {
+            *rng = SubStream::new(TrialKey(*k0, *k1), stream);
         }
     }
 
