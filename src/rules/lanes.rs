@@ -19,8 +19,10 @@
 //! * `&&`, `||` and `if … then … else` evaluate their right side or their
 //!   branch under the mask of the lanes that reach it, so a draw there
 //!   happens in exactly the trials where the scalar closure makes it;
-//! * a node that draws nothing may compute lanes outside its mask: their
-//!   values are never read.
+//! * a node may write values in lanes outside its mask — one that draws
+//!   nothing computes every lane, and a constant `triangular` transforms
+//!   its uniforms for the whole block — but draws in none of them: values
+//!   outside the mask are never read (branches merge under their masks).
 //!
 //! The block engine's differential test compares whole trials with the
 //! scalar engine's; an expression test and the `eval_differential` fuzz

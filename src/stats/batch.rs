@@ -266,8 +266,8 @@ impl BatchStats {
         }
         let need = whole(column(Field::Need));
         self.need.add_lanes(&need, lanes);
-        self.need_above_smallest += u64::from((where_(&need, |n| n > s.smallest_cap) & lanes).count_ones());
-        self.need_above_all += u64::from((where_(&need, |n| n > s.largest_cap) & lanes).count_ones());
+        self.need_above_smallest += u64::from((lanes_where(&need, |n| n > s.smallest_cap) & lanes).count_ones());
+        self.need_above_all += u64::from((lanes_where(&need, |n| n > s.largest_cap) & lanes).count_ones());
         let requested = nonzero(column(Field::Requested), lanes);
         self.decision_days.add_lanes(column(Field::DecisionDays), requested);
         for (votes, stats) in block.votes.iter().zip(self.members.iter_mut()) {
@@ -302,7 +302,7 @@ impl BatchStats {
         self.deployed.add_lanes(&deployed, deploy);
         self.shortfall.add_lanes(&whole(column(Field::Shortfall)), deploy);
         let trimmed = whole(column(Field::Trimmed));
-        let trimmed_lanes = where_(&trimmed, |t| t > 0) & deploy;
+        let trimmed_lanes = lanes_where(&trimmed, |t| t > 0) & deploy;
         if trimmed_lanes != 0 {
             self.trimmed_trials += u64::from(trimmed_lanes.count_ones());
             each_lane(trimmed_lanes, |i| self.trimmed_personnel += u128::from(trimmed[i]));
@@ -317,7 +317,7 @@ impl BatchStats {
             each_lane(in_pool, |i| *personnel += u128::from(deployed[i]));
         }
         let first = column(Field::FirstArrival);
-        let arrived = !where_nan(first) & deploy;
+        let arrived = !nan_lanes(first) & deploy;
         if arrived != 0 {
             let full = column(Field::FullStrength);
             self.first_arrival.add_lanes(first, arrived);
@@ -329,7 +329,7 @@ impl BatchStats {
         for (m, (committed, stats)) in block.committed.iter().zip(self.members.iter_mut()).enumerate() {
             // Zero when it did not contribute, so it adds nothing to the sums.
             let personnel = whole(committed);
-            let contributed = where_(&personnel, |p| p > 0);
+            let contributed = lanes_where(&personnel, |p| p > 0);
             for (i, c) in contributors.iter_mut().enumerate() {
                 *c |= (contributed >> i & 1) << m;
             }
@@ -340,7 +340,7 @@ impl BatchStats {
             stats.personnel_sq += sum_sq;
         }
         if let Some(o) = s.observed.as_ref().filter(|o| !o.contributors.is_empty()) {
-            let matching = where_(&contributors, |c| c == o.contributor_mask) & deploy;
+            let matching = lanes_where(&contributors, |c| c == o.contributor_mask) & deploy;
             self.observed_contributor_match += u64::from(matching.count_ones());
         }
     }
@@ -423,13 +423,13 @@ fn day_steps(days: &Lanes) -> [u64; LANES] {
 
 /// The lanes where `test` holds.
 #[inline(always)]
-fn where_(values: &[u64; LANES], test: impl Fn(u64) -> bool) -> Mask {
+fn lanes_where(values: &[u64; LANES], test: impl Fn(u64) -> bool) -> Mask {
     values.iter().enumerate().fold(0, |bits, (i, &v)| bits | Mask::from(test(v)) << i)
 }
 
 /// The lanes that are not a number.
 #[inline(always)]
-fn where_nan(values: &Lanes) -> Mask {
+fn nan_lanes(values: &Lanes) -> Mask {
     values.iter().enumerate().fold(0, |bits, (i, v)| bits | Mask::from(v.is_nan()) << i)
 }
 
