@@ -113,7 +113,8 @@ impl Compiler<'_> {
                 if let Some(ct) = ct {
                     self.want(c, ct, Type::Bool, "'if'");
                 }
-                let (tt, ft) = match self.take_constant() {
+                // Only a condition that compiled left its value last.
+                let (tt, ft) = match ct.and_then(|_| self.take_constant()) {
                     // A constant condition keeps one branch (both are still checked).
                     Some(cond) => {
                         let then_at = self.ops.len();
@@ -121,10 +122,6 @@ impl Compiler<'_> {
                         self.depth -= 1;
                         let else_at = self.ops.len();
                         let ft = self.expr(f);
-                        // A branch with an error may leave fewer operations
-                        // than it started with (the program is refused anyway).
-                        let len = self.ops.len();
-                        let (then_at, else_at) = (then_at.min(len), else_at.min(len));
                         let kept = if cond != 0.0 {
                             self.ops.truncate(else_at);
                             then_at..else_at
@@ -180,6 +177,17 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(es) => es.iter().map(|e| format!("{} | {:?} | {:?}", e.message, e.expected, e.help)).collect(),
         }
+    }
+
+    #[test]
+    fn an_operand_with_an_error_does_not_take_another_operands_constant() {
+        // Found by the expression fuzz target: the failed left side of '&&'
+        // emitted nothing, and '&&' took the 'then' branch's 1 as its own,
+        // leaving fewer operations than the 'else' branch started with.
+        let found = errors("((if false then 1else ytrwe && flax == flagf) || falXe) == flag");
+        assert!(found.iter().any(|e| e.contains("unknown name 'ytrwe'")), "{found:?}");
+        let found = errors("1 + (if nope then 1 else 2)");
+        assert!(found.iter().any(|e| e.contains("unknown name 'nope'")), "{found:?}");
     }
 
     #[test]

@@ -64,7 +64,9 @@ impl Compiler<'_> {
         if matches!(op, B::And | B::Or) {
             let barrier = self.barrier;
             let lt = self.expr(l);
-            let rt = match self.take_constant() {
+            // Only a left side that compiled left its value last: after an
+            // error the last constant is someone else's.
+            let rt = match lt.and_then(|_| self.take_constant()) {
                 // A constant left side decides alone (false && …, true || …)
                 // or leaves the right side alone; the right side is still checked.
                 Some(left) => {
