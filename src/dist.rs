@@ -173,6 +173,7 @@ impl TriangularSampler {
     }
 }
 
+/// True with probability p.
 #[inline]
 pub fn bernoulli(rng: &mut SubStream, p: f64) -> bool {
     rng.unit() < finite(p).clamp(0.0, 1.0)

@@ -31,7 +31,8 @@
 use super::closures::{Tree, binary_node, tree, with_operand};
 use super::env::{Field, LANES, LaneEnv, Lanes, Mask};
 use super::ops::{
-    Func1, Func2, Func3, MemberField, Op, VOTE_STRING_BASE, binary, clamp, func1, func2, func3, load_from, math1,
+    Func1, Func2, Func3, MemberField, Op, binary, clamp, contributed, func1, func2, func3, load_from, math1,
+    vote_string,
 };
 use crate::dist;
 use crate::rng::SubStream;
@@ -207,8 +208,13 @@ fn nan() -> Box<LaneFn> {
 #[inline(always)]
 fn votes(codes: &[u8; LANES], out: &mut Lanes) {
     for (o, code) in out.iter_mut().zip(codes) {
-        *o = f64::from(*code) + VOTE_STRING_BASE;
+        *o = vote_string(*code);
     }
+}
+
+/// A draw from a sampler prepared from constant parameters, in the lanes of the mask.
+fn sampled(sample: impl Fn(&mut SubStream) -> f64 + Send + Sync + 'static) -> Node {
+    Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sample(&mut rngs[i])))
 }
 
 /// `out` takes `from`'s value in the lanes of `mask`.
@@ -238,7 +244,7 @@ impl Tree for Node {
             }
             Op::Contributes(m) => Node::new(move |e, _, _, out| {
                 for (o, c) in out.iter_mut().zip(&e.block.committed[usize::from(m)]) {
-                    *o = if *c > 0.0 { 1.0 } else { 0.0 };
+                    *o = contributed(*c);
                 }
             }),
             other => Node::new(move |e, _, _, out| {
@@ -302,7 +308,7 @@ impl Tree for Node {
             Op::F1(Func1::Exponential) => match x {
                 Node::Const(rate) => {
                     let sampler = dist::ExponentialSampler::new(rate);
-                    Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+                    sampled(move |rng| sampler.sample(rng))
                 }
                 x => draw1(x, |v, rng| func1(Func1::Exponential, v, rng)),
             },
@@ -321,11 +327,11 @@ impl Tree for Node {
             (Func2::Max, ..) => pure2(l, r, f64::max),
             (Func2::Beta, Node::Const(a), Node::Const(b)) => {
                 let sampler = dist::BetaSampler::new(*a, *b);
-                Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+                sampled(move |rng| sampler.sample(rng))
             }
             (Func2::Uniform, Node::Const(lo), Node::Const(hi)) => {
                 let sampler = dist::UniformSampler::new(*lo, *hi);
-                Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sampler.sample(&mut rngs[i])))
+                sampled(move |rng| sampler.sample(rng))
             }
             (Func2::Uniform, ..) => draw2(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
             (Func2::Normal, ..) => draw2(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),

@@ -239,6 +239,18 @@ fn b(x: bool) -> f64 {
     if x { 1.0 } else { 0.0 }
 }
 
+/// `member.vote` as the language reads a vote code: its string's id.
+#[inline(always)]
+pub(crate) fn vote_string(code: u8) -> f64 {
+    f64::from(code) + VOTE_STRING_BASE
+}
+
+/// `contributes(m)` of the personnel `m` committed.
+#[inline(always)]
+pub(crate) fn contributed(committed: f64) -> f64 {
+    b(committed > 0.0)
+}
+
 /// Performs a load operation (the caller checked it is one).
 #[inline(always)]
 pub(crate) fn load(env: &Env<'_>, op: Op) -> f64 {
@@ -255,7 +267,7 @@ pub(crate) fn load_from(statics: &Statics, state: &impl TrialState, member: usiz
         Op::Member(f) => member_field(statics, state, member, f),
         Op::Host(f) => member_field(statics, state, statics.host, f),
         Op::Of(m, f) => member_field(statics, state, usize::from(m), f),
-        Op::Contributes(m) => b(state.committed(usize::from(m)) > 0.0),
+        Op::Contributes(m) => contributed(state.committed(usize::from(m))),
         Op::Chair => statics.member_names[statics.chair],
         Op::MembersActive => statics.members_active,
         Op::CrisisKind => statics.crisis_kind,
@@ -304,7 +316,7 @@ fn member_field(s: &Statics, state: &impl TrialState, m: usize, f: MemberField) 
             let pool = state.pool();
             if pool < s.n_pools { s.pledges[m * s.n_pools + pool] } else { 0.0 }
         }
-        MemberField::Vote => f64::from(state.vote(m)) + VOTE_STRING_BASE,
+        MemberField::Vote => vote_string(state.vote(m)),
         MemberField::Committed => state.committed(m),
         fixed => static_member_field(s, m, fixed).unwrap_or(0.0),
     }

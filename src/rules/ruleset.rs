@@ -271,13 +271,15 @@ impl RuleSet {
                 continue;
             }
             rule.operand.eval_lanes(env, rngs, fire, &mut scratch);
-            // The effect in every lane, kept where the rule fires: one
-            // vector loop per effect instead of a dispatch per lane.
-            let applied: Lanes = match rule.effect {
-                Effect::Set => scratch,
-                Effect::Add => std::array::from_fn(|i| out[i] + scratch[i]),
-                Effect::Multiply => std::array::from_fn(|i| out[i] * scratch[i]),
-                Effect::Odds => std::array::from_fn(|i| Effect::Odds.apply(out[i], scratch[i])),
+            // The effect in every lane, kept where the rule fires: the
+            // effect is chosen once, so each arm is one vector loop instead
+            // of a dispatch per lane.
+            let with = |effect: Effect| -> Lanes { std::array::from_fn(|i| effect.apply(out[i], scratch[i])) };
+            let applied = match rule.effect {
+                Effect::Set => with(Effect::Set),
+                Effect::Add => with(Effect::Add),
+                Effect::Multiply => with(Effect::Multiply),
+                Effect::Odds => with(Effect::Odds),
             };
             for (i, (o, a)) in out.iter_mut().zip(applied).enumerate() {
                 let fires = fire >> i & 1 == 1;

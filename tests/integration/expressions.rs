@@ -71,7 +71,7 @@ fn constant_subexpressions_are_folded() {
 }
 
 /// Expressions that draw, behind every kind of branch.
-const DRAWING: [&str; 12] = [
+const DRAWING: [&str; 13] = [
     "uniform(x, x + 1) + uniform(0, y)",
     "if flag then normal(x, 1) else beta(2, 3) * uniform(0, 1)",
     "if bernoulli(0.5) then exponential(y + 0.5) else poisson(x + 1)",
@@ -84,6 +84,8 @@ const DRAWING: [&str; 12] = [
     "max(uniform(0, 1), uniform(0, 1), uniform(0, 1))",
     "if y > 0 then if x > 2 then exponential(1) else uniform(0, x) else if bernoulli(0.9) then 1 else 0",
     "beta(6, 2) + beta(y + 0.5, x + 0.5)",
+    // Constant parameters the samplers sanitise: reversed, a point, a zero rate.
+    "triangular(2, 5, 1) + triangular(1, 1, 1) + uniform(3, 1) + exponential(0)",
 ];
 
 /// Lane-wise evaluation gives, in every lane of a mask, what the scalar
