@@ -22,7 +22,7 @@ use super::{Stage, Tally, forced, forced_into, passes, whole_need};
 use crate::dist;
 use crate::rng::{StreamKey, SubStream, TrialKey};
 use crate::rules::env::{Block, Field, LANES, LaneEnv, Lanes, Mask, vote};
-use crate::rules::lanes::{Streams, each_lane};
+use crate::rules::lanes::{Streams, each_lane, lanes_where};
 use crate::rules::ruleset::{LaneCounter, RuleSet};
 use crate::scenario::model::{Distribution, Scenario, Status, class, limits};
 
@@ -105,7 +105,7 @@ pub fn run_block_from(
     let decided_not_a_number = run.count.not_a_number & lanes;
     run.size_need(lanes);
     stage(Stage::Need, lanes);
-    let deploy = lanes & outcome_is(&run.block.fields[Field::Outcome as usize], class::DEPLOY);
+    let deploy = lanes & lanes_where(&run.block.fields[Field::Outcome as usize], |o| o as u8 == class::DEPLOY);
     if deploy != 0 {
         run.choose_pool(deploy);
         stage(Stage::Pool, deploy);
@@ -119,15 +119,6 @@ pub fn run_block_from(
     let not_a_number = run.count.not_a_number;
     each_lane(not_a_number & lanes, |i| block.forced[i] |= forced::RULE_SET);
     decided_not_a_number
-}
-
-/// The lanes whose outcome class is `class`.
-fn outcome_is(outcome: &Lanes, class: u8) -> Mask {
-    let mut bits: Mask = 0;
-    for (i, o) in outcome.iter().enumerate() {
-        bits |= Mask::from(*o as u8 == class) << i;
-    }
-    bits
 }
 
 /// One block's run through the stages.

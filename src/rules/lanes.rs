@@ -48,11 +48,13 @@ pub type Streams = [SubStream; LANES];
 /// `if` and `&&` read it).
 #[inline(always)]
 pub fn nonzero(values: &Lanes, mask: Mask) -> Mask {
-    let mut bits: Mask = 0;
-    for (i, v) in values.iter().enumerate() {
-        bits |= Mask::from(*v != 0.0) << i;
-    }
-    bits & mask
+    lanes_where(values, |v| v != 0.0) & mask
+}
+
+/// The lanes whose value passes `test`.
+#[inline(always)]
+pub fn lanes_where<T: Copy>(values: &[T; LANES], test: impl Fn(T) -> bool) -> Mask {
+    values.iter().enumerate().fold(0, |bits, (i, &v)| bits | Mask::from(test(v)) << i)
 }
 
 /// Calls `f` with the index of every lane in `mask`, lowest first.

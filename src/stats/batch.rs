@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Histogram, Merge, Moments, Proportion, Z95, lane_sums, mean_se};
 use crate::rules::env::{Block, Field, LANES, Lanes, Mask, TrialState, vote};
-use crate::rules::lanes::{each_lane, nonzero};
+use crate::rules::lanes::{each_lane, lanes_where, nonzero};
 use crate::scenario::model::{Scenario, class, limits};
 use crate::vocabulary::forced;
 
@@ -258,7 +258,7 @@ impl BatchStats {
         // `(outcome as usize).min(3)` as comparisons: NaN and values below
         // 1 are class 0, and 3 or more is class 3.
         let outcome = column(Field::Outcome);
-        let at_least = |c: f64| outcome.iter().enumerate().fold(0, |bits, (i, o)| bits | Mask::from(*o >= c) << i);
+        let at_least = |c: f64| lanes_where(outcome, |o| o >= c);
         let (one, two, three) = (at_least(1.0), at_least(2.0), at_least(3.0));
         let classes: [Mask; 4] = [!one, one & !two, two & !three, three];
         for (count, mask) in self.classes.iter_mut().zip(classes) {
@@ -271,15 +271,10 @@ impl BatchStats {
         let requested = nonzero(column(Field::Requested), lanes);
         self.decision_days.add_lanes(column(Field::DecisionDays), requested);
         for (votes, stats) in block.votes.iter().zip(self.members.iter_mut()) {
-            let mut cast = [0; 3];
-            for (i, &v) in votes.iter().enumerate() {
-                cast[0] |= Mask::from(v == vote::SUPPORT) << i;
-                cast[1] |= Mask::from(v == vote::ABSTAIN) << i;
-                cast[2] |= Mask::from(v == vote::BLOCK) << i;
-            }
-            stats.support += u64::from((cast[0] & lanes).count_ones());
-            stats.abstain += u64::from((cast[1] & lanes).count_ones());
-            stats.block += u64::from((cast[2] & lanes).count_ones());
+            let cast = |code: u8| u64::from((lanes_where(votes, |v| v == code) & lanes).count_ones());
+            stats.support += cast(vote::SUPPORT);
+            stats.abstain += cast(vote::ABSTAIN);
+            stats.block += cast(vote::BLOCK);
         }
         let deploy = classes[usize::from(class::DEPLOY)] & lanes;
         if deploy != 0 {
@@ -308,16 +303,12 @@ impl BatchStats {
             each_lane(trimmed_lanes, |i| self.trimmed_personnel += u128::from(trimmed[i]));
         }
         for (p, (trials, personnel)) in self.pool_trials.iter_mut().zip(self.pool_personnel.iter_mut()).enumerate() {
-            let mut in_pool: Mask = 0;
-            for (i, &pool) in block.pool.iter().enumerate() {
-                in_pool |= Mask::from(pool == p) << i;
-            }
-            let in_pool = in_pool & deploy;
+            let in_pool = lanes_where(&block.pool, |pool| pool == p) & deploy;
             *trials += u64::from(in_pool.count_ones());
             each_lane(in_pool, |i| *personnel += u128::from(deployed[i]));
         }
         let first = column(Field::FirstArrival);
-        let arrived = !nan_lanes(first) & deploy;
+        let arrived = !lanes_where(first, f64::is_nan) & deploy;
         if arrived != 0 {
             let full = column(Field::FullStrength);
             self.first_arrival.add_lanes(first, arrived);
@@ -419,18 +410,6 @@ fn whole(values: &Lanes) -> [u64; LANES] {
 #[inline(always)]
 fn day_steps(days: &Lanes) -> [u64; LANES] {
     whole(&days.map(|d| (d * DAY_STEPS).round()))
-}
-
-/// The lanes where `test` holds.
-#[inline(always)]
-fn lanes_where(values: &[u64; LANES], test: impl Fn(u64) -> bool) -> Mask {
-    values.iter().enumerate().fold(0, |bits, (i, &v)| bits | Mask::from(test(v)) << i)
-}
-
-/// The lanes that are not a number.
-#[inline(always)]
-fn nan_lanes(values: &Lanes) -> Mask {
-    values.iter().enumerate().fold(0, |bits, (i, v)| bits | Mask::from(v.is_nan()) << i)
 }
 
 /// The quantity `run --precision` watches.
