@@ -46,7 +46,13 @@ impl UniformSampler {
     /// One draw.
     #[inline(always)]
     pub fn sample(&self, rng: &mut SubStream) -> f64 {
-        self.lo + self.width * rng.unit()
+        self.at(rng.unit())
+    }
+
+    /// The value at the uniform `u` in [0, 1).
+    #[inline(always)]
+    pub fn at(&self, u: f64) -> f64 {
+        self.lo + self.width * u
     }
 }
 
@@ -74,15 +80,21 @@ pub fn beta(rng: &mut SubStream, alpha: f64, beta: f64) -> f64 {
 ///
 /// # Algorithm
 ///
-/// With both shapes at least 1, a draw is X / (X + Y) for X ~ Gamma(alpha)
-/// and Y ~ Gamma(beta), each by Marsaglia and Tsang's method (rand_distr's
-/// `Gamma`: a normal, a uniform and a cube, a logarithm only on the rare
-/// squeeze failure). Cheng's algorithms (rand_distr's `Beta`), which need a
-/// logarithm and an exponential per try, are kept for shapes below 1, where
-/// a gamma draw can underflow to zero. The gamma ratio measured 10% more
-/// trials per second on kazakhstan-2022 (`severity` is beta(6, 2)).
+/// With whole-number shapes and a + b − 1 ≤ [`ORDER_STATISTIC_MAX`], a draw
+/// is the a-th smallest of a + b − 1 uniforms (the order statistic that has
+/// exactly the beta(a, b) law): a few comparisons per uniform, without a
+/// branch, so that a block of trials draws in vector registers
+/// ([`BetaSampler::sample_lanes`]). beta(6, 2), kazakhstan-2022's
+/// `severity`, is the second largest of 7 uniforms. Other shapes of at
+/// least 1 draw X / (X + Y) for X ~ Gamma(a) and Y ~ Gamma(b), each by
+/// Marsaglia and Tsang's method (rand_distr's `Gamma`); shapes below 1 use
+/// Cheng's algorithms (rand_distr's `Beta`), since a gamma draw can
+/// underflow to zero there.
 #[derive(Debug, Clone, Copy)]
 pub enum BetaSampler {
+    /// Whole shapes: the `rank`-th value of `count` uniforms, counted from
+    /// the top (`from_top`, when b < a) or from the bottom.
+    OrderStatistic { count: u8, rank: u8, from_top: bool },
     /// Both shapes at least 1: a ratio of gammas (and the mean, for a ratio
     /// that does not exist).
     GammaRatio(Gamma<f64>, Gamma<f64>, f64),
@@ -92,13 +104,26 @@ pub enum BetaSampler {
     Mean(f64),
 }
 
+/// The most uniforms a beta draw takes as an order statistic; beyond,
+/// the gamma ratio is cheaper.
+pub const ORDER_STATISTIC_MAX: f64 = 16.0;
+
+/// The most values an order statistic keeps (half of the uniforms).
+const RANK_MAX: usize = 8;
+
 impl BetaSampler {
     /// The sampler of beta(alpha, beta), parameters sanitised as [`beta`] says.
     pub fn new(alpha: f64, beta: f64) -> BetaSampler {
         let a = non_negative(alpha).max(1e-6);
         let b = non_negative(beta).max(1e-6);
         let mean = a / (a + b);
-        if a >= 1.0 && b >= 1.0 {
+        let whole = |x: f64| x.fract() == 0.0;
+        if whole(a) && whole(b) && a + b - 1.0 <= ORDER_STATISTIC_MAX {
+            // Both at least 1 here, so count ≤ 16 and rank ≤ 8.
+            let from_top = b < a;
+            let rank = if from_top { b } else { a };
+            BetaSampler::OrderStatistic { count: (a + b - 1.0) as u8, rank: rank as u8, from_top }
+        } else if a >= 1.0 && b >= 1.0 {
             match (Gamma::new(a, 1.0), Gamma::new(b, 1.0)) {
                 (Ok(x), Ok(y)) => BetaSampler::GammaRatio(x, y, mean),
                 _ => BetaSampler::Mean(mean),
@@ -111,16 +136,76 @@ impl BetaSampler {
     /// One draw.
     #[inline]
     pub fn sample(&self, rng: &mut SubStream) -> f64 {
-        match self {
+        match *self {
+            BetaSampler::OrderStatistic { count, rank, from_top } => {
+                let mut kept = [[0.0]; RANK_MAX];
+                let kept = &mut kept[..usize::from(rank)];
+                start_order(kept, from_top);
+                for _ in 0..count {
+                    keep_order(kept, [rng.unit()], from_top);
+                }
+                kept[kept.len() - 1][0]
+            }
             BetaSampler::GammaRatio(x, y, mean) => {
                 let (x, y) = (x.sample(rng), y.sample(rng));
                 let sum = x + y;
                 // Both gammas are positive but for a 2^-106 chance, and
                 // finite unless a shape is near f64::MAX.
-                if sum > 0.0 && sum.is_finite() { x / sum } else { *mean }
+                if sum > 0.0 && sum.is_finite() { x / sum } else { mean }
             }
             BetaSampler::Cheng(d) => d.sample(rng),
-            BetaSampler::Mean(m) => *m,
+            BetaSampler::Mean(m) => m,
+        }
+    }
+
+    /// A draw in each lane of `mask` (bit *i* for `rngs[i]`), into `out`:
+    /// lane by lane the draws of [`sample`](Self::sample); the lanes
+    /// outside the mask are left unspecified. An order statistic draws
+    /// the whole block's uniforms at once.
+    #[inline]
+    pub fn sample_lanes<const N: usize>(&self, rngs: &mut [SubStream; N], mask: u64, out: &mut [f64; N]) {
+        match *self {
+            BetaSampler::OrderStatistic { count, rank, from_top } => {
+                let mut kept = [[0.0; N]; RANK_MAX];
+                let kept = &mut kept[..usize::from(rank)];
+                start_order(kept, from_top);
+                let mut u = [0.0; N];
+                for _ in 0..count {
+                    SubStream::units(rngs, mask, &mut u);
+                    keep_order(kept, u, from_top);
+                }
+                *out = kept[kept.len() - 1];
+            }
+            _ => {
+                let mut lanes = mask;
+                while lanes != 0 {
+                    let i = lanes.trailing_zeros() as usize;
+                    out[i] = self.sample(&mut rngs[i]);
+                    lanes &= lanes - 1;
+                }
+            }
+        }
+    }
+}
+
+/// Fills the kept values before the first uniform: below every uniform
+/// when the largest are kept, above every one when the smallest are.
+#[inline(always)]
+fn start_order<const N: usize>(kept: &mut [[f64; N]], from_top: bool) {
+    for k in kept {
+        k.fill(if from_top { -1.0 } else { 2.0 });
+    }
+}
+
+/// Puts `u` among the kept values, lane by lane, dropping one: `kept[0]`
+/// holds the most extreme (largest when `from_top`) and `kept[r − 1]` the
+/// r-th, so after n uniforms it is the r-th of the n.
+#[inline(always)]
+fn keep_order<const N: usize>(kept: &mut [[f64; N]], mut u: [f64; N], from_top: bool) {
+    for k in kept {
+        for (k, u) in k.iter_mut().zip(u.iter_mut()) {
+            let (low, high) = (k.min(*u), k.max(*u));
+            (*k, *u) = if from_top { (high, low) } else { (low, high) };
         }
     }
 }
@@ -176,7 +261,14 @@ impl TriangularSampler {
 /// True with probability p.
 #[inline]
 pub fn bernoulli(rng: &mut SubStream, p: f64) -> bool {
-    rng.unit() < finite(p).clamp(0.0, 1.0)
+    below(rng.unit(), p)
+}
+
+/// Whether the uniform `u` makes a [`bernoulli`] draw with probability
+/// `p` true.
+#[inline(always)]
+pub fn below(u: f64, p: f64) -> bool {
+    u < finite(p).clamp(0.0, 1.0)
 }
 
 /// Exponential with the given rate (mean 1 / rate); rate ≤ 0 gives 0.
@@ -661,10 +753,18 @@ mod tests {
 
     #[test]
     fn beta_draws_follow_the_closed_form_distribution() {
-        // Both samplers, each checked at several points of the distribution
-        // function against the closed form, within 5 binomial standard errors.
+        // Every sampler (order statistics counted from the top and from the
+        // bottom, the gamma ratio, Cheng's), each checked at several points
+        // of the distribution function against the closed form, within 5
+        // binomial standard errors.
         let n = 200_000u32;
-        for (alpha, beta, cdf) in [(6.0, 2.0, beta_6_2_cdf as fn(f64) -> f64), (0.5, 0.5, arcsine_cdf)] {
+        let cases = [
+            (6.0, 2.0, beta_6_2_cdf as fn(f64) -> f64),
+            (2.0, 3.0, beta_2_3_cdf),
+            (3.5, 1.0, |x: f64| x.powf(3.5)),
+            (0.5, 0.5, arcsine_cdf),
+        ];
+        for (alpha, beta, cdf) in cases {
             let sampler = BetaSampler::new(alpha, beta);
             let mut s = stream();
             let draws: Vec<f64> = (0..n).map(|_| sampler.sample(&mut s)).collect();
@@ -678,6 +778,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn whole_shape_beta_agrees_with_an_independent_implementation() {
+        // Pinned to tests/data/rng_reference.py (the a-th smallest of
+        // a + b - 1 uniforms, sorted in Python), for both orders of
+        // counting and for the block form.
+        let severity = crate::rng::StreamKey::of("var/severity");
+        let expected = [
+            (0.866751664462796, 0.22712480428363624),
+            (0.8711068731495821, 0.4368497902638804),
+            (0.8041459668314614, 0.13848814820902988),
+        ];
+        let (b62, b25) = (BetaSampler::new(6.0, 2.0), BetaSampler::new(2.0, 5.0));
+        for (trial, (x62, x25)) in expected.into_iter().enumerate() {
+            let key = crate::rng::trial_key(2022, trial as u64);
+            assert_eq!(b62.sample(&mut SubStream::new(key, severity)), x62);
+            assert_eq!(b25.sample(&mut SubStream::new(key, severity)), x25);
+        }
+        let mut lanes: [SubStream; 3] =
+            std::array::from_fn(|t| SubStream::new(crate::rng::trial_key(2022, t as u64), severity));
+        let mut out = [f64::NAN; 3];
+        b62.sample_lanes(&mut lanes, 0b101, &mut out);
+        assert_eq!((out[0], out[2]), (expected[0].0, expected[2].0));
+    }
+
+    /// Beta(2, 3): P(X <= x) = P(at least 2 of 4 uniforms <= x).
+    fn beta_2_3_cdf(x: f64) -> f64 {
+        1.0 - (1.0 - x).powi(4) - 4.0 * x * (1.0 - x).powi(3)
+    }
+
     /// Beta(1/2, 1/2) is the arcsine distribution: P(X <= x) = (2/pi) asin(sqrt x).
     fn arcsine_cdf(x: f64) -> f64 {
         2.0 / std::f64::consts::PI * x.sqrt().asin()
@@ -685,8 +814,17 @@ mod tests {
 
     #[test]
     fn beta_chooses_its_algorithm_by_shape() {
-        assert!(matches!(BetaSampler::new(6.0, 2.0), BetaSampler::GammaRatio(..)));
-        assert!(matches!(BetaSampler::new(1.0, 1.0), BetaSampler::GammaRatio(..)));
+        assert!(matches!(
+            BetaSampler::new(6.0, 2.0),
+            BetaSampler::OrderStatistic { count: 7, rank: 2, from_top: true }
+        ));
+        assert!(matches!(
+            BetaSampler::new(2.0, 5.0),
+            BetaSampler::OrderStatistic { count: 6, rank: 2, from_top: false }
+        ));
+        assert!(matches!(BetaSampler::new(1.0, 1.0), BetaSampler::OrderStatistic { count: 1, rank: 1, .. }));
+        assert!(matches!(BetaSampler::new(9.0, 9.0), BetaSampler::GammaRatio(..)));
+        assert!(matches!(BetaSampler::new(2.5, 1.0), BetaSampler::GammaRatio(..)));
         assert!(matches!(BetaSampler::new(0.5, 3.0), BetaSampler::Cheng(..)));
         let mut s = stream();
         for (a, b) in [(1e-9, 1e-9), (1e300, 1e300), (1e300, 1.0), (f64::MAX, f64::MAX), (f64::NAN, 2.0)] {

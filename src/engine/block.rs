@@ -149,7 +149,7 @@ impl Run<'_, '_> {
     /// lanes where the uniform is below the probability (as `decide`).
     fn decide(&mut self, set: &RuleSet, member: usize, mask: Mask, p: &mut Lanes) -> Mask {
         let mut u = [0.0; LANES];
-        each_lane(mask, |i| u[i] = self.rngs[i].unit());
+        SubStream::units(self.rngs, mask, &mut u);
         self.rule_set(set, member, mask, p);
         let mut yes: Mask = 0;
         each_lane(mask, |i| yes |= Mask::from(u[i] < p[i]) << i);
@@ -226,7 +226,7 @@ impl Run<'_, '_> {
                 continue;
             }
             self.streams(s.streams.vote[m]);
-            each_lane(requested, |i| u[i] = self.rngs[i].unit());
+            SubStream::units(self.rngs, requested, &mut u);
             self.rule_set(s.council.support.of(m), m, requested, &mut support);
             self.rule_set(s.council.block.of(m), m, requested, &mut block);
             // Without branches: a vote is a coin toss, which a branch
@@ -254,7 +254,7 @@ impl Run<'_, '_> {
         });
         self.streams(s.streams.council);
         let (mut p, mut days) = ([0.0; LANES], [0.0; LANES]);
-        each_lane(requested, |i| u[i] = self.rngs[i].unit());
+        SubStream::units(self.rngs, requested, &mut u);
         let failed = requested & !passed;
         if passed != 0 {
             self.rule_set(&s.council.mission_only, 0, passed, &mut p);

@@ -315,7 +315,15 @@ impl Tree for Node {
                 x => draw1(x, |v, rng| func1(Func1::Exponential, v, rng)),
             },
             Op::F1(Func1::Poisson) => draw1(x, |v, rng| func1(Func1::Poisson, v, rng)),
-            _ => draw1(x, |v, rng| func1(Func1::Bernoulli, v, rng)),
+            // The whole block's uniforms at once, then `dist::bernoulli`'s test.
+            _ => with_operand!(x, |a| Node::new(move |e, rngs, mask, out| {
+                let mut sa = [0.0; LANES];
+                let p = a.get(e, rngs, mask, &mut sa);
+                SubStream::units(rngs, mask, out);
+                for (o, p) in out.iter_mut().zip(p) {
+                    *o = f64::from(u8::from(dist::below(*o, *p)));
+                }
+            })),
         }
     }
 
@@ -329,11 +337,16 @@ impl Tree for Node {
             (Func2::Max, ..) => pure2(l, r, f64::max),
             (Func2::Beta, Node::Const(a), Node::Const(b)) => {
                 let sampler = dist::BetaSampler::new(*a, *b);
-                sampled(move |rng| sampler.sample(rng))
+                Node::new(move |_, rngs, mask, out| sampler.sample_lanes(rngs, mask, out))
             }
             (Func2::Uniform, Node::Const(lo), Node::Const(hi)) => {
                 let sampler = dist::UniformSampler::new(*lo, *hi);
-                sampled(move |rng| sampler.sample(rng))
+                Node::new(move |_, rngs, mask, out| {
+                    SubStream::units(rngs, mask, out);
+                    for o in out.iter_mut() {
+                        *o = sampler.at(*o);
+                    }
+                })
             }
             (Func2::Uniform, ..) => draw2(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
             (Func2::Normal, ..) => draw2(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
@@ -350,11 +363,11 @@ impl Tree for Node {
             }
             (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
                 let sampler = dist::TriangularSampler::new(*lo, *mode, *hi);
-                // The uniforms lane by lane, then the values of the whole
-                // block at once (in the lanes outside the mask, unused).
+                // The uniforms and then the values of the whole block at
+                // once (in the lanes outside the mask, unused).
                 Node::new(move |_, rngs, mask, out| {
                     let mut u = [0.0; LANES];
-                    each_lane(mask, |i| u[i] = rngs[i].unit());
+                    SubStream::units(rngs, mask, &mut u);
                     for (o, u) in out.iter_mut().zip(u) {
                         *o = sampler.at(u);
                     }

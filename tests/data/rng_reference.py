@@ -2,8 +2,11 @@
 """An independent implementation of alliance-sim's stream derivation (src/rng.rs),
 written from the specifications rather than the Rust code: rand_core's
 seed_from_u64 (PCG32 expansion of the seed), ChaCha8 (RFC 7539 layout, 64-bit
-block counter, 8 rounds), FNV-1a 64 and SplitMix64. It prints the values that
-src/rng.rs's `values_agree_with_an_independent_implementation` test pins.
+block counter, 8 rounds), FNV-1a 64 and SplitMix64; a uniform from a 64-bit
+word as 1 + (top 52 bits)/2^52 - 1, and beta(a, b) for whole shapes as the a-th
+smallest of a + b - 1 uniforms. It prints the values that src/rng.rs's
+`values_agree_with_an_independent_implementation` and src/dist.rs's
+`whole_shape_beta_agrees_with_an_independent_implementation` tests pin.
 
     python3 tests/data/rng_reference.py
 """
@@ -51,6 +54,12 @@ def draws(t,s,n):
     for _ in range(n):
         st=(st+G)&M; out.append(mix64(st))
     return out
+def unit(word):
+    # Exactly representable: (word >> 12) / 2^52, a multiple of 2^-52 below 1.
+    return (word >> 12) / 2.0**52
+def beta_whole(t,s,a,b):
+    us=[unit(w) for w in draws(t,s,a+b-1)]
+    return sorted(us)[a-1]
 
 if __name__ == "__main__":
     print("trial_key(2022, 0)  =", trial_key(2022, 0))
@@ -58,3 +67,8 @@ if __name__ == "__main__":
     print("StreamKey::of(\"vote/russia\") =", stream_key("vote/russia"))
     print("first draw of \"request\" in trial 0 of seed 2022 =", draws(trial_key(2022, 0), stream_key("request"), 1)[0])
     print("draws of StreamKey(3) under TrialKey(1, 2) =", draws((1, 2), 3, 2))
+    print("units of StreamKey(3) under TrialKey(1, 2) =", [repr(unit(w)) for w in draws((1, 2), 3, 2)])
+    for t in range(3):
+        key = trial_key(2022, t)
+        print(f"beta(6, 2) and beta(2, 5) of \"var/severity\" in trial {t} of seed 2022 =",
+              repr(beta_whole(key, stream_key("var/severity"), 6, 2)), repr(beta_whole(key, stream_key("var/severity"), 2, 5)))
