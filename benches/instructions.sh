@@ -5,18 +5,23 @@
 # off again on entering one, which hid the statistics' folding), against the counts
 # committed in benches/instructions.baseline. Counts repeat exactly on a
 # busy machine (wall time does not), so this is what catches a change that
-# makes the engine slower. They depend on the compiler and the target CPU
-# flags (.cargo/config.toml): the baseline is for the toolchain CI uses.
+# makes the engine slower. They depend on the compiler and the target CPU,
+# so the script builds its own binary for x86-64-v3 (AVX2: what valgrind
+# can run, and the same counts on any x86-64 host) in target/x86-64-v3,
+# whatever `.cargo/config.toml` builds for this machine (`native`, which on
+# an AVX-512 CPU valgrind cannot run). The baseline is for the toolchain CI
+# uses.
 #
-#   benches/instructions.sh target/release/alliance-sim           # check
-#   benches/instructions.sh target/release/alliance-sim --update  # on purpose
+#   benches/instructions.sh            # check
+#   benches/instructions.sh --update   # on purpose
 #
 # Fails (exit 1) when a scenario needs more than TOLERANCE percent more
 # instructions per trial than its baseline; says so when one got faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$1
-update=${2:-}
+update=${1:-}
+RUSTFLAGS="-C target-cpu=x86-64-v3" cargo build --release --quiet --target-dir target/x86-64-v3
+bin=target/x86-64-v3/release/alliance-sim
 baseline=benches/instructions.baseline
 tolerance=${TOLERANCE:-3}
 trials=50000
@@ -35,7 +40,7 @@ for name in $("$bin" list | awk '{print $1}'); do
 done
 
 if [ "$update" = "--update" ]; then
-    { echo "# instructions per trial (callgrind, run_range only, $trials trials, seed 1, 1 thread)"
+    { echo "# instructions per trial (callgrind, run_range only, $trials trials, seed 1, 1 thread, x86-64-v3 build)"
       echo "# $(rustc --version)"
       cat "$now"; } > "$baseline"
     echo "baseline written: $baseline"
@@ -62,6 +67,6 @@ while read -r name count; do
 done < "$now"
 if [ "$status" != 0 ]; then
     echo "an engine change costs more instructions per trial; if that is the price of a"
-    echo "feature, say so in the commit and run: benches/instructions.sh $bin --update"
+    echo "feature, say so in the commit and run: benches/instructions.sh --update"
 fi
 exit "$status"
