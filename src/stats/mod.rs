@@ -94,13 +94,14 @@ impl Moments {
         if kept == 0 {
             return;
         }
-        let (mut lo, mut hi, mut largest) = (i64::MAX, i64::MIN, 0u64);
-        for (i, &q) in q.iter().enumerate() {
-            let keep = kept >> i & 1 == 1;
-            lo = lo.min(if keep { q } else { i64::MAX });
-            hi = hi.max(if keep { q } else { i64::MIN });
-            largest = largest.max(q.unsigned_abs());
-        }
+        // The kept lanes' extremes, each a select then a plain reduction
+        // (written as one loop with three running values, LLVM kept it
+        // scalar under AVX-512).
+        let lows: [i64; LANES] = std::array::from_fn(|i| if kept >> i & 1 == 1 { q[i] } else { i64::MAX });
+        let highs: [i64; LANES] = std::array::from_fn(|i| if kept >> i & 1 == 1 { q[i] } else { i64::MIN });
+        let lo = lows.iter().fold(i64::MAX, |a, &b| a.min(b));
+        let hi = highs.iter().fold(i64::MIN, |a, &b| a.max(b));
+        let largest = q.iter().fold(0u64, |a, &b| a.max(b.unsigned_abs()));
         if largest < 1 << 28 {
             // |q|² < 2⁵⁶: 64 of them fit in a u64; the lanes not kept are 0.
             let (sum, sum_sq) = q.iter().fold((0i64, 0u64), |(s, sq), &q| (s + q, sq + (q * q) as u64));
