@@ -26,7 +26,7 @@
 //! * **Uniforms.** A uniform is the top 52 bits of a draw over 2⁵², made
 //!   with the bits of a float in [1, 2) less 1: exact, and one vector
 //!   instruction where a 53-bit conversion from a 64-bit integer takes
-//!   several on AVX2 ([`SubStream::units`] draws a block's at once).
+//!   several on AVX2 (`SubStream::units` draws a block's at once).
 //!   Version 0.2 took 53 bits.
 //!
 //! Byte-identical results are promised per platform and build: `ln`, `exp`
