@@ -84,7 +84,7 @@ pub fn beta(rng: &mut SubStream, alpha: f64, beta: f64) -> f64 {
 /// is the a-th smallest of a + b − 1 uniforms (the order statistic that has
 /// exactly the beta(a, b) law): a few comparisons per uniform, without a
 /// branch, so that a block of trials draws in vector registers
-/// ([`BetaSampler::sample_lanes`]). beta(6, 2), kazakhstan-2022's
+/// ([`OrderStatistic::sample_lanes`]). beta(6, 2), kazakhstan-2022's
 /// `severity`, is the second largest of 7 uniforms. Other shapes of at
 /// least 1 draw X / (X + Y) for X ~ Gamma(a) and Y ~ Gamma(b), each by
 /// Marsaglia and Tsang's method (rand_distr's `Gamma`); shapes below 1 use
@@ -92,9 +92,8 @@ pub fn beta(rng: &mut SubStream, alpha: f64, beta: f64) -> f64 {
 /// underflow to zero there.
 #[derive(Debug, Clone, Copy)]
 pub enum BetaSampler {
-    /// Whole shapes: the `rank`-th value of `count` uniforms, counted from
-    /// the top (`from_top`, when b < a) or from the bottom.
-    OrderStatistic { count: u8, rank: u8, from_top: bool },
+    /// Whole shapes: an order statistic of uniforms.
+    OrderStatistic(OrderStatistic),
     /// Both shapes at least 1: a ratio of gammas (and the mean, for a ratio
     /// that does not exist).
     GammaRatio(Gamma<f64>, Gamma<f64>, f64),
@@ -122,7 +121,7 @@ impl BetaSampler {
             // Both at least 1 here, so count ≤ 16 and rank ≤ 8.
             let from_top = b < a;
             let rank = if from_top { b } else { a };
-            BetaSampler::OrderStatistic { count: (a + b - 1.0) as u8, rank: rank as u8, from_top }
+            BetaSampler::OrderStatistic(OrderStatistic { count: (a + b - 1.0) as u8, rank: rank as u8, from_top })
         } else if a >= 1.0 && b >= 1.0 {
             match (Gamma::new(a, 1.0), Gamma::new(b, 1.0)) {
                 (Ok(x), Ok(y)) => BetaSampler::GammaRatio(x, y, mean),
@@ -137,15 +136,7 @@ impl BetaSampler {
     #[inline]
     pub fn sample(&self, rng: &mut SubStream) -> f64 {
         match *self {
-            BetaSampler::OrderStatistic { count, rank, from_top } => {
-                let mut kept = [[0.0]; RANK_MAX];
-                let kept = &mut kept[..usize::from(rank)];
-                start_order(kept, from_top);
-                for _ in 0..count {
-                    keep_order(kept, [rng.unit()], from_top);
-                }
-                kept[kept.len() - 1][0]
-            }
+            BetaSampler::OrderStatistic(o) => o.sample(rng),
             BetaSampler::GammaRatio(x, y, mean) => {
                 let (x, y) = (x.sample(rng), y.sample(rng));
                 let sum = x + y;
@@ -157,34 +148,45 @@ impl BetaSampler {
             BetaSampler::Mean(m) => m,
         }
     }
+}
+
+/// The `rank`-th value of `count` uniforms, counted from the top
+/// (`from_top`, when b < a) or from the bottom: a whole-shape beta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderStatistic {
+    count: u8,
+    rank: u8,
+    from_top: bool,
+}
+
+impl OrderStatistic {
+    /// One draw: `count` uniforms of the stream, in turn.
+    #[inline]
+    pub fn sample(&self, rng: &mut SubStream) -> f64 {
+        let mut kept = [[0.0]; RANK_MAX];
+        let kept = &mut kept[..usize::from(self.rank)];
+        start_order(kept, self.from_top);
+        for _ in 0..self.count {
+            keep_order(kept, [rng.unit()], self.from_top);
+        }
+        kept[kept.len() - 1][0]
+    }
 
     /// A draw in each lane of `mask` (bit *i* for `rngs[i]`), into `out`:
-    /// lane by lane the draws of [`sample`](Self::sample); the lanes
-    /// outside the mask are left unspecified. An order statistic draws
-    /// the whole block's uniforms at once.
+    /// lane by lane the draws of [`sample`](Self::sample), the whole
+    /// block's uniforms at once; the lanes outside the mask are left
+    /// unspecified.
     #[inline]
     pub fn sample_lanes<const N: usize>(&self, rngs: &mut [SubStream; N], mask: u64, out: &mut [f64; N]) {
-        match *self {
-            BetaSampler::OrderStatistic { count, rank, from_top } => {
-                let mut kept = [[0.0; N]; RANK_MAX];
-                let kept = &mut kept[..usize::from(rank)];
-                start_order(kept, from_top);
-                let mut u = [0.0; N];
-                for _ in 0..count {
-                    SubStream::units(rngs, mask, &mut u);
-                    keep_order(kept, u, from_top);
-                }
-                *out = kept[kept.len() - 1];
-            }
-            _ => {
-                let mut lanes = mask;
-                while lanes != 0 {
-                    let i = lanes.trailing_zeros() as usize;
-                    out[i] = self.sample(&mut rngs[i]);
-                    lanes &= lanes - 1;
-                }
-            }
+        let mut kept = [[0.0; N]; RANK_MAX];
+        let kept = &mut kept[..usize::from(self.rank)];
+        start_order(kept, self.from_top);
+        let mut u = [0.0; N];
+        for _ in 0..self.count {
+            SubStream::units(rngs, mask, &mut u);
+            keep_order(kept, u, self.from_top);
         }
+        *out = kept[kept.len() - 1];
     }
 }
 
@@ -790,6 +792,7 @@ mod tests {
             (0.8041459668314614, 0.13848814820902988),
         ];
         let (b62, b25) = (BetaSampler::new(6.0, 2.0), BetaSampler::new(2.0, 5.0));
+        let BetaSampler::OrderStatistic(block62) = b62 else { panic!("beta(6, 2) is an order statistic") };
         for (trial, (x62, x25)) in expected.into_iter().enumerate() {
             let key = crate::rng::trial_key(2022, trial as u64);
             assert_eq!(b62.sample(&mut SubStream::new(key, severity)), x62);
@@ -798,7 +801,7 @@ mod tests {
         let mut lanes: [SubStream; 3] =
             std::array::from_fn(|t| SubStream::new(crate::rng::trial_key(2022, t as u64), severity));
         let mut out = [f64::NAN; 3];
-        b62.sample_lanes(&mut lanes, 0b101, &mut out);
+        block62.sample_lanes(&mut lanes, 0b101, &mut out);
         assert_eq!((out[0], out[2]), (expected[0].0, expected[2].0));
     }
 
@@ -816,13 +819,16 @@ mod tests {
     fn beta_chooses_its_algorithm_by_shape() {
         assert!(matches!(
             BetaSampler::new(6.0, 2.0),
-            BetaSampler::OrderStatistic { count: 7, rank: 2, from_top: true }
+            BetaSampler::OrderStatistic(OrderStatistic { count: 7, rank: 2, from_top: true })
         ));
         assert!(matches!(
             BetaSampler::new(2.0, 5.0),
-            BetaSampler::OrderStatistic { count: 6, rank: 2, from_top: false }
+            BetaSampler::OrderStatistic(OrderStatistic { count: 6, rank: 2, from_top: false })
         ));
-        assert!(matches!(BetaSampler::new(1.0, 1.0), BetaSampler::OrderStatistic { count: 1, rank: 1, .. }));
+        assert!(matches!(
+            BetaSampler::new(1.0, 1.0),
+            BetaSampler::OrderStatistic(OrderStatistic { count: 1, rank: 1, .. })
+        ));
         assert!(matches!(BetaSampler::new(9.0, 9.0), BetaSampler::GammaRatio(..)));
         assert!(matches!(BetaSampler::new(2.5, 1.0), BetaSampler::GammaRatio(..)));
         assert!(matches!(BetaSampler::new(0.5, 3.0), BetaSampler::Cheng(..)));

@@ -219,6 +219,18 @@ fn sampled(sample: impl Fn(&mut SubStream) -> f64 + Send + Sync + 'static) -> No
     Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sample(&mut rngs[i])))
 }
 
+/// A draw that is a function of one uniform (`at`, a sampler's inverse
+/// distribution function): the whole block's uniforms at once, then the
+/// values of every lane in vector registers (outside the mask, unused).
+fn from_unit(at: impl Fn(f64) -> f64 + Send + Sync + 'static) -> Node {
+    Node::new(move |_, rngs, mask, out| {
+        SubStream::units(rngs, mask, out);
+        for o in out.iter_mut() {
+            *o = at(*o);
+        }
+    })
+}
+
 /// `out` takes `from`'s value in the lanes of `mask`.
 #[inline(always)]
 fn merge(out: &mut Lanes, from: &Lanes, mask: Mask) {
@@ -335,18 +347,15 @@ impl Tree for Node {
         match (f, &l, &r) {
             (Func2::Min, ..) => pure2(l, r, f64::min),
             (Func2::Max, ..) => pure2(l, r, f64::max),
-            (Func2::Beta, Node::Const(a), Node::Const(b)) => {
-                let sampler = dist::BetaSampler::new(*a, *b);
-                Node::new(move |_, rngs, mask, out| sampler.sample_lanes(rngs, mask, out))
-            }
+            (Func2::Beta, Node::Const(a), Node::Const(b)) => match dist::BetaSampler::new(*a, *b) {
+                dist::BetaSampler::OrderStatistic(o) => {
+                    Node::new(move |_, rngs, mask, out| o.sample_lanes(rngs, mask, out))
+                }
+                sampler => sampled(move |rng| sampler.sample(rng)),
+            },
             (Func2::Uniform, Node::Const(lo), Node::Const(hi)) => {
                 let sampler = dist::UniformSampler::new(*lo, *hi);
-                Node::new(move |_, rngs, mask, out| {
-                    SubStream::units(rngs, mask, out);
-                    for o in out.iter_mut() {
-                        *o = sampler.at(*o);
-                    }
-                })
+                from_unit(move |u| sampler.at(u))
             }
             (Func2::Uniform, ..) => draw2(l, r, |x, y, rng| func2(Func2::Uniform, x, y, rng)),
             (Func2::Normal, ..) => draw2(l, r, |x, y, rng| func2(Func2::Normal, x, y, rng)),
@@ -363,15 +372,7 @@ impl Tree for Node {
             }
             (Func3::Triangular, Node::Const(lo), Node::Const(mode), Node::Const(hi)) => {
                 let sampler = dist::TriangularSampler::new(*lo, *mode, *hi);
-                // The uniforms and then the values of the whole block at
-                // once (in the lanes outside the mask, unused).
-                Node::new(move |_, rngs, mask, out| {
-                    let mut u = [0.0; LANES];
-                    SubStream::units(rngs, mask, &mut u);
-                    for (o, u) in out.iter_mut().zip(u) {
-                        *o = sampler.at(u);
-                    }
-                })
+                from_unit(move |u| sampler.at(u))
             }
             (Func3::Clamp, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Clamp, a, b, c, rng)),
             (Func3::Triangular, ..) => three(x, y, z, |a, b, c, rng| func3(Func3::Triangular, a, b, c, rng)),
