@@ -63,7 +63,11 @@ impl Failure {
 /// instruction" somewhere in a run: a binary copied to an older machine,
 /// or a cluster node of another generation than the login node.
 pub fn check_cpu() -> Result<(), Failure> {
-    let missing = missing_cpu_features();
+    cpu_lacks(&missing_cpu_features())
+}
+
+/// The refusal when the CPU lacks the instruction sets `missing`.
+fn cpu_lacks(missing: &[&str]) -> Result<(), Failure> {
     if missing.is_empty() {
         return Ok(());
     }
@@ -475,5 +479,14 @@ mod tests {
         // the list would not compile.
         assert_eq!(super::missing_cpu_features(), Vec::<&str>::new());
         assert!(super::check_cpu().is_ok());
+    }
+
+    #[test]
+    fn a_cpu_without_an_instruction_set_of_the_build_is_refused_with_the_rebuild_commands() {
+        let failure = super::cpu_lacks(&["avx512f", "avx512dq"]).expect_err("refused");
+        assert_eq!(failure.code, super::EXIT_FAILED);
+        assert!(failure.message.contains("a CPU with avx512f, avx512dq, which this one lacks"), "{}", failure.message);
+        assert!(failure.message.contains("cargo build --release"), "{}", failure.message);
+        assert!(failure.message.contains("RUSTFLAGS=\"-C target-cpu=x86-64-v3\""), "{}", failure.message);
     }
 }
