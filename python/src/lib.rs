@@ -284,19 +284,14 @@ fn compare(
         return Err(PyValueError::new_err("compare needs at least two scenarios (the first is the reference)"));
     }
     let plan = ComparePlan { scenarios: sources(&scenarios), trials, seed };
-    let finished =
+    let compared =
         watched(py, threads, progress, |m| analysis::compare(&plan, m))?.map_err(|e| analysis_error(py, e))?;
-    interrupted(finished.interrupted)?;
-    Ok(finished.value.comparison().json())
+    Ok(compared.comparison().json())
 }
 
 /// `vary` as the command line parses `--vary PATH=…`.
 fn parse_vary(vary: &[String]) -> PyResult<Vec<Vary>> {
     vary.iter().map(|v| v.parse::<Vary>().map_err(|e| PyValueError::new_err(format!("vary: {e}")))).collect()
-}
-
-fn interrupted(yes: bool) -> PyResult<()> {
-    if yes { Err(PyKeyboardInterrupt::new_err("interrupted: no results")) } else { Ok(()) }
 }
 
 /// A sweep over a grid or a sampling design: `sweep --export-json`.
@@ -329,9 +324,8 @@ fn sweep(
         seed,
         sample,
     };
-    let finished = watched(py, threads, progress, |m| analysis::sweep(&plan, m))?.map_err(|e| analysis_error(py, e))?;
-    interrupted(finished.interrupted)?;
-    Ok(finished.value.json())
+    let sweep = watched(py, threads, progress, |m| analysis::sweep(&plan, m))?.map_err(|e| analysis_error(py, e))?;
+    Ok(sweep.json())
 }
 
 /// A sensitivity analysis: `sensitivity --method oat|sobol|morris
@@ -363,7 +357,7 @@ fn sensitivity(
         }
         analysis::vary_or_declared(&source, &overrides, &parse_vary(&vary)?).map_err(|e| analysis_error(py, e))
     };
-    let (json, stopped) = match method.as_str() {
+    let json = match method.as_str() {
         "oat" => {
             if let Some(v) = vary.first() {
                 return Err(PyValueError::new_err(format!("vary ({v}): ranges are for method='sobol' or 'morris'")));
@@ -372,7 +366,7 @@ fn sensitivity(
                 SensitivityPlan { source, overrides, metric, fraction, inputs, trials: trials.unwrap_or(20_000), seed };
             let done = watched(py, threads, progress, |m| analysis::sensitivity(&plan, m))?
                 .map_err(|e| analysis_error(py, e))?;
-            (Tornado { result: &done.value, top: usize::MAX }.json(), done.interrupted)
+            Tornado { result: &done, top: usize::MAX }.json()
         }
         "sobol" => {
             let plan = SobolPlan {
@@ -386,7 +380,7 @@ fn sensitivity(
             };
             let done =
                 watched(py, threads, progress, |m| analysis::sobol(&plan, m))?.map_err(|e| analysis_error(py, e))?;
-            (done.value.json(), done.interrupted)
+            done.json()
         }
         "morris" => {
             let plan = MorrisPlan {
@@ -401,11 +395,10 @@ fn sensitivity(
             };
             let done =
                 watched(py, threads, progress, |m| analysis::morris(&plan, m))?.map_err(|e| analysis_error(py, e))?;
-            (done.value.json(), done.interrupted)
+            done.json()
         }
         other => return Err(PyValueError::new_err(format!("method='{other}': expected 'oat', 'sobol' or 'morris'"))),
     };
-    interrupted(stopped)?;
     Ok(json)
 }
 

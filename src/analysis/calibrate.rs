@@ -20,7 +20,7 @@ use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 use rayon::prelude::*;
 
-use super::{AnalysisError, Finished, Monitor};
+use super::{AnalysisError, Monitor};
 use crate::batch;
 use crate::scenario::{self, Override, Scenario, Source};
 use crate::stats::calibrate::{
@@ -335,7 +335,7 @@ fn written(plan: &CalibratePlan) -> Result<Vec<f64>, AnalysisError> {
 /// Runs a calibration on the current rayon pool. Progress counts
 /// likelihood evaluations; an interrupted calibration returns an error
 /// (a half-finished fit is no result).
-pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Finished<Calibration>, AnalysisError> {
+pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calibration, AnalysisError> {
     super::at_least_one(plan.trials)?;
     if plan.fit.is_empty() {
         return Err(AnalysisError::Plan(
@@ -448,7 +448,7 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Finis
         })
     };
     match run() {
-        Ok(value) => Ok(Finished { value, interrupted: false }),
+        Ok(value) => Ok(value),
         Err(Stop::Cancelled) => {
             Err(AnalysisError::Interrupted("interrupted: the fit did not finish; nothing was written".into()))
         }

@@ -1,9 +1,10 @@
 //! A comparison: scenarios in lockstep on the same trial keys, each later
 //! one paired with the first on common random numbers.
 
-use super::{AnalysisError, Finished, Monitor};
+use super::{AnalysisError, Monitor, Point};
 use crate::batch::{Lockstep, Plan};
 use crate::scenario::{self, Override, Scenario, Source};
+use crate::stats::batch::BatchStats;
 use crate::stats::compare::{self as paired, Comparison};
 use crate::stats::paired::Pairing;
 use crate::stats::summary::Meta;
@@ -39,8 +40,20 @@ impl Compared {
     }
 }
 
+/// The most scenarios one comparison takes: every scenario's statistics
+/// are kept for the report, so a comparison's memory grows with them (about
+/// 0.5 MB each); a sweep or a design runs any number of points.
+pub const MAX_COMPARED: usize = 64;
+
 /// Loads and runs the scenarios of a plan on the current rayon pool.
-pub fn compare(plan: &ComparePlan, mut monitor: Monitor<'_>) -> Result<Finished<Compared>, AnalysisError> {
+pub fn compare(plan: &ComparePlan, mut monitor: Monitor<'_>) -> Result<Compared, AnalysisError> {
+    if plan.scenarios.len() > MAX_COMPARED {
+        return Err(AnalysisError::Plan(format!(
+            "{} scenarios to compare; at most {MAX_COMPARED} (each keeps its whole statistics for the report): \
+             for many variants of one scenario use `sweep` (any number of points, in waves)",
+            plan.scenarios.len()
+        )));
+    }
     let mut scenarios = Vec::with_capacity(plan.scenarios.len());
     for (source, overrides) in &plan.scenarios {
         let loaded = scenario::load(source, overrides)?;
@@ -49,14 +62,28 @@ pub fn compare(plan: &ComparePlan, mut monitor: Monitor<'_>) -> Result<Finished<
         }
         scenarios.push(loaded.scenario);
     }
-    let first = scenarios.first().ok_or_else(|| AnalysisError::Plan("no scenario to run".into()))?;
+    let Some((first, later)) = scenarios.split_first() else {
+        return Err(AnalysisError::Plan("no scenario to run".into()));
+    };
     let trials = super::trials_or(plan.trials, first)?;
     let seed = plan.seed.unwrap_or(first.run.seed);
-    let refs: Vec<&Scenario> = scenarios.iter().collect();
-    let pairings: Vec<Pairing> = refs[1..].iter().map(|b| Pairing::between(refs[0], b)).collect();
-    let run = super::lockstep(&refs, &pairings, Plan { seed, start: 0, end: trials }, monitor);
-    let done = run.value.trials();
-    let metas = refs.iter().zip(&plan.scenarios).map(|(s, (_, o))| Meta::new(s, seed, done, o)).collect();
-    let value = Compared { scenarios, pairings, lockstep: run.value, metas };
-    Ok(Finished { value, interrupted: run.interrupted })
+    let pairings: Vec<Pairing> = later.iter().map(|b| Pairing::between(first, b)).collect();
+    let mut lockstep = Lockstep::default();
+    let build = |i: usize, _: &mut Monitor<'_>| {
+        Ok(Some(Point { scenario: later[i].clone(), pairing: Some(pairings[i].clone()) }))
+    };
+    let first_stats = super::run_points(
+        Some(first),
+        later.len(),
+        build,
+        Plan { seed, start: 0, end: trials },
+        &mut monitor,
+        |_, _, stats, pair| {
+            lockstep.stats.push(stats);
+            lockstep.pairs.extend(pair);
+        },
+    )?;
+    lockstep.stats.insert(0, first_stats.unwrap_or_else(|| BatchStats::new(first)));
+    let metas = scenarios.iter().zip(&plan.scenarios).map(|(s, (_, o))| Meta::new(s, seed, trials, o)).collect();
+    Ok(Compared { scenarios, pairings, lockstep, metas })
 }

@@ -18,7 +18,7 @@ pub mod sweep;
 
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow_schema::Schema;
 
@@ -27,7 +27,7 @@ use crate::records::{self, ChunkRecords, RecordFormat, RecordWriter};
 use crate::scenario::{LoadError, Scenario};
 use crate::stats::Merge;
 use crate::stats::batch::{BatchStats, Watched};
-use crate::stats::paired::Pairing;
+use crate::stats::paired::{PairStats, Pairing};
 
 pub use calibrate::{CalibratePlan, FitParameter, calibrate};
 pub use compare::{ComparePlan, Compared, compare};
@@ -110,8 +110,8 @@ impl<'a> Monitor<'a> {
     }
 }
 
-/// A result and whether it was interrupted (it then covers the first trials
-/// of the plan: every scenario the same ones).
+/// A single-scenario run's result and whether it was interrupted (it then
+/// covers the first trials of the plan).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finished<T> {
     /// The result of the trials that ran.
@@ -203,31 +203,95 @@ pub fn run_all(s: &Scenario, plan: Plan) -> BatchStats {
     total
 }
 
-/// Runs scenarios in lockstep on the same trial keys, each later one paired
-/// with the first as `pairings` say. Chunks are small (see
-/// `batch::lockstep_chunk`) so that a stop is seen within a fraction of
-/// a second.
-pub fn lockstep(
-    scenarios: &[&Scenario],
-    pairings: &[Pairing],
+/// The most points a many-point analysis holds at once. Points are built,
+/// run over every trial and folded a wave at a time, so an analysis's
+/// memory stays flat in its number of points; a lockstep chunk of a wave is
+/// then at most 65 × [`batch::LOCKSTEP_LEAST`] scenario-trials, so a stop is
+/// seen within a fraction of a second.
+pub const WAVE_POINTS: usize = 64;
+
+/// A point of a many-point analysis, built when its wave comes.
+pub(crate) struct Point {
+    /// The scenario at this point.
+    pub scenario: Scenario,
+    /// What is paired with the lead (analyses with a lead only).
+    pub pairing: Option<Pairing>,
+}
+
+/// Runs `count` points (each built by `build`, which may pass warnings to
+/// the monitor, or skipped when it gives `None`) on the plan's trials, all on the same trial keys, a wave of
+/// [`WAVE_POINTS`] at a time; each point's statistics (and, with a `lead`
+/// scenario run beside every wave, its paired statistics against the lead)
+/// go to `keep` in point order as its wave finishes. Returns the lead's
+/// statistics. The monitor's stop is seen between points being built and
+/// between chunks; a stopped analysis keeps nothing
+/// ([`AnalysisError::Interrupted`]). Results do not depend on the waves:
+/// every point runs the same trials whatever runs beside it.
+pub(crate) fn run_points(
+    lead: Option<&Scenario>,
+    count: usize,
+    mut build: impl FnMut(usize, &mut Monitor<'_>) -> Result<Option<Point>, AnalysisError>,
     plan: Plan,
-    mut monitor: Monitor<'_>,
-) -> Finished<Lockstep> {
-    let width = scenarios.len() as u64;
-    let work = (plan.end - plan.start).saturating_mul(width);
-    let mut total = Lockstep::default();
-    let ending = batch::drive(
-        plan,
-        batch::lockstep_chunk(scenarios.len(), plan.end - plan.start),
-        monitor.cancel,
-        |start, end| batch::run_range_lockstep(scenarios, pairings, plan.seed, start, end),
-        |_, _, part| {
-            total.merge(&part);
-            (monitor.progress)(total.trials().saturating_mul(width), work);
-            Flow::Continue
-        },
-    );
-    Finished { value: total, interrupted: ending == Ending::Cancelled }
+    monitor: &mut Monitor<'_>,
+    mut keep: impl FnMut(usize, &Scenario, BatchStats, Option<PairStats>),
+) -> Result<Option<BatchStats>, AnalysisError> {
+    let trials = plan.end - plan.start;
+    let work = trials.saturating_mul(count.max(1) as u64);
+    let stopped = || {
+        AnalysisError::Interrupted(
+            "interrupted: no results were printed or written (an earlier export is kept as it was)".into(),
+        )
+    };
+    let mut lead_stats: Option<BatchStats> = None;
+    let mut next = 0;
+    let mut done_points = 0u64;
+    while next < count || (lead.is_some() && lead_stats.is_none()) {
+        let mut wave: Vec<(usize, Point)> = Vec::with_capacity(WAVE_POINTS.min(count - next));
+        while wave.len() < WAVE_POINTS && next < count {
+            if monitor.cancel.load(Ordering::Relaxed) {
+                return Err(stopped());
+            }
+            if let Some(point) = build(next, monitor)? {
+                wave.push((next, point));
+            }
+            next += 1;
+        }
+        let scenarios: Vec<&Scenario> = lead.into_iter().chain(wave.iter().map(|(_, p)| &p.scenario)).collect();
+        if wave.is_empty() && (lead.is_none() || lead_stats.is_some()) {
+            continue;
+        }
+        let pairings: Vec<Pairing> = wave.iter().filter_map(|(_, p)| p.pairing.clone()).collect();
+        let width = wave.len() as u64;
+        let mut total = Lockstep::default();
+        let ending = batch::drive(
+            plan,
+            batch::lockstep_chunk(scenarios.len(), trials),
+            monitor.cancel,
+            |start, end| batch::run_range_lockstep(&scenarios, &pairings, plan.seed, start, end),
+            |_, _, part| {
+                total.merge(&part);
+                (monitor.progress)(done_points * trials + total.trials() * width, work);
+                Flow::Continue
+            },
+        );
+        if ending == Ending::Cancelled {
+            return Err(stopped());
+        }
+        done_points += width;
+        let mut stats = total.stats.into_iter();
+        if lead.is_some() {
+            let first = stats.next();
+            if lead_stats.is_none() {
+                lead_stats = first;
+            }
+        }
+        let mut pairs = total.pairs.into_iter();
+        for ((i, point), st) in wave.into_iter().zip(stats) {
+            let pair = if point.pairing.is_some() { pairs.next() } else { None };
+            keep(i, &point.scenario, st, pair);
+        }
+    }
+    Ok(lead_stats)
 }
 
 /// The most trials a run with a precision target makes when no trial count

@@ -17,7 +17,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::sobol::run_design;
-use super::{AnalysisError, Finished, Monitor, Vary};
+use super::{AnalysisError, Monitor, Vary};
 use crate::batch::Plan;
 use crate::scenario::{Override, Source};
 use crate::stats::morris::{MORRIS_SCHEMA_VERSION, MorrisPoint, MorrisScreening, Screened};
@@ -81,7 +81,7 @@ fn trajectories(r: usize, k: usize, levels: usize, seed: u64) -> (Vec<Vec<f64>>,
 }
 
 /// Runs the screening on the current rayon pool.
-pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<Finished<MorrisScreening>, AnalysisError> {
+pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<MorrisScreening, AnalysisError> {
     let k = plan.vary.len();
     if k == 0 {
         return Err(AnalysisError::Plan(
@@ -116,7 +116,7 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<Finished<Mo
         &units,
         Plan { seed, start: 0, end: trials },
         watched,
-        monitor,
+        &mut monitor,
     )?;
     let delta = plan.levels as f64 / (2.0 * (plan.levels - 1) as f64);
     // effects[i][t]: parameter i's elementary effect in trajectory t.
@@ -171,17 +171,16 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<Finished<Mo
             se,
         })
         .collect();
-    let value = MorrisScreening {
+    Ok(MorrisScreening {
         schema_version: MORRIS_SCHEMA_VERSION,
-        meta: Meta::new(&base, seed, run.trials, &plan.overrides),
+        meta: Meta::new(&base, seed, trials, &plan.overrides),
         metric: plan.metric.clone(),
         trajectories: plan.trajectories,
         levels: plan.levels,
         delta,
         inputs,
         points,
-    };
-    Ok(Finished { value, interrupted: run.interrupted })
+    })
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 //! fraction, every variant in lockstep with the base on common random
 //! numbers, ranked by the metric's swing (a tornado).
 
-use super::{AnalysisError, Finished, Monitor};
+use super::{AnalysisError, Monitor, Point};
 use crate::batch::Plan;
 use crate::scenario::{self, Override, Scenario, Source};
-use crate::stats::paired::{Kind, PairSums, Pairing};
+use crate::stats::paired::{Difference, Kind, Pairing};
 use crate::stats::sensitivity::{self as tornado, InputLine, Move, SENSITIVITY_SCHEMA_VERSION, Sensitivity};
 use crate::stats::summary::Meta;
 use crate::suggest::suggest;
@@ -33,12 +33,8 @@ pub struct SensitivityPlan {
     pub seed: Option<u64>,
 }
 
-/// One move of an input: its value and the variant's index, or its value
-/// and why the moved scenario is invalid.
-type Side = Result<(f64, usize), (f64, String)>;
-
 /// Runs the analysis on the current rayon pool.
-pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sensitivity>, AnalysisError> {
+pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<Sensitivity, AnalysisError> {
     if !(plan.fraction > 0.0 && plan.fraction < 1.0) {
         return Err(AnalysisError::Plan(format!(
             "--fraction {}: expected a number between 0 and 1, e.g. 0.1",
@@ -55,62 +51,66 @@ pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<F
     let numbers = scenario::numeric_inputs(&plan.source, &plan.overrides)?;
     let inputs = choose_inputs(&numbers, &plan.inputs)?;
     let metric_kind = metric_kind(&base, &plan.metric)?;
-    let mut variants: Vec<Scenario> = Vec::new();
-    let moves: Vec<[Side; 2]> = inputs
-        .iter()
-        .map(|(path, value)| {
-            [1.0 - plan.fraction, 1.0 + plan.fraction].map(|factor| {
-                let side = moved(plan, &prepared, path, *value, factor)?;
-                variants.push(side.1);
-                Ok((side.0, variants.len() - 1))
-            })
-        })
-        .collect();
     let seed = plan.seed.unwrap_or(base.run.seed);
-    let mut scenarios: Vec<&Scenario> = vec![&base];
-    scenarios.extend(variants.iter());
-    // Each variant paired with the base on the metric alone.
-    let pairings: Vec<Pairing> = variants
-        .iter()
-        .map(|v| {
-            let mut pairing = Pairing::between(&base, v);
-            pairing.measures.retain(|m| m.name() == plan.metric);
-            pairing
+    let factors = [1.0 - plan.fraction, 1.0 + plan.fraction];
+    // Each input's two moves, in order: the moved value and the variant's
+    // effect on the metric (paired with the base), or why it is invalid.
+    let mut moves: Vec<Move> = Vec::with_capacity(2 * inputs.len());
+    let mut base_value = f64::NAN;
+    let build = |i: usize, _: &mut Monitor<'_>| {
+        let (path, value) = &inputs[i / 2];
+        Ok(match moved(plan, &prepared, path, *value, factors[i % 2]) {
+            Ok((input, variant)) => {
+                moves
+                    .push(Move { input, effect: Err(format!("{} is not defined in the moved scenario", plan.metric)) });
+                // Each variant paired with the base on the metric alone.
+                let mut pairing = Pairing::between(&base, &variant);
+                pairing.measures.retain(|m| m.name() == plan.metric);
+                Some(Point { scenario: variant, pairing: Some(pairing) })
+            }
+            Err((input, why)) => {
+                moves.push(Move { input, effect: Err(why) });
+                None
+            }
         })
-        .collect();
-    let run = super::lockstep(&scenarios, &pairings, Plan { seed, start: 0, end: trials }, monitor);
-    let lockstep = &run.value;
-    let effect = |side: &Side| match side {
-        Ok((moved, i)) => Move {
-            input: *moved,
-            effect: lockstep.pairs[*i]
-                .sums
-                .first()
-                .map(PairSums::difference)
-                .ok_or_else(|| format!("{} is not defined in the moved scenario", plan.metric)),
-        },
-        Err((moved, why)) => Move { input: *moved, effect: Err(why.clone()) },
     };
+    let mut effects: Vec<(usize, Difference)> = Vec::new();
+    super::run_points(
+        Some(&base),
+        2 * inputs.len(),
+        build,
+        Plan { seed, start: 0, end: trials },
+        &mut monitor,
+        |i, _, _, pair| {
+            if let Some(sums) = pair.as_ref().and_then(|p| p.sums.first()) {
+                effects.push((i, sums.difference()));
+            }
+        },
+    )?;
+    for (i, difference) in effects {
+        if base_value.is_nan() {
+            base_value = difference.a;
+        }
+        moves[i].effect = Ok(difference);
+    }
+    let mut moves = moves.into_iter();
     let mut lines: Vec<InputLine> = inputs
         .iter()
-        .zip(&moves)
-        .map(|((path, value), [low, high])| {
-            let (low, high) = (effect(low), effect(high));
+        .map(|(path, value)| {
+            let (low, high) = (moves.next().expect("two moves an input"), moves.next().expect("two moves an input"));
             InputLine { path: path.clone(), base: *value, swing: (high.delta() - low.delta()).abs(), low, high }
         })
         .collect();
     tornado::rank(&mut lines);
-    let base_value = lockstep.pairs.first().map_or(f64::NAN, |p| p.sums[0].difference().a);
-    let value = Sensitivity {
+    Ok(Sensitivity {
         schema_version: SENSITIVITY_SCHEMA_VERSION,
-        meta: Meta::new(&base, seed, lockstep.trials(), &plan.overrides),
+        meta: Meta::new(&base, seed, trials, &plan.overrides),
         metric: plan.metric.clone(),
         metric_kind,
         base_value,
         fraction: plan.fraction,
         inputs: lines,
-    };
-    Ok(Finished { value, interrupted: run.interrupted })
+    })
 }
 
 /// The scenario with one input moved by `factor`, and the value it moved

@@ -18,7 +18,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{AnalysisError, Finished, Monitor, Sample, Vary};
+use super::{AnalysisError, Monitor, Point, Sample, Vary};
 use crate::batch::Plan;
 use crate::dist::Spread;
 use crate::scenario::{self, Override, Scenario, Source};
@@ -59,7 +59,7 @@ impl SobolPlan {
 }
 
 /// Runs the analysis on the current rayon pool.
-pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<SobolIndices>, AnalysisError> {
+pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<SobolIndices, AnalysisError> {
     let k = plan.vary.len();
     if k == 0 {
         return Err(AnalysisError::Plan(
@@ -98,7 +98,7 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
         &units,
         Plan { seed, start: 0, end: trials },
         watched,
-        monitor,
+        &mut monitor,
     )?;
     let (outputs, values_of) = (run.outputs, run.values);
     let n = plan.samples;
@@ -154,9 +154,9 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
         .zip(&outputs)
         .map(|(((role, sample, _), values), &(output, se))| DesignPoint { role, sample, values, output, se })
         .collect();
-    let value = SobolIndices {
+    Ok(SobolIndices {
         schema_version: SOBOL_SCHEMA_VERSION,
-        meta: Meta::new(&base, seed, run.trials, &plan.overrides),
+        meta: Meta::new(&base, seed, trials, &plan.overrides),
         metric: plan.metric.clone(),
         samples: n,
         design: format!("Saltelli, {} (seed {seed}), N(k + 2) = {} points", design.label(), plan.points()),
@@ -164,8 +164,7 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sobo
         inner_noise_share: noise_share,
         inputs,
         points: design_points,
-    };
-    Ok(Finished { value, interrupted: run.interrupted })
+    })
 }
 
 /// What running a design's points gives.
@@ -174,14 +173,10 @@ pub(super) struct DesignRun {
     pub outputs: Vec<(f64, f64)>,
     /// Each point's parameter values.
     pub values: Vec<Vec<f64>>,
-    /// Trials each point ran.
-    pub trials: u64,
-    /// Whether the monitor stopped it early.
-    pub interrupted: bool,
 }
 
-/// Runs every point of a design (unit coordinates over `ranges`) in
-/// lockstep on the same trials, and reads `watched` at each.
+/// Runs every point of a design (unit coordinates over `ranges`) on the
+/// same trials, a wave at a time, and reads `watched` at each.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_design(
     source: &Source,
@@ -191,14 +186,13 @@ pub(super) fn run_design(
     units: &[Vec<f64>],
     plan: Plan,
     watched: Watched,
-    monitor: Monitor<'_>,
+    monitor: &mut Monitor<'_>,
 ) -> Result<DesignRun, AnalysisError> {
     let prepared = scenario::Prepared::read(source);
-    let mut scenarios: Vec<Scenario> = Vec::with_capacity(units.len());
     let mut values_of: Vec<Vec<f64>> = Vec::with_capacity(units.len());
-    for (p, u) in units.iter().enumerate() {
+    let build = |p: usize, _: &mut Monitor<'_>| {
         let values: Vec<(f64, String)> =
-            ranges.iter().zip(u).map(|(spread, u)| super::sweep::value_at(spread, *u)).collect();
+            ranges.iter().zip(&units[p]).map(|(spread, u)| super::sweep::value_at(spread, *u)).collect();
         let mut all = overrides.to_vec();
         all.extend(
             vary.iter().zip(&values).map(|(v, (_, text))| Override { path: v.path.clone(), value: text.clone() }),
@@ -206,17 +200,14 @@ pub(super) fn run_design(
         let loaded = prepared
             .load(&all)
             .map_err(|error| AnalysisError::Scenario { context: format!("at design point {}", p + 1), error })?;
-        scenarios.push(loaded.scenario);
         values_of.push(values.iter().map(|(x, _)| *x).collect());
-    }
-    let refs: Vec<&Scenario> = scenarios.iter().collect();
-    let run = super::lockstep(&refs, &[], plan, monitor);
-    Ok(DesignRun {
-        outputs: run.value.stats.iter().map(|s| watched.estimate(s)).collect(),
-        values: values_of,
-        trials: run.value.trials(),
-        interrupted: run.interrupted,
-    })
+        Ok(Some(Point { scenario: loaded.scenario, pairing: None }))
+    };
+    let mut outputs = Vec::with_capacity(units.len());
+    super::run_points(None, units.len(), build, plan, monitor, |_, _, stats, _| {
+        outputs.push(watched.estimate(&stats))
+    })?;
+    Ok(DesignRun { outputs, values: values_of })
 }
 
 /// What every analysis over parameter ranges starts from: the base

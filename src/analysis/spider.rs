@@ -2,9 +2,9 @@
 //! parameter's percentile across its range, one parameter at a time with
 //! the others as the scenario writes them, every point on the same trials.
 
-use super::{AnalysisError, Finished, Monitor, Vary};
+use super::{AnalysisError, Monitor, Point, Vary};
 use crate::batch::Plan;
-use crate::scenario::{self, Override, Scenario, Source};
+use crate::scenario::{self, Override, Source};
 use crate::stats::spider::{Spider, SpiderLine, SpiderPoint};
 use crate::stats::summary::Meta;
 
@@ -29,7 +29,7 @@ pub struct SpiderPlan {
 }
 
 /// Computes the chart's lines on the current rayon pool.
-pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Spider>, AnalysisError> {
+pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Spider, AnalysisError> {
     if plan.steps < 2 {
         return Err(AnalysisError::Plan(format!("spider: {} steps; at least 2 are needed", plan.steps)));
     }
@@ -45,22 +45,28 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sp
     )?;
     let percentiles: Vec<f64> = (0..plan.steps).map(|i| i as f64 / (plan.steps - 1) as f64).collect();
     let prepared = scenario::Prepared::read(&plan.source);
-    let mut scenarios: Vec<Scenario> = Vec::with_capacity(plan.vary.len() * plan.steps);
-    let mut values: Vec<f64> = Vec::with_capacity(scenarios.capacity());
-    for (v, spread) in plan.vary.iter().zip(&ranges) {
-        for &p in &percentiles {
-            let (x, text) = super::sweep::value_at(spread, p);
-            let mut all = plan.overrides.clone();
-            all.push(Override { path: v.path.clone(), value: text });
-            let loaded = prepared
-                .load(&all)
-                .map_err(|error| AnalysisError::Scenario { context: format!("at {}={x}", v.path), error })?;
-            scenarios.push(loaded.scenario);
-            values.push(x);
-        }
-    }
-    let refs: Vec<&Scenario> = scenarios.iter().collect();
-    let run = super::lockstep(&refs, &[], Plan { seed, start: 0, end: trials }, monitor);
+    let steps = plan.steps;
+    let mut values: Vec<f64> = Vec::with_capacity(plan.vary.len() * steps);
+    let build = |at: usize, _: &mut Monitor<'_>| {
+        let (v, spread) = (&plan.vary[at / steps], &ranges[at / steps]);
+        let (x, text) = super::sweep::value_at(spread, percentiles[at % steps]);
+        let mut all = plan.overrides.clone();
+        all.push(Override { path: v.path.clone(), value: text });
+        let loaded = prepared
+            .load(&all)
+            .map_err(|error| AnalysisError::Scenario { context: format!("at {}={x}", v.path), error })?;
+        values.push(x);
+        Ok(Some(Point { scenario: loaded.scenario, pairing: None }))
+    };
+    let mut outputs = Vec::with_capacity(plan.vary.len() * steps);
+    super::run_points(
+        None,
+        plan.vary.len() * steps,
+        build,
+        Plan { seed, start: 0, end: trials },
+        &mut monitor,
+        |_, _, stats, _| outputs.push(watched.estimate(&stats)),
+    )?;
     let lines = plan
         .vary
         .iter()
@@ -74,17 +80,12 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sp
                 .iter()
                 .enumerate()
                 .map(|(j, &p)| {
-                    let at = i * plan.steps + j;
-                    let (output, se) = watched.estimate(&run.value.stats[at]);
+                    let at = i * steps + j;
+                    let (output, se) = outputs[at];
                     SpiderPoint { percentile: p, value: values[at], output, se }
                 })
                 .collect(),
         })
         .collect();
-    let value = Spider {
-        meta: Meta::new(&base, seed, run.value.trials(), &plan.overrides),
-        metric: plan.metric.clone(),
-        lines,
-    };
-    Ok(Finished { value, interrupted: run.interrupted })
+    Ok(Spider { meta: Meta::new(&base, seed, trials, &plan.overrides), metric: plan.metric.clone(), lines })
 }

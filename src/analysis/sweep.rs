@@ -2,10 +2,10 @@
 //! trial keys, so that differences between points come from the varied
 //! values, not from sampling noise in unrelated draws.
 
-use super::{AnalysisError, Finished, Monitor};
+use super::{AnalysisError, Monitor, Point};
 use crate::batch::Plan;
 use crate::dist::Spread;
-use crate::scenario::{self, Override, Scenario, Source};
+use crate::scenario::{self, Override, Source};
 use crate::stats::summary::Meta;
 use crate::stats::sweep::{self as table, SWEEP_SCHEMA_VERSION, Sweep};
 use rand::seq::SliceRandom;
@@ -197,10 +197,10 @@ pub fn vary_or_declared(source: &Source, overrides: &[Override], vary: &[Vary]) 
         .collect())
 }
 
-/// Runs a sweep on the current rayon pool. Warnings are gathered by place:
-/// one line per place, naming the first point it came from and how many
-/// more points share it.
-pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Sweep>, AnalysisError> {
+/// Runs a sweep on the current rayon pool. A warning is passed on once per
+/// place, naming the first point it came from; how many more points share
+/// it follows after the run.
+pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Sweep, AnalysisError> {
     let prepared = scenario::Prepared::read(&plan.source);
     let loaded = prepared.load(&plan.overrides)?;
     for w in &loaded.warnings {
@@ -212,9 +212,12 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Swee
         None => grid(&plan.vary)?,
         Some(design) => sampled(&plan.vary, design, seed)?,
     };
-    let mut points: Vec<Scenario> = Vec::with_capacity(grid.len());
-    let mut seen: Vec<(String, String, usize)> = Vec::new();
-    for (k, values) in grid.iter().enumerate() {
+    let trials = super::trials_or(plan.trials, &base)?;
+    let meta = Meta::new(&base, seed, trials, &plan.overrides);
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    let mut rows = Vec::with_capacity(grid.len());
+    let build = |k: usize, monitor: &mut Monitor<'_>| {
+        let values = &grid[k];
         let mut overrides = plan.overrides.clone();
         overrides.extend(
             plan.vary.iter().zip(values).map(|(v, value)| Override { path: v.path.clone(), value: value.clone() }),
@@ -223,37 +226,34 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Finished<Swee
         let loaded = prepared.load(&overrides).map_err(|error| AnalysisError::Scenario { context: where_(), error })?;
         for w in loaded.warnings {
             let place = format!("{}:{}:{}", w.file, w.line, w.column);
-            match seen.iter_mut().find(|(p, _, _)| *p == place) {
-                Some((_, _, more)) => *more += 1,
-                None => seen.push((place, format!("{w} [{}]", where_()), 0)),
+            match seen.iter_mut().find(|(p, _)| *p == place) {
+                Some((_, more)) => *more += 1,
+                None => {
+                    monitor.warn(&format!("{w} [{}]", where_()));
+                    seen.push((place, 0));
+                }
             }
         }
-        points.push(loaded.scenario);
+        Ok(Some(Point { scenario: loaded.scenario, pairing: None }))
+    };
+    super::run_points(
+        None,
+        grid.len(),
+        build,
+        Plan { seed, start: 0, end: trials },
+        &mut monitor,
+        |k, s, stats, _| rows.push(table::point(s, &stats, &meta, grid[k].clone())),
+    )?;
+    for (place, more) in seen.into_iter().filter(|(_, more)| *more > 0) {
+        monitor.warn(&format!("{place}: the same warning at {more} more points"));
     }
-    for (_, text, more) in seen {
-        match more {
-            0 => monitor.warn(&text),
-            more => monitor.warn(&format!("{text} (and at {more} more points)")),
-        }
-    }
-    let trials = super::trials_or(plan.trials, &base)?;
-    let scenarios: Vec<&Scenario> = points.iter().collect();
-    let run = super::lockstep(&scenarios, &[], Plan { seed, start: 0, end: trials }, monitor);
-    let meta = Meta::new(&base, seed, run.value.trials(), &plan.overrides);
-    let rows = points
-        .iter()
-        .zip(&run.value.stats)
-        .zip(grid)
-        .map(|((s, stats), values)| table::point(s, stats, &meta, values))
-        .collect();
-    let value = Sweep {
+    Ok(Sweep {
         schema_version: SWEEP_SCHEMA_VERSION,
         meta,
         paths: plan.vary.iter().map(|v| v.path.clone()).collect(),
         design: plan.sample.map(|d| format!("{} (seed {seed})", d.label())),
         points: rows,
-    };
-    Ok(Finished { value, interrupted: run.interrupted })
+    })
 }
 
 /// A grid point as `path=value, …`.

@@ -40,7 +40,7 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
         Some(_) => Some(overlay_parent(&plan.cases)?),
         None => None,
     };
-    let result = watched(args.threads, |monitor| analysis::calibrate(&plan, monitor))??.value;
+    let result = watched(args.threads, |monitor| analysis::calibrate(&plan, monitor))??;
     emit(&result, &args.output)?;
     if let (Some(path), Some(parent)) = (&args.write, parent) {
         let text = overlay(&result, &parent, args);

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::{Failure, emit, keep_interrupted, watched};
+use super::{Failure, emit, watched};
 use crate::analysis::{self, ComparePlan};
 use crate::cli::CompareArgs;
 use crate::output::Target;
@@ -32,12 +32,9 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
         })
         .collect();
     let plan = ComparePlan { scenarios, trials: args.batch.trials, seed: args.batch.seed };
-    let finished = watched(args.batch.threads, |monitor| analysis::compare(&plan, monitor))??;
-    let compared = &finished.value;
-    let trials = args.batch.trials.unwrap_or(compared.scenarios[0].run.trials);
-    keep_interrupted(finished.interrupted, compared.lockstep.trials(), trials)?;
+    let compared = &watched(args.batch.threads, |monitor| analysis::compare(&plan, monitor))??;
     if let Some(path) = &args.export_html {
         super::report::write(&Target::File(path.clone()), compared, None, None)?;
     }
-    emit(&compared.comparison(), &args.output).map(|()| super::finished(finished.interrupted))
+    emit(&compared.comparison(), &args.output).map(|()| ExitCode::SUCCESS)
 }

@@ -269,12 +269,6 @@ pub fn emit_beside(result: &impl Render, out: &OutputArgs, stdout_taken: bool) -
     first_error.map_or(Ok(()), Err)
 }
 
-/// The exit code of a command whose results were written: 0, or 1 when it
-/// was interrupted and they cover only the trials that finished.
-pub fn finished(interrupted: bool) -> ExitCode {
-    if interrupted { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
-}
-
 /// Stops runs on Ctrl-C or SIGTERM: the handler raises a flag the batch
 /// checks between waves. Installed once per process.
 pub fn interrupt_flag() -> Arc<AtomicBool> {
@@ -336,23 +330,6 @@ pub fn watched<T: Send>(threads: Option<usize>, analysis: impl FnOnce(Monitor<'_
         report_throughput(done, started.elapsed(), pool.current_num_threads());
     }
     Ok(result)
-}
-
-/// What an interrupted lockstep analysis (compare, sweep, sensitivity,
-/// report) keeps: the first `done` of `trials` trials, for every scenario
-/// alike. Says so on stderr; with none done, there is nothing to keep.
-pub fn keep_interrupted(interrupted: bool, done: u64, trials: u64) -> Result<(), Failure> {
-    if !interrupted {
-        return Ok(());
-    }
-    if done == 0 {
-        return Err(Failure::failed("interrupted before any trial finished: no results were written"));
-    }
-    eprintln!(
-        "interrupted: every result is for the first {done} of {trials} trials (the same trials for every scenario \
-         and point; none is missing); exit status 1"
-    );
-    Ok(())
 }
 
 impl From<MergeError> for Failure {

@@ -22,11 +22,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
         trials: args.batch.trials,
         seed: args.batch.seed,
     };
-    let finished = watched(args.batch.threads, |monitor| analysis::compare(&plan, monitor))??;
-    let compared = finished.value;
-    if finished.interrupted {
-        return Err(Failure::failed(format!("interrupted: {} was not written", args.output)));
-    }
+    let compared = watched(args.batch.threads, |monitor| analysis::compare(&plan, monitor))??;
     let tornado = match &args.sensitivity {
         Some(metric) => {
             let plan = SensitivityPlan {
@@ -39,11 +35,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
                 trials: compared.lockstep.trials(),
                 seed: Some(compared.metas[0].seed),
             };
-            let (result, interrupted) = sensitivity::analyse(&plan, args.batch.threads)?;
-            if interrupted {
-                return Err(Failure::failed(format!("interrupted: {} was not written", args.output)));
-            }
-            Some(result)
+            Some(sensitivity::analyse(&plan, args.batch.threads)?)
         }
         None => None,
     };
@@ -77,16 +69,9 @@ fn global(args: &ReportArgs, seed: u64) -> Result<(SobolIndices, Spider), Failur
         trials: args.sobol_trials,
         seed: Some(seed),
     };
-    let interrupted = || Failure::failed(format!("interrupted: {} was not written", args.output));
     let indices = watched(args.batch.threads, |monitor| analysis::sobol(&sobol, monitor))??;
-    if indices.interrupted {
-        return Err(interrupted());
-    }
     let lines = watched(args.batch.threads, |monitor| analysis::spider(&spider, monitor))??;
-    if lines.interrupted {
-        return Err(interrupted());
-    }
-    Ok((indices.value, lines.value))
+    Ok((indices, lines))
 }
 
 /// Builds and writes the report of scenarios run in lockstep: the first in

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use super::{Failure, emit, keep_interrupted, watched};
+use super::{Failure, emit, watched};
 use crate::analysis::{self, MorrisPlan, SensitivityPlan, SobolPlan};
 use crate::cli::{Method, SensitivityArgs};
 use crate::report::sensitivity::Tornado;
@@ -30,17 +30,13 @@ pub fn run(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         trials: args.trials.unwrap_or(20_000),
         seed: args.seed,
     };
-    let (result, interrupted) = analyse(&plan, args.threads)?;
-    emit(&Tornado { result: &result, top: args.top }, &args.output).map(|()| super::finished(interrupted))
+    let result = analyse(&plan, args.threads)?;
+    emit(&Tornado { result: &result, top: args.top }, &args.output).map(|()| ExitCode::SUCCESS)
 }
 
-/// Runs the analysis from the terminal (also for `report --sensitivity`),
-/// and says whether it was interrupted (its figures then cover the trials
-/// that finished).
-pub fn analyse(plan: &SensitivityPlan, threads: Option<usize>) -> Result<(Sensitivity, bool), Failure> {
-    let finished = watched(threads, |monitor| analysis::sensitivity(plan, monitor))??;
-    keep_interrupted(finished.interrupted, finished.value.meta.trials, plan.trials)?;
-    Ok((finished.value, finished.interrupted))
+/// Runs the analysis from the terminal (also for `report --sensitivity`).
+pub fn analyse(plan: &SensitivityPlan, threads: Option<usize>) -> Result<Sensitivity, Failure> {
+    Ok(watched(threads, |monitor| analysis::sensitivity(plan, monitor))??)
 }
 
 /// Refuses --input with a method that takes ranges.
@@ -73,9 +69,8 @@ fn morris(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     };
     eprint!("Morris design: r(k + 1) = {} × {} = ", plan.trajectories, plan.vary.len() + 1);
     announce(plan.points(), plan.trials);
-    let finished = watched(args.threads, |monitor| analysis::morris(&plan, monitor))??;
-    keep_interrupted(finished.interrupted, finished.value.meta.trials, plan.trials)?;
-    emit(&finished.value, &args.output).map(|()| super::finished(finished.interrupted))
+    let screening = watched(args.threads, |monitor| analysis::morris(&plan, monitor))??;
+    emit(&screening, &args.output).map(|()| ExitCode::SUCCESS)
 }
 
 /// Runs a Sobol' analysis (`--method sobol`), saying its cost first.
@@ -92,7 +87,6 @@ fn sobol(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
     };
     eprint!("Sobol' design: N(k + 2) = {} × {} = ", plan.samples, plan.vary.len() + 2);
     announce(plan.points(), plan.trials);
-    let finished = watched(args.threads, |monitor| analysis::sobol(&plan, monitor))??;
-    keep_interrupted(finished.interrupted, finished.value.meta.trials, plan.trials)?;
-    emit(&finished.value, &args.output).map(|()| super::finished(finished.interrupted))
+    let indices = watched(args.threads, |monitor| analysis::sobol(&plan, monitor))??;
+    emit(&indices, &args.output).map(|()| ExitCode::SUCCESS)
 }

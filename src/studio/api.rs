@@ -267,11 +267,7 @@ pub async fn run(State(studio): State<Arc<Studio>>, Json(request): Json<RunReque
     let stop = Arc::clone(&job.stop);
     let plan = ComparePlan { scenarios: vec![base, variant], trials: Some(trials), seed: request.seed };
     let body = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
-        let finished = analysis::compare(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
-        if finished.interrupted {
-            return Err(ApiError::superseded());
-        }
-        let compared = finished.value;
+        let compared = analysis::compare(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
         let summaries: Vec<_> = (0..2)
             .map(|i| summary::summarise(&compared.scenarios[i], &compared.lockstep.stats[i], compared.metas[i].clone()))
             .collect();
@@ -350,13 +346,10 @@ pub async fn tornado(
         seed: request.seed,
     };
     let answer = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let finished = analysis::sensitivity(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
-        if finished.interrupted {
-            return Err(ApiError::superseded());
-        }
+        let tornado = analysis::sensitivity(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
         let mut html = String::new();
-        html::tornado_section(&mut html, &finished.value);
-        Ok(json!({ "html": html, "trials": finished.value.meta.trials }))
+        html::tornado_section(&mut html, &tornado);
+        Ok(json!({ "html": html, "trials": tornado.meta.trials }))
     })
     .await
     .map_err(|e| ApiError::bad(format!("the tornado failed: {e}")))??;

@@ -53,7 +53,7 @@ fn calibration_recovers_known_parameters_within_its_intervals() {
         intervals: true,
         cross_validate: false,
     };
-    let fit = calibrate(&plan, Monitor::quiet()).expect("the calibration runs").value;
+    let fit = calibrate(&plan, Monitor::quiet()).expect("the calibration runs");
     for (p, truth) in fit.parameters.iter().zip([TRUE_BASE, TRUE_ADD]) {
         let (lo, hi) = p.interval.expect("intervals were asked for");
         assert!(lo <= truth && truth <= hi, "{}: true {truth} outside [{lo}, {hi}] (fitted {})", p.path, p.value);

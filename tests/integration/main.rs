@@ -18,6 +18,7 @@ mod newcomer;
 mod outputs;
 mod properties;
 mod report;
+mod round_three;
 mod scenarios;
 mod schema;
 mod sensitivity;
