@@ -490,7 +490,7 @@ pub struct SweepArgs {
     pub scenario: String,
     /// A path and its values: PATH=LO:HI:STEPS or PATH=V1,V2,… (several make a
     /// grid), or PATH=LO:HI, a range for --sample.
-    #[arg(long, required = true, value_name = "PATH=VALUES")]
+    #[arg(long, required_unless_present = "sample", value_name = "PATH=VALUES")]
     pub vary: Vec<Vary>,
     /// Draw N points from the ranges instead of a grid: lhs:N (Latin
     /// hypercube) or sobol:N (scrambled Sobol' sequence), seeded by --seed.

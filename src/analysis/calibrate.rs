@@ -81,7 +81,7 @@ impl std::str::FromStr for FitParameter {
         let (lo, hi) = o.value.split_once(':').ok_or_else(bad)?;
         let (lo, hi) = (lo.trim(), hi.trim());
         let (l, h): (f64, f64) = (lo.parse().map_err(|_| bad())?, hi.parse().map_err(|_| bad())?);
-        if !(l.is_finite() && h.is_finite() && l < h) {
+        if !(l.is_finite() && h.is_finite() && l < h && (h - l).is_finite()) {
             return Err(bad());
         }
         let whole = lo.parse::<i64>().is_ok() && hi.parse::<i64>().is_ok();
@@ -183,6 +183,11 @@ impl Objective<'_, '_> {
             .collect()
     }
 
+    /// Whether the monitor asked to stop.
+    fn stopped(&self) -> bool {
+        self.monitor.lock().unwrap_or_else(|e| e.into_inner()).0.cancel.load(Ordering::Relaxed)
+    }
+
     /// Minus the log-likelihood of the cases `which` at the unit point `u`
     /// (coordinates outside [0, 1] are clamped and pay a penalty that
     /// leads the simplex back).
@@ -244,22 +249,27 @@ impl Restricted<'_, '_, '_> {
     }
 }
 
+/// The cost of a point whose scenario does not load (a value outside what
+/// the scenario accepts): above any likelihood's, so the search leaves it.
+const INFEASIBLE: f64 = 1e12;
+
 impl CostFunction for Restricted<'_, '_, '_> {
     type Param = Vec<f64>;
     type Output = f64;
+    /// Never an error: argmin's Nelder–Mead unwraps the first simplex's
+    /// costs. A point that does not load is infeasible; a stop is seen
+    /// again after the search ([`minimise`]).
     fn cost(&self, searched: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        self.objective.cost_at(&self.full(searched), &self.which).map_err(argmin::core::Error::new)
+        Ok(self.objective.cost_at(&self.full(searched), &self.which).unwrap_or(INFEASIBLE))
     }
 }
 
 /// Minimises `problem` from `start` with Nelder–Mead; returns the best
 /// point and its cost.
-fn minimise<P>(problem: P, start: &[f64], max_iterations: u64) -> Result<(Vec<f64>, f64), Stop>
-where
-    P: CostFunction<Param = Vec<f64>, Output = f64>,
-{
+fn minimise(problem: Restricted<'_, '_, '_>, start: &[f64], max_iterations: u64) -> Result<(Vec<f64>, f64), Stop> {
+    let objective = problem.objective;
     if start.is_empty() {
-        let cost = problem.cost(&Vec::new()).map_err(stop_of)?;
+        let cost = objective.cost_at(&problem.full(&[]), &problem.which)?;
         return Ok((Vec::new(), cost));
     }
     // The first simplex: the start and a step of a fifth of the range along
@@ -274,6 +284,9 @@ where
     // Each iteration costs one to n + 2 evaluations; bound the iterations.
     let iterations = max_iterations.max(1);
     let result = Executor::new(problem, solver).configure(|s| s.max_iters(iterations)).run().map_err(stop_of)?;
+    if objective.stopped() {
+        return Err(Stop::Cancelled);
+    }
     let state = result.state();
     let best = state.get_best_param().cloned().unwrap_or_else(|| start.to_vec());
     Ok((best.iter().map(|x| x.clamp(0.0, 1.0)).collect(), state.get_best_cost()))
@@ -284,6 +297,33 @@ fn stop_of(e: argmin::core::Error) -> Stop {
         Ok(stop) => stop,
         Err(e) => Stop::Scenario(AnalysisError::Plan(format!("the optimiser failed: {e}"))),
     }
+}
+
+/// Refuses a range whose end a case does not accept (a probability's range
+/// past 1, a count's below 0), naming the parameter and the case: the
+/// search would otherwise start on a scenario that cannot run.
+fn searchable(plan: &CalibratePlan, cases: &[Case]) -> Result<(), AnalysisError> {
+    for p in &plan.fit {
+        for end in [p.lo, p.hi] {
+            for case in cases {
+                let at_end = [Override { path: p.path.clone(), value: number_text(end) }];
+                if let Err(e) = case.prepared.load(&at_end) {
+                    let why = e.diagnostics.first().map_or_else(
+                        || e.to_string(),
+                        |d| match &d.expected {
+                            Some(expected) => format!("{}; expected {expected}", d.message),
+                            None => d.message.clone(),
+                        },
+                    );
+                    return Err(AnalysisError::Plan(format!(
+                        "--fit {}={}:{}: {} is outside what case {} accepts ({why}); search a range inside it",
+                        p.path, p.lo, p.hi, end, case.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads the cases and checks each has an observed outcome class.
@@ -342,8 +382,10 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
             "nothing to fit: give at least one --fit PATH=LO:HI (e.g. --fit decisions.request.base=0:0.5)".into(),
         ));
     }
+    super::each_path_once("--fit", plan.fit.iter().map(|p| p.path.as_str()))?;
     let cases = cases(plan, &mut monitor)?;
     let written = written(plan)?;
+    searchable(plan, &cases)?;
     // Whole numbers only where the bounds and the value are whole and the
     // range holds more than its two ends (a probability searched on 0:1 is
     // not rounded).

@@ -294,6 +294,45 @@ pub(crate) fn run_points(
     Ok(lead_stats)
 }
 
+/// The most points a design may have: each point's values and result are
+/// kept for the export.
+pub const MAX_DESIGN_POINTS: usize = 200_000;
+/// The most values (points × parameters) a design may have.
+pub const MAX_DESIGN_VALUES: usize = 2_000_000;
+
+/// Refuses a design of `points` points (as `formula` gives them, e.g.
+/// "N(k + 2) = 2000 × 250") over `k` parameters that would not fit, before
+/// any work, saying what it would cost; `flag` names the size to lower.
+pub(crate) fn design_fits(flag: &str, formula: &str, points: Option<usize>, k: usize) -> Result<usize, AnalysisError> {
+    let values = points.and_then(|p| p.checked_mul(k));
+    match (points, values) {
+        (Some(p), Some(v)) if p <= MAX_DESIGN_POINTS && v <= MAX_DESIGN_VALUES => Ok(p),
+        _ => {
+            let points = points.map_or_else(|| "more than 2^64".to_string(), |p| p.to_string());
+            let values = values.map_or_else(
+                || "too many values to count".to_string(),
+                |v| format!("{v} values, about {} MB to hold and more to write", (v as u64).saturating_mul(16) >> 20),
+            );
+            Err(AnalysisError::Plan(format!(
+                "{flag}: the design has {formula} = {points} points × {k} parameters = {values}; at most \
+                 {MAX_DESIGN_POINTS} points and {MAX_DESIGN_VALUES} values: lower {flag} or vary fewer parameters"
+            )))
+        }
+    }
+}
+
+/// Refuses a path given to `flag` more than once (the second would silently
+/// replace the first's value in one place and not in another).
+pub(crate) fn each_path_once<'p>(flag: &str, paths: impl IntoIterator<Item = &'p str>) -> Result<(), AnalysisError> {
+    let mut seen = std::collections::HashSet::new();
+    for path in paths {
+        if !seen.insert(path) {
+            return Err(AnalysisError::Plan(format!("{flag} {path}: given twice; give each path once")));
+        }
+    }
+    Ok(())
+}
+
 /// The most trials a run with a precision target makes when no trial count
 /// is given (`run --precision`, Python's `run(precision=…)`).
 pub const PRECISION_MAX_TRIALS: u64 = 10_000_000_000;

@@ -53,7 +53,14 @@ pub struct MorrisPlan {
 impl MorrisPlan {
     /// Points the design has: r(k + 1).
     pub fn points(&self) -> usize {
-        self.trajectories * (self.vary.len() + 1)
+        self.trajectories.saturating_mul(self.vary.len() + 1)
+    }
+
+    /// The points, or why a design that large is refused (with its cost).
+    pub fn size(&self) -> Result<usize, AnalysisError> {
+        let k = self.vary.len();
+        let formula = format!("r(k + 1) = {} × {}", self.trajectories, k + 1);
+        super::design_fits("--trajectories", &formula, self.trajectories.checked_mul(k + 1), k)
     }
 }
 
@@ -98,6 +105,7 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<MorrisScree
         )));
     }
     let trials = super::at_least_one(plan.trials)?;
+    plan.size()?;
     let super::sobol::Ranged { base, watched, seed, ranges } = super::sobol::ranged(
         &plan.source,
         &plan.overrides,

@@ -147,6 +147,7 @@ fn moved(
 /// The inputs asked for, or every number in the default places (zeros,
 /// which a fraction cannot move, left out).
 fn choose_inputs(numbers: &[(String, f64)], asked: &[String]) -> Result<Vec<(String, f64)>, AnalysisError> {
+    super::each_path_once("--input", asked.iter().map(String::as_str))?;
     if asked.is_empty() {
         return Ok(numbers
             .iter()

@@ -54,7 +54,14 @@ pub struct SobolPlan {
 impl SobolPlan {
     /// Points the design has: N(k + 2).
     pub fn points(&self) -> usize {
-        self.samples * (self.vary.len() + 2)
+        self.samples.saturating_mul(self.vary.len() + 2)
+    }
+
+    /// The points, or why a design that large is refused (with its cost).
+    pub fn size(&self) -> Result<usize, AnalysisError> {
+        let k = self.vary.len();
+        let formula = format!("N(k + 2) = {} × {}", self.samples, k + 2);
+        super::design_fits("--samples", &formula, self.samples.checked_mul(k + 2), k)
     }
 }
 
@@ -70,6 +77,7 @@ pub fn sobol(plan: &SobolPlan, mut monitor: Monitor<'_>) -> Result<SobolIndices,
         return Err(AnalysisError::Plan(format!("--samples {}: at least 8 are needed", plan.samples)));
     }
     let trials = super::at_least_one(plan.trials)?;
+    plan.size()?;
     let Ranged { base, watched, seed, ranges } =
         ranged(&plan.source, &plan.overrides, &plan.metric, plan.seed, &plan.vary, "--method sobol", &mut monitor)?;
     let design = Sample::Sobol(plan.samples);
@@ -234,6 +242,7 @@ pub(super) fn ranged(
     what: &str,
     monitor: &mut Monitor<'_>,
 ) -> Result<Ranged, AnalysisError> {
+    super::each_path_once("--vary", vary.iter().map(|v| v.path.as_str()))?;
     let loaded = scenario::load(source, overrides)?;
     for w in &loaded.warnings {
         monitor.warn(&w.to_string());

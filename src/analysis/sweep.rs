@@ -157,7 +157,7 @@ impl std::str::FromStr for Vary {
             let lo: f64 = lo.trim().parse().map_err(|_| bad("LO is not a number"))?;
             let hi: f64 = hi.trim().parse().map_err(|_| bad("HI is not a number"))?;
             let steps: usize = steps.trim().parse().map_err(|_| bad("STEPS is not a whole number"))?;
-            if !(lo.is_finite() && hi.is_finite()) || steps == 0 || steps > MAX_SWEEP_POINTS {
+            if !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite()) || steps == 0 || steps > MAX_SWEEP_POINTS {
                 return Err(bad(&format!("LO and HI must be finite and 1 ≤ STEPS ≤ {MAX_SWEEP_POINTS}")));
             }
             if lo > hi {
@@ -167,8 +167,8 @@ impl std::str::FromStr for Vary {
                 .map(|i| number_text(if steps == 1 { lo } else { lo + (hi - lo) * i as f64 / (steps - 1) as f64 }))
                 .collect()
         } else if let [Ok(lo), Ok(hi)] = parts.iter().map(|p| p.trim().parse::<f64>()).collect::<Vec<_>>()[..] {
-            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                return Err(format!("in '{s}': a range LO:HI needs finite LO below HI"));
+            if !(lo.is_finite() && hi.is_finite() && lo < hi && (hi - lo).is_finite()) {
+                return Err(format!("in '{s}': a range LO:HI needs finite LO below HI (and HI − LO finite)"));
             }
             let whole = parts.iter().all(|p| p.trim().parse::<i64>().is_ok());
             return Ok(Vary { path: o.path, values: Vec::new(), spread: Some(Spread::Range { lo, hi, whole }) });
@@ -208,6 +208,13 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Sweep, Analys
     }
     let base = loaded.scenario;
     let seed = plan.seed.unwrap_or(base.run.seed);
+    if plan.vary.is_empty() {
+        return Err(AnalysisError::Plan(
+            "nothing to vary: give --vary PATH=VALUES, or --sample with ranges declared under `uncertain:` in the scenario"
+                .into(),
+        ));
+    }
+    super::each_path_once("--vary", plan.vary.iter().map(|v| v.path.as_str()))?;
     let grid = match plan.sample {
         None => grid(&plan.vary)?,
         Some(design) => sampled(&plan.vary, design, seed)?,

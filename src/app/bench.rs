@@ -67,12 +67,12 @@ pub struct Environment {
 impl Environment {
     /// This process's environment.
     pub fn here() -> Environment {
-        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        let cpu = crate::input::read_text("/proc/cpuinfo")
             .ok()
             .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.to_string()))
             .and_then(|l| l.split_once(':').map(|(_, m)| m.trim().to_string()))
             .unwrap_or_else(|| "unknown".into());
-        let load_average = std::fs::read_to_string("/proc/loadavg")
+        let load_average = crate::input::read_text("/proc/loadavg")
             .map(|t| t.split_whitespace().take(3).filter_map(|x| x.parse().ok()).collect())
             .unwrap_or_default();
         let features = [

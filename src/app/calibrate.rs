@@ -43,7 +43,7 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
     let result = watched(args.threads, |monitor| analysis::calibrate(&plan, monitor))??;
     emit(&result, &args.output)?;
     if let (Some(path), Some(parent)) = (&args.write, parent) {
-        let text = overlay(&result, &parent, args);
+        let text = overlay(&result, &parent, args)?;
         output::write_atomic(path, text.as_bytes())
             .map_err(|e| Failure::failed(format!("error: --write {}: {e}", path.display())))?;
         eprintln!("wrote the fitted values to {} (extends: {parent})", path.display());
@@ -122,8 +122,16 @@ fn parent_of(source: &Source) -> Option<String> {
     match source {
         Source::Bundled(name) => bundled::chain(name).get(1).map(|p| p.to_string()),
         Source::File(path) => {
-            let text = std::fs::read_to_string(path).ok()?;
-            let parent = text.lines().find_map(|l| l.strip_prefix("extends:"))?.trim().trim_matches(['"', '\'']);
+            let bytes = crate::input::read_bounded(path, crate::scenario::tree::MAX_FILE_BYTES as u64).ok()?;
+            let text = String::from_utf8(bytes).ok()?;
+            /// The one key read of the case.
+            #[derive(serde::Deserialize)]
+            struct Head {
+                extends: Option<String>,
+            }
+            let head: Head = serde_saphyr::from_str(&text).ok()?;
+            let parent = head.extends?;
+            let parent = parent.as_str();
             let near = path.parent().unwrap_or(Path::new(".")).join(parent);
             Some(if near.exists() {
                 absolute(&near).display().to_string()
@@ -139,35 +147,80 @@ fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// The overlay's text: `extends:` and the fitted values as nested maps (a
-/// rule's number under its id, which merges into the parent's rule).
-fn overlay(result: &Calibration, parent: &str, args: &CalibrateArgs) -> String {
+/// The overlay's text: a comment saying how to reproduce it, then
+/// `extends:` and the fitted values as nested maps, written by the YAML
+/// serializer (so a parent path or a key needing quotes is quoted).
+fn overlay(result: &Calibration, parent: &str, args: &CalibrateArgs) -> Result<String, Failure> {
+    let mut command: Vec<String> = vec!["alliance-sim".into(), "calibrate".into()];
+    command.extend(args.cases.iter().cloned());
+    for p in &result.parameters {
+        command.push("--fit".into());
+        command.push(format!("{}={}:{}", p.path, p.lo, p.hi));
+    }
+    command.extend(["-n".into(), args.trials.to_string(), "--seed".into(), args.seed.to_string()]);
+    command.extend(["--max-iterations".into(), args.max_iterations.to_string()]);
+    let command: Vec<String> = command.iter().map(|a| shell_word(a)).collect();
     let mut text = String::from("# Written by `alliance-sim calibrate`: the fitted values, laid over what was\n");
-    text.push_str("# calibrated. Reproduce with:\n#   alliance-sim calibrate");
-    for c in &args.cases {
-        text.push_str(&format!(" {c}"));
-    }
+    text.push_str(&format!("# calibrated. Reproduce with:\n#   {}\n", command.join(" ")));
+    let mut root = Node::Map(vec![("extends".into(), Node::Text(parent.to_string()))]);
     for p in &result.parameters {
-        text.push_str(&format!(" --fit {}={}:{}", p.path, p.lo, p.hi));
+        root.insert(&p.path.split('.').collect::<Vec<_>>(), p.value);
     }
-    text.push_str(&format!(" -n {} --seed {} --max-iterations {}\n", args.trials, args.seed, args.max_iterations));
-    text.push_str(&format!("extends: {parent}\n"));
-    let mut written: Vec<Vec<&str>> = Vec::new();
-    for p in &result.parameters {
-        let keys: Vec<&str> = p.path.split('.').collect();
-        // The keys this path shares with what is already written.
-        let shared = written.iter().map(|w| w.iter().zip(&keys).take_while(|(a, b)| a == b).count()).max().unwrap_or(0);
-        for (depth, key) in keys.iter().enumerate().skip(shared) {
-            let indent = "  ".repeat(depth);
-            if depth + 1 == keys.len() {
-                text.push_str(&format!("{indent}{key}: {}\n", p.value));
-            } else {
-                text.push_str(&format!("{indent}{key}:\n"));
+    let yaml = serde_saphyr::to_string(&root)
+        .map_err(|e| Failure::failed(format!("error: --write: cannot write the overlay as YAML: {e}")))?;
+    text.push_str(&yaml);
+    Ok(text)
+}
+
+/// An argument as a POSIX shell reads it back, on one line (a comment
+/// cannot hold a line break, so control characters are written as `?`).
+fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "._-/:=,+@%".contains(c));
+    let arg: String = arg.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    if plain { arg } else { format!("'{}'", arg.replace('\'', "'\\''")) }
+}
+
+/// The overlay as a tree of maps, in the order the values were fitted.
+enum Node {
+    Text(String),
+    Number(f64),
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    /// Puts `value` at the path `keys` below this map.
+    fn insert(&mut self, keys: &[&str], value: f64) {
+        let (Node::Map(entries), Some((first, rest))) = (self, keys.split_first()) else { return };
+        let at = match entries.iter().position(|(k, _)| k == first) {
+            Some(at) => at,
+            None => {
+                entries.push((first.to_string(), Node::Map(Vec::new())));
+                entries.len() - 1
+            }
+        };
+        if rest.is_empty() {
+            entries[at].1 = Node::Number(value);
+        } else {
+            entries[at].1.insert(rest, value);
+        }
+    }
+}
+
+impl serde::Serialize for Node {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Node::Text(text) => serializer.serialize_str(text),
+            Node::Number(x) => serializer.serialize_f64(*x),
+            Node::Map(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
             }
         }
-        written.push(keys);
     }
-    text
 }
 
 impl Render for Calibration {

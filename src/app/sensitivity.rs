@@ -67,8 +67,9 @@ fn morris(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         trials: args.trials.unwrap_or(2_000),
         seed: args.seed,
     };
+    let points = plan.size()?;
     eprint!("Morris design: r(k + 1) = {} × {} = ", plan.trajectories, plan.vary.len() + 1);
-    announce(plan.points(), plan.trials);
+    announce(points, plan.trials);
     let screening = watched(args.threads, |monitor| analysis::morris(&plan, monitor))??;
     emit(&screening, &args.output).map(|()| ExitCode::SUCCESS)
 }
@@ -85,8 +86,9 @@ fn sobol(args: &SensitivityArgs) -> Result<ExitCode, Failure> {
         trials: args.trials.unwrap_or(2_000),
         seed: args.seed,
     };
+    let points = plan.size()?;
     eprint!("Sobol' design: N(k + 2) = {} × {} = ", plan.samples, plan.vary.len() + 2);
-    announce(plan.points(), plan.trials);
+    announce(points, plan.trials);
     let indices = watched(args.threads, |monitor| analysis::sobol(&plan, monitor))??;
     emit(&indices, &args.output).map(|()| ExitCode::SUCCESS)
 }

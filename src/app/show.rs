@@ -34,19 +34,43 @@ pub fn run(args: &ShowArgs) -> Result<ExitCode, Failure> {
     targets.push((dir.join("alliance-sim.schema.json"), schema));
     // A file already there with the same text (a base shared with an
     // earlier eject) is kept; one that differs is never overwritten.
-    let same = |path: &std::path::Path, text: &str| std::fs::read(path).is_ok_and(|b| b == text.as_bytes());
-    if let Some((path, _)) = targets.iter().find(|(p, t)| p.exists() && !same(p, t)) {
-        return Err(Failure::input(format!(
-            "error: {} exists and differs; --eject never overwrites a file (choose another DIR)",
-            path.display()
-        )));
-    }
-    targets.retain(|(p, _)| !p.exists());
+    // Read no more than the text's length (never a FIFO, a device or a
+    // link to one: `input::read_bounded` refuses those unopened).
+    let same = |path: &std::path::Path, text: &str| {
+        crate::input::read_bounded(path, text.len() as u64).map(|b| b == text.as_bytes())
+    };
     for (path, text) in &targets {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| Failure::failed(format!("error: cannot create {}: {e}", parent.display())))?;
+        match same(path, text) {
+            Ok(true) => {}
+            Ok(false) | Err(crate::input::ReadError::TooLarge { .. }) => {
+                return Err(Failure::input(format!(
+                    "error: --eject {}: {} exists and differs; --eject never overwrites a file (choose another DIR)",
+                    dir.display(),
+                    path.display()
+                )));
+            }
+            Err(crate::input::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Failure::input(format!(
+                    "error: --eject {}: {}: {e}; --eject writes only new files (choose another DIR)",
+                    dir.display(),
+                    path.display()
+                )));
+            }
         }
+    }
+    targets.retain(|(p, t)| !same(p, t).unwrap_or(false));
+    for (path, _) in &targets {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Failure::input(format!("error: --eject {}: cannot create {}: {e}", dir.display(), parent.display()))
+            })?;
+        }
+        output::check_writable(path).map_err(|e| {
+            Failure::input(format!("error: --eject {}: cannot write {}: {e}", dir.display(), path.display()))
+        })?;
+    }
+    for (path, text) in &targets {
         output::write_atomic(path, text.as_bytes())
             .map_err(|e| Failure::failed(format!("error: cannot write {}: {e}", path.display())))?;
         eprintln!("wrote {}", path.display());
