@@ -48,10 +48,12 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     /// Starts writing `path` (the temporary file goes beside it). Refuses
-    /// a path that names anything but a regular file: renaming over
-    /// `/dev/full` or a FIFO would replace it.
+    /// a path that names anything but a regular file (renaming over
+    /// `/dev/full` or a FIFO would replace it), a file the user could not
+    /// write, and another user's file whose owner cannot be kept. A file
+    /// replaced keeps its mode and owner; a new one gets 0666 less the umask.
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
-        refuse_non_regular(path)?;
+        let existing = replaceable(path)?;
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
@@ -60,10 +62,19 @@ impl AtomicFile {
         let prefix = format!(".{stem}.");
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
-        // A finished file gets the usual permissions, not a temporary file's 0600.
+        // A new file gets the usual permissions (the umask applies), not a
+        // temporary file's 0600.
         #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
         let tmp = builder.tempfile_in(dir)?;
+        #[cfg(unix)]
+        if let Some(meta) = existing {
+            use std::os::unix::fs::MetadataExt;
+            std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()))?;
+            tmp.as_file().set_permissions(meta.permissions())?;
+        }
+        #[cfg(not(unix))]
+        let _ = existing;
         Ok(AtomicFile { path: path.to_path_buf(), writer: BufWriter::with_capacity(1 << 16, tmp) })
     }
 
@@ -96,6 +107,50 @@ fn refuse_non_regular(path: &Path) -> io::Result<()> {
     }
 }
 
+/// The metadata of the file at `path` that a result may replace (none when
+/// there is no file yet); an error if it is not a regular file, if the user
+/// could not write it (opening it to write, which changes nothing, is the
+/// test), or if it is another user's and its owner cannot be kept.
+fn replaceable(path: &Path) -> io::Result<Option<std::fs::Metadata>> {
+    refuse_non_regular(path)?;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
+        return Err(io::Error::new(
+            e.kind(),
+            format!("you cannot write it ({e}); results replace only files you could write"),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Whether this process can give a file the target's owner: try it on
+        // a scratch file beside the target.
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let probe = tempfile::Builder::new().prefix(".alliance-sim-check.").tempfile_in(dir)?;
+        let probe_meta = probe.as_file().metadata()?;
+        if probe_meta.uid() != meta.uid()
+            && std::os::unix::fs::fchown(probe.as_file(), Some(meta.uid()), Some(meta.gid())).is_err()
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "it belongs to another user (uid {}); a result replaces a file whole, which would make it yours: \
+                     write it elsewhere",
+                    meta.uid()
+                ),
+            ));
+        }
+    }
+    Ok(Some(meta))
+}
+
 /// Checks, before any work, that `path` can be written: it is a regular
 /// file or does not exist yet, and its directory exists and takes a new
 /// file. A run of hours must not fail at its last step on a typo.
@@ -112,8 +167,12 @@ pub fn check_writable(path: &Path) -> io::Result<()> {
         Err(e) => return Err(io::Error::new(e.kind(), format!("the directory {}: {e}", dir.display()))),
         Ok(_) => {}
     }
-    // The one sure test of a writable directory is to create a file in it.
-    tempfile::Builder::new().prefix(".alliance-sim-check.").tempfile_in(dir).map(drop)
+    // The one sure test of a writable directory is to create a file in it
+    // (which `replaceable` does for a file already there).
+    match replaceable(path)? {
+        Some(_) => Ok(()),
+        None => tempfile::Builder::new().prefix(".alliance-sim-check.").tempfile_in(dir).map(drop),
+    }
 }
 
 /// Where a stream of records goes: a file replaced atomically, or stdout.

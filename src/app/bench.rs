@@ -162,7 +162,11 @@ fn median_of(sorted: &[f64]) -> f64 {
 /// Version of the `bench` JSON document (2: mean, σ, outliers, the
 /// environment and the noise verdict; 3: `versus`, a second scenario, and
 /// `stages`).
-pub const BENCH_SCHEMA_VERSION: u32 = 3;
+pub const BENCH_SCHEMA_VERSION: u32 = 4;
+
+/// The saved versions `--baseline` reads: their `lines[].rates` mean what
+/// this version's do.
+const BASELINE_VERSIONS: std::ops::RangeInclusive<u64> = 2..=4;
 
 /// A benchmark's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,11 +227,12 @@ pub struct Ratio {
     pub threads: usize,
     /// mean now / mean then.
     pub ratio: f64,
-    /// Lower end of its 95% interval.
-    pub lo: f64,
+    /// Lower end of its 95% interval (none with one repetition on a side).
+    pub lo: Option<f64>,
     /// Upper end.
-    pub hi: f64,
-    /// "faster", "slower" (the interval excludes 1) or "no real difference".
+    pub hi: Option<f64>,
+    /// "faster", "slower" (the interval excludes 1), "no real difference",
+    /// or, with no interval, no verdict.
     pub verdict: String,
 }
 
@@ -250,6 +255,10 @@ impl Ratio {
             f64::INFINITY
         };
         let ratio = ma / mb;
+        if na < 2.0 || nb < 2.0 {
+            let verdict = "no verdict: one repetition gives no interval (--repeat 2 or more on both runs)";
+            return Ratio { threads: now.threads, ratio, lo: None, hi: None, verdict: verdict.into() };
+        }
         let t = t975(df);
         let (lo, hi) = ((ratio.ln() - t * se).exp(), (ratio.ln() + t * se).exp());
         let verdict = if lo > 1.0 {
@@ -259,7 +268,7 @@ impl Ratio {
         } else {
             "no real difference"
         };
-        Ratio { threads: now.threads, ratio, lo, hi, verdict: verdict.into() }
+        Ratio { threads: now.threads, ratio, lo: Some(lo), hi: Some(hi), verdict: verdict.into() }
     }
 }
 
@@ -283,32 +292,80 @@ fn t975(df: f64) -> f64 {
 /// The largest saved benchmark read.
 const MAX_BASELINE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// A saved `bench --format json` against this run's lines.
-fn against(path: &std::path::Path, lines: &[Line]) -> Result<Baseline, Failure> {
+/// A saved `bench --format json`, read and checked before the benchmark
+/// runs.
+struct Saved {
+    file: String,
+    environment: Option<Environment>,
+    /// Thread count and the rates measured at it.
+    lines: Vec<(u64, Vec<f64>)>,
+}
+
+/// Reads a saved benchmark of `scenario`, refusing one that cannot be
+/// compared: not a benchmark, of another version or scenario, or with a
+/// rate that is not a positive number.
+fn read_baseline(path: &std::path::Path, scenario: &str) -> Result<Saved, Failure> {
     let file = path.display().to_string();
-    let bytes = crate::input::read_bounded(path, MAX_BASELINE_BYTES)
-        .map_err(|e| Failure::input(format!("--baseline {file}: cannot read it: {e}")))?;
+    let refuse = |why: String| Failure::input(format!("error: --baseline {file}: {why}"));
+    let bytes =
+        crate::input::read_bounded(path, MAX_BASELINE_BYTES).map_err(|e| refuse(format!("cannot read it: {e}")))?;
     let saved: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::input(format!("--baseline {file}:{}:{}: not JSON: {e}", e.line(), e.column())))?;
-    let saved_lines = saved["lines"].as_array().ok_or_else(|| {
-        Failure::input(format!("--baseline {file}: lines: expected the output of `alliance-sim bench --format json`"))
-    })?;
-    let mut ratios = Vec::new();
-    for line in lines {
-        let then = saved_lines.iter().find(|l| l["threads"].as_u64() == Some(line.threads as u64));
-        let rates: Vec<f64> = then
-            .and_then(|l| l["rates"].as_array())
-            .map(|r| r.iter().filter_map(serde_json::Value::as_f64).filter(|x| *x > 0.0).collect())
-            .unwrap_or_default();
-        if !rates.is_empty() {
-            ratios.push(Ratio::of(line, &Line::of(line.threads, rates, None)));
-        }
+        .map_err(|e| Failure::input(format!("error: --baseline {file}:{}:{}: not JSON: {e}", e.line(), e.column())))?;
+    let what = "expected the output of `alliance-sim bench --format json`";
+    let version = saved["schema_version"].as_u64().ok_or_else(|| refuse(format!("schema_version: {what}")))?;
+    if !BASELINE_VERSIONS.contains(&version) {
+        return Err(refuse(format!(
+            "schema_version {version}: this version reads saved benchmarks of versions {} to {}",
+            BASELINE_VERSIONS.start(),
+            BASELINE_VERSIONS.end()
+        )));
     }
-    if ratios.is_empty() {
-        return Err(Failure::input(format!("--baseline {file}: no thread count in common with this run")));
+    let then = saved["scenario"].as_str().ok_or_else(|| refuse(format!("scenario: {what}")))?;
+    if then != scenario {
+        return Err(refuse(format!("it timed '{then}', not '{scenario}': rates of two scenarios do not compare")));
+    }
+    let saved_lines = saved["lines"].as_array().ok_or_else(|| refuse(format!("lines: {what}")))?;
+    let mut lines = Vec::with_capacity(saved_lines.len());
+    for (i, line) in saved_lines.iter().enumerate() {
+        let threads = line["threads"]
+            .as_u64()
+            .filter(|t| *t > 0)
+            .ok_or_else(|| refuse(format!("lines[{i}].threads: expected a positive whole number")))?;
+        let rates = line["rates"].as_array().ok_or_else(|| refuse(format!("lines[{i}].rates: {what}")))?;
+        let rates = rates
+            .iter()
+            .enumerate()
+            .map(|(j, r)| {
+                r.as_f64().filter(|x| x.is_finite() && *x > 0.0).ok_or_else(|| {
+                    refuse(format!("lines[{i}].rates[{j}] is {r}: expected a positive number of trials per second"))
+                })
+            })
+            .collect::<Result<Vec<f64>, Failure>>()?;
+        if rates.is_empty() {
+            return Err(refuse(format!("lines[{i}].rates: empty")));
+        }
+        lines.push((threads, rates));
     }
     let environment = serde_json::from_value(saved["environment"].clone()).ok();
-    Ok(Baseline { file, environment, lines: ratios })
+    Ok(Saved { file, environment, lines })
+}
+
+/// A saved benchmark against this run's lines.
+fn against(saved: Saved, lines: &[Line]) -> Result<Baseline, Failure> {
+    let ratios: Vec<Ratio> = lines
+        .iter()
+        .filter_map(|line| {
+            let (_, rates) = saved.lines.iter().find(|(t, _)| *t == line.threads as u64)?;
+            Some(Ratio::of(line, &Line::of(line.threads, rates.clone(), None)))
+        })
+        .collect();
+    if ratios.is_empty() {
+        return Err(Failure::input(format!(
+            "error: --baseline {}: no thread count in common with this run",
+            saved.file
+        )));
+    }
+    Ok(Baseline { file: saved.file, environment: saved.environment, lines: ratios })
 }
 
 /// Runs the benchmark.
@@ -320,6 +377,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
     };
     let scenarios =
         names.iter().map(|name| load_scenario(name, &[]).map(|l| l.scenario)).collect::<Result<Vec<_>, _>>()?;
+    let saved = match &args.baseline {
+        Some(path) => Some(read_baseline(path, &scenarios[0].name)?),
+        None => None,
+    };
     let environment = Environment::here();
     let max_threads = args.max_threads.unwrap_or(environment.cpus).max(1);
     let mut reference: Vec<Option<BatchStats>> = vec![None; scenarios.len()];
@@ -382,8 +443,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
         );
         profile
     });
-    let baseline = match &args.baseline {
-        Some(path) => Some(against(path, &first)?),
+    let baseline = match saved {
+        Some(saved) => Some(against(saved, &first)?),
         None => None,
     };
     let result = Bench {
@@ -457,7 +518,10 @@ fn ratios_table(doc: &mut Doc, what: &str, ratios: &[Ratio]) {
             vec![
                 r.threads.to_string(),
                 format!("{:.3}×", r.ratio),
-                format!("[{:.3}, {:.3}]", r.lo, r.hi),
+                match (r.lo, r.hi) {
+                    (Some(lo), Some(hi)) => format!("[{lo:.3}, {hi:.3}]"),
+                    _ => "none".into(),
+                },
                 r.verdict.clone(),
             ],
         );

@@ -282,12 +282,32 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
     }))
 }
 
-/// A rayon pool of `threads` workers (all cores when `None`).
+/// A rayon pool of `threads` workers; when `None`, `RAYON_NUM_THREADS` if
+/// set (held to the same bound as `--threads`), else all cores.
 pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
+    let threads = match threads {
+        Some(n) => n,
+        None => threads_from_env(std::env::var_os("RAYON_NUM_THREADS"))?,
+    };
     rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
+        .num_threads(threads)
         .build()
         .map_err(|e| Failure::failed(format!("cannot start worker threads: {e}")))
+}
+
+/// The worker threads `RAYON_NUM_THREADS` asks for (0, all cores, when
+/// unset), refused past [`crate::batch::max_threads`] as `--threads` is.
+fn threads_from_env(value: Option<std::ffi::OsString>) -> Result<usize, Failure> {
+    let Some(value) = value else { return Ok(0) };
+    let most = crate::batch::max_threads();
+    match value.to_str().and_then(|v| v.trim().parse::<usize>().ok()) {
+        Some(n) if n <= most => Ok(n),
+        _ => Err(Failure::input(format!(
+            "error: RAYON_NUM_THREADS={}: expected a whole number of worker threads from 1 to {most} (0 for all \
+             cores), as --threads takes; unset it or use --threads",
+            crate::text::escape_for_terminal(&value.to_string_lossy())
+        ))),
+    }
 }
 
 /// Runs an analysis on `threads` workers (all cores when `None`), watched
@@ -456,6 +476,18 @@ mod tests {
         // the list would not compile.
         assert_eq!(super::missing_cpu_features(), Vec::<&str>::new());
         assert!(super::check_cpu().is_ok());
+    }
+
+    #[test]
+    fn rayon_num_threads_is_held_to_the_threads_bound() {
+        use std::ffi::OsString;
+        assert_eq!(super::threads_from_env(None).ok(), Some(0));
+        assert_eq!(super::threads_from_env(Some(OsString::from("3"))).ok(), Some(3));
+        for bad in ["100000", "-1", "two", ""] {
+            let failure = super::threads_from_env(Some(OsString::from(bad))).expect_err(bad);
+            assert_eq!(failure.code, super::EXIT_INPUT);
+            assert!(failure.message.contains("RAYON_NUM_THREADS"), "{}", failure.message);
+        }
     }
 
     #[test]
