@@ -142,6 +142,18 @@ pub enum MergeError {
         /// The tag it carries.
         format: String,
     },
+    /// The part was written by another version of the tool, whose random
+    /// streams or statistics differ.
+    #[error(
+        "{part}: written by {by}; this is alliance-sim {}, whose results differ: run every shard with one version",
+        env!("CARGO_PKG_VERSION")
+    )]
+    OtherVersion {
+        /// The part's file.
+        part: String,
+        /// The version (or, for a part of this version, the RNG) it names.
+        by: String,
+    },
     /// Two parts disagree on what run they are from.
     #[error("{part} and {first} are from different runs: {field} {here} ≠ {there}")]
     DifferentRuns {
@@ -210,43 +222,91 @@ pub enum MergeError {
 pub const MAX_PART_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads a part from a file: a bounded regular file, a partial result's
-/// JSON, intact (its content matches its digest).
+/// JSON of this version of the tool, intact (its content matches its
+/// digest). The format, version and RNG are read before the rest, so a part
+/// of another version is refused as such, whatever its fields.
 pub fn read_part(path: &std::path::Path) -> Result<Partial, MergeError> {
     let part = path.display().to_string();
     let bytes = crate::input::read_bounded(path, MAX_PART_BYTES)
         .map_err(|error| MergeError::Unreadable { part: part.clone(), error })?;
-    let partial: Partial = serde_json::from_slice(&bytes).map_err(|error| MergeError::NotJson {
+    let not_json = |error: serde_json::Error| MergeError::NotJson {
         part: part.clone(),
         line: error.line(),
         column: error.column(),
         error,
-    })?;
+    };
+    /// What is read of a part before the rest.
+    #[derive(Deserialize)]
+    struct Head {
+        format: String,
+        meta: HeadMeta,
+    }
+    #[derive(Deserialize)]
+    struct HeadMeta {
+        tool_version: String,
+        rng: String,
+    }
+    let head: Head = serde_json::from_slice(&bytes).map_err(not_json)?;
+    if head.format != PARTIAL_FORMAT {
+        return Err(MergeError::NotAPart { part, format: crate::text::excerpt(&head.format, 64) });
+    }
+    let (version, rng) = (env!("CARGO_PKG_VERSION"), crate::rng::ALGORITHM);
+    if head.meta.tool_version != version || head.meta.rng != rng {
+        let by = if head.meta.tool_version != version {
+            format!("alliance-sim {}", crate::text::excerpt(&head.meta.tool_version, 32))
+        } else {
+            format!("a build with another RNG ({})", crate::text::excerpt(&head.meta.rng, 80))
+        };
+        return Err(MergeError::OtherVersion { part, by });
+    }
+    let partial: Partial = serde_json::from_slice(&bytes).map_err(not_json)?;
     if !partial.is_intact() {
         return Err(MergeError::Changed { part });
     }
     Ok(partial)
 }
 
-/// Checks that parts belong to one run and cover it once, then that each
-/// part's statistics pass `check_stats` (see [`BatchStats::check`]), then
-/// merges them in shard order.
-pub fn merge(
-    parts: &[(String, Partial)],
-    check_stats: impl Fn(&BatchStats) -> Result<(), String>,
-) -> Result<(Meta, BatchStats), MergeError> {
-    let Some((first_name, first)) = parts.first() else {
-        return Err(MergeError::Empty);
-    };
-    let m = &first.meta;
-    for (name, p) in parts {
+/// Parts merged one at a time, so that no more than one is held: each is
+/// checked against the first (one run, one range per shard), then its
+/// statistics against the scenario (`check_stats`, see
+/// [`BatchStats::check`]), then folded. The statistics merge exactly, so
+/// the order of the parts does not matter.
+pub struct Merger<C> {
+    first_name: String,
+    meta: Meta,
+    shards: u64,
+    /// Each shard number seen, with its part's file.
+    seen: BTreeMap<u64, String>,
+    check_stats: C,
+    stats: BatchStats,
+}
+
+impl<C: Fn(&BatchStats) -> Result<(), String>> Merger<C> {
+    /// Starts with the first part.
+    pub fn new(name: String, first: Partial, check_stats: C) -> Result<Merger<C>, MergeError> {
+        let mut merger = Merger {
+            first_name: name.clone(),
+            meta: first.meta.clone(),
+            shards: first.shards,
+            seen: BTreeMap::new(),
+            check_stats,
+            stats: BatchStats::default(),
+        };
+        merger.add(name, first)?;
+        Ok(merger)
+    }
+
+    /// Checks a part and folds it in.
+    pub fn add(&mut self, name: String, p: Partial) -> Result<(), MergeError> {
         if p.format != PARTIAL_FORMAT {
-            return Err(MergeError::NotAPart { part: name.clone(), format: p.format.clone() });
+            return Err(MergeError::NotAPart { part: name, format: crate::text::excerpt(&p.format, 64) });
         }
+        let m = &self.meta;
         let checks: [(&str, String, String); 7] = [
             ("scenario hash", p.meta.scenario_hash.clone(), m.scenario_hash.clone()),
             ("seed", p.meta.seed.to_string(), m.seed.to_string()),
             ("trials", p.meta.trials.to_string(), m.trials.to_string()),
-            ("shard count", p.shards.to_string(), first.shards.to_string()),
+            ("shard count", p.shards.to_string(), self.shards.to_string()),
             ("alliance-sim version", p.meta.tool_version.clone(), m.tool_version.clone()),
             ("RNG", p.meta.rng.clone(), m.rng.clone()),
             ("overrides", p.meta.overrides.join(" "), m.overrides.join(" ")),
@@ -254,8 +314,8 @@ pub fn merge(
         for (field, here, there) in checks {
             if here != there {
                 return Err(MergeError::DifferentRuns {
-                    part: name.clone(),
-                    first: first_name.clone(),
+                    part: name,
+                    first: self.first_name.clone(),
                     field,
                     here: crate::text::excerpt(&here, 64),
                     there: crate::text::excerpt(&there, 64),
@@ -264,35 +324,27 @@ pub fn merge(
         }
         let expected = Shard { index: p.shard, count: p.shards };
         if p.shard == 0 || p.shard > p.shards || expected.range(p.meta.trials) != (p.start, p.end) {
-            return Err(MergeError::WrongRange { part: name.clone(), shard: p.shard, shards: p.shards });
+            return Err(MergeError::WrongRange { part: name, shard: p.shard, shards: p.shards });
         }
         if p.stats.trials != p.end - p.start {
-            return Err(MergeError::WrongCount { part: name.clone(), held: p.stats.trials, range: p.end - p.start });
+            return Err(MergeError::WrongCount { part: name, held: p.stats.trials, range: p.end - p.start });
         }
-    }
-    // Ordered by shard number; nothing is sized by the (untrusted) shard count.
-    let mut by_index: BTreeMap<u64, &(String, Partial)> = BTreeMap::new();
-    for part in parts {
-        if let Some((other, _)) = by_index.insert(part.1.shard, part) {
-            return Err(MergeError::Twice {
-                shard: part.1.shard,
-                shards: first.shards,
-                first: other.clone(),
-                second: part.0.clone(),
-            });
+        if let Some(other) = self.seen.get(&p.shard) {
+            return Err(MergeError::Twice { shard: p.shard, shards: self.shards, first: other.clone(), second: name });
         }
+        (self.check_stats)(&p.stats).map_err(|why| MergeError::Inconsistent { part: name.clone(), why })?;
+        self.stats.merge(&p.stats);
+        self.seen.insert(p.shard, name);
+        Ok(())
     }
-    if by_index.len() as u64 != first.shards {
-        let missing: Vec<String> =
-            (1..=first.shards).filter(|k| !by_index.contains_key(k)).take(20).map(|k| k.to_string()).collect();
-        return Err(MergeError::Missing { missing: missing.join(", "), shards: first.shards });
+
+    /// The merged run, once every shard is in.
+    pub fn finish(self) -> Result<(Meta, BatchStats), MergeError> {
+        if self.seen.len() as u64 != self.shards {
+            let missing: Vec<String> =
+                (1..=self.shards).filter(|k| !self.seen.contains_key(k)).take(20).map(|k| k.to_string()).collect();
+            return Err(MergeError::Missing { missing: missing.join(", "), shards: self.shards });
+        }
+        Ok((self.meta, self.stats))
     }
-    for (name, p) in by_index.values() {
-        check_stats(&p.stats).map_err(|why| MergeError::Inconsistent { part: name.clone(), why })?;
-    }
-    let mut stats = BatchStats::default();
-    for p in by_index.values() {
-        stats.merge(&p.1.stats);
-    }
-    Ok((m.clone(), stats))
 }

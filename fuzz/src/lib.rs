@@ -200,7 +200,11 @@ pub fn merge_part(data: &[u8]) {
     let s = SCENARIO.get_or_init(|| {
         scenario::load(&Source::Bundled("kazakhstan-2022".into()), &[]).expect("bundled scenario").scenario
     });
-    let Ok((meta, stats)) = shard::merge(&[("fuzz.json".into(), part)], |stats| stats.check(s)) else { return };
+    let Ok((meta, stats)) = shard::Merger::new("fuzz.json".into(), part, |stats: &alliance_sim::stats::batch::BatchStats| stats.check(s))
+        .and_then(shard::Merger::finish)
+    else {
+        return;
+    };
     let stats_max = stats.deployed.max as f64;
     let deployed_mean = stats.deployed.mean();
     assert!(stats.deployed.n == 0 || deployed_mean <= stats_max, "mean {deployed_mean} above max {stats_max}");

@@ -89,7 +89,7 @@ fn overrides(set: Vec<(String, String)>) -> PyResult<Vec<Override>> {
             if path.trim().is_empty() {
                 return Err(PyValueError::new_err("set: a path is empty (e.g. members.russia.attributes.alignment)"));
             }
-            Ok(Override { path: path.trim().to_string(), value })
+            Ok(Override::from("set", path.trim(), value))
         })
         .collect()
 }

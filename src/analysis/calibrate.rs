@@ -165,7 +165,7 @@ impl Objective<'_, '_> {
             .fit
             .iter()
             .zip(values)
-            .map(|(p, v)| Override { path: p.path.clone(), value: number_text(*v) })
+            .map(|(p, v)| Override::from("--fit", p.path.clone(), number_text(*v)))
             .collect();
         let (cases, seed, trials) = (self.cases, self.plan.seed, self.plan.trials);
         which
@@ -306,7 +306,7 @@ fn searchable(plan: &CalibratePlan, cases: &[Case]) -> Result<(), AnalysisError>
     for p in &plan.fit {
         for end in [p.lo, p.hi] {
             for case in cases {
-                let at_end = [Override { path: p.path.clone(), value: number_text(end) }];
+                let at_end = [Override::from("--fit", p.path.clone(), number_text(end))];
                 if let Err(e) = case.prepared.load(&at_end) {
                     let why = e.diagnostics.first().map_or_else(
                         || e.to_string(),

@@ -126,7 +126,7 @@ fn moved(
 ) -> Result<(f64, Scenario), (f64, String)> {
     let load = |moved: f64| {
         let mut overrides = plan.overrides.clone();
-        overrides.push(Override { path: path.to_string(), value: moved.to_string() });
+        overrides.push(Override::from("--input", path, moved.to_string()));
         prepared.load(&overrides)
     };
     let mut moved = moved_value(value, factor);

@@ -203,7 +203,7 @@ pub(super) fn run_design(
             ranges.iter().zip(&units[p]).map(|(spread, u)| super::sweep::value_at(spread, *u)).collect();
         let mut all = overrides.to_vec();
         all.extend(
-            vary.iter().zip(&values).map(|(v, (_, text))| Override { path: v.path.clone(), value: text.clone() }),
+            vary.iter().zip(&values).map(|(v, (_, text))| Override::from("--vary", v.path.clone(), text.clone())),
         );
         let loaded = prepared
             .load(&all)

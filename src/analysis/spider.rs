@@ -51,7 +51,7 @@ pub fn spider(plan: &SpiderPlan, mut monitor: Monitor<'_>) -> Result<Spider, Ana
         let (v, spread) = (&plan.vary[at / steps], &ranges[at / steps]);
         let (x, text) = super::sweep::value_at(spread, percentiles[at % steps]);
         let mut all = plan.overrides.clone();
-        all.push(Override { path: v.path.clone(), value: text });
+        all.push(Override::from("--sobol", v.path.clone(), text));
         let loaded = prepared
             .load(&all)
             .map_err(|error| AnalysisError::Scenario { context: format!("at {}={x}", v.path), error })?;

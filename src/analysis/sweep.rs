@@ -227,7 +227,7 @@ pub fn sweep(plan: &SweepPlan, mut monitor: Monitor<'_>) -> Result<Sweep, Analys
         let values = &grid[k];
         let mut overrides = plan.overrides.clone();
         overrides.extend(
-            plan.vary.iter().zip(values).map(|(v, value)| Override { path: v.path.clone(), value: value.clone() }),
+            plan.vary.iter().zip(values).map(|(v, value)| Override::from("--vary", v.path.clone(), value.clone())),
         );
         let where_ = || format!("at point {} ({})", k + 1, describe(&plan.vary, values));
         let loaded = prepared.load(&overrides).map_err(|error| AnalysisError::Scenario { context: where_(), error })?;

@@ -14,22 +14,23 @@ use super::{Failure, emit, load_scenario};
 use crate::cli::MergeArgs;
 use crate::scenario::{Override, bundled};
 use crate::shard::{self, MergeError};
+use crate::stats::batch::BatchStats;
 use crate::stats::summary;
 
 /// Merges partial results.
 pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
-    let mut parts = Vec::with_capacity(args.parts.len());
-    for path in &args.parts {
-        parts.push((path.display().to_string(), shard::read_part(path)?));
-    }
-    let first = parts.first().map(|(_, p)| p.meta.clone()).ok_or(MergeError::Empty)?;
+    // One part held at a time: read, checked and folded, then dropped.
+    let (first_path, later) = args.parts.split_first().ok_or(MergeError::Empty)?;
+    let first_part = shard::read_part(first_path)?;
+    let first_name = first_path.display().to_string();
+    let first = first_part.meta.clone();
     let overrides = first
         .overrides
         .iter()
-        .map(|o| o.parse::<Override>())
+        .map(|o| o.parse::<Override>().map(|o| Override { origin: format!("{first_name}: meta.overrides:"), ..o }))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::input(format!("{}: meta.overrides: an override does not parse: {e}", parts[0].0)))?;
+        .map_err(|e| Failure::input(format!("{first_name}: meta.overrides: an override does not parse: {e}")))?;
     let origin = match &args.scenario {
         Some(given) => given.clone(),
         None => bundled_origin(&first.origin).ok_or_else(|| {
@@ -47,12 +48,16 @@ pub fn run(args: &MergeArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::input(format!(
             "{}: meta.scenario_hash: the scenario at {origin} is not the one the part was run from \
              (sha256 {} ≠ {}); give the original with --scenario",
-            parts[0].0,
+            first_name,
             crate::text::excerpt(&s.hash, 16),
             crate::text::excerpt(&first.scenario_hash, 16)
         )));
     }
-    let (meta, stats) = shard::merge(&parts, |stats| stats.check(s))?;
+    let mut merger = shard::Merger::new(first_name, first_part, |stats: &BatchStats| stats.check(s))?;
+    for path in later {
+        merger.add(path.display().to_string(), shard::read_part(path)?)?;
+    }
+    let (meta, stats) = merger.finish()?;
     let summary = summary::summarise(s, &stats, meta);
     emit(&summary, &args.output).map(|()| ExitCode::SUCCESS)
 }

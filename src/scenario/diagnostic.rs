@@ -87,7 +87,12 @@ impl fmt::Display for Diagnostic {
         // Text quoted from a file is shown escaped: a bidirectional
         // override in a bad id must not reorder the message around it.
         let shown = crate::text::escape_for_terminal;
-        write!(f, "{kind}: {}:{}:{}: {}", shown(&self.file), self.line, self.column, shown(&self.message))?;
+        // Line 0: no place in a file (an override, a file that could not
+        // be read): the name alone.
+        match self.line {
+            0 => write!(f, "{kind}: {}: {}", shown(&self.file), shown(&self.message))?,
+            line => write!(f, "{kind}: {}:{line}:{}: {}", shown(&self.file), self.column, shown(&self.message))?,
+        }
         if let Some(expected) = &self.expected {
             write!(f, "\n  expected {}", shown(expected))?;
         }

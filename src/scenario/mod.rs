@@ -86,6 +86,16 @@ pub struct Override {
     pub path: String,
     /// The value, parsed as YAML.
     pub value: String,
+    /// Where it came from, for messages: the flag (`--set`, `--vary`,
+    /// `--fit`, …) or the place that holds it.
+    pub origin: String,
+}
+
+impl Override {
+    /// An override from `origin` (a flag such as `--vary`, or a place).
+    pub fn from(origin: &str, path: impl Into<String>, value: impl Into<String>) -> Override {
+        Override { path: path.into(), value: value.into(), origin: origin.to_string() }
+    }
 }
 
 impl std::str::FromStr for Override {
@@ -97,7 +107,7 @@ impl std::str::FromStr for Override {
         if path.trim().is_empty() {
             return Err("the path before '=' is empty".into());
         }
-        Ok(Override { path: path.trim().to_string(), value: value.to_string() })
+        Ok(Override::from("--set", path.trim(), value))
     }
 }
 
@@ -215,7 +225,9 @@ impl Prepared {
         });
         match scenario {
             Some(scenario) if !report.has_errors() => {
-                warn_unread_attributes(&scenario, overrides, &mut report);
+                if let Some(tree) = &tree {
+                    warn_unread_attributes(&scenario, tree, &mut report);
+                }
                 let added_members = std::mem::take(&mut report.added_members);
                 Ok(Loaded { scenario, warnings: report.warnings(), added_members })
             }
@@ -287,7 +299,11 @@ pub fn load_unspecialised(source: &Source, overrides: &[Override]) -> Result<Loa
 
 /// Warns about `--set members.<id>.attributes.<name>=…` when no expression
 /// reads that attribute: the run would silently be the same.
-fn warn_unread_attributes(s: &Scenario, overrides: &[Override], report: &mut Report) {
+///
+/// A member attribute in a file that no expression reads and that
+/// `alliance.attributes` does not declare is most likely misspelt
+/// (`alignmnet`): it is warned about too, with the nearest name.
+fn warn_unread_attributes(s: &Scenario, tree: &Node, report: &mut Report) {
     let read: Vec<u16> = s
         .programs()
         .iter()
@@ -299,23 +315,46 @@ fn warn_unread_attributes(s: &Scenario, overrides: &[Override], report: &mut Rep
             _ => None,
         })
         .collect();
-    let file = report.sources.add("--set");
-    for (i, o) in overrides.iter().enumerate() {
-        let ["members", _, "attributes", name] = o.path.split('.').collect::<Vec<_>>()[..] else { continue };
+    let is_read = |name: &str| {
         let slot = s.symbols.attrs.iter().position(|(a, _)| a == name);
-        if slot.is_some_and(|slot| read.iter().any(|&a| usize::from(a) == slot)) {
+        slot.is_some_and(|slot| read.iter().any(|&a| usize::from(a) == slot))
+    };
+    let declared: Vec<String> = tree
+        .get("alliance")
+        .and_then(|a| a.get("attributes"))
+        .and_then(Node::entries)
+        .map(|e| e.iter().map(|e| e.key.clone()).collect())
+        .unwrap_or_default();
+    let known: Vec<String> = s
+        .symbols
+        .attrs
+        .iter()
+        .map(|(a, _)| a.clone())
+        .filter(|a| is_read(a) || declared.contains(a))
+        .chain(declared.iter().cloned())
+        .collect();
+    let mut warned: Vec<String> = Vec::new();
+    let members = tree.get("members").and_then(Node::entries).unwrap_or(&[]);
+    for attribute in members.iter().filter_map(|m| m.node.get("attributes").and_then(Node::entries)).flatten() {
+        let name = &attribute.key;
+        if is_read(name) || warned.contains(name) {
             continue;
         }
-        let loc = Loc { file, line: 1, column: u32::try_from(i + 1).unwrap_or(u32::MAX) };
+        // An override's nodes are at line 0 of its own pseudo-file.
+        let overridden = attribute.node.loc.line == 0;
+        if !overridden && declared.contains(name) {
+            continue;
+        }
+        warned.push(name.clone());
+        let message = if overridden {
+            format!("no rule or expression reads the attribute '{name}', so this changes nothing")
+        } else {
+            format!("no rule or expression reads the attribute '{name}' and alliance.attributes does not declare it")
+        };
         report
-            .warning(
-                loc,
-                format!(
-                    "--set {}: no rule or expression reads the attribute '{name}', so this changes nothing",
-                    o.path
-                ),
-            )
-            .expected("an attribute that rules read, such as member.alignment");
+            .warning(attribute.key_loc, message)
+            .expected("an attribute that rules read, such as member.alignment")
+            .suggest(name, known.iter().map(String::as_str).filter(|k| k != name));
     }
 }
 
@@ -544,15 +583,24 @@ fn bundled_base(source: &Source) -> String {
 }
 
 fn apply_overrides(root: &mut Node, overrides: &[Override], report: &mut Report, hasher: &mut Sha256) -> bool {
-    let file = report.sources.add("--set");
     let mut ok = true;
-    for (i, o) in overrides.iter().enumerate() {
-        let loc = Loc { file, line: 1, column: u32::try_from(i + 1).unwrap_or(u32::MAX) };
+    for o in overrides {
+        // Each override is its own pseudo-file, named by its flag and text,
+        // at line 0 (shown without a line or column).
+        let file = report.sources.add(&format!("{} {}={}", o.origin, o.path, o.value));
+        let loc = Loc { file, line: 0, column: 0 };
         // Each part length-prefixed, so that no two lists of overrides
         // encode alike (a separator could occur inside a value).
         for part in [&o.path, &o.value] {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part.as_bytes());
+        }
+        if o.path == "extends" || o.path.starts_with("extends.") {
+            report
+                .error(loc, "what a scenario extends is read before any override, so this would change nothing")
+                .expected("an overlay file with its own `extends:` line");
+            ok = false;
+            continue;
         }
         let value = match tree::parse(&o.value, file) {
             Ok(mut v) => {
@@ -560,7 +608,7 @@ fn apply_overrides(root: &mut Node, overrides: &[Override], report: &mut Report,
                 v
             }
             Err(e) => {
-                report.error(loc, format!("--set {}={}: {}", o.path, o.value, e.message)).expected("a YAML value");
+                report.error(loc, e.message).expected("a YAML value");
                 ok = false;
                 continue;
             }
@@ -568,7 +616,7 @@ fn apply_overrides(root: &mut Node, overrides: &[Override], report: &mut Report,
         let path: Vec<&str> = o.path.split('.').collect();
         if let Err(message) = tree::set_path(root, &path, value) {
             report
-                .error(loc, format!("--set {}: {message}", o.path))
+                .error(loc, message)
                 .expected("a path of fields that exists in the scenario, e.g. members.russia.attributes.alignment");
             ok = false;
         }

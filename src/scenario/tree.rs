@@ -187,6 +187,14 @@ pub fn parse(text: &str, file: u16) -> Result<Node, YamlError> {
 fn find_tag(text: &str) -> Option<YamlError> {
     for (i, line) in text.lines().enumerate() {
         let code = line.split(" #").next().unwrap_or(line);
+        // A value alone that starts with a tag (an override's `!!binary …`).
+        if i == 0 && code.trim_start().starts_with('!') {
+            return Some(YamlError {
+                line: 1,
+                column: 1,
+                message: format!("YAML reads '{}' as a tag; the scenario format uses none: quote it", code.trim()),
+            });
+        }
         for marker in [": !", "- !"] {
             let Some(at) = code.find(marker) else { continue };
             // Inside quotes, '!' is text.

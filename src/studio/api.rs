@@ -214,7 +214,7 @@ impl Studio {
         let set: Vec<Override> = changed
             .set
             .iter()
-            .map(|(path, value)| Override { path: path.trim().to_string(), value: value.clone() })
+            .map(|(path, value)| Override::from("the studio's change", path.trim(), value.clone()))
             .collect();
         if let Some(o) = set.iter().find(|o| o.path.is_empty()) {
             return Err(ApiError::bad(format!("an empty path (value '{}')", o.value)));

@@ -379,6 +379,25 @@ impl Builder<'_> {
                 .error(node.loc, format!("{what} is truncated but is not a number"))
                 .expected("truncate only on numeric distributions");
         }
+        if let (Some((lo, hi)), Some((from, to))) = (truncate, support(&kind.key, &d.2))
+            && (hi < from || lo > to)
+        {
+            let at = node.get("truncate").map_or(node.loc, |t| t.loc);
+            self.report
+                .error(
+                    at,
+                    format!(
+                        "the truncation [{}, {}] of {what} lies outside the values its {} distribution takes, [{}, {}]: \
+                         every draw would be a bound",
+                        readable(lo),
+                        readable(hi),
+                        kind.key,
+                        readable(from),
+                        readable(to)
+                    ),
+                )
+                .expected(format!("a truncation that overlaps [{}, {}]", readable(from), readable(to)));
+        }
         Some((d.0, d.1, truncate, d.2))
     }
 
@@ -521,5 +540,18 @@ mod tests {
         }
         assert!(cholesky(&[1.0, 0.9, 0.9, 0.9, 1.0, -0.9, 0.9, -0.9, 1.0], 3).is_none());
         assert!(cholesky(&[1.0, 1.0, 1.0, 1.0], 2).is_none(), "perfect correlation is singular");
+    }
+}
+
+/// The values a distribution can take, where its kind or its constant
+/// parameters fix them (none for a normal, or bounds given by expressions).
+fn support(kind: &str, family: &Family) -> Option<(f64, f64)> {
+    let constant = |p: &Program| p.as_constant();
+    match (kind, family) {
+        ("beta", _) => Some((0.0, 1.0)),
+        ("exponential" | "lognormal" | "poisson", _) => Some((0.0, f64::INFINITY)),
+        ("uniform", Family::Continuous(_, p)) => Some((constant(&p[0])?, constant(&p[1])?)),
+        ("triangular", Family::Continuous(_, p)) => Some((constant(&p[0])?, constant(&p[2])?)),
+        _ => None,
     }
 }

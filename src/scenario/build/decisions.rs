@@ -2,7 +2,7 @@
 //! the outcomes, the observed history, the run defaults and the statics
 //! the engine reads.
 
-use super::{Builder, ctx};
+use super::{Builder, ctx, readable};
 use crate::dist::Spread;
 use crate::rng::Decision;
 use crate::rules::compile::{Context, Stage, VarSymbol};
@@ -339,6 +339,19 @@ impl Builder<'_> {
             self.report
                 .error(node.loc, format!("{what} is whole but {}", family.key))
                 .expected("whole: true with uniform only");
+            return None;
+        }
+        if whole && params.iter().any(|x| x.fract() != 0.0) {
+            self.report
+                .error(
+                    family.node.loc,
+                    format!(
+                        "{what} is whole but its bounds {} and {} are not whole numbers",
+                        readable(params[0]),
+                        readable(params[1])
+                    ),
+                )
+                .expected("whole-number min and max (e.g. 3000 and 4000), or no `whole: true`");
             return None;
         }
         match Spread::family(&family.key, &params) {
