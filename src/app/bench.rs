@@ -615,9 +615,14 @@ mod tests {
         let then = Line::of(1, vec![50.0, 51.0, 49.0], None);
         let r = Ratio::of(&now, &then);
         assert!((r.ratio - 2.0).abs() < 1e-12);
-        assert!((r.lo - 1.9115).abs() < 2e-4 && (r.hi - 2.0926).abs() < 2e-4, "{r:?}");
+        let (lo, hi) = (r.lo.expect("lo"), r.hi.expect("hi"));
+        assert!((lo - 1.9115).abs() < 2e-4 && (hi - 2.0926).abs() < 2e-4, "{r:?}");
         assert_eq!(r.verdict, "faster");
         assert_eq!(Ratio::of(&then, &then).verdict, "no real difference");
+        // One repetition on a side: no interval, no verdict.
+        let once = Ratio::of(&now, &Line::of(1, vec![50.0], None));
+        assert_eq!((once.lo, once.hi), (None, None));
+        assert!(once.verdict.starts_with("no verdict"), "{once:?}");
     }
 
     #[test]

@@ -219,7 +219,9 @@ impl Prepared {
             .tree
             .clone()
             .and_then(|mut t| apply_overrides(&mut t, overrides, &mut report, &mut hasher).then_some(t));
-        let scenario = tree.as_ref().filter(|_| !report.has_errors()).and_then(|t| {
+        // A tree with errors already (a member its parent lacks, taken out)
+        // is still built, so that every problem of the file shows at once.
+        let scenario = tree.as_ref().and_then(|t| {
             let hash = hex(&hasher.finalize());
             build::build(t, &self.origin, hash, &mut report)
         });
@@ -407,7 +409,7 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     };
     hasher.update((text.len() as u64).to_le_bytes());
     hasher.update(text.as_bytes());
-    let root = match tree::parse(&text, file) {
+    let mut root = match tree::parse(&text, file) {
         Ok(root) => root,
         Err(e) => {
             let expected = if e.message.contains("non-finite") {
@@ -499,9 +501,8 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
         }
     }
     let parent_tree = read_chain(&parent_source, report, hasher, chain)?;
-    if !check_child_against_parent(&parent_tree, &root, parent, report) {
-        return None;
-    }
+    let parent = parent.to_string();
+    check_child_against_parent(&parent_tree, &mut root, &parent, report);
     let mut merged = tree::merge(parent_tree, root);
     if let Value::Map(entries) = &mut merged.value {
         entries.retain(|e| e.key != "extends");
@@ -512,10 +513,11 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
 /// What a child file may not do to its parent silently: touch a member the
 /// parent lacks (a misspelt id would add a phantom voting member) unless it
 /// declares a whole new one (`name` and `pledges`), or replace a rule list
-/// (a rule "added" that way drops the parent's rules). Returns false on an
-/// error.
-fn check_child_against_parent(parent: &Node, child: &Node, parent_name: &str, report: &mut Report) -> bool {
-    let mut ok = true;
+/// (a rule "added" that way drops the parent's rules). A member refused is
+/// taken out of the child, so the rest of the file is still checked and
+/// every other problem reported in the same pass.
+fn check_child_against_parent(parent: &Node, child: &mut Node, parent_name: &str, report: &mut Report) {
+    let mut phantoms: Vec<String> = Vec::new();
     let parent_members: Vec<&str> = parent
         .get("members")
         .and_then(Node::entries)
@@ -529,7 +531,7 @@ fn check_child_against_parent(parent: &Node, child: &Node, parent_name: &str, re
             report.added_members.push(format!("{} (beyond the {} of {parent_name})", e.key, parent_members.len()));
             continue;
         }
-        ok = false;
+        phantoms.push(e.key.clone());
         report
             .error(e.key_loc, format!("member '{}' is not in {parent_name}, which this file extends", e.key))
             .expected(format!(
@@ -561,7 +563,12 @@ fn check_child_against_parent(parent: &Node, child: &Node, parent_name: &str, re
                 .expected("`rules: {append: [...]}` to add rules to the parent's (a list replaces them)");
         }
     }
-    ok
+    if let Value::Map(entries) = &mut child.value
+        && let Some(members) = entries.iter_mut().find(|e| e.key == "members")
+        && let Value::Map(members) = &mut members.node.value
+    {
+        members.retain(|e| !phantoms.contains(&e.key));
+    }
 }
 
 fn canonical_key(source: &Source) -> String {
