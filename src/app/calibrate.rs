@@ -97,7 +97,7 @@ fn overlay_parent(cases: &[Source]) -> Result<String, Failure> {
     if let [only] = cases {
         return Ok(extends_text(only));
     }
-    let parents: Vec<Option<String>> = cases.iter().map(parent_of).collect();
+    let parents: Vec<Option<String>> = cases.iter().map(parent_of).collect::<Result<_, _>>()?;
     match parents.first() {
         Some(Some(first)) if parents.iter().all(|p| p.as_ref() == Some(first)) => Ok(first.clone()),
         _ => Err(Failure::input(
@@ -117,32 +117,33 @@ fn extends_text(source: &Source) -> String {
 }
 
 /// The scenario a case's `extends:` names, as an overlay elsewhere would
-/// name it (a bundled name, or an absolute path).
-fn parent_of(source: &Source) -> Option<String> {
+/// name it (a bundled name, or an absolute path); an error when the case
+/// cannot be read (through the bounded reader: never a FIFO or a device).
+fn parent_of(source: &Source) -> Result<Option<String>, Failure> {
     match source {
-        Source::Bundled(name) => bundled::chain(name).get(1).map(|p| p.to_string()),
+        Source::Bundled(name) => Ok(bundled::chain(name).get(1).map(|p| p.to_string())),
         Source::File(path) => {
-            let bytes = crate::input::read_bounded(path, crate::scenario::tree::MAX_FILE_BYTES as u64).ok()?;
-            let text = String::from_utf8(bytes).ok()?;
+            let bytes = crate::input::read_bounded(path, crate::scenario::tree::MAX_FILE_BYTES as u64)
+                .map_err(|e| Failure::input(format!("error: {}: cannot read the case: {e}", path.display())))?;
             /// The one key read of the case.
             #[derive(serde::Deserialize)]
             struct Head {
                 extends: Option<String>,
             }
-            let head: Head = serde_saphyr::from_str(&text).ok()?;
-            let parent = head.extends?;
-            let parent = parent.as_str();
-            let near = path.parent().unwrap_or(Path::new(".")).join(parent);
-            Some(if near.exists() {
+            let head: Option<Head> = String::from_utf8(bytes).ok().and_then(|t| serde_saphyr::from_str(&t).ok());
+            let Some(parent) = head.and_then(|h| h.extends) else { return Ok(None) };
+            let near = path.parent().unwrap_or(Path::new(".")).join(&parent);
+            Ok(Some(if near.exists() {
                 absolute(&near).display().to_string()
             } else {
-                bundled::find(parent).map_or_else(|| parent.to_string(), str::to_string)
-            })
+                bundled::find(&parent).map_or_else(|| parent.clone(), str::to_string)
+            }))
         }
-        Source::Text { .. } | Source::Unsaved { .. } => None,
+        Source::Text { .. } | Source::Unsaved { .. } => Ok(None),
     }
 }
 
+/// A path made absolute (and resolved), as an overlay elsewhere names it.
 fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }

@@ -229,6 +229,10 @@ impl Prepared {
             Some(scenario) if !report.has_errors() => {
                 if let Some(tree) = &tree {
                     warn_unread_attributes(&scenario, tree, &mut report);
+                    check_record_columns(&scenario, tree, &mut report);
+                }
+                if report.has_errors() {
+                    return Err(LoadError::from(report));
                 }
                 let added_members = std::mem::take(&mut report.added_members);
                 Ok(Loaded { scenario, warnings: report.warnings(), added_members })
@@ -302,9 +306,10 @@ pub fn load_unspecialised(source: &Source, overrides: &[Override]) -> Result<Loa
 /// Warns about `--set members.<id>.attributes.<name>=…` when no expression
 /// reads that attribute: the run would silently be the same.
 ///
-/// A member attribute in a file that no expression reads and that
-/// `alliance.attributes` does not declare is most likely misspelt
-/// (`alignmnet`): it is warned about too, with the nearest name.
+/// A member attribute in a file that no expression reads, that
+/// `alliance.attributes` does not declare and whose name is near one that
+/// is read or declared is most likely misspelt (`alignmnet`): it is warned
+/// about too, with the nearest name.
 fn warn_unread_attributes(s: &Scenario, tree: &Node, report: &mut Report) {
     let read: Vec<u16> = s
         .programs()
@@ -347,16 +352,54 @@ fn warn_unread_attributes(s: &Scenario, tree: &Node, report: &mut Report) {
         if !overridden && declared.contains(name) {
             continue;
         }
+        let candidates = || known.iter().map(String::as_str).filter(|k| k != name);
+        // A file's attribute is warned about only when it looks misspelt
+        // (a known name is near): undeclared attributes are allowed.
+        if !overridden && crate::suggest::suggest(name, candidates()).is_none() {
+            continue;
+        }
         warned.push(name.clone());
         let message = if overridden {
             format!("no rule or expression reads the attribute '{name}', so this changes nothing")
         } else {
             format!("no rule or expression reads the attribute '{name}' and alliance.attributes does not declare it")
         };
+        let at = if overridden { attribute.node.loc } else { attribute.key_loc };
         report
-            .warning(attribute.key_loc, message)
+            .warning(at, message)
             .expected("an attribute that rules read, such as member.alignment")
-            .suggest(name, known.iter().map(String::as_str).filter(|k| k != name));
+            .suggest(name, candidates());
+    }
+}
+
+/// Refuses names that would give two per-trial record columns
+/// (`run --trials-out`) one name: an outcome or a member called like a
+/// fixed column (`trial`) or like each other, or a member `crisis` beside a
+/// crisis variable `vote` or `contributes` (`crisis.vote`). Readers such as
+/// pyarrow silently keep one of two same-named columns.
+fn check_record_columns(s: &Scenario, tree: &Node, report: &mut Report) {
+    let names = crate::records::column_names(s);
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for name in &names {
+        if seen.insert(name.as_str()) {
+            continue;
+        }
+        // The key that made the second column of this name: a member, an
+        // outcome, or (for `crisis.vote`) the member `crisis`.
+        let key = name.split('.').next().unwrap_or(name);
+        let at = ["outcomes", "members"]
+            .iter()
+            .filter_map(|section| tree.get(section).and_then(Node::entries))
+            .flatten()
+            .find(|e| e.key == key)
+            .map_or(tree.loc, |e| e.key_loc);
+        report.error(at, format!("'{key}' would give the per-trial records two columns named '{name}'")).expected(
+            format!(
+                "another name: {} and `crisis` are taken, and member ids and outcome names must differ",
+                crate::records::FIXED_COLUMNS.join(", ")
+            ),
+        );
+        return;
     }
 }
 

@@ -267,8 +267,9 @@ pub enum RuleSet {
 #[derive(JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Ruled {
-    /// The starting value.
-    base: Expr,
+    /// The starting value (required unless the file extends one that has
+    /// it: an overlay may only add rules).
+    base: Option<Expr>,
     /// Applied in order; each fires when its condition holds.
     rules: Option<Rules>,
 }

@@ -252,7 +252,7 @@ fn bench_of_two_scenarios_times_them_in_alternation_and_says_which_is_faster() {
     let run = ["bench", "kazakhstan-2022", heavy, "-n", "100000", "--repeat", "4", "--max-threads", "1"];
     let json = [&run[..], &["--format", "json"]].concat();
     let bench: serde_json::Value = serde_json::from_str(&crate::stdout_of(&json)).expect("json");
-    assert_eq!(bench["schema_version"], 3);
+    assert_eq!(bench["schema_version"], 4);
     assert_eq!(bench["identical"], true);
     let versus = &bench["versus"];
     assert_eq!(versus["scenario"], "Heavy");
