@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("{}", failure.message);
+            failure.print();
             ExitCode::from(failure.code)
         }
     }

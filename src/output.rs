@@ -66,7 +66,7 @@ impl AtomicFile {
         // temporary file's 0600.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let tmp = builder.tempfile_in(dir)?;
+        let tmp = builder.tempfile_in(dir).map_err(unwrapped)?;
         #[cfg(unix)]
         if let Some(meta) = existing {
             use std::os::unix::fs::MetadataExt;
@@ -80,19 +80,32 @@ impl AtomicFile {
 
     /// Flushes, syncs and renames the file into place.
     pub fn commit(self) -> io::Result<()> {
-        let tmp = self.writer.into_inner().map_err(io::IntoInnerError::into_error)?;
+        let tmp = self.writer.into_inner().map_err(|e| unwrapped(e.into_error()))?;
         tmp.as_file().sync_all()?;
-        tmp.persist(&self.path).map_err(|e| e.error)?;
+        tmp.persist(&self.path).map_err(|e| unwrapped(e.error))?;
         Ok(())
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.write(buf)
+        self.writer.write(buf).map_err(unwrapped)
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.flush()
+        self.writer.flush().map_err(unwrapped)
+    }
+}
+
+/// The operating system's error without the temporary file's path that
+/// `tempfile` adds ("… at path /dir/.name.x1y2.tmp"): the user named the
+/// target, and the temporary name means nothing to them.
+fn unwrapped(e: io::Error) -> io::Error {
+    // tempfile's wrapper is private and hides the OS error it holds, so its
+    // text is cut where the path begins.
+    let text = e.to_string();
+    match text.split_once(" at path \"") {
+        Some((error, _)) if e.get_ref().is_some() => io::Error::new(e.kind(), error.to_string()),
+        _ => e,
     }
 }
 

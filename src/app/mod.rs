@@ -55,6 +55,12 @@ impl Failure {
     pub fn failed(message: impl Into<String>) -> Failure {
         Failure { code: EXIT_FAILED, message: message.into() }
     }
+
+    /// Prints the message to stderr, escaped: it may quote a name or a line
+    /// from a file, and an ESC or a NUL in it must not reach the terminal.
+    pub fn print(&self) {
+        eprintln!("{}", crate::text::escape_for_terminal(&self.message));
+    }
 }
 
 /// Refuses to go on, with a message, on a CPU that lacks an instruction
@@ -253,7 +259,8 @@ pub fn emit_beside(result: &impl Render, out: &OutputArgs, stdout_taken: bool) -
     if !stdout_taken && !export_to_stdout {
         write_stdout(&result.render(out.format, color_stdout()))?;
     }
-    let mut first_error = None;
+    // Every export is tried; the failures are reported once, together.
+    let mut failures: Vec<Failure> = Vec::new();
     for (format, targets) in exports {
         if targets.is_empty() {
             continue;
@@ -261,12 +268,17 @@ pub fn emit_beside(result: &impl Render, out: &OutputArgs, stdout_taken: bool) -
         let text = result.render(format, false);
         for target in targets {
             if let Err(e) = write_target(target, &text) {
-                eprintln!("{}", e.message);
-                first_error.get_or_insert(e);
+                failures.push(e);
             }
         }
     }
-    first_error.map_or(Ok(()), Err)
+    match failures.first() {
+        None => Ok(()),
+        Some(first) => Err(Failure {
+            code: first.code,
+            message: failures.iter().map(|f| f.message.as_str()).collect::<Vec<_>>().join("\n"),
+        }),
+    }
 }
 
 /// Stops runs on Ctrl-C or SIGTERM: the handler raises a flag the batch

@@ -11,8 +11,10 @@ use crate::scenario::{self, Source};
 /// Validates each file.
 pub fn run(args: &ValidateArgs) -> Result<ExitCode, Failure> {
     let mut failed = false;
-    for file in &args.files {
-        match scenario::load(&Source::resolve(file), &[]) {
+    for name in &args.files {
+        // A file name is shown escaped: an ESC in it must not reach the terminal.
+        let file = crate::text::escape_for_terminal(name);
+        match scenario::load(&Source::resolve(name), &[]) {
             Ok(loaded) => {
                 let s = &loaded.scenario;
                 print_diagnostics(&loaded.warnings);

@@ -187,12 +187,17 @@ pub fn parse(text: &str, file: u16) -> Result<Node, YamlError> {
 fn find_tag(text: &str) -> Option<YamlError> {
     for (i, line) in text.lines().enumerate() {
         let code = line.split(" #").next().unwrap_or(line);
-        // A value alone that starts with a tag (an override's `!!binary …`).
-        if i == 0 && code.trim_start().starts_with('!') {
+        // A line that starts with a tag: a tagged key (`!!str run: 3`), or
+        // a value alone (an override's `!!binary …`).
+        let trimmed = code.trim_start();
+        if trimmed.starts_with("!!") || (i == 0 && trimmed.starts_with('!')) {
             return Some(YamlError {
-                line: 1,
-                column: 1,
-                message: format!("YAML reads '{}' as a tag; the scenario format uses none: quote it", code.trim()),
+                line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                column: u32::try_from(code.len() - trimmed.len() + 1).unwrap_or(u32::MAX),
+                message: format!(
+                    "YAML reads '{}' as a tag; the scenario format uses none: quote it",
+                    trimmed.trim_end()
+                ),
             });
         }
         for marker in [": !", "- !"] {
@@ -237,6 +242,19 @@ fn plain_message(message: &str) -> String {
             _ => ("YAML events", BUDGET_EVENTS),
         };
         return format!("the file has more than {limit} {what}, the limit for a scenario");
+    }
+    if message.contains("merge keys are not allowed") {
+        return "a YAML merge key ('<<') is not allowed in a scenario: write the keys out, or use `extends:`".into();
+    }
+    if let Some(rest) = message.strip_prefix("non-finite float `") {
+        let value = rest.split('`').next().unwrap_or(rest);
+        return format!("{value} is a non-finite number (NaN and infinities are not allowed)");
+    }
+    if message.contains("on a struct field name is not allowed") {
+        return "a YAML tag on a key is not allowed in a scenario: keys are plain names".into();
+    }
+    if message.starts_with("expected string scalar") || message.contains("expected string key") {
+        return "a key here is not a plain name (a list, a map or a tagged value used as a key)".into();
     }
     message.to_string()
 }

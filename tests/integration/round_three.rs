@@ -529,3 +529,69 @@ fn every_scenario_and_overlay_in_the_docs_validates_against_the_schema() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
 }
+
+#[test]
+fn messages_report_every_matrix_error_one_limit_error_and_no_library_wording() {
+    let out = run(&["validate", &hostile("matrix-three-errors.yaml")]);
+    assert_eq!(out.status.code(), Some(2));
+    for needle in
+        ["entry (1, 1)", "not symmetric", "entry (2, 2) of crisis.correlate.rank_correlation is 1.5", "3 errors"]
+    {
+        assert!(stderr(&out).contains(needle), "{needle}: {}", stderr(&out));
+    }
+    let out = run(&["validate", &hostile("too-many-variables.yaml")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("269 crisis variables declared") && stderr(&out).contains("1 error"),
+        "{}",
+        stderr(&out)
+    );
+    refused(&["validate", &hostile("tagged-key.yaml")], &["tagged-key.yaml:2:1", "as a tag"]);
+    let out = run(&["validate", &hostile("non-finite.yaml")]);
+    assert!(stderr(&out).contains("non-finite number") && !stderr(&out).contains("policy"), "{}", stderr(&out));
+}
+
+#[test]
+fn control_characters_from_files_and_names_are_escaped() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fit = dir.path().join("fit.txt");
+    std::fs::write(&fit, "decisions.request.base=0:0.5\u{0}\u{1b}[31mred\n").expect("write");
+    let out = run(&["calibrate", "kazakhstan-2022", "--fit-file", fit.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!out.stderr.contains(&0x1b) && !out.stderr.contains(&0), "{}", stderr(&out));
+    let named = dir.path().join("esc\u{1b}[31m.yaml");
+    std::fs::write(&named, "extends: kazakhstan-2022\nmembers: {russia: {lead_time: -1}}\n").expect("write");
+    let out = run(&["validate", named.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!out.stderr.contains(&0x1b), "{}", stderr(&out));
+}
+
+/// A full disk: each failed export is reported once, naming the target, not
+/// the temporary file. Needs root to mount a small tmpfs (CI runs as root);
+/// skipped elsewhere.
+#[test]
+fn a_full_disk_is_reported_once_per_export_without_temporary_names() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=12k", "tmpfs"]).arg(dir.path()).output();
+    if !mounted.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot mount a tmpfs here (not root)");
+        return;
+    }
+    let fill = dir.path().join("fill");
+    let _ = std::fs::write(&fill, vec![0u8; 12 * 1024]);
+    let (json, csv) = (dir.path().join("a.json"), dir.path().join("a.csv"));
+    let out = run(&[
+        "run",
+        "-n",
+        "1000",
+        "--export-json",
+        json.to_str().expect("p"),
+        "--export-csv",
+        csv.to_str().expect("p"),
+    ]);
+    let _ = Command::new("umount").arg(dir.path()).status();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("cannot write").count(), 2, "{err}");
+    assert!(!err.contains(".a.json.") && !err.contains(".a.csv."), "no temporary file named: {err}");
+}

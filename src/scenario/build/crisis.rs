@@ -35,12 +35,6 @@ impl Builder<'_> {
                 .expected("a map of name: distribution");
             return Vec::new();
         };
-        if entries.len() > limits::VARIABLES {
-            self.report
-                .error(node.loc, format!("{} variables declared", entries.len()))
-                .expected(format!("at most {}", limits::VARIABLES));
-            return Vec::new();
-        }
         let mut out = Vec::new();
         self.symbols.pending = entries.iter().map(|e| e.key.clone()).collect();
         for (slot, e) in entries.iter().enumerate() {
@@ -150,35 +144,47 @@ impl Builder<'_> {
                 return None;
             }
         };
-        let mut matrix = Vec::with_capacity(n * n);
-        let mut locs = Vec::with_capacity(n * n);
+        // Every problem of the matrix is reported, not only the first: a
+        // row or an entry that is wrong counts as unknown (NaN) for the
+        // checks that compare entries.
+        let mut matrix = vec![f64::NAN; n * n];
+        let mut locs = vec![node.loc; n * n];
+        let mut valid = true;
         for (i, row) in rows.iter().enumerate() {
             let Value::Seq(cells) = &row.value else {
                 self.report
                     .error(row.loc, format!("row {} of {what} is {}", i + 1, row.value.kind()))
                     .expected(format!("a list of {n} numbers"));
-                return None;
+                valid = false;
+                continue;
             };
             if cells.len() != n {
                 self.report
                     .error(row.loc, format!("row {} of {what} has {} numbers", i + 1, cells.len()))
                     .expected(format!("{n}, one per variable named"));
-                return None;
+                valid = false;
+                continue;
             }
             for (j, cell) in cells.iter().enumerate() {
-                let v = self.number(cell, &format!("entry ({}, {}) of {what}", i + 1, j + 1), -1.0, 1.0)?;
-                matrix.push(v);
-                locs.push(cell.loc);
+                locs[i * n + j] = cell.loc;
+                match self.number(cell, &format!("entry ({}, {}) of {what}", i + 1, j + 1), -1.0, 1.0) {
+                    Some(v) => matrix[i * n + j] = v,
+                    None => valid = false,
+                }
             }
         }
+        let known = |x: f64| !x.is_nan();
         for i in 0..n {
-            if matrix[i * n + i] != 1.0 {
+            if known(matrix[i * n + i]) && matrix[i * n + i] != 1.0 {
+                valid = false;
                 self.report
                     .error(locs[i * n + i], format!("entry ({0}, {0}) of {what} is {1}", i + 1, matrix[i * n + i]))
                     .expected("1 on the diagonal (a variable's correlation with itself)");
             }
             for j in 0..i {
-                if matrix[i * n + j] != matrix[j * n + i] {
+                let (below, above) = (matrix[i * n + j], matrix[j * n + i]);
+                if known(below) && known(above) && below != above {
+                    valid = false;
                     self.report
                         .error(
                             locs[i * n + j],
@@ -196,7 +202,7 @@ impl Builder<'_> {
                 }
             }
         }
-        Some(matrix)
+        valid.then_some(matrix)
     }
 
     /// Checks the id of a member, pool or rule: `[a-z][a-z0-9_]*`, at most

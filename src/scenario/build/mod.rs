@@ -89,12 +89,14 @@ impl Builder<'_> {
         let name = root.get("name").and_then(|n| self.string(n, "name")).unwrap_or_else(|| origin.to_string());
         let description = root.get("description").and_then(|n| self.string(n, "description")).unwrap_or_default();
 
-        // Too many members or pools: every reference to one would cascade
-        // into a false "unknown" error, so the limit is the only message.
+        // Too many members, pools or variables: every reference to one would
+        // cascade into a false "unknown" error, so the limit is the only
+        // message.
         let count = |node: Option<&Node>| node.and_then(Node::entries).map_or(0, <[_]>::len);
         for (what, node, limit) in [
             ("members", root.get("members"), limits::MEMBERS),
             ("pools", root.get("alliance").and_then(|a| a.get("pools")), limits::POOLS),
+            ("crisis variables", root.get("crisis").and_then(|c| c.get("variables")), limits::VARIABLES),
         ] {
             if count(node) > limit {
                 self.report
