@@ -222,3 +222,109 @@ pub fn cli_args(data: &[u8]) {
     let args = std::iter::once("alliance-sim").chain(text.split('\0'));
     let _ = alliance_sim::cli::Cli::try_parse_from(args);
 }
+
+/// An analysis from arbitrary bytes: a method byte, a stop instant, then
+/// NUL-separated `--vary`/`--fit` specs and sizes. The specs parse or are
+/// refused; a plan of any size is refused or, when small, run — with the
+/// stop flag raised after a fuzz-chosen number of progress reports, the
+/// interruption at a random instant. Never a panic: the result is a value
+/// or an error, and an interrupted analysis is `Interrupted`.
+pub fn analysis_args(data: &[u8]) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use alliance_sim::analysis::{
+        self, AnalysisError, CalibratePlan, FitParameter, Monitor, MorrisPlan, SensitivityPlan, SobolPlan, SweepPlan, Vary,
+    };
+    let [method, stop_after, rest @ ..] = data else { return };
+    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let mut fields = text.split('\0');
+    let specs: Vec<&str> = fields.by_ref().take(3).collect();
+    let size: usize = fields.next().and_then(|s| s.parse().ok()).unwrap_or(8);
+    let vary: Vec<Vary> = specs.iter().filter_map(|s| s.parse().ok()).collect();
+    let source = Source::Bundled("kazakhstan-2022".into());
+    let cancel = AtomicBool::new(false);
+    let mut reports = 0u8;
+    let monitor = Monitor::new(&cancel, |_, _| {
+        reports = reports.saturating_add(1);
+        if reports >= *stop_after {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    });
+    // Small enough to run in a fuzzing iteration; the size checks see the
+    // size as given.
+    let trials = 16;
+    let result: Result<(), AnalysisError> = match method % 5 {
+        0 => {
+            let sample = fields.next().and_then(|s| s.parse().ok());
+            let plan = SweepPlan { source, overrides: Vec::new(), vary, trials: Some(trials), seed: Some(1), sample };
+            let points: usize = plan.vary.iter().map(|v| v.values.len().max(1)).product();
+            if points > 64 {
+                return;
+            }
+            analysis::sweep(&plan, monitor).map(drop)
+        }
+        1 => {
+            let plan = SobolPlan {
+                source,
+                overrides: Vec::new(),
+                metric: "deploy".into(),
+                vary,
+                samples: size,
+                trials,
+                seed: Some(1),
+            };
+            match plan.size() {
+                Ok(points) if points <= 256 => analysis::sobol(&plan, monitor).map(drop),
+                Ok(_) => return,
+                Err(e) => Err(e),
+            }
+        }
+        2 => {
+            let plan = MorrisPlan {
+                source,
+                overrides: Vec::new(),
+                metric: "deploy".into(),
+                vary,
+                trajectories: size,
+                levels: 4,
+                trials,
+                seed: Some(1),
+            };
+            match plan.size() {
+                Ok(points) if points <= 256 => analysis::morris(&plan, monitor).map(drop),
+                Ok(_) => return,
+                Err(e) => Err(e),
+            }
+        }
+        3 => {
+            let inputs = specs.iter().map(|s| s.split('=').next().unwrap_or(s).to_string()).collect();
+            let plan = SensitivityPlan {
+                source,
+                overrides: Vec::new(),
+                metric: "deploy".into(),
+                fraction: 0.1,
+                inputs,
+                trials,
+                seed: Some(1),
+            };
+            analysis::sensitivity(&plan, monitor).map(drop)
+        }
+        _ => {
+            let fit: Vec<FitParameter> = specs.iter().filter_map(|s| s.parse().ok()).collect();
+            let plan = CalibratePlan {
+                cases: vec![source],
+                fit,
+                trials,
+                seed: 1,
+                max_iterations: (size as u64).min(3),
+                intervals: false,
+                cross_validate: false,
+            };
+            analysis::calibrate(&plan, monitor).map(drop)
+        }
+    };
+    // Interrupted only when asked (it may also finish before the flag is seen).
+    if let Err(AnalysisError::Interrupted(_)) = result {
+        assert!(cancel.load(Ordering::Relaxed), "interrupted without a stop");
+    }
+}

@@ -33,3 +33,22 @@ fn merge_part_regressions() {
 fn cli_args_regressions() {
     replay("cli_args", alliance_sim_fuzz::cli_args);
 }
+
+#[test]
+fn analysis_args_regressions() {
+    replay("analysis_args", alliance_sim_fuzz::analysis_args);
+}
+
+/// The seeds of the analysis target, each with a stop at every instant
+/// from the first progress report to the fifth (and never): no panic.
+#[test]
+fn analysis_args_seeds_at_every_stop() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds").join("analysis_args");
+    for entry in std::fs::read_dir(&dir).expect("seeds") {
+        let mut data = std::fs::read(entry.expect("entry").path()).expect("read");
+        for stop in [1u8, 2, 3, 5, 255] {
+            data[1] = stop;
+            alliance_sim_fuzz::analysis_args(&data);
+        }
+    }
+}

@@ -93,14 +93,13 @@ pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<S
         }
         moves[i].effect = Ok(difference);
     }
+    // Two moves an input, in the inputs' order.
     let mut moves = moves.into_iter();
-    let mut lines: Vec<InputLine> = inputs
-        .iter()
-        .map(|(path, value)| {
-            let (low, high) = (moves.next().expect("two moves an input"), moves.next().expect("two moves an input"));
-            InputLine { path: path.clone(), base: *value, swing: (high.delta() - low.delta()).abs(), low, high }
-        })
-        .collect();
+    let mut lines: Vec<InputLine> = Vec::with_capacity(inputs.len());
+    for (path, value) in &inputs {
+        let (Some(low), Some(high)) = (moves.next(), moves.next()) else { break };
+        lines.push(InputLine { path: path.clone(), base: *value, swing: (high.delta() - low.delta()).abs(), low, high });
+    }
     tornado::rank(&mut lines);
     Ok(Sensitivity {
         schema_version: SENSITIVITY_SCHEMA_VERSION,

@@ -529,6 +529,19 @@ pub(crate) fn cholesky(a: &[f64], n: usize) -> Option<Vec<f64>> {
     Some(l)
 }
 
+/// The values a distribution can take, where its kind or its constant
+/// parameters fix them (none for a normal, or bounds given by expressions).
+fn support(kind: &str, family: &Family) -> Option<(f64, f64)> {
+    let constant = |p: &Program| p.as_constant();
+    match (kind, family) {
+        ("beta", _) => Some((0.0, 1.0)),
+        ("exponential" | "lognormal" | "poisson", _) => Some((0.0, f64::INFINITY)),
+        ("uniform", Family::Continuous(_, p)) => Some((constant(&p[0])?, constant(&p[1])?)),
+        ("triangular", Family::Continuous(_, p)) => Some((constant(&p[0])?, constant(&p[2])?)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::cholesky;
@@ -549,15 +562,3 @@ mod tests {
     }
 }
 
-/// The values a distribution can take, where its kind or its constant
-/// parameters fix them (none for a normal, or bounds given by expressions).
-fn support(kind: &str, family: &Family) -> Option<(f64, f64)> {
-    let constant = |p: &Program| p.as_constant();
-    match (kind, family) {
-        ("beta", _) => Some((0.0, 1.0)),
-        ("exponential" | "lognormal" | "poisson", _) => Some((0.0, f64::INFINITY)),
-        ("uniform", Family::Continuous(_, p)) => Some((constant(&p[0])?, constant(&p[1])?)),
-        ("triangular", Family::Continuous(_, p)) => Some((constant(&p[0])?, constant(&p[2])?)),
-        _ => None,
-    }
-}
