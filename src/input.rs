@@ -87,13 +87,6 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
-/// A small system file as text (`/proc/cpuinfo`), read through the same
-/// bounds (4 MiB).
-pub fn read_text(path: &str) -> Result<String, ReadError> {
-    let bytes = read_bounded(Path::new(path), 4 << 20)?;
-    String::from_utf8(bytes).map_err(|e| ReadError::Io(io::Error::new(io::ErrorKind::InvalidData, e)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,7 +98,13 @@ pub fn sensitivity(plan: &SensitivityPlan, mut monitor: Monitor<'_>) -> Result<S
     let mut lines: Vec<InputLine> = Vec::with_capacity(inputs.len());
     for (path, value) in &inputs {
         let (Some(low), Some(high)) = (moves.next(), moves.next()) else { break };
-        lines.push(InputLine { path: path.clone(), base: *value, swing: (high.delta() - low.delta()).abs(), low, high });
+        lines.push(InputLine {
+            path: path.clone(),
+            base: *value,
+            swing: (high.delta() - low.delta()).abs(),
+            low,
+            high,
+        });
     }
     tornado::rank(&mut lines);
     Ok(Sensitivity {

@@ -67,12 +67,11 @@ pub struct Environment {
 impl Environment {
     /// This process's environment.
     pub fn here() -> Environment {
-        let cpu = crate::input::read_text("/proc/cpuinfo")
-            .ok()
+        let cpu = read_text("/proc/cpuinfo")
             .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.to_string()))
             .and_then(|l| l.split_once(':').map(|(_, m)| m.trim().to_string()))
             .unwrap_or_else(|| "unknown".into());
-        let load_average = crate::input::read_text("/proc/loadavg")
+        let load_average = read_text("/proc/loadavg")
             .map(|t| t.split_whitespace().take(3).filter_map(|x| x.parse().ok()).collect())
             .unwrap_or_default();
         let features = [
@@ -287,6 +286,13 @@ fn t975(df: f64) -> f64 {
         d if d < 121.0 => 1.980,
         _ => 1.960,
     }
+}
+
+/// A small system file as text (`/proc/cpuinfo`), through the bounded
+/// reader (4 MiB).
+fn read_text(path: &str) -> Option<String> {
+    let bytes = crate::input::read_bounded(std::path::Path::new(path), 4 << 20).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// The largest saved benchmark read.

@@ -561,4 +561,3 @@ mod tests {
         assert!(cholesky(&[1.0, 1.0, 1.0, 1.0], 2).is_none(), "perfect correlation is singular");
     }
 }
-
