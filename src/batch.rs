@@ -221,7 +221,7 @@ pub(crate) fn lockstep_chunk(scenarios: usize, trials: u64) -> u64 {
 const LOCKSTEP_FEWEST: u64 = 64;
 
 /// The fewest trials in a lockstep chunk.
-pub(crate) const LOCKSTEP_LEAST: u64 = 4096;
+const LOCKSTEP_LEAST: u64 = 4096;
 
 impl Merge for Lockstep {
     fn merge(&mut self, o: &Self) {

@@ -206,7 +206,7 @@ pub fn run_all(s: &Scenario, plan: Plan) -> BatchStats {
 /// The most points a many-point analysis holds at once. Points are built,
 /// run over every trial and folded a wave at a time, so an analysis's
 /// memory stays flat in its number of points; a lockstep chunk of a wave is
-/// then at most 65 × [`batch::LOCKSTEP_LEAST`] scenario-trials, so a stop is
+/// then at most 65 × 4,096 scenario-trials (`batch::LOCKSTEP_LEAST`), so a stop is
 /// seen within a fraction of a second.
 pub const WAVE_POINTS: usize = 64;
 

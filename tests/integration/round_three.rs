@@ -47,75 +47,33 @@ fn every_analysis_stops_on_sigint_keeping_the_earlier_export() {
     let keep_arg = keep.to_str().expect("path");
     let report = dir.path().join("keep.html");
     let report_arg = report.to_str().expect("path");
-    let analyses: Vec<Vec<&str>> = vec![
-        vec!["sensitivity", "kazakhstan-2022", "-n", "2000000", "--export-json", keep_arg],
-        vec![
-            "sensitivity",
-            "uncertain/kazakhstan-2022",
-            "--method",
-            "sobol",
-            "-n",
-            "200000",
-            "--export-json",
-            keep_arg,
-        ],
-        vec![
-            "sensitivity",
-            "uncertain/kazakhstan-2022",
-            "--method",
-            "morris",
-            "--trajectories",
-            "200",
-            "--export-json",
-            keep_arg,
-        ],
-        vec![
-            "sweep",
-            "kazakhstan-2022",
-            "--vary",
-            "members.russia.attributes.alignment=0:1:400",
-            "-n",
-            "20000",
-            "--export-json",
-            keep_arg,
-        ],
-        vec![
-            "sweep",
-            "kazakhstan-2022",
-            "--vary",
-            "alliance.pools.peacekeeping.cap=2000:6000",
-            "--sample",
-            "lhs:10000",
-            "-n",
-            "2000",
-            "--export-json",
-            keep_arg,
-        ],
-        vec![
-            "sweep",
-            "kazakhstan-2022",
-            "--vary",
-            "alliance.pools.peacekeeping.cap=2000:6000:5",
-            "-n",
-            "20000000",
-            "--export-json",
-            keep_arg,
-        ],
-        vec!["compare", "kazakhstan-2022", "kyrgyzstan-2010", "-n", "50000000", "--export-json", keep_arg],
-        vec!["run", "kazakhstan-2022", "-n", "100000000", "--export-json", keep_arg],
-        vec![
-            "report",
-            "kazakhstan-2022",
-            "--sobol",
-            "members.russia.attributes.alignment=0.5:1",
-            "--sobol-samples",
-            "4096",
-            "-o",
-            report_arg,
-        ],
-        vec!["report", "kazakhstan-2022", "--sensitivity", "deploy", "-n", "5000000", "-o", report_arg],
+    // Each analysis, then where it writes: an export kept from before.
+    let analyses: [(&str, [&str; 2]); 10] = [
+        ("sensitivity kazakhstan-2022 -n 2000000", ["--export-json", keep_arg]),
+        ("sensitivity uncertain/kazakhstan-2022 --method sobol -n 200000", ["--export-json", keep_arg]),
+        ("sensitivity uncertain/kazakhstan-2022 --method morris --trajectories 200", ["--export-json", keep_arg]),
+        (
+            "sweep kazakhstan-2022 --vary members.russia.attributes.alignment=0:1:400 -n 20000",
+            ["--export-json", keep_arg],
+        ),
+        (
+            "sweep kazakhstan-2022 --vary alliance.pools.peacekeeping.cap=2000:6000 --sample lhs:10000 -n 2000",
+            ["--export-json", keep_arg],
+        ),
+        (
+            "sweep kazakhstan-2022 --vary alliance.pools.peacekeeping.cap=2000:6000:5 -n 20000000",
+            ["--export-json", keep_arg],
+        ),
+        ("compare kazakhstan-2022 kyrgyzstan-2010 -n 50000000", ["--export-json", keep_arg]),
+        ("run kazakhstan-2022 -n 100000000", ["--export-json", keep_arg]),
+        (
+            "report kazakhstan-2022 --sobol members.russia.attributes.alignment=0.5:1 --sobol-samples 4096",
+            ["-o", report_arg],
+        ),
+        ("report kazakhstan-2022 --sensitivity deploy -n 5000000", ["-o", report_arg]),
     ];
-    for args in &analyses {
+    for (command, target) in &analyses {
+        let args: Vec<&str> = command.split_whitespace().chain(*target).collect();
         for after in [Duration::from_millis(50), Duration::from_millis(1200)] {
             std::fs::write(&keep, "old\n").expect("write");
             std::fs::write(&report, "old\n").expect("write");
