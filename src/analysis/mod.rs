@@ -214,7 +214,8 @@ pub const WAVE_POINTS: usize = 64;
 pub(crate) struct Point {
     /// The scenario at this point.
     pub scenario: Scenario,
-    /// What is paired with the lead (analyses with a lead only).
+    /// What is paired with the lead (with a lead; `None` pairs every
+    /// measure). Ignored without a lead.
     pub pairing: Option<Pairing>,
 }
 
@@ -260,7 +261,16 @@ pub(crate) fn run_points(
         if wave.is_empty() && (lead.is_none() || lead_stats.is_some()) {
             continue;
         }
-        let pairings: Vec<Pairing> = wave.iter().filter_map(|(_, p)| p.pairing.clone()).collect();
+        // Lockstep pairs scenario j + 1 with pairing j: with a lead, every
+        // point has one (by default the whole pairing with the lead), so
+        // the two never fall out of step; without a lead, none.
+        let pairings: Vec<Pairing> = match lead {
+            Some(lead) => wave
+                .iter()
+                .map(|(_, p)| p.pairing.clone().unwrap_or_else(|| Pairing::between(lead, &p.scenario)))
+                .collect(),
+            None => Vec::new(),
+        };
         let width = wave.len() as u64;
         let mut total = Lockstep::default();
         let ending = batch::drive(
@@ -287,8 +297,7 @@ pub(crate) fn run_points(
         }
         let mut pairs = total.pairs.into_iter();
         for ((i, point), st) in wave.into_iter().zip(stats) {
-            let pair = if point.pairing.is_some() { pairs.next() } else { None };
-            keep(i, &point.scenario, st, pair);
+            keep(i, &point.scenario, st, pairs.next());
         }
     }
     Ok(lead_stats)
