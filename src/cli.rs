@@ -162,10 +162,14 @@ Examples:
   alliance-sim backtest --trials 1000000 --format json
   alliance-sim backtest my-case.yaml
 
-For each case: the simulated probability of the outcome class history chose,
-where the observed personnel falls among simulated deployments, and each
-observed contributor's simulated contribution rate. Cases where history lies
-outside the central 90% are flagged. The exit status is 0 either way: this
+For each case, every field its `observed:` block records against the
+simulation: the probability of the outcome class history chose; where the
+observed personnel falls among simulated deployments; the probability of
+exactly the observed contributors, and each one's contribution rate; each
+recorded time (days to decision, first arrival, full strength) as the
+probability of its range and the shares before and after; and the
+probability of the whole record at once, the likelihood `calibrate` fits.
+Cases where history lies outside the central 90% are flagged. The exit status is 0 either way: this
 is a report, not a test.")]
     Backtest(BacktestArgs),
     /// Fit parameters to the historical cases and score the fit out of sample.
@@ -180,12 +184,15 @@ Examples:
       --fit decisions.council.block.base=0:0.3 -n 2000
 
 The cases (default: every bundled scenario with an `observed` block) are
-fitted together by maximum likelihood: the probability each gives the
-outcome class history chose (and, where troops deployed, of personnel
-within ±25% of the record), estimated from -n trials per case on common
-random numbers, so that the estimate moves smoothly with the parameters.
-Nelder-Mead searches inside the bounds, starting from the scenarios' own
-values. A --fit path names a number as --set does; a rule by its id.
+fitted together by maximum likelihood: the probability each gives its
+whole record at once (the outcome class history chose and every other
+field it records: personnel within ±25%, exactly the contributors, each
+time within the range its sources allow), estimated from -n trials per
+case on common random numbers, so that the estimate moves smoothly with
+the parameters. Nelder-Mead searches inside the bounds, starting from the
+scenarios' own values. A --fit path names a number as --set does; a rule
+by its id. A range in whole numbers (a cap: 2000:6000) searches whole
+numbers when the value is whole; write 0.0:5.0 to search fractions.
 --fit-file FILE lists PATH=LO:HI lines, for a calibration kept with a
 project.
 

@@ -1,9 +1,11 @@
 //! Calibration: fit chosen parameters to the historical cases by maximum
 //! likelihood, and say how well the fit predicts cases it did not see.
 //!
-//! The likelihood is that of each case's observed outcome class (and, for a
-//! case that deployed, of its personnel falling within ±25% of the record),
-//! estimated from the simulated frequencies. Every case runs on the same
+//! The likelihood is that of each case's whole record at once, estimated
+//! from the simulated frequencies: a trial counts when its outcome class is
+//! history's and every other field the case records matches too (personnel
+//! within ±25%, exactly the contributors, each recorded time within the
+//! range its sources allow). Every case runs on the same
 //! seed and trial indices at every evaluation — common random numbers — so
 //! the estimate moves smoothly with the parameters instead of jumping with
 //! fresh noise, and Nelder–Mead (the `argmin` crate) can climb it.
@@ -32,9 +34,6 @@ use crate::vocabulary::class;
 const DEVIANCE_95: f64 = 3.841_458_820_694_124;
 /// Points at which each parameter's profile is evaluated.
 const PROFILE_POINTS: usize = 9;
-/// A case that deployed scores its personnel within this fraction of the
-/// record.
-const PERSONNEL_BAND: f64 = 0.25;
 
 /// A calibration to run.
 #[derive(Debug, Clone)]
@@ -178,7 +177,7 @@ impl Objective<'_, '_> {
                         error,
                     })
                 })?;
-                Ok(likelihood(&s.scenario, case, seed, trials))
+                Ok(likelihood(&s.scenario, seed, trials))
             })
             .collect()
     }
@@ -200,21 +199,15 @@ impl Objective<'_, '_> {
 }
 
 /// The likelihood of one case from `trials` trials of `s`.
-fn likelihood(s: &Scenario, case: &Case, seed: u64, trials: u64) -> CaseLikelihood {
+fn likelihood(s: &Scenario, seed: u64, trials: u64) -> CaseLikelihood {
     let stats = batch::run_range(s, seed, 0, trials);
     let n = stats.trials as f64;
     // Half a trial added to each class keeps an unseen class's
     // probability above zero (and its log finite).
     let classes = stats.classes.map(|k| (k as f64 + 0.5) / (n + 2.0));
-    let mut log_likelihood = classes[case.observed].ln();
-    if let (Some(x), true) = (case.personnel, case.observed == usize::from(class::DEPLOY)) {
-        let lo = ((1.0 - PERSONNEL_BAND) * x as f64).floor() as u64;
-        let hi = ((1.0 + PERSONNEL_BAND) * x as f64).ceil() as u64;
-        let (below_lo, _) = stats.deployed.rank_of(lo);
-        let (below_hi, at_hi) = stats.deployed.rank_of(hi);
-        let inside = (below_hi + at_hi).saturating_sub(below_lo) as f64;
-        log_likelihood += ((inside + 0.5) / (stats.deployed.n as f64 + 1.0)).ln();
-    }
+    // The same smoothing for the whole record (the class alone, for a case
+    // that records nothing else).
+    let log_likelihood = ((stats.history_match as f64 + 0.5) / (n + 2.0)).ln();
     CaseLikelihood { classes, log_likelihood }
 }
 
@@ -440,6 +433,7 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                 personnel: c.personnel,
                 before: b.classes,
                 after: a.classes,
+                record_after: a.log_likelihood.exp(),
                 rank_after: rank(&a.classes, c.observed),
                 left_out: *l,
             })
@@ -472,10 +466,12 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                 .zip(&start)
                 .zip(&best)
                 .zip(intervals)
-                .map(|(((p, s), b), interval)| Fitted {
+                .zip(&written)
+                .map(|((((p, s), b), interval), w)| Fitted {
                     path: p.path.clone(),
                     lo: p.lo,
                     hi: p.hi,
+                    written: *w,
                     start: p.at(*s),
                     value: p.at(*b),
                     interval: interval.map(|(lo, hi, _, _)| (lo, hi)),

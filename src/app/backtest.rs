@@ -11,6 +11,7 @@ use crate::cli::BacktestArgs;
 use crate::report::Render;
 use crate::report::csv::{Rows, field};
 use crate::report::doc::{Doc, Style, pct};
+use crate::report::table::{day_range, time_check};
 use crate::report::json;
 use crate::scenario::bundled;
 use crate::stats::summary::{self, Backtest, Meta};
@@ -65,28 +66,22 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
     emit(&Backtests { schema_version: BACKTEST_SCHEMA_VERSION, cases }, &args.output).map(|()| ExitCode::SUCCESS)
 }
 
+/// Whether a case records anything beyond its outcome class.
+fn records_more_than_a_class(b: &Backtest) -> bool {
+    b.personnel.is_some() || b.contributor_set.is_some() || !b.times.is_empty()
+}
+
 impl Render for Backtests {
     fn document(&self, style: Style) -> String {
         let mut doc = Doc::new(style);
         doc.title("Backtest: the model against the historical cases");
         doc.line("History is flagged when it lies outside the simulated central 90%: its outcome class has P < 5%,");
-        doc.line("or the observed personnel falls below the 5th or above the 95th percentile of deployments.");
+        doc.line("its personnel or a recorded time lies before the 5th or after the 95th percentile, or its");
+        doc.line("contributor set has P < 5%.");
         doc.heading("Cases");
-        let mut t = doc.table(&[
-            "case",
-            "observed",
-            "P(observed class)",
-            "rank",
-            "ln P",
-            "personnel percentile",
-            "in central 90%",
-        ]);
+        let mut t = doc.table(&["case", "observed", "P(observed class)", "rank", "ln P", "in central 90%"]);
         for c in &self.cases {
             let b = &c.backtest;
-            let personnel = match (b.personnel, b.personnel_percentile) {
-                (Some(v), Some(q)) => format!("{v}: {:.1}", 100.0 * q),
-                _ => "—".into(),
-            };
             doc.row(
                 &mut t,
                 vec![
@@ -95,7 +90,6 @@ impl Render for Backtests {
                     pct(&b.outcome_probability),
                     format!("{} of 4", b.rank),
                     format!("{:.3}", b.log_score),
-                    personnel,
                     if b.outside_central_90 { "NO — history in a tail".into() } else { "yes".into() },
                 ],
             );
@@ -111,6 +105,30 @@ impl Render for Backtests {
                 0.25f64.ln(),
                 self.cases[0].meta.trials
             ));
+        }
+        let recorded: Vec<&Case> = self.cases.iter().filter(|c| records_more_than_a_class(&c.backtest)).collect();
+        if !recorded.is_empty() {
+            doc.heading("Every other recorded field");
+            let mut t = doc.table(&["case", "history", "simulated"]);
+            for c in recorded {
+                let b = &c.backtest;
+                let name = || c.meta.scenario.clone();
+                if let (Some(v), Some(q)) = (b.personnel, b.personnel_percentile) {
+                    doc.row(&mut t, vec![name(), format!("personnel: {v}"), format!("percentile {:.1}", 100.0 * q)]);
+                }
+                if let Some(p) = &b.contributor_set {
+                    let ids: Vec<&str> = b.contributors.iter().map(|(id, _)| id.as_str()).collect();
+                    doc.row(
+                        &mut t,
+                        vec![name(), format!("contributors: {}", ids.join(", ")), format!("P(exactly) = {}", pct(p).trim_start())],
+                    );
+                }
+                for x in &b.times {
+                    doc.row(&mut t, vec![name(), format!("{}: {}", x.field, day_range(x.from, x.to)), time_check(x)]);
+                }
+                doc.row(&mut t, vec![name(), "all of it at once".into(), pct(&b.all_fields)]);
+            }
+            doc.push(t, 2);
         }
         for c in self.cases.iter().filter(|c| !c.backtest.contributors.is_empty()) {
             doc.heading(&format!("{}: the observed contributors", c.meta.scenario));
@@ -150,6 +168,17 @@ impl Render for Backtests {
             for (id, p) in &b.contributors {
                 rows.row([&c.meta.scenario, "contributes_given_deploy", id, &field(*p), "", "", ""]);
             }
+            for x in &b.times {
+                let w = &x.within;
+                rows.row([&c.meta.scenario, "time_within_range", &x.field, &field(w.p), &field(w.lo), &field(w.hi), &w.n.to_string()]);
+                rows.row([&c.meta.scenario, "time_earlier", &x.field, &field(x.below), "", "", ""]);
+                rows.row([&c.meta.scenario, "time_later", &x.field, &field(x.above), "", "", ""]);
+            }
+            if let Some(p) = &b.contributor_set {
+                rows.row([&c.meta.scenario, "contributor_set", "", &field(p.p), &field(p.lo), &field(p.hi), &p.n.to_string()]);
+            }
+            let a = &b.all_fields;
+            rows.row([&c.meta.scenario, "all_fields", "", &field(a.p), &field(a.lo), &field(a.hi), &a.n.to_string()]);
             rows.row([&c.meta.scenario, "outside_central_90", "", &b.outside_central_90.to_string(), "", "", ""]);
             rows.row([&c.meta.scenario, "rank", &b.outcome, &b.rank.to_string(), "", "", ""]);
             rows.row([&c.meta.scenario, "log_score", &b.outcome, &field(b.log_score), "", "", ""]);

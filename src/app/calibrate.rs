@@ -248,13 +248,16 @@ impl Render for Calibration {
             };
             doc.row(
                 &mut t,
-                vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), round(p.start), round(p.value), interval],
+                vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), written(p), round(p.value), interval],
             );
         }
         doc.push(t, 1);
         doc.line("≤ or ≥: the interval reaches the bound searched and may extend past it.");
+        if self.parameters.iter().any(|p| p.start != p.written) {
+            doc.line("*: the value written lies outside the bounds; the search starts at the nearer bound.");
+        }
         doc.heading("Each case: the probability of what happened");
-        let mut t = doc.table(&["case", "observed", "as written", "fitted", "rank", "left out"]);
+        let mut t = doc.table(&["case", "observed", "as written", "fitted", "rank", "left out", "whole record"]);
         for c in &self.cases {
             let o = c.observed_index();
             doc.row(
@@ -266,12 +269,14 @@ impl Render for Calibration {
                     percent(c.after[o]),
                     format!("{} of 4", c.rank_after),
                     c.left_out.map_or("—".into(), |p| percent(p[o])),
+                    percent(c.record_after),
                 ],
             );
         }
         doc.push(t, 2);
         doc.line("rank: 1 when history's class is the most likely one at the fitted values; left out: the");
-        doc.line("probability a fit without the case gives it (leave-one-case-out cross-validation).");
+        doc.line("probability a fit without the case gives it (leave-one-case-out cross-validation); whole");
+        doc.line("record: P(the class and every other field the case records at once), fitted: the likelihood.");
         doc.heading("Scores (mean over cases)");
         let mut t = doc.table(&["predictions", "log score", "Brier score", "top class"]);
         for s in &self.scores {
@@ -308,6 +313,7 @@ impl Render for Calibration {
         let mut rows = Rows::new(&["section", "item", "measure", "value", "lo", "hi"]);
         for p in &self.parameters {
             let (lo, hi) = p.interval.map_or((String::new(), String::new()), |(l, h)| (field(l), field(h)));
+            rows.row(["parameter", &p.path, "written", &field(p.written), "", ""]);
             rows.row(["parameter", &p.path, "start", &field(p.start), "", ""]);
             rows.row(["parameter", &p.path, "fitted", &field(p.value), &lo, &hi]);
         }
@@ -321,6 +327,7 @@ impl Render for Calibration {
             }
             rows.row(["case", &c.case, "observed", &c.observed, "", ""]);
             rows.row(["case", &c.case, "rank_after", &c.rank_after.to_string(), "", ""]);
+            rows.row(["case", &c.case, "record_after", &field(c.record_after), "", ""]);
         }
         for s in &self.scores {
             rows.row(["score", &s.method, "log_score", &field(s.log_score), "", ""]);
@@ -329,6 +336,11 @@ impl Render for Calibration {
         }
         rows.finish()
     }
+}
+
+/// The value the files give, marked when the search started elsewhere.
+fn written(p: &crate::stats::calibrate::Fitted) -> String {
+    if p.start == p.written { round(p.written) } else { format!("{}*", round(p.written)) }
 }
 
 fn percent(p: f64) -> String {

@@ -308,6 +308,7 @@ impl Run<'_, '_> {
             self.block.pool[i] = pool;
             self.block.fields[Field::Pool as usize][i] = s.statics.pool_names[pool];
             self.block.fields[Field::PoolCap as usize][i] = s.statics.pool_caps[pool];
+            self.block.fields[Field::PoolPledged as usize][i] = s.statics.pool_pledged[pool];
         });
     }
 

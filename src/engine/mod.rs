@@ -529,6 +529,7 @@ fn choose_pool(s: &Scenario, need: f64, frame: &mut Frame, rng: &mut SubStream, 
     frame.pool = pool;
     frame.set(Field::Pool, s.statics.pool_names[pool]);
     frame.set(Field::PoolCap, s.statics.pool_caps[pool]);
+    frame.set(Field::PoolPledged, s.statics.pool_pledged[pool]);
     trace.event(Event::Pool { need, pool });
 }
 

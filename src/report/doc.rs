@@ -155,7 +155,16 @@ pub fn pct(p: &Proportion) -> String {
     if p.p.is_nan() {
         return "—".into();
     }
-    format!("{:5.1}%  [{:.1}, {:.1}]", 100.0 * p.p, 100.0 * p.lo, 100.0 * p.hi)
+    let d = percent_decimals(100.0 * p.p);
+    format!("{:5.d$}%  [{:.d$}, {:.d$}]", 100.0 * p.p, 100.0 * p.lo, 100.0 * p.hi)
+}
+
+/// Decimals that keep a percentage strictly between 0 and 100 from
+/// printing as 0.0 or 100.0 (a rare outcome is rare, not absent): one,
+/// or enough for two significant figures of its distance from the edge.
+fn percent_decimals(x: f64) -> usize {
+    let edge = x.min(100.0 - x);
+    if edge.is_nan() || edge <= 0.0 || edge >= 0.05 { 1 } else { ((-edge.log10()).ceil() as usize + 1).min(6) }
 }
 
 /// A number at a precision that suits its size (— for NaN).

@@ -37,6 +37,7 @@ fn funnel(doc: &mut Doc, s: &Summary) {
         ("request", &s.funnel.request),
         ("invoked (council acts)", &s.funnel.invoked),
         ("deploy", &s.funnel.deploy),
+        ("  of which nobody sent troops", &s.funnel.deploy_unsent),
         ("non-military only", &s.funnel.non_military),
         ("refused", &s.funnel.refused),
     ] {
@@ -50,8 +51,8 @@ fn deployment(doc: &mut Doc, s: &Summary) {
     doc.heading("Deployment (personnel)");
     let d = &s.deployment;
     let mut t = doc.table(&["quantity", "value"]);
-    doc.row(&mut t, vec!["deployed | deploy (mean ± se)".into(), est(&d.personnel)]);
-    doc.row(&mut t, vec!["deployed | deploy p5/p25/p50/p75/p95".into(), percentiles(&d.percentiles)]);
+    doc.row(&mut t, vec!["deployed | troops sent (mean ± se)".into(), est(&d.personnel)]);
+    doc.row(&mut t, vec!["deployed | troops sent p5/p25/p50/p75/p95".into(), percentiles(&d.percentiles)]);
     doc.row(&mut t, vec!["deployed per trial (mean ± se)".into(), est(&d.per_trial)]);
     doc.row(&mut t, vec!["need (mean ± se)".into(), est(&d.need)]);
     doc.row(&mut t, vec!["need p5/p25/p50/p75/p95".into(), percentiles(&d.need_percentiles)]);
@@ -59,6 +60,8 @@ fn deployment(doc: &mut Doc, s: &Summary) {
     doc.row(&mut t, vec!["P(need > every cap)".into(), pct(&d.need_above_every_cap)]);
     doc.row(&mut t, vec!["shortfall | deploy (mean ± se)".into(), est(&d.shortfall)]);
     doc.row(&mut t, vec!["P(shortfall > 0 | deploy)".into(), pct(&d.shortfall_positive)]);
+    doc.row(&mut t, vec!["surplus over need | deploy (mean ± se)".into(), est(&d.surplus)]);
+    doc.row(&mut t, vec!["P(deployed > need | deploy)".into(), pct(&d.surplus_positive)]);
     doc.row(&mut t, vec!["P(trimmed at cap | deploy)".into(), pct(&d.trimmed)]);
     for p in &d.pools {
         doc.row(
@@ -110,7 +113,7 @@ fn members(doc: &mut Doc, s: &Summary) {
 fn timing(doc: &mut Doc, s: &Summary) {
     doc.heading("Timing (days from the request)");
     let mut t = doc.table(&["milestone", "mean ± se", "p5/p25/p50/p75/p95"]);
-    doc.row(&mut t, vec!["decision".into(), est(&s.timing.decision), String::new()]);
+    doc.row(&mut t, vec!["decision".into(), est(&s.timing.decision), percentiles(&s.timing.decision_percentiles)]);
     doc.row(
         &mut t,
         vec!["first arrival".into(), est(&s.timing.first_arrival), percentiles(&s.timing.first_arrival_percentiles)],
@@ -158,6 +161,10 @@ fn history(doc: &mut Doc, s: &Summary) {
         for (id, p) in &b.contributors {
             doc.row(&mut t, vec![format!("{id} contributed"), format!("P(contributes | deploy) = {:.1}%", 100.0 * p)]);
         }
+        for c in &b.times {
+            doc.row(&mut t, vec![format!("{}: {}", c.field, day_range(c.from, c.to)), time_check(c)]);
+        }
+        doc.row(&mut t, vec!["every recorded field at once".into(), pct(&b.all_fields)]);
         doc.row(
             &mut t,
             vec![
@@ -167,6 +174,21 @@ fn history(doc: &mut Doc, s: &Summary) {
         );
         doc.push(t, usize::MAX);
     }
+}
+
+/// A recorded range of days, as the file may write it.
+pub fn day_range(from: f64, to: f64) -> String {
+    format!("{}–{} days", num_days(from), num_days(to))
+}
+
+fn num_days(x: f64) -> String {
+    format!("{x:.2}").trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Where a recorded time falls: P(in its range) and the shares before and
+/// after it.
+pub fn time_check(c: &crate::stats::summary::TimeCheck) -> String {
+    format!("P(in range) = {}; {:.1}% earlier, {:.1}% later", pct(&c.within).trim_start(), 100.0 * c.below, 100.0 * c.above)
 }
 
 /// The ten most-fired rules with their reasons.

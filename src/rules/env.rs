@@ -17,10 +17,14 @@ pub struct Statics {
     pub n_pools: usize,
     /// Pool caps (personnel).
     pub pool_caps: Vec<f64>,
+    /// Personnel pledged to each pool by the members that may contribute.
+    pub pool_pledged: Vec<f64>,
     /// Interned string id of each pool's id.
     pub pool_names: Vec<f64>,
     /// Interned string id of each member's id.
     pub member_names: Vec<f64>,
+    /// Whether each member is active (1) or not (0).
+    pub active: Vec<f64>,
     /// Deployment lead time of each member (days).
     pub lead_times: Vec<f64>,
     /// Index of the host member.
@@ -60,6 +64,9 @@ pub enum Field {
     Pool,
     /// The chosen pool's cap.
     PoolCap,
+    /// Personnel pledged to the chosen pool by the members that may
+    /// contribute (active; the host only with `host_contributes`).
+    PoolPledged,
     /// Members who have committed personnel so far.
     Contributors,
     /// Personnel committed so far.

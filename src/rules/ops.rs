@@ -29,6 +29,8 @@ pub enum MemberField {
     Vote,
     /// Personnel it committed.
     Committed,
+    /// Whether its status is active (boolean).
+    Active,
 }
 
 /// Functions of one number.
@@ -304,6 +306,7 @@ pub(crate) fn static_member_field(s: &Statics, m: usize, f: MemberField) -> Opti
         MemberField::Id => s.member_names.get(m).copied(),
         MemberField::IsHost => Some(b(m == s.host)),
         MemberField::IsChair => Some(b(m == s.chair)),
+        MemberField::Active => s.active.get(m).copied(),
         MemberField::PledgeChosen | MemberField::Vote | MemberField::Committed => None,
     }
 }

@@ -543,7 +543,14 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
             Ok(_) => {}
         }
     }
-    let parent_tree = read_chain(&parent_source, report, hasher, chain)?;
+    let mut parent_tree = read_chain(&parent_source, report, hasher, chain)?;
+    // History belongs to the file that records it: a file that extends a
+    // case is another scenario (a what-if, a fitted overlay), and comparing
+    // it with the case's record would call a changed model's difference
+    // from history a tail. It may restate `observed:` to keep it.
+    if let Value::Map(entries) = &mut parent_tree.value {
+        entries.retain(|e| e.key != "observed");
+    }
     let parent = parent.to_string();
     check_child_against_parent(&parent_tree, &mut root, &parent, report);
     let mut merged = tree::merge(parent_tree, root);

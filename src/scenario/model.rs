@@ -180,7 +180,10 @@ pub struct Outcome {
     pub stream: StreamKey,
 }
 
-/// What history recorded for a case.
+/// What history recorded for a case. Every field but the note is compared
+/// with the simulation: in the history check, the backtest and
+/// `calibrate`'s likelihood (a field nothing could compare with is refused
+/// at load).
 #[derive(Debug, Clone, Default)]
 pub struct Observed {
     /// The outcome class (`no_request`, `refused`, `non_military`, `deploy`).
@@ -191,10 +194,71 @@ pub struct Observed {
     pub contributors: Vec<usize>,
     /// The same members as a bit mask (bit i = member i), for the per-trial check.
     pub contributor_mask: u64,
-    /// Days from the crisis to the first arrival.
-    pub days_to_first_arrival: Option<f64>,
+    /// Days from the request to the council's decision.
+    pub days_to_decision: Option<DayRange>,
+    /// Days from the request to the first arrival.
+    pub days_to_first_arrival: Option<DayRange>,
+    /// Days from the request to full strength.
+    pub days_to_full_strength: Option<DayRange>,
     /// Free text: what happened and the sources.
     pub note: String,
+}
+
+/// A time the record gives, in days after the request, as the range the
+/// sources allow (a whole day `d` is `d ± ½`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayRange {
+    /// Earliest.
+    pub from: f64,
+    /// Latest.
+    pub to: f64,
+}
+
+/// A deployment's personnel matches the record within this fraction of it
+/// (the need is a judgement, so the model is not asked for the exact
+/// figure).
+pub const PERSONNEL_BAND: f64 = 0.25;
+
+impl Observed {
+    /// The personnel a trial may deploy and still match the record.
+    pub fn personnel_band(&self) -> Option<(u64, u64)> {
+        self.personnel.map(|x| {
+            (((1.0 - PERSONNEL_BAND) * x as f64).floor() as u64, ((1.0 + PERSONNEL_BAND) * x as f64).ceil() as u64)
+        })
+    }
+
+    /// The recorded times, each with the trial quantity it is compared with.
+    pub fn times(&self) -> impl Iterator<Item = (Timed, DayRange)> + '_ {
+        [
+            (Timed::Decision, self.days_to_decision),
+            (Timed::FirstArrival, self.days_to_first_arrival),
+            (Timed::FullStrength, self.days_to_full_strength),
+        ]
+        .into_iter()
+        .filter_map(|(t, r)| r.map(|r| (t, r)))
+    }
+}
+
+/// A time a case can record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timed {
+    /// Request to decision (every requested trial).
+    Decision,
+    /// Request to the first arrival (deploy trials with troops sent).
+    FirstArrival,
+    /// Request to full strength (the same trials).
+    FullStrength,
+}
+
+impl Timed {
+    /// The `observed:` field's name.
+    pub fn field(self) -> &'static str {
+        match self {
+            Timed::Decision => "days_to_decision",
+            Timed::FirstArrival => "days_to_first_arrival",
+            Timed::FullStrength => "days_to_full_strength",
+        }
+    }
 }
 
 /// A rule's description, for fire counts and `explain`.

@@ -427,10 +427,35 @@ pub struct Observed {
     personnel: Option<u64>,
     /// Member ids that contributed.
     contributors: Option<Vec<String>>,
+    /// Days from the request to the council's decision.
+    days_to_decision: Option<Days>,
     /// Days from the request to the first arrival.
-    days_to_first_arrival: Option<f64>,
+    days_to_first_arrival: Option<Days>,
+    /// Days from the request to full strength.
+    days_to_full_strength: Option<Days>,
     /// A note.
     note: Option<String>,
+}
+
+/// A recorded time in days after the request: a calendar day (read as ±
+/// half a day) or the range the sources allow.
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+pub enum Days {
+    /// A calendar day after the request's.
+    Day(f64),
+    /// The range the sources allow.
+    Range(DayRange),
+}
+
+/// The range of days the sources allow.
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DayRange {
+    /// Earliest.
+    from: f64,
+    /// Latest.
+    to: f64,
 }
 
 /// Defaults for `run`.

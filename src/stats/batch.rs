@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Histogram, Merge, Moments, Proportion, Z95, lane_sums, mean_se};
 use crate::rules::env::{Block, Field, LANES, Lanes, Mask, TrialState, vote};
 use crate::rules::lanes::{each_lane, lanes_where, nonzero};
-use crate::scenario::model::{Scenario, class, limits};
+use crate::scenario::model::{DayRange, Observed, Scenario, Timed, class, limits};
 use crate::vocabulary::forced;
 
 /// Days are histogrammed in hundredths of a day.
@@ -52,6 +52,9 @@ pub struct BatchStats {
     pub need: Histogram,
     /// Shortfall in personnel, over deploy trials.
     pub shortfall: Histogram,
+    /// Personnel deployed beyond the need, over deploy trials (0 when
+    /// none).
+    pub surplus: Histogram,
     /// Trials whose need exceeds the smallest pool cap.
     pub need_above_smallest: u64,
     /// Trials whose need exceeds every pool cap.
@@ -66,6 +69,8 @@ pub struct BatchStats {
     pub pool_personnel: Vec<u128>,
     /// Days to decision, over requested trials.
     pub decision_days: Moments,
+    /// Histogram of days to decision (hundredths of a day).
+    pub decision_days_hist: Histogram,
     /// Days to first arrival, over deploy trials with a contributor.
     pub first_arrival: Moments,
     /// Days to full strength, over the same trials.
@@ -84,6 +89,10 @@ pub struct BatchStats {
     /// contributing (for backtests): deploy trials with exactly the observed
     /// contributor set.
     pub observed_contributor_match: u64,
+    /// Trials that match every field history recorded at once: the
+    /// observed class and each recorded quantity within its band (the
+    /// likelihood `calibrate` fits).
+    pub history_match: u64,
     /// Trials in which each kind of nonsense value was forced into range
     /// (see [`crate::vocabulary::forced`]).
     pub forced: [u64; forced::KINDS],
@@ -147,6 +156,8 @@ impl BatchStats {
         equal("deployed.n", self.deployed.n, deploys, "deploy trials")?;
         self.shortfall.check("stats.shortfall", limits::NEED as u64)?;
         equal("shortfall.n", self.shortfall.n, deploys, "deploy trials")?;
+        self.surplus.check("stats.surplus", personnel)?;
+        equal("surplus.n", self.surplus.n, deploys, "deploy trials")?;
         at_most("need_above_all", self.need_above_all, self.need_above_smallest, "trials above the smallest cap")?;
         at_most("need_above_smallest", self.need_above_smallest, trials, "trials")?;
         at_most("trimmed_trials", self.trimmed_trials, deploys, "deploy trials")?;
@@ -157,12 +168,15 @@ impl BatchStats {
             ));
         }
         at_most("observed_contributor_match", self.observed_contributor_match, deploys, "deploy trials")?;
+        at_most("history_match", self.history_match, trials, "trials")?;
         let pool_trials = self.pool_trials.iter().try_fold(0u64, |a, &c| a.checked_add(c));
         equal("pool_trials", pool_trials.unwrap_or(u64::MAX), deploys, "deploy trials (summed over pools)")?;
         if self.pool_personnel.iter().sum::<u128>() != self.deployed.sum {
             return Err("stats.pool_personnel: the pools' personnel do not add up to deployed.sum".into());
         }
         self.decision_days.check("stats.decision_days", requested)?;
+        self.decision_days_hist.check("stats.decision_days_hist", days)?;
+        equal("decision_days_hist.n", self.decision_days_hist.n, self.decision_days.n, "decisions (decision_days.n)")?;
         let arrivals = self.first_arrival.n;
         self.first_arrival.check("stats.first_arrival", deploys)?;
         self.full_strength.check("stats.full_strength", arrivals)?;
@@ -228,7 +242,9 @@ impl BatchStats {
         self.need_above_smallest += u64::from(need > s.smallest_cap);
         self.need_above_all += u64::from(need > s.largest_cap);
         if frame.field(Field::Requested) != 0.0 {
-            self.decision_days.add(frame.field(Field::DecisionDays));
+            let days = frame.field(Field::DecisionDays);
+            self.decision_days.add(days);
+            self.decision_days_hist.add((days * DAY_STEPS).round() as u64);
         }
         for (m, stats) in self.members.iter_mut().enumerate() {
             let v = frame.vote(m);
@@ -236,8 +252,11 @@ impl BatchStats {
             stats.abstain += u64::from(v == vote::ABSTAIN);
             stats.block += u64::from(v == vote::BLOCK);
         }
-        if class_now == usize::from(class::DEPLOY) {
-            self.fold_deployment(s, frame);
+        let contributors = if class_now == usize::from(class::DEPLOY) { self.fold_deployment(s, frame) } else { 0 };
+        if let Some(o) = &s.observed
+            && o.outcome == Some(class_now as u8)
+        {
+            self.history_match += u64::from(matches_history(o, frame, contributors));
         }
         for (o, acc) in s.outcomes.iter().zip(self.outcomes.iter_mut()) {
             acc.add(frame.var(o.slot));
@@ -270,6 +289,7 @@ impl BatchStats {
         self.need_above_all += u64::from((lanes_where(&need, |n| n > s.largest_cap) & lanes).count_ones());
         let requested = nonzero(column(Field::Requested), lanes);
         self.decision_days.add_lanes(column(Field::DecisionDays), requested);
+        self.decision_days_hist.add_lanes(&day_steps(column(Field::DecisionDays)), requested);
         for (votes, stats) in block.votes.iter().zip(self.members.iter_mut()) {
             let cast = |code: u8| u64::from((lanes_where(votes, |v| v == code) & lanes).count_ones());
             stats.support += cast(vote::SUPPORT);
@@ -277,8 +297,14 @@ impl BatchStats {
             stats.block += cast(vote::BLOCK);
         }
         let deploy = classes[usize::from(class::DEPLOY)] & lanes;
-        if deploy != 0 {
-            self.fold_deployments(s, block, deploy);
+        let contributors = if deploy != 0 { self.fold_deployments(s, block, deploy) } else { [0; LANES] };
+        if let Some(o) = &s.observed
+            && let Some(c) = o.outcome
+        {
+            let candidates = classes[usize::from(c).min(3)] & lanes;
+            if candidates != 0 {
+                self.history_match += u64::from(lanes_matching_history(o, block, &contributors, candidates).count_ones());
+            }
         }
         for (o, acc) in s.outcomes.iter().zip(self.outcomes.iter_mut()) {
             acc.add_lanes(&block.vars[o.slot], lanes);
@@ -290,12 +316,16 @@ impl BatchStats {
         }
     }
 
-    /// [`fold_deployment`](BatchStats::fold_deployment) of the lanes of `deploy`.
-    fn fold_deployments(&mut self, s: &Scenario, block: &Block, deploy: Mask) {
+    /// [`fold_deployment`](BatchStats::fold_deployment) of the lanes of
+    /// `deploy`; returns each lane's contributors as a bit mask.
+    fn fold_deployments(&mut self, s: &Scenario, block: &Block, deploy: Mask) -> [u64; LANES] {
         let column = |f: Field| &block.fields[f as usize];
         let deployed = whole(column(Field::Deployed));
         self.deployed.add_lanes(&deployed, deploy);
         self.shortfall.add_lanes(&whole(column(Field::Shortfall)), deploy);
+        let need = whole(column(Field::Need));
+        let surplus: [u64; LANES] = std::array::from_fn(|i| deployed[i].saturating_sub(need[i]));
+        self.surplus.add_lanes(&surplus, deploy);
         let trimmed = whole(column(Field::Trimmed));
         let trimmed_lanes = lanes_where(&trimmed, |t| t > 0) & deploy;
         if trimmed_lanes != 0 {
@@ -334,6 +364,7 @@ impl BatchStats {
             let matching = lanes_where(&contributors, |c| c == o.contributor_mask) & deploy;
             self.observed_contributor_match += u64::from(matching.count_ones());
         }
+        contributors
     }
 
     #[cold]
@@ -343,10 +374,12 @@ impl BatchStats {
         }
     }
 
-    fn fold_deployment(&mut self, s: &Scenario, frame: &impl TrialState) {
+    /// Folds a deploy trial; returns its contributors as a bit mask.
+    fn fold_deployment(&mut self, s: &Scenario, frame: &impl TrialState) -> u64 {
         let deployed = frame.field(Field::Deployed) as u64;
         self.deployed.add(deployed);
         self.shortfall.add(frame.field(Field::Shortfall) as u64);
+        self.surplus.add(deployed.saturating_sub(frame.field(Field::Need) as u64));
         let trimmed = frame.field(Field::Trimmed) as u64;
         if trimmed > 0 {
             self.trimmed_trials += 1;
@@ -377,6 +410,59 @@ impl BatchStats {
         if s.observed.as_ref().is_some_and(|o| !o.contributors.is_empty() && o.contributor_mask == contributors) {
             self.observed_contributor_match += 1;
         }
+        contributors
+    }
+}
+
+/// Whether a trial of the observed class matches every other field the
+/// record holds (personnel within its band, exactly the contributors, each
+/// time within its range). `contributors` is the trial's bit mask.
+fn matches_history(o: &Observed, frame: &impl TrialState, contributors: u64) -> bool {
+    let personnel = o.personnel_band().is_none_or(|(lo, hi)| {
+        let d = frame.field(Field::Deployed) as u64;
+        (lo..=hi).contains(&d)
+    });
+    let set = o.contributors.is_empty() || contributors == o.contributor_mask;
+    personnel
+        && set
+        && o.times().all(|(t, r)| {
+            let days = frame.field(time_field(t));
+            let (lo, hi) = day_window(r);
+            !days.is_nan() && (lo..=hi).contains(&((days * DAY_STEPS).round() as u64))
+        })
+}
+
+/// [`matches_history`] of the lanes of `candidates` (lanes of the observed
+/// class), as a mask.
+fn lanes_matching_history(o: &Observed, block: &Block, contributors: &[u64; LANES], candidates: Mask) -> Mask {
+    let mut out = candidates;
+    if let Some((lo, hi)) = o.personnel_band() {
+        out &= lanes_where(&whole(&block.fields[Field::Deployed as usize]), |d| (lo..=hi).contains(&d));
+    }
+    if !o.contributors.is_empty() {
+        out &= lanes_where(contributors, |c| c == o.contributor_mask);
+    }
+    for (t, r) in o.times() {
+        let days = &block.fields[time_field(t) as usize];
+        let (lo, hi) = day_window(r);
+        // NaN (no arrival) is in no range.
+        out &= !lanes_where(days, f64::is_nan) & lanes_where(&day_steps(days), |x| (lo..=hi).contains(&x));
+    }
+    out
+}
+
+/// A recorded range of days in the histograms' hundredths of a day (a
+/// trial's time is rounded to them, in the check as in the histograms).
+pub fn day_window(r: DayRange) -> (u64, u64) {
+    ((r.from * DAY_STEPS).ceil() as u64, (r.to * DAY_STEPS).floor() as u64)
+}
+
+/// The trial field a recorded time is compared with.
+fn time_field(t: Timed) -> Field {
+    match t {
+        Timed::Decision => Field::DecisionDays,
+        Timed::FirstArrival => Field::FirstArrival,
+        Timed::FullStrength => Field::FullStrength,
     }
 }
 
@@ -498,6 +584,7 @@ impl Merge for BatchStats {
         self.deployed.merge(&o.deployed);
         self.need.merge(&o.need);
         self.shortfall.merge(&o.shortfall);
+        self.surplus.merge(&o.surplus);
         self.need_above_smallest += o.need_above_smallest;
         self.need_above_all += o.need_above_all;
         self.trimmed_trials += o.trimmed_trials;
@@ -505,6 +592,7 @@ impl Merge for BatchStats {
         self.pool_trials.merge(&o.pool_trials);
         self.pool_personnel.merge(&o.pool_personnel);
         self.decision_days.merge(&o.decision_days);
+        self.decision_days_hist.merge(&o.decision_days_hist);
         self.first_arrival.merge(&o.first_arrival);
         self.full_strength.merge(&o.full_strength);
         self.first_arrival_hist.merge(&o.first_arrival_hist);
@@ -513,6 +601,7 @@ impl Merge for BatchStats {
         self.outcomes.merge(&o.outcomes);
         self.rule_fires.merge(&o.rule_fires);
         self.observed_contributor_match += o.observed_contributor_match;
+        self.history_match += o.history_match;
         for (a, b) in self.forced.iter_mut().zip(o.forced) {
             *a += b;
         }

@@ -46,7 +46,9 @@ pub struct Fitted {
     pub lo: f64,
     /// Upper bound of the search.
     pub hi: f64,
-    /// The value the scenarios carry (clamped into the bounds): the start.
+    /// The value the first case's files give it.
+    pub written: f64,
+    /// Where the search starts: the written value, clamped into the bounds.
     pub start: f64,
     /// The fitted value.
     pub value: f64,
@@ -73,6 +75,9 @@ pub struct CaseFit {
     pub before: [f64; 4],
     /// Class probabilities at the fitted values.
     pub after: [f64; 4],
+    /// P(the whole record: the class and every other recorded field at
+    /// once) at the fitted values.
+    pub record_after: f64,
     /// Rank of the observed class at the fitted values (1: most likely).
     pub rank_after: usize,
     /// Class probabilities when fitted without this case (leave-one-out).

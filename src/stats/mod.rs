@@ -320,6 +320,27 @@ impl Histogram {
         self.max as f64
     }
 
+    /// The same values without the zeros (the sums are unchanged).
+    pub fn without_zeros(&self) -> Histogram {
+        let mut h = self.clone();
+        if let Some(zeros) = h.exact.first_mut() {
+            h.n -= *zeros;
+            *zeros = 0;
+        }
+        h
+    }
+
+    /// Number of values from `lo` to `hi`, both included (exact below
+    /// 65,536).
+    pub fn count_between(&self, lo: u64, hi: u64) -> u64 {
+        if lo > hi {
+            return 0;
+        }
+        let (below_lo, _) = self.rank_of(lo);
+        let (below_hi, at_hi) = self.rank_of(hi);
+        (below_hi + at_hi).saturating_sub(below_lo)
+    }
+
     /// Number of values strictly below `v` and equal to `v` (for percentiles
     /// of an observed value; `v` must be below 65,536 for exactness).
     pub fn rank_of(&self, v: u64) -> (u64, u64) {

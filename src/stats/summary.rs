@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::batch::{BatchStats, DAY_STEPS};
 use super::{Histogram, Moments, Proportion, Z95, mean_se};
-use crate::scenario::model::{Scenario, class};
+use crate::scenario::model::{DayRange, Scenario, Timed, class};
 
 /// Version of the JSON summary layout (bumped on any breaking change).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -120,8 +120,11 @@ pub struct Funnel {
     pub invoked: Proportion,
     /// P(only a non-military response).
     pub non_military: Proportion,
-    /// P(troops deployed).
+    /// P(the council decides to deploy troops).
     pub deploy: Proportion,
+    /// P(troops decided on, and nobody sent any): a deploy trial with no
+    /// contribution, counted in `deploy` and named on its own.
+    pub deploy_unsent: Proportion,
     /// P(refused after a request).
     pub refused: Proportion,
 }
@@ -129,7 +132,7 @@ pub struct Funnel {
 /// Deployment figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Deployment {
-    /// Personnel deployed, over deploy trials.
+    /// Personnel deployed, over deploy trials in which troops were sent.
     pub personnel: Estimate,
     /// Its percentiles.
     pub percentiles: Percentiles,
@@ -147,6 +150,10 @@ pub struct Deployment {
     pub shortfall: Estimate,
     /// P(shortfall > 0 | deploy).
     pub shortfall_positive: Proportion,
+    /// Personnel deployed beyond the need, over deploy trials.
+    pub surplus: Estimate,
+    /// P(more personnel deployed than the need | deploy).
+    pub surplus_positive: Proportion,
     /// P(contributions trimmed at the cap | deploy).
     pub trimmed: Proportion,
     /// Mean personnel trimmed per trimmed trial.
@@ -196,6 +203,8 @@ pub struct MemberLine {
 pub struct Timing {
     /// Days from the request to the decision.
     pub decision: Estimate,
+    /// Percentiles of the decision.
+    pub decision_percentiles: Percentiles,
     /// Days from the request to the first arrival.
     pub first_arrival: Estimate,
     /// Percentiles of the first arrival.
@@ -248,7 +257,15 @@ pub struct Backtest {
     pub contributor_set: Option<Proportion>,
     /// Each observed contributor's simulated P(contributes | deploy).
     pub contributors: Vec<(String, f64)>,
-    /// Whether history lies outside the central 90%.
+    /// Each recorded time against its simulated distribution.
+    pub times: Vec<TimeCheck>,
+    /// P(every recorded field at once: the class, the personnel within
+    /// ±25%, exactly the contributors, each time in its range), the
+    /// likelihood `calibrate` fits.
+    pub all_fields: Proportion,
+    /// Whether history lies outside the central 90%: its class has P < 5%,
+    /// its personnel or a recorded time lies outside the simulated 5th to
+    /// 95th percentiles, or its contributor set has P < 5%.
     pub outside_central_90: bool,
     /// Rank of the observed class among the four (1: strictly the most
     /// likely; a tie takes the worse rank).
@@ -256,6 +273,23 @@ pub struct Backtest {
     /// ln P(the observed class), the class counts smoothed by half a trial
     /// each so that it stays finite (as `calibrate` scores it).
     pub log_score: f64,
+}
+
+/// A recorded time against the simulation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeCheck {
+    /// The `observed:` field (`days_to_decision`, …).
+    pub field: String,
+    /// Earliest day the record allows.
+    pub from: f64,
+    /// Latest.
+    pub to: f64,
+    /// P(the simulated time falls in the range | the trials that have it).
+    pub within: Proportion,
+    /// Share of simulated times before `from`.
+    pub below: f64,
+    /// Share of simulated times after `to`.
+    pub above: f64,
 }
 
 /// Everything a batch reports.
@@ -292,14 +326,18 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         invoked: Proportion::wilson(non_military + deploy, n),
         non_military: Proportion::wilson(non_military, n),
         deploy: Proportion::wilson(deploy, n),
+        deploy_unsent: Proportion::wilson(stats.deployed.rank_of(0).1, n),
         refused: Proportion::wilson(refused, n),
     };
     let all_deployed: u128 = stats.deployed.sum;
     // Non-deploy trials add zeros: the same sums over all n trials.
     let per_trial = Estimate::of_sums(n, all_deployed, stats.deployed.sum_sq);
+    // Personnel are described over the deployments that happened: a deploy
+    // trial in which nobody sent anyone is named in the funnel instead.
+    let sent = stats.deployed.without_zeros();
     let deployment = Deployment {
-        personnel: Estimate::of_histogram(&stats.deployed),
-        percentiles: Percentiles::of(&stats.deployed, 1.0),
+        personnel: Estimate::of_histogram(&sent),
+        percentiles: Percentiles::of(&sent, 1.0),
         per_trial,
         need: Estimate::of_histogram(&stats.need),
         need_percentiles: Percentiles::of(&stats.need, 1.0),
@@ -307,6 +345,8 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         need_above_every_cap: Proportion::wilson(stats.need_above_all, n),
         shortfall: Estimate::of_histogram(&stats.shortfall),
         shortfall_positive: Proportion::wilson(stats.shortfall.n - stats.shortfall.rank_of(0).1, deploy),
+        surplus: Estimate::of_histogram(&stats.surplus),
+        surplus_positive: Proportion::wilson(stats.surplus.n - stats.surplus.rank_of(0).1, deploy),
         trimmed: Proportion::wilson(stats.trimmed_trials, deploy),
         trimmed_mean: if stats.trimmed_trials == 0 {
             0.0
@@ -352,6 +392,7 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         .collect();
     let timing = Timing {
         decision: Estimate::of_moments(&stats.decision_days),
+        decision_percentiles: Percentiles::of(&stats.decision_days_hist, DAY_STEPS),
         first_arrival: Estimate::of_moments(&stats.first_arrival),
         first_arrival_percentiles: Percentiles::of(&stats.first_arrival_hist, DAY_STEPS),
         full_strength: Estimate::of_moments(&stats.full_strength),
@@ -387,19 +428,26 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
             let (below, equal) = stats.deployed.rank_of(v);
             (below as f64 + 0.5 * equal as f64) / deploy as f64
         });
-        let outside = p.p < 0.05 || percentile.is_some_and(|q| cls == class::DEPLOY && !(0.05..=0.95).contains(&q));
+        let times: Vec<TimeCheck> = o.times().map(|(t, r)| time_check(stats, t, r)).collect();
+        let contributor_set = (!o.contributors.is_empty())
+            .then(|| Proportion::wilson(stats.observed_contributor_match, deploy));
+        let outside = p.p < 0.05
+            || percentile.is_some_and(|q| cls == class::DEPLOY && !(0.05..=0.95).contains(&q))
+            || contributor_set.is_some_and(|c| c.p < 0.05)
+            || times.iter().any(|t| t.below > 0.95 || t.above > 0.95);
         Some(Backtest {
             outcome: class::NAMES[usize::from(cls)].to_string(),
             outcome_probability: p,
             personnel: o.personnel,
             personnel_percentile: if cls == class::DEPLOY { percentile } else { None },
-            contributor_set: (!o.contributors.is_empty())
-                .then(|| Proportion::wilson(stats.observed_contributor_match, deploy)),
+            contributor_set,
             contributors: o
                 .contributors
                 .iter()
                 .map(|m| (s.members[*m].id.clone(), stats.members[*m].contributed as f64 / deploy.max(1) as f64))
                 .collect(),
+            times,
+            all_fields: Proportion::wilson(stats.history_match, n),
             outside_central_90: outside,
             rank: super::calibrate::rank(&stats.classes.map(|k| k as f64), usize::from(cls)),
             log_score: ((stats.classes[usize::from(cls)] as f64 + 0.5) / (n as f64 + 2.0)).ln(),
@@ -415,6 +463,28 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         outcomes,
         rules,
         backtest,
+    }
+}
+
+/// A recorded time against the simulated times of the trials that have
+/// one (requested trials for the decision, arrivals for the others).
+fn time_check(stats: &BatchStats, t: Timed, r: DayRange) -> TimeCheck {
+    let h = match t {
+        Timed::Decision => &stats.decision_days_hist,
+        Timed::FirstArrival => &stats.first_arrival_hist,
+        Timed::FullStrength => &stats.full_strength_hist,
+    };
+    let (lo, hi) = super::batch::day_window(r);
+    let within = h.count_between(lo, hi);
+    let below = h.rank_of(lo).0;
+    let n = h.n.max(1) as f64;
+    TimeCheck {
+        field: t.field().to_string(),
+        from: r.from,
+        to: r.to,
+        within: Proportion::wilson(within, h.n),
+        below: below as f64 / n,
+        above: h.n.saturating_sub(below + within) as f64 / n,
     }
 }
 

@@ -14,8 +14,7 @@ use super::stdout_of;
 fn case_text(severity: f64, observed: &str) -> String {
     format!(
         "extends: kazakhstan-2022\nname: synthetic (severity {severity})\ncrisis:\n  variables:\n    \
-         severity: {severity}\n    foreign_backed: false\nobserved:\n  outcome: {observed}\n  personnel: ~\n  \
-         contributors: ~\n  days_to_first_arrival: ~\n"
+         severity: {severity}\n    foreign_backed: false\nobserved:\n  outcome: {observed}\n"
     )
 }
 

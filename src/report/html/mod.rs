@@ -38,14 +38,16 @@ pub const BINS: usize = 60;
 impl Distributions {
     /// The histograms of a batch.
     pub fn of(stats: &crate::stats::batch::BatchStats) -> Distributions {
-        Distributions { deployed: stats.deployed.bins(BINS, 1.0), need: stats.need.bins(BINS, 1.0) }
+        // A deployment decided and never sent is in the funnel, by name,
+        // not a spike at zero here.
+        Distributions { deployed: stats.deployed.without_zeros().bins(BINS, 1.0), need: stats.need.bins(BINS, 1.0) }
     }
 }
 
 /// Distributions the summary reduces to percentiles, for the histograms.
 #[derive(Debug, Clone, Default)]
 pub struct Distributions {
-    /// Personnel deployed, over deploy trials.
+    /// Personnel deployed, over deploy trials in which troops were sent.
     pub deployed: Vec<Bin>,
     /// Need, over all trials.
     pub need: Vec<Bin>,

@@ -16,7 +16,8 @@ pub(super) fn funnel(out: &mut String, r: &Report<'_>) {
     let bars = [
         Bar::proportion("host requests aid", "funnel.request", &f.request, false),
         Bar::proportion("council acts (invoked)", "funnel.invoked", &f.invoked, false),
-        Bar::proportion("troops deployed", "funnel.deploy", &f.deploy, obs("deploy")),
+        Bar::proportion("troops decided", "funnel.deploy", &f.deploy, obs("deploy")),
+        Bar::proportion("… and nobody sent any", "funnel.deploy_unsent", &f.deploy_unsent, false),
         Bar::proportion("non-military only", "funnel.non_military", &f.non_military, obs("non_military")),
         Bar::proportion("refused", "funnel.refused", &f.refused, obs("refused")),
     ];
@@ -53,7 +54,7 @@ pub(super) fn deployment(out: &mut String, r: &Report<'_>) {
             &r.distributions.deployed,
             &markers,
             BLUE,
-            "personnel deployed (deploy trials)",
+            "personnel deployed (trials with troops sent)",
             "Personnel deployed",
             "deployed",
         ),
@@ -88,11 +89,15 @@ pub(super) fn deployment(out: &mut String, r: &Report<'_>) {
     );
     let _ = writeln!(
         out,
-        "<table data-section=\"shortfall\"><tr><th>shortfall when deployed</th><td class=\"n\" data-key=\"deployment.shortfall\" data-value=\"{}\">{} ± {}</td></tr><tr><th>P(shortfall &gt; 0 | deploy)</th><td class=\"n\">{:.1}%</td></tr><tr><th>P(contributions trimmed at the cap | deploy)</th><td class=\"n\">{:.1}%</td></tr></table>",
+        "<table data-section=\"shortfall\"><tr><th>shortfall when deployed</th><td class=\"n\" data-key=\"deployment.shortfall\" data-value=\"{}\">{} ± {}</td></tr><tr><th>P(shortfall &gt; 0 | deploy)</th><td class=\"n\">{:.1}%</td></tr><tr><th>surplus over the need when deployed</th><td class=\"n\" data-key=\"deployment.surplus\" data-value=\"{}\">{} ± {}</td></tr><tr><th>P(more deployed than the need | deploy)</th><td class=\"n\">{:.1}%</td></tr><tr><th>P(contributions trimmed at the cap | deploy)</th><td class=\"n\">{:.1}%</td></tr></table>",
         d.shortfall.mean,
         thousands(d.shortfall.mean),
         short(d.shortfall.se),
         100.0 * d.shortfall_positive.p,
+        d.surplus.mean,
+        thousands(d.surplus.mean),
+        short(d.surplus.se),
+        100.0 * d.surplus_positive.p,
         100.0 * d.trimmed.p
     );
     out.push_str("</section>\n");
@@ -261,7 +266,7 @@ pub(super) fn history(out: &mut String, r: &Report<'_>) {
     if let Some(b) = observed {
         let _ = writeln!(
             out,
-            "<section><h2>Against history</h2><p class=\"note\" data-section=\"backtest\">History chose <strong>{}</strong>, which the model gives P = {:.1}% [{:.1}, {:.1}]{}. History lies {} the central 90% of the simulation.</p></section>",
+            "<section><h2>Against history</h2><p class=\"note\" data-section=\"backtest\">History chose <strong>{}</strong>, which the model gives P = {:.1}% [{:.1}, {:.1}]{}. History lies {} the central 90% of the simulation.</p>",
             b.outcome.replace('_', "-"),
             100.0 * b.outcome_probability.p,
             100.0 * b.outcome_probability.lo,
@@ -275,6 +280,20 @@ pub(super) fn history(out: &mut String, r: &Report<'_>) {
                 .unwrap_or_default(),
             if b.outside_central_90 { "outside" } else { "inside" }
         );
+        if !b.times.is_empty() {
+            out.push_str("<table data-section=\"history-times\"><tr><th>recorded time</th><th>simulated</th></tr>");
+            for x in &b.times {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}: {}</td><td>{}</td></tr>",
+                    esc(&x.field),
+                    esc(&crate::report::table::day_range(x.from, x.to)),
+                    esc(&crate::report::table::time_check(x))
+                );
+            }
+            out.push_str("</table>\n");
+        }
+        out.push_str("</section>\n");
     }
 }
 

@@ -16,6 +16,7 @@ impl Compiler<'_> {
             Op::Var(slot) => facts.fixed_vars.get(usize::from(slot)).copied().flatten(),
             Op::Field(Field::Pool) => st.pool_names.get(facts.pool?).copied(),
             Op::Field(Field::PoolCap) => st.pool_caps.get(facts.pool?).copied(),
+            Op::Field(Field::PoolPledged) => st.pool_pledged.get(facts.pool?).copied(),
             Op::Member(f) => known_member_field(facts, self.ctx.member_index?, f),
             Op::Host(f) => known_member_field(facts, st.host, f),
             Op::Of(m, f) => known_member_field(facts, usize::from(m), f),

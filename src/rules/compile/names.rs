@@ -9,11 +9,16 @@ use crate::rules::parser::{Expr, ExprKind};
 use crate::rules::program::Type;
 use crate::suggest::suggest;
 
-const MEMBER_FIELDS: [&str; 8] = ["id", "lead_time", "is_host", "is_chair", "vote", "pledge", "pledges", "committed"];
+const MEMBER_FIELDS: [&str; 9] =
+    ["id", "lead_time", "is_host", "is_chair", "active", "vote", "pledge", "pledges", "committed"];
 
 /// Functions that read a member's results (by id), from the stage given.
-const MEMBER_FUNCTIONS: [(&str, Stage); 3] =
-    [("committed", Stage::Contribute), ("contributes", Stage::Contribute), ("vote", Stage::Council)];
+const MEMBER_FUNCTIONS: [(&str, Stage); 4] = [
+    ("committed", Stage::Contribute),
+    ("contributes", Stage::Contribute),
+    ("vote", Stage::Council),
+    ("active", Stage::Variables),
+];
 
 impl Compiler<'_> {
     pub(super) fn unknown(&mut self, at: usize, name: &str, candidates: Vec<String>, expected: &str) -> Option<Type> {
@@ -99,6 +104,7 @@ impl Compiler<'_> {
             ["lead_time"] => (MemberField::LeadTime, Type::Num, Stage::Variables),
             ["is_host"] => (MemberField::IsHost, Type::Bool, Stage::Variables),
             ["is_chair"] => (MemberField::IsChair, Type::Bool, Stage::Variables),
+            ["active"] => (MemberField::Active, Type::Bool, Stage::Variables),
             ["vote"] => (MemberField::Vote, Type::Str, Stage::Council),
             ["pledge"] => (MemberField::PledgeChosen, Type::Num, Stage::Contribute),
             ["committed"] => (MemberField::Committed, Type::Num, Stage::Contribute),
@@ -115,7 +121,7 @@ impl Compiler<'_> {
                 None => {
                     let mut candidates: Vec<String> = self.symbols.attrs.iter().map(|(a, _)| a.clone()).collect();
                     candidates.extend(MEMBER_FIELDS.iter().map(|s| s.to_string()));
-                    self.unknown(at, attr, candidates, "a member attribute declared under members.<id>.attributes, or id, lead_time, is_host, is_chair, vote, pledge, pledges.<pool>, committed");
+                    self.unknown(at, attr, candidates, "a member attribute declared under members.<id>.attributes, or id, lead_time, is_host, is_chair, active, vote, pledge, pledges.<pool>, committed");
                     return None;
                 }
             },
@@ -163,6 +169,7 @@ impl Compiler<'_> {
             "need" => Some((Field::Need, Type::Num, Stage::Pool)),
             "pool" => Some((Field::Pool, Type::Str, Stage::Contribute)),
             "pool_cap" => Some((Field::PoolCap, Type::Num, Stage::Contribute)),
+            "pool_pledged" => Some((Field::PoolPledged, Type::Num, Stage::Contribute)),
             "contributors" => Some((Field::Contributors, Type::Num, Stage::Contribute)),
             "committed_total" => Some((Field::CommittedTotal, Type::Num, Stage::Contribute)),
             "deployed" => Some((Field::Deployed, Type::Num, Stage::Outcome)),
@@ -200,6 +207,7 @@ impl Compiler<'_> {
                 "need",
                 "pool",
                 "pool_cap",
+                "pool_pledged",
                 "contributors",
                 "committed_total",
                 "deployed",
@@ -296,6 +304,7 @@ impl Compiler<'_> {
         let (op, ty) = match name {
             "committed" => (Op::Of(m, MemberField::Committed), Type::Num),
             "contributes" => (Op::Contributes(m), Type::Bool),
+            "active" => (Op::Of(m, MemberField::Active), Type::Bool),
             _ => (Op::Of(m, MemberField::Vote), Type::Str),
         };
         self.emit(op, 1);

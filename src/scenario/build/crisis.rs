@@ -220,7 +220,7 @@ impl Builder<'_> {
     }
 
     pub(super) fn check_new_name(&mut self, name: &str, loc: Loc) {
-        const RESERVED: [&str; 24] = [
+        const RESERVED: [&str; 25] = [
             "member",
             "host",
             "alliance",
@@ -245,6 +245,7 @@ impl Builder<'_> {
             "decision",
             "contributors",
             "committed_total",
+            "pool_pledged",
         ];
         let valid = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_alphanumeric() || c == '_');

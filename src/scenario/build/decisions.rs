@@ -365,12 +365,10 @@ impl Builder<'_> {
     }
 
     pub(super) fn observed(&mut self, node: &Node) -> Option<Observed> {
-        let _ = self.map(
-            node,
-            "observed",
-            &["outcome", "personnel", "contributors", "days_to_first_arrival", "note"],
-            &["outcome"],
-        )?;
+        const TROOPS: [&str; 4] = ["personnel", "contributors", "days_to_first_arrival", "days_to_full_strength"];
+        let mut fields = vec!["outcome", "days_to_decision", "note"];
+        fields.extend(TROOPS);
+        let entries = self.map(node, "observed", &fields, &["outcome"])?;
         let mut obs = Observed::default();
         if let Some(n) = node.get("outcome") {
             let s = self.string(n, "observed.outcome")?;
@@ -384,15 +382,68 @@ impl Builder<'_> {
                 }
             }
         }
+        // A field nothing can compare with is an error, not a silent
+        // extra: troops' figures need troops, a decision needs a request.
+        let class = obs.outcome;
+        for e in entries.iter().filter(|e| !matches!(e.node.value, Value::Null)) {
+            let unused = match class {
+                Some(c) if c != class::DEPLOY && TROOPS.contains(&e.key.as_str()) => {
+                    Some("no troops went, so no trial can be compared with it")
+                }
+                Some(class::NO_REQUEST) if e.key == "days_to_decision" => {
+                    Some("nothing was asked, so no council decided")
+                }
+                _ => None,
+            };
+            if let Some(why) = unused {
+                let name = class::NAMES[usize::from(class.unwrap_or(0))];
+                self.report
+                    .error(e.key_loc, format!("observed.{} is recorded for a case whose outcome is {name}: {why}", e.key))
+                    .expected("only the fields its outcome class has; remove this one (or say it in the note)");
+            }
+        }
         obs.personnel = node.get("personnel").and_then(|n| self.personnel(n, "observed.personnel"));
-        obs.contributors =
-            node.get("contributors").map(|n| self.member_ids(n, "observed.contributors")).unwrap_or_default();
+        if let Some(n) = node.get("contributors") {
+            obs.contributors = self.member_ids(n, "observed.contributors");
+            if obs.contributors.is_empty() && matches!(n.value, Value::Seq(_)) {
+                self.report
+                    .error(n.loc, "observed.contributors is empty, but troops went")
+                    .expected("the ids of the members that sent troops, as in [russia, belarus]");
+            }
+        }
         obs.contributor_mask = obs.contributors.iter().fold(0, |mask, &m| mask | 1u64 << m);
-        obs.days_to_first_arrival = node
-            .get("days_to_first_arrival")
-            .and_then(|n| self.number(n, "observed.days_to_first_arrival", 0.0, limits::DAYS));
+        obs.days_to_decision = node.get("days_to_decision").and_then(|n| self.day_range(n, "observed.days_to_decision"));
+        obs.days_to_first_arrival =
+            node.get("days_to_first_arrival").and_then(|n| self.day_range(n, "observed.days_to_first_arrival"));
+        obs.days_to_full_strength =
+            node.get("days_to_full_strength").and_then(|n| self.day_range(n, "observed.days_to_full_strength"));
         obs.note = node.get("note").and_then(|n| self.string(n, "observed.note")).unwrap_or_default();
         Some(obs)
+    }
+
+    /// A recorded time: days after the request, as a number (a calendar
+    /// day, read as ± half a day) or a range `{from, to}` the sources allow.
+    fn day_range(&mut self, node: &Node, what: &str) -> Option<DayRange> {
+        if let Value::Num(_) = node.value {
+            let d = self.number(node, what, 0.0, limits::DAYS)?;
+            return Some(DayRange { from: (d - 0.5).max(0.0), to: d + 0.5 });
+        }
+        if !matches!(node.value, Value::Map(_)) {
+            self.report.error(node.loc, format!("{what} is {}", node.value.kind())).expected(
+                "days after the request: a number (a calendar day, read as ± half a day) or a range {from: 0, to: 0.5}",
+            );
+            return None;
+        }
+        self.map(node, what, &["from", "to"], &["from", "to"])?;
+        let from = self.number(node.get("from")?, &format!("{what}.from"), 0.0, limits::DAYS)?;
+        let to = self.number(node.get("to")?, &format!("{what}.to"), 0.0, limits::DAYS)?;
+        if from > to {
+            self.report
+                .error(node.loc, format!("{what} runs from {} to {}, backwards", readable(from), readable(to)))
+                .expected("from at most to");
+            return None;
+        }
+        Some(DayRange { from, to })
     }
 
     pub(super) fn run_defaults(&mut self, node: Option<&Node>) -> RunDefaults {
@@ -417,6 +468,7 @@ impl Builder<'_> {
         host: usize,
         chair: usize,
         kind: &str,
+        host_contributes: bool,
     ) -> Statics {
         let n_attrs = self.symbols.attrs.len();
         let mut statics = Statics {
@@ -425,9 +477,22 @@ impl Builder<'_> {
             pledges: members.iter().flat_map(|m| m.pledges.iter().map(|p| *p as f64)).collect(),
             n_pools: pools.len(),
             pool_caps: pools.iter().map(|p| p.cap as f64).collect(),
+            // What the members that may contribute pledge: the pool a
+            // mission can draw on.
+            pool_pledged: (0..pools.len())
+                .map(|p| {
+                    members
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, m)| m.status == Status::Active && (i != host || host_contributes))
+                        .map(|(_, m)| m.pledges[p] as f64)
+                        .sum()
+                })
+                .collect(),
             pool_names: Vec::new(),
             member_names: Vec::new(),
             lead_times: members.iter().map(|m| m.lead_time).collect(),
+            active: members.iter().map(|m| if m.status == Status::Active { 1.0 } else { 0.0 }).collect(),
             host,
             chair,
             members_active: members.iter().filter(|m| m.status == Status::Active).count() as f64,

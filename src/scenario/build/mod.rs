@@ -158,7 +158,8 @@ impl Builder<'_> {
         if self.report.has_errors() {
             return None;
         }
-        let statics = self.statics(&members, &pools, host, chair, &kind);
+        let host_contributes = contribution.as_ref().is_some_and(|c| c.host_contributes);
+        let statics = self.statics(&members, &pools, host, chair, &kind, host_contributes);
         let pool_of_string = (0..self.symbols.strings.len())
             .map(|i| pools.iter().position(|p| p.id == self.symbols.strings[i]))
             .collect();
