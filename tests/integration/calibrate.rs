@@ -198,3 +198,56 @@ fn a_probability_searched_on_0_to_1_is_not_rounded_and_a_cap_is() {
     let cap = fit("alliance.pools.peacekeeping.cap=2000:6000")["value"].as_f64().unwrap();
     assert_eq!(cap.fract(), 0.0, "{cap}");
 }
+
+/// A synthetic case for the timing fit: the history closed forms with a
+/// council that takes uniform(0, 0.5) days plus `slow` days, its record the
+/// decision's day give or take a quarter.
+fn timing_case_text(observed_days: Option<f64>) -> String {
+    let base = std::fs::read_to_string(super::repo("tests/data/history.yaml")).unwrap();
+    let head = &base[..base.find("observed:").unwrap()];
+    let head = head.replace(
+        "    days: uniform(0, 2)\n",
+        "    days:\n      base: uniform(0, 0.5)\n      rules:\n        - id: slow\n          when: true\n          add: 0.5\n          because: a slow council\n",
+    );
+    let head = head.replace("  request: 0.8\n", "  request: 1\n");
+    match observed_days {
+        Some(d) => format!(
+            "{head}observed:\n  outcome: deploy\n  days_to_decision: {{from: {}, to: {}}}\n",
+            (d - 0.25).max(0.0),
+            d + 0.25
+        ),
+        None => head,
+    }
+}
+
+#[test]
+fn calibration_recovers_a_known_delay_from_recorded_days() {
+    const TRUE_SLOW: f64 = 1.2;
+    let truth = [Override::from("--set", "decisions.council.days.rules.slow.add", TRUE_SLOW.to_string())];
+    // Thirty cases, each recording the decision day of one trial of the
+    // true model (its own seed).
+    let cases: Vec<Source> = (0..30u64)
+        .map(|i| {
+            let placeholder = Source::Text { name: "truth".into(), text: timing_case_text(None) };
+            let s = scenario::load(&placeholder, &truth).expect("the synthetic case loads").scenario;
+            let stats = batch::run_range(&s, 500 + i, 0, 1);
+            let days = stats.decision_days.mean();
+            Source::Text { name: format!("case {i}"), text: timing_case_text(Some(days)) }
+        })
+        .collect();
+    let plan = CalibratePlan {
+        cases,
+        fit: vec!["decisions.council.days.rules.slow.add=0.0:3.0".parse().unwrap()],
+        trials: 1000,
+        seed: 7,
+        max_iterations: 60,
+        intervals: true,
+        cross_validate: false,
+    };
+    let fit = calibrate(&plan, Monitor::quiet()).expect("the calibration runs");
+    let p = &fit.parameters[0];
+    let (lo, hi) = p.interval.expect("intervals were asked for");
+    assert!(lo <= TRUE_SLOW && TRUE_SLOW <= hi, "true {TRUE_SLOW} outside [{lo}, {hi}] (fitted {})", p.value);
+    assert!(hi - lo < 0.6, "the interval [{lo}, {hi}] says little");
+    assert_eq!(p.written, 0.5, "the file's value is reported as written");
+}

@@ -11,6 +11,7 @@ mod errors;
 mod explain;
 mod expressions;
 mod golden;
+mod history;
 mod hostile;
 mod library;
 mod limits;
