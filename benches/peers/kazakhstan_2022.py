@@ -35,13 +35,15 @@ ALIGNMENT = {"russia": 0.95, "belarus": 0.85, "kazakhstan": 0.7, "armenia": 0.55
 NEEDS_PARLIAMENT = {"russia": False, "belarus": False, "kazakhstan": True, "armenia": False, "tajikistan": True, "kyrgyzstan": True}
 OWN_AIRLIFT = {"russia": True, "belarus": False, "kazakhstan": False, "armenia": False, "tajikistan": False, "kyrgyzstan": True}
 PROTEST_RISK = {"russia": 0.1, "belarus": 0.3, "kazakhstan": 0.3, "armenia": 0.5, "tajikistan": 0.2, "kyrgyzstan": 0.6}
-LEAD_TIME = {"russia": 0.5, "belarus": 1.5, "kazakhstan": 1.5, "armenia": 1.5, "tajikistan": 1.5, "kyrgyzstan": 1.0}
+LEAD_TIME = {"russia": 0.25, "belarus": 1.5, "kazakhstan": 1.5, "armenia": 1.5, "tajikistan": 1.5, "kyrgyzstan": 1.0}
 # Pools, smallest first: (id, cap, pledges).
 POOLS = [
     ("peacekeeping", 3600, {"russia": 1800, "belarus": 500, "kazakhstan": 600, "armenia": 200, "tajikistan": 250, "kyrgyzstan": 250}),
     ("rapid_reaction", 20000, {"russia": 8000, "belarus": 5000, "kazakhstan": 4000, "armenia": 500, "tajikistan": 500, "kyrgyzstan": 500}),
 ]
 CONTRIBUTORS = [m for m in MEMBERS if m != HOST]
+# What the members that may contribute (all but the host) pledge to each pool.
+POOL_PLEDGED = [sum(pl[m] for m in CONTRIBUTORS) for _, _, pl in POOLS]
 PARLIAMENTS = sum(NEEDS_PARLIAMENT[c] for c in CONTRIBUTORS)
 
 
@@ -84,11 +86,11 @@ def chunk(rng, n, sums):
     need = np.ceil(rng.triangular(1500.0, 2500.0, 3500.0, n))
     sums.values("need", need)
 
-    # 2. Request: base 0.002, +0.806 when severe and the host is aligned, odds x4 when framed as
+    # 2. Request: base 0, +0.803 when severe and the host is aligned, odds x4 when framed as
     # foreign (the calibrated base; the other request rules need an external attack, a fallen
     # government, disputed territory, a bilateral route, an estranged or a lead-nation host).
     survival = severity > 0.6  # host alignment 0.7 > 0.5
-    p = 0.002 + 0.806 * survival
+    p = 0.0 + 0.803 * survival
     p = np.where(foreign, odds(p, 4.0), p)
     requested = rng.random(n) < p
     sums.count("request", requested.sum(), n)
@@ -100,6 +102,7 @@ def chunk(rng, n, sums):
     nr = r.size
     sev_r, foreign_r, need_r = severity[r], foreign[r], need[r]
     blocked = {}
+    supported = {}
     abstentions = np.zeros(nr, dtype=np.int64)
     blocks = np.zeros(nr, dtype=np.int64)
     for m in MEMBERS:
@@ -109,14 +112,15 @@ def chunk(rng, n, sums):
             sums.count(f"block/{m}", 0, nr)
             continue
         ps = ALIGNMENT[m] * np.where(foreign_r, 1.0, 0.35)  # internal matter without a foreign link
-        # Block: 0.03, +0.97 for the lead nation (Russia) in internal unrest without a foreign link.
-        pb = np.minimum(0.03 + np.where((m == "russia") & ~foreign_r, 0.97, 0.0), 1.0)
+        # Block: 0.03, +0.923 for the lead nation (Russia) in internal unrest without a foreign link.
+        pb = np.minimum(0.03 + np.where((m == "russia") & ~foreign_r, 0.923, 0.0), 1.0)
         u = rng.random(nr)
         support = u < ps
         block = ~support & (u < ps + (1.0 - ps) * pb)
         abstentions += ~support & ~block
         blocks += block
         blocked[m] = block
+        supported[m] = support
         sums.count(f"support/{m}", support.sum(), nr)
         sums.count(f"block/{m}", block.sum(), nr)
     sums.fire("council.support/host_asks", nr, 1)
@@ -129,8 +133,9 @@ def chunk(rng, n, sums):
     non_military = (passed & mission_only) | (~passed & fallback)
     sums.fire("council.mission_only/small_crisis", (passed & (sev_r < 0.3)).sum(), 1)
     sums.fire("council.fallback/show_support", (~passed & (sev_r > 0.5)).sum(), 1)
-    days = rng.uniform(0.3, 1.5, nr) + np.where(abstentions > 0, rng.uniform(1.0, 4.0, nr), 0.0)
-    sums.fire("council.days/abstentions", (abstentions > 0).sum(), 1)
+    # Hours to meet; an objection sends the request back for 1.47 days of consultations.
+    days = rng.uniform(0.1, 0.8, nr) + np.where(blocks > 0, 1.47, 0.0)
+    sums.fire("council.days/objection", (blocks > 0).sum(), 1)
     sums.values("timing/decision", days)
     sums.count("invoked", (deploy_r | non_military).sum(), n)
     sums.count("non_military", non_military.sum(), n)
@@ -145,7 +150,7 @@ def chunk(rng, n, sums):
     for i in reversed(range(len(POOLS))):
         pool = np.where(need_d <= POOLS[i][1], i, pool)
     cap = np.array([c for _, c, _ in POOLS], dtype=np.float64)[pool]
-    small_task = need_d < 0.5 * cap
+    pool_pledged = np.array(POOL_PLEDGED, dtype=np.float64)[pool]
 
     # 5. Contributions in the declared order; later members see Russia's choice.
     committed = {}
@@ -155,6 +160,11 @@ def chunk(rng, n, sums):
         pledge = np.array([pl[m] for _, _, pl in POOLS], dtype=np.float64)[pool]
         p = np.full(nd, ALIGNMENT[m])
         p = np.where(blocked[m][d], 0.0, p)
+        leads = np.zeros(nd, dtype=bool)
+        if m == "russia":
+            # The lead nation that voted for troops leads the force (set 1, stop).
+            leads = supported[m][d]
+            sums.fire("contribute.probability/lead_nation_leads", leads.sum(), 1)
         if NEEDS_PARLIAMENT[m]:
             p *= 0.8
             sums.fire("contribute.probability/parliament", nd, PARLIAMENTS)
@@ -167,12 +177,13 @@ def chunk(rng, n, sums):
         if PROTEST_RISK[m] > 0.5:
             p *= 0.8
             sums.fire("contribute.probability/protests", nd, sum(PROTEST_RISK[c] > 0.5 for c in CONTRIBUTORS))
+        p = np.where(leads, 1.0, p)
         yes = rng.random(nd) < np.clip(p, 0.0, 1.0)
-        raw = pledge * rng.uniform(0.4, 0.9, nd) * np.where(small_task, 0.7, 1.0)
+        # Sized to the need: the member's pledge's share of what may contribute.
+        raw = need_d * pledge / pool_pledged * rng.uniform(0.6, 1.2, nd)
         personnel = np.where(yes, np.floor(np.minimum(raw, pledge) + 0.5), 0.0)
-        sums.fire("contribute.personnel/sized_to_task", (yes & small_task).sum(), len(CONTRIBUTORS))
         arrives = personnel >= 1.0
-        day = LEAD_TIME[m] + rng.exponential(0.5, nd) + (1.0 if NEEDS_PARLIAMENT[m] else 0.0)  # exponential(rate 2)
+        day = LEAD_TIME[m] + rng.exponential(0.25, nd) + (1.35 if NEEDS_PARLIAMENT[m] else 0.0)  # exponential(rate 4)
         if NEEDS_PARLIAMENT[m]:
             sums.fire("contribute.arrival_day/parliament_delay", arrives.sum(), PARLIAMENTS)
         committed[m] = personnel
@@ -189,7 +200,10 @@ def chunk(rng, n, sums):
         excess -= removed
         arrival[m] = np.where(committed[m] > 0.0, arrival[m], np.nan)
     deployed = np.minimum(total, cap)
-    sums.values("deployed|deploy", deployed)
+    # Personnel over the deployments in which troops went; the others by name.
+    sums.values("deployed|deploy", deployed[deployed > 0])
+    sums.count("deploy_unsent", (deployed == 0).sum(), n)
+    sums.count("surplus_positive", (deployed > need_d).sum(), nd)
     sums.values("shortfall|deploy", np.maximum(need_d - deployed, 0.0))
     sums.count("shortfall_positive", (need_d > deployed).sum(), nd)
     for m in CONTRIBUTORS:

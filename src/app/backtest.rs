@@ -11,8 +11,8 @@ use crate::cli::BacktestArgs;
 use crate::report::Render;
 use crate::report::csv::{Rows, field};
 use crate::report::doc::{Doc, Style, pct};
-use crate::report::table::{day_range, time_check};
 use crate::report::json;
+use crate::report::table::{day_range, time_check};
 use crate::scenario::bundled;
 use crate::stats::summary::{self, Backtest, Meta};
 
@@ -120,7 +120,11 @@ impl Render for Backtests {
                     let ids: Vec<&str> = b.contributors.iter().map(|(id, _)| id.as_str()).collect();
                     doc.row(
                         &mut t,
-                        vec![name(), format!("contributors: {}", ids.join(", ")), format!("P(exactly) = {}", pct(p).trim_start())],
+                        vec![
+                            name(),
+                            format!("contributors: {}", ids.join(", ")),
+                            format!("P(exactly) = {}", pct(p).trim_start()),
+                        ],
                     );
                 }
                 for x in &b.times {
@@ -170,12 +174,28 @@ impl Render for Backtests {
             }
             for x in &b.times {
                 let w = &x.within;
-                rows.row([&c.meta.scenario, "time_within_range", &x.field, &field(w.p), &field(w.lo), &field(w.hi), &w.n.to_string()]);
+                rows.row([
+                    &c.meta.scenario,
+                    "time_within_range",
+                    &x.field,
+                    &field(w.p),
+                    &field(w.lo),
+                    &field(w.hi),
+                    &w.n.to_string(),
+                ]);
                 rows.row([&c.meta.scenario, "time_earlier", &x.field, &field(x.below), "", "", ""]);
                 rows.row([&c.meta.scenario, "time_later", &x.field, &field(x.above), "", "", ""]);
             }
             if let Some(p) = &b.contributor_set {
-                rows.row([&c.meta.scenario, "contributor_set", "", &field(p.p), &field(p.lo), &field(p.hi), &p.n.to_string()]);
+                rows.row([
+                    &c.meta.scenario,
+                    "contributor_set",
+                    "",
+                    &field(p.p),
+                    &field(p.lo),
+                    &field(p.hi),
+                    &p.n.to_string(),
+                ]);
             }
             let a = &b.all_fields;
             rows.row([&c.meta.scenario, "all_fields", "", &field(a.p), &field(a.lo), &field(a.hi), &a.n.to_string()]);

@@ -246,10 +246,7 @@ impl Render for Calibration {
                 }
                 (None, _) => "—".into(),
             };
-            doc.row(
-                &mut t,
-                vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), written(p), round(p.value), interval],
-            );
+            doc.row(&mut t, vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), written(p), round(p.value), interval]);
         }
         doc.push(t, 1);
         doc.line("≤ or ≥: the interval reaches the bound searched and may extend past it.");

@@ -57,6 +57,9 @@ impl Render for SobolIndices {
         doc.push(t, 2);
         doc.line("S: the share of the variance a parameter explains alone; ST: with its interactions. ST − S");
         doc.line("large means the parameter matters through others. --format json has the design and outputs.");
+        if let Some(warning) = self.estimation_warning() {
+            doc.line(&warning);
+        }
         doc.finish()
     }
 

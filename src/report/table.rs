@@ -188,7 +188,12 @@ fn num_days(x: f64) -> String {
 /// Where a recorded time falls: P(in its range) and the shares before and
 /// after it.
 pub fn time_check(c: &crate::stats::summary::TimeCheck) -> String {
-    format!("P(in range) = {}; {:.1}% earlier, {:.1}% later", pct(&c.within).trim_start(), 100.0 * c.below, 100.0 * c.above)
+    format!(
+        "P(in range) = {}; {:.1}% earlier, {:.1}% later",
+        pct(&c.within).trim_start(),
+        100.0 * c.below,
+        100.0 * c.above
+    )
 }
 
 /// The ten most-fired rules with their reasons.

@@ -303,7 +303,8 @@ impl BatchStats {
         {
             let candidates = classes[usize::from(c).min(3)] & lanes;
             if candidates != 0 {
-                self.history_match += u64::from(lanes_matching_history(o, block, &contributors, candidates).count_ones());
+                self.history_match +=
+                    u64::from(lanes_matching_history(o, block, &contributors, candidates).count_ones());
             }
         }
         for (o, acc) in s.outcomes.iter().zip(self.outcomes.iter_mut()) {

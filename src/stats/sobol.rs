@@ -95,3 +95,24 @@ pub struct DesignPoint {
     /// Its standard error (inner Monte Carlo).
     pub se: f64,
 }
+impl SobolIndices {
+    /// A warning when an index lies outside [0, 1] (a share cannot), as a
+    /// small design's estimates do: they are then not shares yet, and more
+    /// samples are the remedy.
+    pub fn estimation_warning(&self) -> Option<String> {
+        let out: Vec<String> = self
+            .inputs
+            .iter()
+            .flat_map(|p| [("S", &p.path, p.first.value), ("ST", &p.path, p.total.value)])
+            .filter(|(_, _, v)| !(-0.05..=1.05).contains(v))
+            .map(|(name, path, v)| format!("{name} = {v:.3} for {path}"))
+            .collect();
+        (!out.is_empty()).then(|| {
+            format!(
+                "Warning: {} lies outside 0-1, which no share can: the estimates are not yet precise enough to \
+                 read as shares. Raise --samples.",
+                out.join(", ")
+            )
+        })
+    }
+}

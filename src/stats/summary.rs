@@ -250,8 +250,8 @@ pub struct Backtest {
     pub outcome_probability: Proportion,
     /// Observed personnel.
     pub personnel: Option<u64>,
-    /// Mid-percentile of the observed personnel among deploy trials
-    /// (P(below) + ½·P(equal)), in [0, 1].
+    /// Mid-percentile of the observed personnel among deploy trials in
+    /// which troops went (P(below) + ½·P(equal)), in [0, 1].
     pub personnel_percentile: Option<f64>,
     /// P(exactly the observed contributors | deploy).
     pub contributor_set: Option<Proportion>,
@@ -424,13 +424,15 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
     let backtest = s.observed.as_ref().and_then(|o| {
         let cls = o.outcome?;
         let p = Proportion::wilson(stats.classes[usize::from(cls)], n);
-        let percentile = o.personnel.filter(|_| deploy > 0).map(|v| {
-            let (below, equal) = stats.deployed.rank_of(v);
-            (below as f64 + 0.5 * equal as f64) / deploy as f64
+        // Among the deployments in which troops went, as the personnel
+        // figures are described.
+        let percentile = o.personnel.filter(|_| sent.n > 0).map(|v| {
+            let (below, equal) = sent.rank_of(v);
+            (below as f64 + 0.5 * equal as f64) / sent.n as f64
         });
         let times: Vec<TimeCheck> = o.times().map(|(t, r)| time_check(stats, t, r)).collect();
-        let contributor_set = (!o.contributors.is_empty())
-            .then(|| Proportion::wilson(stats.observed_contributor_match, deploy));
+        let contributor_set =
+            (!o.contributors.is_empty()).then(|| Proportion::wilson(stats.observed_contributor_match, deploy));
         let outside = p.p < 0.05
             || percentile.is_some_and(|q| cls == class::DEPLOY && !(0.05..=0.95).contains(&q))
             || contributor_set.is_some_and(|c| c.p < 0.05)

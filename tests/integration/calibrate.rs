@@ -194,7 +194,7 @@ fn a_probability_searched_on_0_to_1_is_not_rounded_and_a_cap_is() {
         ]);
         serde_json::from_str::<serde_json::Value>(&out).unwrap()["parameters"][0].clone()
     };
-    assert_eq!(fit("decisions.request.rules.survival.add=0:1")["start"], 0.806);
+    assert_eq!(fit("decisions.request.rules.survival.add=0:1")["start"], 0.803);
     let cap = fit("alliance.pools.peacekeeping.cap=2000:6000")["value"].as_f64().unwrap();
     assert_eq!(cap.fract(), 0.0, "{cap}");
 }

@@ -110,7 +110,13 @@ fn a_recorded_field_nothing_can_compare_with_is_refused_where_it_is_written() {
         assert_eq!(code, 2, "{observed}: {err}");
         assert!(err.contains(message), "{observed}: {err}");
         // The error points at the field's own line.
-        let row = text.lines().collect::<Vec<_>>().iter().rposition(|l| l.trim_start().starts_with(&format!("{line}:"))).unwrap() + 1;
+        let row = text
+            .lines()
+            .collect::<Vec<_>>()
+            .iter()
+            .rposition(|l| l.trim_start().starts_with(&format!("{line}:")))
+            .unwrap()
+            + 1;
         assert!(err.contains(&format!("case.yaml:{row}:")), "{observed}: not at line {row}: {err}");
     }
 }

@@ -25,21 +25,26 @@ fn per_trial_records_add_up_to_the_summary() {
     let mut reader = csv::Reader::from_path(&records).expect("csv");
     let headers = reader.headers().expect("headers").clone();
     let russia = headers.iter().position(|h| h == "russia").expect("member column");
-    let (mut n, mut deploys, mut deployed, mut russia_in) = (0u64, 0u64, 0u64, 0u64);
+    let (mut n, mut deploys, mut sent, mut deployed, mut russia_in) = (0u64, 0u64, 0u64, 0u64, 0u64);
     for (i, record) in reader.records().enumerate() {
         let record = record.expect("record");
         assert_eq!(record[0].parse::<usize>().expect("trial"), i, "rows in trial order");
         n += 1;
         if &record[1] == "deploy" {
             deploys += 1;
-            deployed += record[4].parse::<u64>().expect("deployed");
+            let personnel = record[4].parse::<u64>().expect("deployed");
+            deployed += personnel;
+            sent += u64::from(personnel > 0);
             russia_in += u64::from(record[russia].parse::<f64>().expect("personnel") > 0.0);
         }
     }
     assert_eq!(n, 40_000);
     assert_eq!(deploys, summary["funnel"]["deploy"]["k"].as_u64().expect("k"));
     let mean = summary["deployment"]["personnel"]["mean"].as_f64().expect("mean");
-    assert!((deployed as f64 / deploys as f64 - mean).abs() < 1e-9);
+    // Personnel are described over the deployments in which troops went;
+    // the others are counted by name.
+    assert!((deployed as f64 / sent as f64 - mean).abs() < 1e-9);
+    assert_eq!(deploys - sent, summary["funnel"]["deploy_unsent"]["k"].as_u64().expect("k"));
     let members = summary["members"].as_array().expect("members");
     let russia_line = members.iter().find(|m| m["id"] == "russia").expect("russia");
     assert_eq!(russia_in, russia_line["contributes"]["k"].as_u64().expect("k"));

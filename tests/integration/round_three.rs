@@ -251,7 +251,7 @@ fn calibrate_writes_an_overlay_that_validates_whatever_the_folder_is_called() {
         let cases = dir.path().join(folder);
         std::fs::create_dir(&cases).expect("dir");
         let case = cases.join("case.yaml");
-        std::fs::write(&case, "extends: kazakhstan-2022\nname: A case\n").expect("write");
+        std::fs::write(&case, "extends: kazakhstan-2022\nname: A case\nobserved:\n  outcome: deploy\n").expect("write");
         let overlay = dir.path().join("fitted.yaml");
         let out = run(&[
             "calibrate",

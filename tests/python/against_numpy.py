@@ -61,13 +61,13 @@ def main():
     counts, moments, fired = peer["counts"], peer["moments"], peer["fired"]
     rows = []  # (figure, engine value, engine se, numpy value, numpy se)
 
-    for name in ["request", "invoked", "non_military", "deploy", "refused"]:
+    for name in ["request", "invoked", "non_military", "deploy", "deploy_unsent", "refused"]:
         f = engine["funnel"][name]
         rows.append((f"P({name})", *proportion(f["k"], f["n"]), *proportion(*counts[name])))
 
     dep = engine["deployment"]
     for figure, theirs, ours in [
-        ("personnel | deploy", dep["personnel"], "deployed|deploy"),
+        ("personnel | troops sent", dep["personnel"], "deployed|deploy"),
         ("personnel per trial", dep["per_trial"], "deployed|trial"),
         ("need", dep["need"], "need"),
         ("shortfall | deploy", dep["shortfall"], "shortfall|deploy"),
@@ -75,6 +75,8 @@ def main():
         rows.append((f"mean {figure}", theirs["mean"], theirs["se"], *moment(*moments[ours])))
     f = dep["shortfall_positive"]
     rows.append(("P(shortfall > 0 | deploy)", *proportion(f["k"], f["n"]), *proportion(*counts["shortfall_positive"])))
+    f = dep["surplus_positive"]
+    rows.append(("P(deployed > need | deploy)", *proportion(f["k"], f["n"]), *proportion(*counts["surplus_positive"])))
 
     for member in engine["members"]:
         m = member["id"]

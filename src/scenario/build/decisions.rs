@@ -398,7 +398,10 @@ impl Builder<'_> {
             if let Some(why) = unused {
                 let name = class::NAMES[usize::from(class.unwrap_or(0))];
                 self.report
-                    .error(e.key_loc, format!("observed.{} is recorded for a case whose outcome is {name}: {why}", e.key))
+                    .error(
+                        e.key_loc,
+                        format!("observed.{} is recorded for a case whose outcome is {name}: {why}", e.key),
+                    )
                     .expected("only the fields its outcome class has; remove this one (or say it in the note)");
             }
         }
@@ -412,7 +415,8 @@ impl Builder<'_> {
             }
         }
         obs.contributor_mask = obs.contributors.iter().fold(0, |mask, &m| mask | 1u64 << m);
-        obs.days_to_decision = node.get("days_to_decision").and_then(|n| self.day_range(n, "observed.days_to_decision"));
+        obs.days_to_decision =
+            node.get("days_to_decision").and_then(|n| self.day_range(n, "observed.days_to_decision"));
         obs.days_to_first_arrival =
             node.get("days_to_first_arrival").and_then(|n| self.day_range(n, "observed.days_to_first_arrival"));
         obs.days_to_full_strength =
