@@ -58,8 +58,9 @@ class Summary(Result):
 
     @property
     def funnel(self) -> pd.DataFrame:
-        """Each stage (request, invoked, non_military, deploy, refused) as a
-        proportion of all trials: k, n, p and its 95% interval lo, hi."""
+        """Each stage (request, invoked, non_military, deploy, deploy_unsent:
+        decided and nobody sent, refused) as a proportion of all trials: k,
+        n, p and its 95% interval lo, hi."""
         return _estimates(self._doc["funnel"])
 
     def p(self, stage: str = "deploy") -> float:
@@ -74,12 +75,13 @@ class Summary(Result):
 
     @property
     def percentiles(self) -> pd.DataFrame:
-        """Percentiles of personnel deployed, need, first arrival and full
-        strength (days), one row each."""
+        """Percentiles of personnel deployed (when troops went), need, and the
+        days to the decision, first arrival and full strength, one row each."""
         d, t = self._doc["deployment"], self._doc["timing"]
         rows = {
             "personnel": d["percentiles"],
             "need": d["need_percentiles"],
+            "decision": t["decision_percentiles"],
             "first_arrival": t["first_arrival_percentiles"],
             "full_strength": t["full_strength_percentiles"],
         }
@@ -112,8 +114,8 @@ class Summary(Result):
 
     @property
     def history(self) -> pd.DataFrame:
-        """The backtest against what happened (scenarios with ``history:``),
-        one row; empty otherwise."""
+        """The backtest against what happened (scenarios with ``observed:``),
+        one row (each recorded time in the ``times`` column); empty otherwise."""
         backtest = self._doc.get("backtest")
         if not backtest:
             return pd.DataFrame()

@@ -14,7 +14,7 @@ CAP = "alliance.pools.peacekeeping.cap"
 
 
 def test_prim_finds_the_box_the_rules_make_decisive():
-    """kazakhstan-2022's request rule `survival` adds 0.806 only when
+    """kazakhstan-2022's request rule `survival` adds 0.803 only when
     `host.alignment > 0.5` (base/csto.yaml): below it the host almost never
     asks. PRIM on "refused or no request" must therefore restrict the host's
     alignment to about [lo, 0.5] and leave the peacekeeping cap, which no
