@@ -161,6 +161,7 @@ Examples:
   alliance-sim backtest
   alliance-sim backtest --trials 1000000 --format json
   alliance-sim backtest my-case.yaml
+  alliance-sim backtest --fit-file scenarios/base/csto.fit
 
 For each case, every field its `observed:` block records against the
 simulation: the probability of the outcome class history chose; where the
@@ -169,8 +170,14 @@ exactly the observed contributors, and each one's contribution rate; each
 recorded time (days to decision, first arrival, full strength) as the
 probability of its range and the shares before and after; and the
 probability of the whole record at once, the likelihood `calibrate` fits.
-Cases where history lies outside the central 90% are flagged. The exit status is 0 either way: this
-is a report, not a test.")]
+Cases where history lies outside the central 90% are flagged. These are
+in-sample figures when the scenarios' numbers were fitted to the same cases
+(the base's were); beside them stands the class-frequency baseline (each
+case's class as often as among the other cases). With --fit or --fit-file,
+naming what was fitted, every case is refitted without itself
+(leave-one-case-out, as `calibrate` does) and its every recorded field is
+shown again at that fit: the out-of-sample figures. The exit status is 0
+either way: this is a report, not a test.")]
     Backtest(BacktestArgs),
     /// Fit parameters to the historical cases and score the fit out of sample.
     #[command(after_help = "\
@@ -615,6 +622,14 @@ pub struct ExplainArgs {
 pub struct BacktestArgs {
     /// Scenarios to check (default: every bundled scenario with an `observed` block).
     pub scenarios: Vec<String>,
+    /// A parameter the cases were fitted with, PATH=LO:HI (repeatable): each
+    /// case is then shown left out too, run at a fit that never saw it.
+    #[arg(long, value_name = "PATH=LO:HI")]
+    pub fit: Vec<crate::analysis::FitParameter>,
+    /// A file of such parameters, one PATH=LO:HI per line (the base's:
+    /// scenarios/base/csto.fit).
+    #[arg(long, value_name = "FILE")]
+    pub fit_file: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub batch: BatchArgs,

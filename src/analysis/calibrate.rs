@@ -13,8 +13,9 @@
 //! Intervals are 95% profile-likelihood intervals: each parameter is held
 //! at points across its range while the others are refitted, and the
 //! interval is where the deviance stays below 3.84 (χ², one degree of
-//! freedom). Leave-one-case-out cross-validation refits without each case
-//! and scores the probability the refit gives it.
+//! freedom). Leave-one-case-out cross-validation refits without each case,
+//! from the middle of each range (so that nothing the case taught the full
+//! fit leaks in), and scores the probability the refit gives it.
 
 use std::sync::atomic::Ordering;
 
@@ -414,8 +415,15 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
             let mut out = Vec::with_capacity(cases.len());
             for i in 0..cases.len() {
                 let others: Vec<usize> = all.iter().copied().filter(|&j| j != i).collect();
-                let (u, _) = minimise(Restricted { objective: &objective, which: others, held: None }, &best, per_fit)?;
-                out.push(Some(objective.evaluate(&values(&u), &[i])?[0].classes));
+                // From the middle of each range, not from the full fit: a
+                // number only this case informs would otherwise keep the
+                // value this case gave it, and the refit would not be out
+                // of sample.
+                let middle = vec![0.5; k];
+                let (u, _) =
+                    minimise(Restricted { objective: &objective, which: others, held: None }, &middle, per_fit)?;
+                let refit = values(&u);
+                out.push(Some((objective.evaluate(&refit, &[i])?[0].classes, refit)));
             }
             out
         } else {
@@ -435,7 +443,8 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                 after: a.classes,
                 record_after: a.log_likelihood.exp(),
                 rank_after: rank(&a.classes, c.observed),
-                left_out: *l,
+                left_out: l.as_ref().map(|(classes, _)| *classes),
+                left_out_values: l.as_ref().map(|(_, values)| values.clone()),
             })
             .collect();
         let mut scores = vec![

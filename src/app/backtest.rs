@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Failure, emit, load_scenario};
+use super::{Failure, emit, load_scenario, watched};
+use crate::analysis::{self, CalibratePlan, FitParameter};
 use crate::batch::Plan;
 use crate::cli::BacktestArgs;
 use crate::report::Render;
@@ -13,8 +14,10 @@ use crate::report::csv::{Rows, field};
 use crate::report::doc::{Doc, Style, pct};
 use crate::report::json;
 use crate::report::table::{day_range, time_check};
-use crate::scenario::bundled;
+use crate::scenario::{Override, Source, bundled};
+use crate::stats::calibrate::frequency_baseline;
 use crate::stats::summary::{self, Backtest, Meta};
+use crate::vocabulary::class;
 
 /// Version of the backtest JSON layout.
 pub const BACKTEST_SCHEMA_VERSION: u32 = 1;
@@ -24,7 +27,23 @@ pub const BACKTEST_SCHEMA_VERSION: u32 = 1;
 pub struct Case {
     /// The run.
     pub meta: Meta,
-    /// Where history falls.
+    /// Where history falls, with the scenario's numbers as written (in
+    /// sample when they were fitted to this case).
+    pub backtest: Backtest,
+    /// P(the observed class) from the class frequencies of the other cases
+    /// (half a case added to each class).
+    pub class_frequency: f64,
+    /// Where history falls at a fit that never saw this case, when the
+    /// fitted parameters were given.
+    pub left_out: Option<LeftOut>,
+}
+
+/// A case run at the parameters fitted without it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeftOut {
+    /// Each fitted parameter's path and its value without this case.
+    pub values: Vec<(String, f64)>,
+    /// Where history falls at those values.
     pub backtest: Backtest,
 }
 
@@ -45,25 +64,90 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
     } else {
         args.scenarios.clone()
     };
-    let mut cases = Vec::new();
+    let mut fit = args.fit.clone();
+    if let Some(path) = &args.fit_file {
+        fit.extend(super::calibrate::fit_file(path)?);
+    }
+    let mut with_history: Vec<String> = Vec::new();
     for name in &names {
         let s = load_scenario(name, &[])?.scenario;
-        if s.observed.as_ref().is_none_or(|o| o.outcome.is_none()) {
-            if !args.scenarios.is_empty() {
-                eprintln!("{name}: no observed outcome, skipped");
-            }
-            continue;
-        }
-        let trials = args.batch.trials.unwrap_or(s.run.trials);
-        let seed = args.batch.seed.unwrap_or(s.run.seed);
-        let stats =
-            super::run::run_one(&s, Plan { seed, start: 0, end: trials }, args.batch.threads, Default::default(), "")?;
-        let summary = summary::summarise(&s, &stats, Meta::new(&s, seed, trials, &[]));
-        if let Some(backtest) = summary.backtest {
-            cases.push(Case { meta: summary.meta, backtest });
+        if s.observed.as_ref().is_some_and(|o| o.outcome.is_some()) {
+            with_history.push(name.clone());
+        } else if !args.scenarios.is_empty() {
+            eprintln!("{name}: no observed outcome, skipped");
         }
     }
+    let refits = if fit.is_empty() { None } else { Some(left_out_fits(&with_history, fit.clone(), args)?) };
+    let mut cases: Vec<Case> = Vec::new();
+    for (i, name) in with_history.iter().enumerate() {
+        let (meta, backtest) = check(name, &[], args)?;
+        let left_out = match &refits {
+            Some(values) => {
+                let overrides: Vec<Override> = fit
+                    .iter()
+                    .zip(&values[i])
+                    .map(|(p, v)| Override::from("--fit", p.path.clone(), format!("{v}")))
+                    .collect();
+                let (_, backtest) = check(name, &overrides, args)?;
+                let values = fit.iter().zip(&values[i]).map(|(p, v)| (p.path.clone(), *v)).collect();
+                Some(LeftOut { values, backtest })
+            }
+            None => None,
+        };
+        cases.push(Case { meta, backtest, class_frequency: 0.0, left_out });
+    }
+    let observed: Vec<usize> =
+        cases.iter().map(|c| class::NAMES.iter().position(|n| *n == c.backtest.outcome).unwrap_or(0)).collect();
+    for ((case, p), o) in cases.iter_mut().zip(frequency_baseline(&observed)).zip(&observed) {
+        case.class_frequency = p[*o];
+    }
     emit(&Backtests { schema_version: BACKTEST_SCHEMA_VERSION, cases }, &args.output).map(|()| ExitCode::SUCCESS)
+}
+
+/// Runs case `name` with `overrides`; returns its metadata and where history falls.
+fn check(name: &str, overrides: &[Override], args: &BacktestArgs) -> Result<(Meta, Backtest), Failure> {
+    let s = load_scenario(name, overrides)?.scenario;
+    let trials = args.batch.trials.unwrap_or(s.run.trials);
+    let seed = args.batch.seed.unwrap_or(s.run.seed);
+    let stats =
+        super::run::run_one(&s, Plan { seed, start: 0, end: trials }, args.batch.threads, Default::default(), "")?;
+    let summary = summary::summarise(&s, &stats, Meta::new(&s, seed, trials, overrides));
+    let backtest = summary.backtest.ok_or_else(|| Failure::failed(format!("error: {name}: no history to check")))?;
+    Ok((summary.meta, backtest))
+}
+
+/// Each case's fitted values without it: `calibrate`'s leave-one-case-out
+/// refits, on its default trials and seed.
+fn left_out_fits(names: &[String], fit: Vec<FitParameter>, args: &BacktestArgs) -> Result<Vec<Vec<f64>>, Failure> {
+    let plan = CalibratePlan {
+        cases: names.iter().map(|n| Source::resolve(n)).collect(),
+        fit,
+        trials: 4000,
+        seed: 2022,
+        max_iterations: 200,
+        intervals: false,
+        cross_validate: true,
+    };
+    let fitted = watched(args.batch.threads, |monitor| analysis::calibrate(&plan, monitor))??;
+    Ok(fitted.cases.into_iter().map(|c| c.left_out_values.unwrap_or_default()).collect())
+}
+
+/// Each recorded field beyond the class: (what history recorded, where it
+/// falls in the simulation).
+fn field_lines(b: &Backtest) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let (Some(v), Some(q)) = (b.personnel, b.personnel_percentile) {
+        out.push((format!("personnel: {v}"), format!("percentile {:.1}", 100.0 * q)));
+    }
+    if let Some(p) = &b.contributor_set {
+        let ids: Vec<&str> = b.contributors.iter().map(|(id, _)| id.as_str()).collect();
+        out.push((format!("contributors: {}", ids.join(", ")), format!("P(exactly) = {}", pct(p).trim_start())));
+    }
+    for x in &b.times {
+        out.push((format!("{}: {}", x.field, day_range(x.from, x.to)), time_check(x)));
+    }
+    out.push(("all of it at once".into(), pct(&b.all_fields).trim_start().to_string()));
+    out
 }
 
 /// Whether a case records anything beyond its outcome class.
@@ -77,60 +161,95 @@ impl Render for Backtests {
         doc.title("Backtest: the model against the historical cases");
         doc.line("History is flagged when it lies outside the simulated central 90%: its outcome class has P < 5%,");
         doc.line("its personnel or a recorded time lies before the 5th or after the 95th percentile, or its");
-        doc.line("contributor set has P < 5%.");
-        doc.heading("Cases");
-        let mut t = doc.table(&["case", "observed", "P(observed class)", "rank", "ln P", "in central 90%"]);
+        doc.line("contributor set has P < 5%, or no simulated run falls in a recorded time's range.");
+        let left_out = self.cases.iter().any(|c| c.left_out.is_some());
+        doc.line("In sample: the scenarios as written, whose numbers were fitted to these cases (the base's");
+        if left_out {
+            doc.line("were); left out: each case run at a fit that never saw it. Class frequencies: each case's");
+        } else {
+            doc.line(
+                "were; --fit-file scenarios/base/csto.fit adds each case left out). Class frequencies: each case's",
+            );
+        }
+        doc.line("class as often as among the other cases.");
+        doc.heading("Cases: P(the observed class)");
+        let mut headers = vec!["case", "observed", "in sample", "rank"];
+        if left_out {
+            headers.push("left out");
+        }
+        headers.extend(["class frequencies", "in central 90%"]);
+        let mut t = doc.table(&headers);
         for c in &self.cases {
             let b = &c.backtest;
-            doc.row(
-                &mut t,
-                vec![
-                    c.meta.scenario.clone(),
-                    b.outcome.clone(),
-                    pct(&b.outcome_probability),
-                    format!("{} of 4", b.rank),
-                    format!("{:.3}", b.log_score),
-                    if b.outside_central_90 { "NO — history in a tail".into() } else { "yes".into() },
-                ],
-            );
+            let mut row = vec![
+                c.meta.scenario.clone(),
+                b.outcome.clone(),
+                pct(&b.outcome_probability).trim_start().to_string(),
+                format!("{} of 4", b.rank),
+            ];
+            if left_out {
+                row.push(
+                    c.left_out
+                        .as_ref()
+                        .map_or("—".into(), |l| pct(&l.backtest.outcome_probability).trim_start().to_string()),
+                );
+            }
+            row.push(format!("{:.1}%", 100.0 * c.class_frequency));
+            let tail = |b: &Backtest| if b.outside_central_90 { "NO" } else { "yes" };
+            row.push(match &c.left_out {
+                Some(l) => format!("{} / {} left out", tail(b), tail(&l.backtest)),
+                None => tail(b).into(),
+            });
+            doc.row(&mut t, row);
         }
         doc.push(t, 2);
         if !self.cases.is_empty() {
-            let n = self.cases.len();
+            let n = self.cases.len() as f64;
             let top = self.cases.iter().filter(|c| c.backtest.rank == 1).count();
-            let mean = self.cases.iter().map(|c| c.backtest.log_score).sum::<f64>() / n as f64;
-            doc.line(&format!(
-                "History's class is the most likely one in {top} of {n} cases; mean log score {mean:.3} \
-                 (uniform over the four classes: {:.3}). Trials per case: {}.",
+            let mean = |f: &dyn Fn(&Case) -> f64| self.cases.iter().map(f).sum::<f64>() / n;
+            let mut line = format!(
+                "History's class is the most likely one in {top} of {} cases in sample. Mean log score: in sample \
+                 {:.3}",
+                self.cases.len(),
+                mean(&|c| c.backtest.log_score)
+            );
+            if left_out {
+                let trials = |b: &Backtest| b.outcome_probability.n as f64;
+                let score = |b: &Backtest| ((b.outcome_probability.k as f64 + 0.5) / (trials(b) + 2.0)).ln();
+                let top_out =
+                    self.cases.iter().filter(|c| c.left_out.as_ref().is_some_and(|l| l.backtest.rank == 1)).count();
+                line += &format!(
+                    ", left out {:.3} (top class in {top_out} of {})",
+                    mean(&|c| c.left_out.as_ref().map_or(f64::NAN, |l| score(&l.backtest))),
+                    self.cases.len()
+                );
+            }
+            line += &format!(
+                ", class frequencies {:.3}, uniform over the four classes {:.3}. Trials per case: {}.",
+                mean(&|c| c.class_frequency.ln()),
                 0.25f64.ln(),
                 self.cases[0].meta.trials
-            ));
+            );
+            doc.line(&line);
         }
         let recorded: Vec<&Case> = self.cases.iter().filter(|c| records_more_than_a_class(&c.backtest)).collect();
         if !recorded.is_empty() {
             doc.heading("Every other recorded field");
-            let mut t = doc.table(&["case", "history", "simulated"]);
+            let mut headers = vec!["case", "history", "in sample"];
+            if left_out {
+                headers.push("left out");
+            }
+            let mut t = doc.table(&headers);
             for c in recorded {
-                let b = &c.backtest;
-                let name = || c.meta.scenario.clone();
-                if let (Some(v), Some(q)) = (b.personnel, b.personnel_percentile) {
-                    doc.row(&mut t, vec![name(), format!("personnel: {v}"), format!("percentile {:.1}", 100.0 * q)]);
+                let lines = field_lines(&c.backtest);
+                let out = c.left_out.as_ref().map(|l| field_lines(&l.backtest));
+                for (i, (history, simulated)) in lines.into_iter().enumerate() {
+                    let mut row = vec![c.meta.scenario.clone(), history, simulated];
+                    if left_out {
+                        row.push(out.as_ref().and_then(|o| o.get(i)).map_or("—".into(), |(_, s)| s.clone()));
+                    }
+                    doc.row(&mut t, row);
                 }
-                if let Some(p) = &b.contributor_set {
-                    let ids: Vec<&str> = b.contributors.iter().map(|(id, _)| id.as_str()).collect();
-                    doc.row(
-                        &mut t,
-                        vec![
-                            name(),
-                            format!("contributors: {}", ids.join(", ")),
-                            format!("P(exactly) = {}", pct(p).trim_start()),
-                        ],
-                    );
-                }
-                for x in &b.times {
-                    doc.row(&mut t, vec![name(), format!("{}: {}", x.field, day_range(x.from, x.to)), time_check(x)]);
-                }
-                doc.row(&mut t, vec![name(), "all of it at once".into(), pct(&b.all_fields)]);
             }
             doc.push(t, 2);
         }
@@ -201,6 +320,32 @@ impl Render for Backtests {
             rows.row([&c.meta.scenario, "all_fields", "", &field(a.p), &field(a.lo), &field(a.hi), &a.n.to_string()]);
             rows.row([&c.meta.scenario, "outside_central_90", "", &b.outside_central_90.to_string(), "", "", ""]);
             rows.row([&c.meta.scenario, "rank", &b.outcome, &b.rank.to_string(), "", "", ""]);
+            rows.row([&c.meta.scenario, "class_frequency", &b.outcome, &field(c.class_frequency), "", "", ""]);
+            if let Some(l) = &c.left_out {
+                let p = &l.backtest.outcome_probability;
+                rows.row([
+                    &c.meta.scenario,
+                    "left_out_outcome_probability",
+                    &b.outcome,
+                    &field(p.p),
+                    &field(p.lo),
+                    &field(p.hi),
+                    &p.n.to_string(),
+                ]);
+                let a = &l.backtest.all_fields;
+                rows.row([
+                    &c.meta.scenario,
+                    "left_out_all_fields",
+                    "",
+                    &field(a.p),
+                    &field(a.lo),
+                    &field(a.hi),
+                    &a.n.to_string(),
+                ]);
+                for (path, v) in &l.values {
+                    rows.row([&c.meta.scenario, "left_out_value", path, &field(*v), "", "", ""]);
+                }
+            }
             rows.row([&c.meta.scenario, "log_score", &b.outcome, &field(b.log_score), "", "", ""]);
         }
         rows.finish()

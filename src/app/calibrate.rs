@@ -53,7 +53,7 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
 
 /// The parameters a `--fit-file` lists, one `PATH=LO:HI` per line; each
 /// bad line is named with its number.
-fn fit_file(path: &Path) -> Result<Vec<FitParameter>, Failure> {
+pub(super) fn fit_file(path: &Path) -> Result<Vec<FitParameter>, Failure> {
     let bytes = crate::input::read_bounded(path, 1 << 20)
         .map_err(|e| Failure::input(format!("error: --fit-file {}: {e}", path.display())))?;
     let text = String::from_utf8(bytes)

@@ -82,6 +82,8 @@ pub struct CaseFit {
     pub rank_after: usize,
     /// Class probabilities when fitted without this case (leave-one-out).
     pub left_out: Option<[f64; 4]>,
+    /// The fitted values without this case, in the order of the parameters.
+    pub left_out_values: Option<Vec<f64>>,
 }
 
 impl CaseFit {

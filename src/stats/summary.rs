@@ -265,7 +265,8 @@ pub struct Backtest {
     pub all_fields: Proportion,
     /// Whether history lies outside the central 90%: its class has P < 5%,
     /// its personnel or a recorded time lies outside the simulated 5th to
-    /// 95th percentiles, or its contributor set has P < 5%.
+    /// 95th percentiles (or a time's range holds no simulated run), or its
+    /// contributor set has P < 5%.
     pub outside_central_90: bool,
     /// Rank of the observed class among the four (1: strictly the most
     /// likely; a tie takes the worse rank).
@@ -436,7 +437,7 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         let outside = p.p < 0.05
             || percentile.is_some_and(|q| cls == class::DEPLOY && !(0.05..=0.95).contains(&q))
             || contributor_set.is_some_and(|c| c.p < 0.05)
-            || times.iter().any(|t| t.below > 0.95 || t.above > 0.95);
+            || times.iter().any(|t| t.below > 0.95 || t.above > 0.95 || (t.within.k == 0 && t.within.n > 0));
         Some(Backtest {
             outcome: class::NAMES[usize::from(cls)].to_string(),
             outcome_probability: p,
