@@ -136,3 +136,34 @@ fn a_file_that_extends_a_case_does_not_inherit_its_history() {
     let run: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(run["backtest"]["outcome"], "deploy");
 }
+
+#[test]
+fn backtest_sets_each_case_beside_its_refit_without_it_and_the_class_frequencies() {
+    let out = stdout_of(&[
+        "backtest",
+        "kazakhstan-2022",
+        "armenia-2022",
+        "kyrgyzstan-2010",
+        "--fit",
+        "decisions.contribute.arrival_day.rules.parliament_delay.add=0.0:8.0",
+        "-n",
+        "2000",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let cases = doc["cases"].as_array().unwrap();
+    // The class frequencies of the other cases, half a case added to each
+    // of the four classes: deploy, non_military, non_military.
+    let expected = [0.5 / 4.0, 1.5 / 4.0, 1.5 / 4.0];
+    for (c, want) in cases.iter().zip(expected) {
+        assert!((c["class_frequency"].as_f64().unwrap() - want).abs() < 1e-12, "{}", c["meta"]["scenario"]);
+        assert!(c["left_out"]["backtest"]["outcome_probability"]["p"].is_number());
+    }
+    // Only Kazakhstan 2022 records arrival days, so without it nothing
+    // informs the parliament's delay: the refit stays near the middle of
+    // the range (4 days) instead of keeping what Kazakhstan 2022 taught the
+    // full fit (about 1.35).
+    let value = cases[0]["left_out"]["values"][0][1].as_f64().unwrap();
+    assert!((value - 4.0).abs() <= 1.6, "the refit without the only informative case moved to {value}");
+}
