@@ -146,6 +146,12 @@ fn outcomes(doc: &mut Doc, s: &Summary) {
     }
 }
 
+/// What a history check against a fitted case is, said where it is shown.
+pub const IN_SAMPLE: [&str; 2] = [
+    "In sample when the scenario's numbers were fitted to this case (the CSTO base's were);",
+    "backtest --fit-file scenarios/base/csto.fit shows each case at a fit that never saw it.",
+];
+
 /// Against history, for a scenario with an `observed:` block.
 fn history(doc: &mut Doc, s: &Summary) {
     if let Some(b) = &s.backtest {
@@ -173,6 +179,9 @@ fn history(doc: &mut Doc, s: &Summary) {
             ],
         );
         doc.push(t, usize::MAX);
+        for line in IN_SAMPLE {
+            doc.line(line);
+        }
     }
 }
 

@@ -293,6 +293,7 @@ pub(super) fn history(out: &mut String, r: &Report<'_>) {
             }
             out.push_str("</table>\n");
         }
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&crate::report::table::IN_SAMPLE.join(" ")));
         out.push_str("</section>\n");
     }
 }
