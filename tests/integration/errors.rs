@@ -106,3 +106,20 @@ fn warnings_flag_rules_that_cannot_fire_and_missing_members() {
     assert!(joined.contains("missing from the contribution order"), "{joined}");
     assert!(joined.contains("more than its cap"), "{joined}");
 }
+
+/// Every trial quantity a rule can read is a reserved name: a crisis
+/// variable called `pool_cap` would hide the pool's cap from every rule.
+#[test]
+fn a_variable_may_not_take_a_trial_quantity_s_name() {
+    let base = std::fs::read_to_string(crate::repo("tests/data/minimal.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for name in alliance_sim::rules::compile::TRIAL_QUANTITIES.iter().map(|(n, ..)| *n) {
+        let text = base.replace("    severity: {uniform", &format!("    {name}: 1\n    severity: {{uniform"));
+        let path = dir.path().join("case.yaml");
+        std::fs::write(&path, &text).unwrap();
+        let out = crate::sim().args(["validate", path.to_str().unwrap()]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(&format!("'{name}' is a reserved name")), "{name}: {err}");
+    }
+}

@@ -16,6 +16,7 @@ mod symbols;
 mod types;
 
 pub use error::ExprError;
+pub use names::TRIAL_QUANTITIES;
 pub use symbols::{Context, Facts, Stage, Symbols, VarSymbol};
 
 /// Parses, checks and compiles `text`, which must have type `want`

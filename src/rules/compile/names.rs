@@ -12,6 +12,31 @@ use crate::suggest::suggest;
 const MEMBER_FIELDS: [&str; 9] =
     ["id", "lead_time", "is_host", "is_chair", "active", "vote", "pledge", "pledges", "committed"];
 
+/// The trial's own quantities by name: the field each reads, its type and
+/// the stage from which it is known. A crisis variable or outcome may not
+/// take one of these names.
+pub const TRIAL_QUANTITIES: [(&str, Field, Type, Stage); 19] = [
+    ("requested", Field::Requested, Type::Bool, Stage::Vote),
+    ("votes_support", Field::VotesSupport, Type::Num, Stage::Council),
+    ("votes_abstain", Field::VotesAbstain, Type::Num, Stage::Council),
+    ("votes_block", Field::VotesBlock, Type::Num, Stage::Council),
+    ("votes_cast", Field::VotesCast, Type::Num, Stage::Council),
+    ("decision_days", Field::DecisionDays, Type::Num, Stage::Pool),
+    ("decision", Field::Outcome, Type::Str, Stage::Pool),
+    ("outcome", Field::Outcome, Type::Str, Stage::Pool),
+    ("need", Field::Need, Type::Num, Stage::Pool),
+    ("pool", Field::Pool, Type::Str, Stage::Contribute),
+    ("pool_cap", Field::PoolCap, Type::Num, Stage::Contribute),
+    ("pool_pledged", Field::PoolPledged, Type::Num, Stage::Contribute),
+    ("contributors", Field::Contributors, Type::Num, Stage::Contribute),
+    ("committed_total", Field::CommittedTotal, Type::Num, Stage::Contribute),
+    ("deployed", Field::Deployed, Type::Num, Stage::Outcome),
+    ("trimmed", Field::Trimmed, Type::Num, Stage::Outcome),
+    ("shortfall", Field::Shortfall, Type::Num, Stage::Outcome),
+    ("days_to_first_arrival", Field::FirstArrival, Type::Num, Stage::Outcome),
+    ("days_to_full_strength", Field::FullStrength, Type::Num, Stage::Outcome),
+];
+
 /// Functions that read a member's results (by id), from the stage given.
 const MEMBER_FUNCTIONS: [(&str, Stage); 4] = [
     ("committed", Stage::Contribute),
@@ -158,27 +183,7 @@ impl Compiler<'_> {
             self.emit(Op::Var(slot as u16), 1);
             return Some(ty);
         }
-        let field = match name {
-            "requested" => Some((Field::Requested, Type::Bool, Stage::Vote)),
-            "votes_support" => Some((Field::VotesSupport, Type::Num, Stage::Council)),
-            "votes_abstain" => Some((Field::VotesAbstain, Type::Num, Stage::Council)),
-            "votes_block" => Some((Field::VotesBlock, Type::Num, Stage::Council)),
-            "votes_cast" => Some((Field::VotesCast, Type::Num, Stage::Council)),
-            "decision_days" => Some((Field::DecisionDays, Type::Num, Stage::Pool)),
-            "decision" | "outcome" => Some((Field::Outcome, Type::Str, Stage::Pool)),
-            "need" => Some((Field::Need, Type::Num, Stage::Pool)),
-            "pool" => Some((Field::Pool, Type::Str, Stage::Contribute)),
-            "pool_cap" => Some((Field::PoolCap, Type::Num, Stage::Contribute)),
-            "pool_pledged" => Some((Field::PoolPledged, Type::Num, Stage::Contribute)),
-            "contributors" => Some((Field::Contributors, Type::Num, Stage::Contribute)),
-            "committed_total" => Some((Field::CommittedTotal, Type::Num, Stage::Contribute)),
-            "deployed" => Some((Field::Deployed, Type::Num, Stage::Outcome)),
-            "trimmed" => Some((Field::Trimmed, Type::Num, Stage::Outcome)),
-            "shortfall" => Some((Field::Shortfall, Type::Num, Stage::Outcome)),
-            "days_to_first_arrival" => Some((Field::FirstArrival, Type::Num, Stage::Outcome)),
-            "days_to_full_strength" => Some((Field::FullStrength, Type::Num, Stage::Outcome)),
-            _ => None,
-        };
+        let field = TRIAL_QUANTITIES.iter().find(|(n, ..)| *n == name).map(|&(_, f, ty, from)| (f, ty, from));
         if let Some((field, ty, from)) = field {
             if self.ctx.stage < from {
                 return self.too_early(at, name, from);
@@ -195,32 +200,8 @@ impl Compiler<'_> {
         }
         let mut candidates: Vec<String> =
             self.symbols.vars[..visible.min(self.symbols.vars.len())].iter().map(|v| v.name.clone()).collect();
-        candidates.extend(
-            [
-                "requested",
-                "votes_support",
-                "votes_abstain",
-                "votes_block",
-                "votes_cast",
-                "decision_days",
-                "outcome",
-                "need",
-                "pool",
-                "pool_cap",
-                "pool_pledged",
-                "contributors",
-                "committed_total",
-                "deployed",
-                "trimmed",
-                "shortfall",
-                "days_to_first_arrival",
-                "days_to_full_strength",
-                "true",
-                "false",
-            ]
-            .iter()
-            .map(|s| s.to_string()),
-        );
+        candidates.extend(TRIAL_QUANTITIES.iter().map(|(n, ..)| n.to_string()));
+        candidates.extend(["true", "false"].map(str::to_string));
         self.unknown(
             at,
             name,

@@ -4,7 +4,7 @@
 use super::{Builder, DrawSpec, Family, ctx, draw, family, readable};
 use crate::dist::Marginal;
 use crate::rng::Decision;
-use crate::rules::compile::{Context, Stage, VarSymbol};
+use crate::rules::compile::{Context, Stage, TRIAL_QUANTITIES, VarSymbol};
 use crate::rules::ops::{Func1, Func2, Func3, Op};
 use crate::rules::program::{Program, Type};
 use crate::scenario::diagnostic::Loc;
@@ -220,40 +220,19 @@ impl Builder<'_> {
     }
 
     pub(super) fn check_new_name(&mut self, name: &str, loc: Loc) {
-        const RESERVED: [&str; 25] = [
-            "member",
-            "host",
-            "alliance",
-            "crisis",
-            "pools",
-            "true",
-            "false",
-            "if",
-            "then",
-            "else",
-            "and",
-            "or",
-            "not",
-            "requested",
-            "votes_support",
-            "votes_block",
-            "need",
-            "pool",
-            "deployed",
-            "shortfall",
-            "outcome",
-            "decision",
-            "contributors",
-            "committed_total",
-            "pool_pledged",
+        // The language's words and the trial's own quantities: a variable
+        // called `pool_cap` would hide the pool's cap from every rule.
+        const WORDS: [&str; 13] = [
+            "member", "host", "alliance", "crisis", "pools", "true", "false", "if", "then", "else", "and", "or", "not",
         ];
+        let reserved = WORDS.contains(&name) || TRIAL_QUANTITIES.iter().any(|(n, ..)| *n == name);
         let valid = name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_alphanumeric() || c == '_');
         if !valid {
             self.report
                 .error(loc, format!("'{name}' cannot be used as a name"))
                 .expected("letters, digits and '_', starting with a letter");
-        } else if RESERVED.contains(&name) {
+        } else if reserved {
             self.report.error(loc, format!("'{name}' is a reserved name")).expected("another name");
         } else if self.symbols.vars.iter().any(|v| v.name == name) {
             self.report
