@@ -18,6 +18,21 @@ fn case_text(severity: f64, observed: &str) -> String {
     )
 }
 
+/// Fits `fit` (PATH=LO:HI each) to synthetic cases, with intervals: 1,000
+/// trials a case, 60 iterations, seed 7.
+fn fit_known_truth(cases: Vec<Source>, fit: &[&str]) -> alliance_sim::stats::calibrate::Calibration {
+    let plan = CalibratePlan {
+        cases,
+        fit: fit.iter().map(|p| p.parse().unwrap()).collect(),
+        trials: 1000,
+        seed: 7,
+        max_iterations: 60,
+        intervals: true,
+        cross_validate: false,
+    };
+    calibrate(&plan, Monitor::quiet()).expect("the calibration runs")
+}
+
 const TRUE_BASE: f64 = 0.15;
 const TRUE_ADD: f64 = 0.45;
 
@@ -40,19 +55,7 @@ fn calibration_recovers_known_parameters_within_its_intervals() {
             Source::Text { name: format!("case {i}"), text: case_text(severity, name) }
         })
         .collect();
-    let plan = CalibratePlan {
-        cases,
-        fit: vec![
-            "decisions.request.base=0:0.5".parse().unwrap(),
-            "decisions.request.rules.survival.add=0:0.9".parse().unwrap(),
-        ],
-        trials: 1000,
-        seed: 7,
-        max_iterations: 60,
-        intervals: true,
-        cross_validate: false,
-    };
-    let fit = calibrate(&plan, Monitor::quiet()).expect("the calibration runs");
+    let fit = fit_known_truth(cases, &["decisions.request.base=0:0.5", "decisions.request.rules.survival.add=0:0.9"]);
     for (p, truth) in fit.parameters.iter().zip([TRUE_BASE, TRUE_ADD]) {
         let (lo, hi) = p.interval.expect("intervals were asked for");
         assert!(lo <= truth && truth <= hi, "{}: true {truth} outside [{lo}, {hi}] (fitted {})", p.path, p.value);
@@ -235,16 +238,7 @@ fn calibration_recovers_a_known_delay_from_recorded_days() {
             Source::Text { name: format!("case {i}"), text: timing_case_text(Some(days)) }
         })
         .collect();
-    let plan = CalibratePlan {
-        cases,
-        fit: vec!["decisions.council.days.rules.slow.add=0.0:3.0".parse().unwrap()],
-        trials: 1000,
-        seed: 7,
-        max_iterations: 60,
-        intervals: true,
-        cross_validate: false,
-    };
-    let fit = calibrate(&plan, Monitor::quiet()).expect("the calibration runs");
+    let fit = fit_known_truth(cases, &["decisions.council.days.rules.slow.add=0.0:3.0"]);
     let p = &fit.parameters[0];
     let (lo, hi) = p.interval.expect("intervals were asked for");
     assert!(lo <= TRUE_SLOW && TRUE_SLOW <= hi, "true {TRUE_SLOW} outside [{lo}, {hi}] (fitted {})", p.value);
