@@ -652,13 +652,13 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "FILE")]
     pub fit_file: Option<PathBuf>,
     /// Trials per case at each evaluation of the likelihood.
-    #[arg(long, short = 'n', default_value_t = 4000, value_parser = at_least_one::<u64>)]
+    #[arg(long, short = 'n', default_value_t = crate::analysis::calibrate::DEFAULT_TRIALS, value_parser = at_least_one::<u64>)]
     pub trials: u64,
     /// Seed every case runs on.
-    #[arg(long, short = 's', default_value_t = 2022)]
+    #[arg(long, short = 's', default_value_t = crate::analysis::calibrate::DEFAULT_SEED)]
     pub seed: u64,
     /// Most Nelder-Mead iterations per fit.
-    #[arg(long, default_value_t = 200, value_parser = at_least_one::<u64>)]
+    #[arg(long, default_value_t = crate::analysis::calibrate::DEFAULT_ITERATIONS, value_parser = at_least_one::<u64>)]
     pub max_iterations: u64,
     /// Skip the profile-likelihood intervals.
     #[arg(long)]

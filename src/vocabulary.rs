@@ -74,6 +74,11 @@ pub mod class {
         ("refused", bit(REFUSED)),
     ];
 
+    /// The class called `name`, as an index into [`NAMES`].
+    pub fn index(name: &str) -> Option<usize> {
+        NAMES.iter().position(|n| *n == name)
+    }
+
     /// The classes of the stage called `name`.
     pub fn stage(name: &str) -> Option<u8> {
         STAGES.iter().find(|(n, _)| *n == name).map(|(_, mask)| *mask)

@@ -35,6 +35,12 @@ use crate::vocabulary::class;
 const DEVIANCE_95: f64 = 3.841_458_820_694_124;
 /// Points at which each parameter's profile is evaluated.
 const PROFILE_POINTS: usize = 9;
+/// Trials per case per evaluation, unless asked otherwise.
+pub const DEFAULT_TRIALS: u64 = 4000;
+/// The seed every case runs on, unless asked otherwise.
+pub const DEFAULT_SEED: u64 = 2022;
+/// Most Nelder–Mead iterations per fit, unless asked otherwise.
+pub const DEFAULT_ITERATIONS: u64 = 200;
 
 /// A calibration to run.
 #[derive(Debug, Clone)]
@@ -90,6 +96,11 @@ impl std::str::FromStr for FitParameter {
 }
 
 impl FitParameter {
+    /// The override that sets this parameter to `x`, named by `--fit`.
+    pub fn set_to(&self, x: f64) -> Override {
+        Override::from("--fit", self.path.clone(), number_text(x))
+    }
+
     /// The value at `u` in [0, 1] of the range (rounded for whole numbers).
     fn at(&self, u: f64) -> f64 {
         let x = self.lo + (self.hi - self.lo) * u.clamp(0.0, 1.0);
@@ -160,13 +171,7 @@ impl Objective<'_, '_> {
             let (done, work) = (m.2, m.3.max(m.2));
             (m.0.progress)(done, work);
         }
-        let overrides: Vec<Override> = self
-            .plan
-            .fit
-            .iter()
-            .zip(values)
-            .map(|(p, v)| Override::from("--fit", p.path.clone(), number_text(*v)))
-            .collect();
+        let overrides: Vec<Override> = self.plan.fit.iter().zip(values).map(|(p, v)| p.set_to(*v)).collect();
         let (cases, seed, trials) = (self.cases, self.plan.seed, self.plan.trials);
         which
             .par_iter()
@@ -300,7 +305,7 @@ fn searchable(plan: &CalibratePlan, cases: &[Case]) -> Result<(), AnalysisError>
     for p in &plan.fit {
         for end in [p.lo, p.hi] {
             for case in cases {
-                let at_end = [Override::from("--fit", p.path.clone(), number_text(end))];
+                let at_end = [p.set_to(end)];
                 if let Err(e) = case.prepared.load(&at_end) {
                     let why = e.diagnostics.first().map_or_else(
                         || e.to_string(),

@@ -13,8 +13,9 @@ use crate::report::Render;
 use crate::report::csv::{Rows, field};
 use crate::report::doc::{Doc, Style, pct};
 use crate::report::json;
-use crate::report::table::{day_range, time_check};
+use crate::report::table::recorded_fields;
 use crate::scenario::{Override, Source, bundled};
+use crate::stats::Proportion;
 use crate::stats::calibrate::frequency_baseline;
 use crate::stats::summary::{self, Backtest, Meta};
 use crate::vocabulary::class;
@@ -83,11 +84,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
         let (meta, backtest) = check(name, &[], args)?;
         let left_out = match &refits {
             Some(values) => {
-                let overrides: Vec<Override> = fit
-                    .iter()
-                    .zip(&values[i])
-                    .map(|(p, v)| Override::from("--fit", p.path.clone(), format!("{v}")))
-                    .collect();
+                let overrides: Vec<Override> = fit.iter().zip(&values[i]).map(|(p, v)| p.set_to(*v)).collect();
                 let (_, backtest) = check(name, &overrides, args)?;
                 let values = fit.iter().zip(&values[i]).map(|(p, v)| (p.path.clone(), *v)).collect();
                 Some(LeftOut { values, backtest })
@@ -96,8 +93,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
         };
         cases.push(Case { meta, backtest, class_frequency: 0.0, left_out });
     }
-    let observed: Vec<usize> =
-        cases.iter().map(|c| class::NAMES.iter().position(|n| *n == c.backtest.outcome).unwrap_or(0)).collect();
+    let observed: Vec<usize> = cases.iter().map(|c| class::index(&c.backtest.outcome).unwrap_or(0)).collect();
     for ((case, p), o) in cases.iter_mut().zip(frequency_baseline(&observed)).zip(&observed) {
         case.class_frequency = p[*o];
     }
@@ -117,14 +113,15 @@ fn check(name: &str, overrides: &[Override], args: &BacktestArgs) -> Result<(Met
 }
 
 /// Each case's fitted values without it: `calibrate`'s leave-one-case-out
-/// refits, on its default trials and seed.
+/// refits, on its default trials, seed and iterations.
 fn left_out_fits(names: &[String], fit: Vec<FitParameter>, args: &BacktestArgs) -> Result<Vec<Vec<f64>>, Failure> {
+    use crate::analysis::calibrate::{DEFAULT_ITERATIONS, DEFAULT_SEED, DEFAULT_TRIALS};
     let plan = CalibratePlan {
         cases: names.iter().map(|n| Source::resolve(n)).collect(),
         fit,
-        trials: 4000,
-        seed: 2022,
-        max_iterations: 200,
+        trials: DEFAULT_TRIALS,
+        seed: DEFAULT_SEED,
+        max_iterations: DEFAULT_ITERATIONS,
         intervals: false,
         cross_validate: true,
     };
@@ -132,22 +129,35 @@ fn left_out_fits(names: &[String], fit: Vec<FitParameter>, args: &BacktestArgs) 
     Ok(fitted.cases.into_iter().map(|c| c.left_out_values.unwrap_or_default()).collect())
 }
 
-/// Each recorded field beyond the class: (what history recorded, where it
-/// falls in the simulation).
-fn field_lines(b: &Backtest) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let (Some(v), Some(q)) = (b.personnel, b.personnel_percentile) {
-        out.push((format!("personnel: {v}"), format!("percentile {:.1}", 100.0 * q)));
+/// A backtest's CSV rows, each measure named with `prefix` (`left_out_`
+/// for the refit without the case).
+fn backtest_rows(rows: &mut Rows, case: &str, prefix: &str, b: &Backtest) {
+    let proportion = |rows: &mut Rows, measure: &str, item: &str, p: &Proportion| {
+        let measure = format!("{prefix}{measure}");
+        rows.row([case, &measure, item, &field(p.p), &field(p.lo), &field(p.hi), &p.n.to_string()]);
+    };
+    let value = |rows: &mut Rows, measure: &str, item: &str, v: String| {
+        rows.row([case, &format!("{prefix}{measure}"), item, &v, "", "", ""]);
+    };
+    proportion(rows, "outcome_probability", &b.outcome, &b.outcome_probability);
+    if let Some(q) = b.personnel_percentile {
+        value(rows, "personnel_percentile", "", field(q));
     }
-    if let Some(p) = &b.contributor_set {
-        let ids: Vec<&str> = b.contributors.iter().map(|(id, _)| id.as_str()).collect();
-        out.push((format!("contributors: {}", ids.join(", ")), format!("P(exactly) = {}", pct(p).trim_start())));
+    for (id, p) in &b.contributors {
+        value(rows, "contributes_given_deploy", id, field(*p));
     }
     for x in &b.times {
-        out.push((format!("{}: {}", x.field, day_range(x.from, x.to)), time_check(x)));
+        proportion(rows, "time_within_range", &x.field, &x.within);
+        value(rows, "time_earlier", &x.field, field(x.below));
+        value(rows, "time_later", &x.field, field(x.above));
     }
-    out.push(("all of it at once".into(), pct(&b.all_fields).trim_start().to_string()));
-    out
+    if let Some(p) = &b.contributor_set {
+        proportion(rows, "contributor_set", "", p);
+    }
+    proportion(rows, "all_fields", "", &b.all_fields);
+    value(rows, "outside_central_90", "", b.outside_central_90.to_string());
+    value(rows, "rank", &b.outcome, b.rank.to_string());
+    value(rows, "log_score", &b.outcome, field(b.log_score));
 }
 
 /// Whether a case records anything beyond its outcome class.
@@ -214,13 +224,11 @@ impl Render for Backtests {
                 mean(&|c| c.backtest.log_score)
             );
             if left_out {
-                let trials = |b: &Backtest| b.outcome_probability.n as f64;
-                let score = |b: &Backtest| ((b.outcome_probability.k as f64 + 0.5) / (trials(b) + 2.0)).ln();
                 let top_out =
                     self.cases.iter().filter(|c| c.left_out.as_ref().is_some_and(|l| l.backtest.rank == 1)).count();
                 line += &format!(
                     ", left out {:.3} (top class in {top_out} of {})",
-                    mean(&|c| c.left_out.as_ref().map_or(f64::NAN, |l| score(&l.backtest))),
+                    mean(&|c| c.left_out.as_ref().map_or(f64::NAN, |l| l.backtest.log_score)),
                     self.cases.len()
                 );
             }
@@ -241,8 +249,8 @@ impl Render for Backtests {
             }
             let mut t = doc.table(&headers);
             for c in recorded {
-                let lines = field_lines(&c.backtest);
-                let out = c.left_out.as_ref().map(|l| field_lines(&l.backtest));
+                let lines = recorded_fields(&c.backtest);
+                let out = c.left_out.as_ref().map(|l| recorded_fields(&l.backtest));
                 for (i, (history, simulated)) in lines.into_iter().enumerate() {
                     let mut row = vec![c.meta.scenario.clone(), history, simulated];
                     if left_out {
@@ -274,79 +282,15 @@ impl Render for Backtests {
     fn csv(&self) -> String {
         let mut rows = Rows::new(&["case", "measure", "item", "value", "lo", "hi", "n"]);
         for c in &self.cases {
-            let b = &c.backtest;
-            let p = &b.outcome_probability;
-            rows.row([
-                &c.meta.scenario,
-                "outcome_probability",
-                &b.outcome,
-                &field(p.p),
-                &field(p.lo),
-                &field(p.hi),
-                &p.n.to_string(),
-            ]);
-            if let Some(q) = b.personnel_percentile {
-                rows.row([&c.meta.scenario, "personnel_percentile", "", &field(q), "", "", ""]);
-            }
-            for (id, p) in &b.contributors {
-                rows.row([&c.meta.scenario, "contributes_given_deploy", id, &field(*p), "", "", ""]);
-            }
-            for x in &b.times {
-                let w = &x.within;
-                rows.row([
-                    &c.meta.scenario,
-                    "time_within_range",
-                    &x.field,
-                    &field(w.p),
-                    &field(w.lo),
-                    &field(w.hi),
-                    &w.n.to_string(),
-                ]);
-                rows.row([&c.meta.scenario, "time_earlier", &x.field, &field(x.below), "", "", ""]);
-                rows.row([&c.meta.scenario, "time_later", &x.field, &field(x.above), "", "", ""]);
-            }
-            if let Some(p) = &b.contributor_set {
-                rows.row([
-                    &c.meta.scenario,
-                    "contributor_set",
-                    "",
-                    &field(p.p),
-                    &field(p.lo),
-                    &field(p.hi),
-                    &p.n.to_string(),
-                ]);
-            }
-            let a = &b.all_fields;
-            rows.row([&c.meta.scenario, "all_fields", "", &field(a.p), &field(a.lo), &field(a.hi), &a.n.to_string()]);
-            rows.row([&c.meta.scenario, "outside_central_90", "", &b.outside_central_90.to_string(), "", "", ""]);
-            rows.row([&c.meta.scenario, "rank", &b.outcome, &b.rank.to_string(), "", "", ""]);
-            rows.row([&c.meta.scenario, "class_frequency", &b.outcome, &field(c.class_frequency), "", "", ""]);
+            let case = c.meta.scenario.as_str();
+            backtest_rows(&mut rows, case, "", &c.backtest);
+            rows.row([case, "class_frequency", &c.backtest.outcome, &field(c.class_frequency), "", "", ""]);
             if let Some(l) = &c.left_out {
-                let p = &l.backtest.outcome_probability;
-                rows.row([
-                    &c.meta.scenario,
-                    "left_out_outcome_probability",
-                    &b.outcome,
-                    &field(p.p),
-                    &field(p.lo),
-                    &field(p.hi),
-                    &p.n.to_string(),
-                ]);
-                let a = &l.backtest.all_fields;
-                rows.row([
-                    &c.meta.scenario,
-                    "left_out_all_fields",
-                    "",
-                    &field(a.p),
-                    &field(a.lo),
-                    &field(a.hi),
-                    &a.n.to_string(),
-                ]);
+                backtest_rows(&mut rows, case, "left_out_", &l.backtest);
                 for (path, v) in &l.values {
-                    rows.row([&c.meta.scenario, "left_out_value", path, &field(*v), "", "", ""]);
+                    rows.row([case, "left_out_value", path, &field(*v), "", "", ""]);
                 }
             }
-            rows.row([&c.meta.scenario, "log_score", &b.outcome, &field(b.log_score), "", "", ""]);
         }
         rows.finish()
     }

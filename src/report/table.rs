@@ -3,7 +3,7 @@
 //! drawn as terminal tables or as Markdown.
 
 use super::doc::{Doc, Style, est, num, pct, percentiles};
-use crate::stats::summary::Summary;
+use crate::stats::summary::{Backtest, Summary};
 
 /// Renders the summary in a style.
 pub fn render(s: &Summary, style: Style) -> String {
@@ -158,19 +158,12 @@ fn history(doc: &mut Doc, s: &Summary) {
         doc.heading("Against history");
         let mut t = doc.table(&["observed", "simulated"]);
         doc.row(&mut t, vec![format!("outcome: {}", b.outcome), format!("P = {}", pct(&b.outcome_probability))]);
-        if let (Some(v), Some(q)) = (b.personnel, b.personnel_percentile) {
-            doc.row(&mut t, vec![format!("personnel: {v}"), format!("percentile {:.1} of deployments", 100.0 * q)]);
-        }
-        if let Some(p) = &b.contributor_set {
-            doc.row(&mut t, vec!["exactly the observed contributors".into(), pct(p)]);
+        for (history, simulated) in recorded_fields(b) {
+            doc.row(&mut t, vec![history, simulated]);
         }
         for (id, p) in &b.contributors {
             doc.row(&mut t, vec![format!("{id} contributed"), format!("P(contributes | deploy) = {:.1}%", 100.0 * p)]);
         }
-        for c in &b.times {
-            doc.row(&mut t, vec![format!("{}: {}", c.field, day_range(c.from, c.to)), time_check(c)]);
-        }
-        doc.row(&mut t, vec!["every recorded field at once".into(), pct(&b.all_fields)]);
         doc.row(
             &mut t,
             vec![
@@ -183,6 +176,25 @@ fn history(doc: &mut Doc, s: &Summary) {
             doc.line(line);
         }
     }
+}
+
+/// Each recorded field beyond the class, as (what history recorded, where
+/// it falls in the simulation), ending with the whole record at once: the
+/// rows `run` and `backtest` show alike.
+pub fn recorded_fields(b: &Backtest) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let (Some(v), Some(q)) = (b.personnel, b.personnel_percentile) {
+        out.push((format!("personnel: {v}"), format!("percentile {:.1} of deployments", 100.0 * q)));
+    }
+    if let Some(p) = &b.contributor_set {
+        let ids: Vec<&str> = b.contributors.iter().map(|(id, _)| id.as_str()).collect();
+        out.push((format!("contributors: {}", ids.join(", ")), format!("P(exactly these) = {}", pct(p).trim_start())));
+    }
+    for x in &b.times {
+        out.push((format!("{}: {}", x.field, day_range(x.from, x.to)), time_check(x)));
+    }
+    out.push(("all of it at once".into(), pct(&b.all_fields).trim_start().to_string()));
+    out
 }
 
 /// A recorded range of days, as the file may write it.

@@ -89,7 +89,7 @@ pub struct CaseFit {
 impl CaseFit {
     /// Index of the observed class.
     pub fn observed_index(&self) -> usize {
-        class::NAMES.iter().position(|n| *n == self.observed).unwrap_or(0)
+        class::index(&self.observed).unwrap_or(0)
     }
 }
 

@@ -372,7 +372,7 @@ impl Builder<'_> {
         let mut obs = Observed::default();
         if let Some(n) = node.get("outcome") {
             let s = self.string(n, "observed.outcome")?;
-            match class::NAMES.iter().position(|c| *c == s) {
+            match class::index(&s) {
                 Some(i) => obs.outcome = Some(i as u8),
                 None => {
                     self.report
