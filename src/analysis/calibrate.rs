@@ -23,14 +23,20 @@ use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 use rayon::prelude::*;
 
+use super::forecast::{self, Onset};
 use super::{AnalysisError, Monitor};
 use crate::batch;
-use crate::scenario::{self, Override, Scenario, Source};
+use crate::scenario::{self, Override, Source};
+use crate::stats::batch::BatchStats;
 use crate::stats::calibrate::{
     CALIBRATION_SCHEMA_VERSION, Calibration, CaseFit, Fitted, Score, frequency_baseline, rank,
 };
 use crate::vocabulary::class;
 
+/// The score of the onset forecasts, as the scores table names it.
+pub const FORECAST: &str = "forecast at onset (left out, after-the-fact inputs drawn)";
+/// The score of the class-frequency baseline, as the scores table names it.
+pub const FREQUENCY: &str = "class frequencies of the other cases";
 /// Deviance at the edge of a 95% interval (χ² quantile, 1 degree of freedom).
 const DEVIANCE_95: f64 = 3.841_458_820_694_124;
 /// Points at which each parameter's profile is evaluated.
@@ -121,6 +127,9 @@ struct Case {
     origin: String,
     observed: usize,
     personnel: Option<u64>,
+    /// Its forecast at onset: the variables known only after, drawn from
+    /// the other cases.
+    onset: Onset,
 }
 
 /// What one evaluation of one case gives.
@@ -183,9 +192,25 @@ impl Objective<'_, '_> {
                         error,
                     })
                 })?;
-                Ok(likelihood(&s.scenario, seed, trials))
+                Ok(likelihood(&batch::run_range(&s.scenario, seed, 0, trials)))
             })
             .collect()
+    }
+
+    /// Case `i`'s onset forecast at `values`: its trials split among the
+    /// other cases' definitions of its after-the-fact variables
+    /// ([`forecast`](super::forecast)).
+    fn forecast(&self, values: &[f64], i: usize) -> Result<CaseLikelihood, Stop> {
+        let overrides: Vec<Override> = self.plan.fit.iter().zip(values).map(|(p, v)| p.set_to(*v)).collect();
+        let case = &self.cases[i];
+        let variants = case.onset.variants(&case.prepared, &overrides).map_err(|error| {
+            Stop::Scenario(AnalysisError::Scenario {
+                context: format!("the onset forecast of case {} at {}", case.name, describe(&overrides)),
+                error,
+            })
+        })?;
+        let stats = forecast::run(&variants, self.plan.seed, self.plan.trials, Monitor::quiet()).value;
+        Ok(likelihood(&stats))
     }
 
     /// Whether the monitor asked to stop.
@@ -204,9 +229,8 @@ impl Objective<'_, '_> {
     }
 }
 
-/// The likelihood of one case from `trials` trials of `s`.
-fn likelihood(s: &Scenario, seed: u64, trials: u64) -> CaseLikelihood {
-    let stats = batch::run_range(s, seed, 0, trials);
+/// The likelihood of one case from the statistics of its trials.
+fn likelihood(stats: &BatchStats) -> CaseLikelihood {
     let n = stats.trials as f64;
     // Half a trial added to each class keeps an unseen class's
     // probability above zero (and its log finite).
@@ -340,18 +364,36 @@ fn cases(plan: &CalibratePlan, monitor: &mut Monitor<'_>) -> Result<Vec<Case>, A
                 source.display()
             )));
         };
-        out.push(Case {
-            prepared: scenario::Prepared::read(source),
-            name: s.name.clone(),
-            origin: source.display(),
-            observed: usize::from(observed.0),
-            personnel: observed.1.filter(|&x| x > 0),
-        });
+        out.push((
+            Case {
+                prepared: scenario::Prepared::read(source),
+                name: s.name.clone(),
+                origin: source.display(),
+                observed: usize::from(observed.0),
+                personnel: observed.1.filter(|&x| x > 0),
+                onset: Onset { after: Vec::new(), priors: Vec::new() },
+            },
+            s,
+        ));
     }
     if out.is_empty() {
         return Err(AnalysisError::Plan("no cases to calibrate on".into()));
     }
-    Ok(out)
+    // The prior of each case's after-the-fact variables: the other cases.
+    let onsets: Vec<Onset> = out
+        .iter()
+        .enumerate()
+        .map(|(i, (case, s))| {
+            let others: Vec<(String, &scenario::Prepared)> = out
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (c, _))| (scenario::origin_argument(&c.origin), &c.prepared))
+                .collect();
+            forecast::onset(&scenario::origin_argument(&case.origin), s, &others)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(out.into_iter().zip(onsets).map(|((case, _), onset)| Case { onset, ..case }).collect())
 }
 
 /// Each parameter's value as the first case writes it: the start.
@@ -428,7 +470,9 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                 let (u, _) =
                     minimise(Restricted { objective: &objective, which: others, held: None }, &middle, per_fit)?;
                 let refit = values(&u);
-                out.push(Some((objective.evaluate(&refit, &[i])?[0].classes, refit)));
+                let left_out = objective.evaluate(&refit, &[i])?[0].classes;
+                let onset = objective.forecast(&refit, i)?;
+                out.push(Some((left_out, onset, refit)));
             }
             out
         } else {
@@ -448,8 +492,11 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                 after: a.classes,
                 record_after: a.log_likelihood.exp(),
                 rank_after: rank(&a.classes, c.observed),
-                left_out: l.as_ref().map(|(classes, _)| *classes),
-                left_out_values: l.as_ref().map(|(_, values)| values.clone()),
+                left_out: l.as_ref().map(|(classes, ..)| *classes),
+                left_out_values: l.as_ref().map(|(.., values)| values.clone()),
+                forecast: l.as_ref().map(|(_, onset, _)| onset.classes),
+                forecast_record: l.as_ref().map(|(_, onset, _)| onset.log_likelihood.exp()),
+                after_the_fact: c.onset.after.clone(),
             })
             .collect();
         let mut scores = vec![
@@ -460,10 +507,13 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
         if plan.cross_validate {
             let loo: Vec<[f64; 4]> = fits.iter().filter_map(|c| c.left_out).collect();
             let model = Score::of("leave-one-out", &loo, &observed);
-            let frequency =
-                Score::of("class frequencies of the other cases", &frequency_baseline(&observed), &observed);
+            let frequency = Score::of(FREQUENCY, &frequency_baseline(&observed), &observed);
             beats = Some(model.log_score > frequency.log_score);
             scores.push(model);
+            if cases.iter().any(|c| !c.onset.after.is_empty()) {
+                let onset: Vec<[f64; 4]> = fits.iter().filter_map(|c| c.forecast).collect();
+                scores.push(Score::of(FORECAST, &onset, &observed));
+            }
             scores.push(frequency);
         }
         scores.push(Score::of("uniform over the four classes", &vec![[0.25; 4]; cases.len()], &observed));

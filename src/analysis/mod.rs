@@ -10,6 +10,7 @@
 
 pub mod calibrate;
 pub mod compare;
+pub mod forecast;
 pub mod morris;
 pub mod sensitivity;
 pub mod sobol;

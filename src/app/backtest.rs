@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Failure, emit, load_scenario, watched};
-use crate::analysis::{self, CalibratePlan, FitParameter};
+use super::{Failure, emit, load_quietly, load_scenario, watched};
+use crate::analysis::{self, CalibratePlan, FitParameter, forecast};
 use crate::batch::Plan;
 use crate::cli::BacktestArgs;
 use crate::report::Render;
@@ -14,7 +14,7 @@ use crate::report::csv::{Rows, field};
 use crate::report::doc::{Doc, Style, pct};
 use crate::report::json;
 use crate::report::table::recorded_fields;
-use crate::scenario::{Override, Source, bundled};
+use crate::scenario::{Override, Prepared, Source, bundled};
 use crate::stats::Proportion;
 use crate::stats::calibrate::frequency_baseline;
 use crate::stats::summary::{self, Backtest, Meta};
@@ -45,6 +45,22 @@ pub struct LeftOut {
     /// Each fitted parameter's path and its value without this case.
     pub values: Vec<(String, f64)>,
     /// Where history falls at those values.
+    pub backtest: Backtest,
+    /// The forecast at onset: the same values, with the variables known
+    /// only after the outcome drawn from the other cases (absent when the
+    /// scenario marks none).
+    #[serde(default)]
+    pub at_onset: Option<AtOnset>,
+}
+
+/// A case forecast as at its onset ([`forecast`](crate::analysis::forecast)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtOnset {
+    /// The variables drawn from the other cases (`crisis.known: after`).
+    pub drawn: Vec<String>,
+    /// The other cases they were drawn from, each equally likely.
+    pub from: Vec<String>,
+    /// Where history falls in that forecast.
     pub backtest: Backtest,
 }
 
@@ -79,6 +95,7 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
         }
     }
     let refits = if fit.is_empty() { None } else { Some(left_out_fits(&with_history, fit.clone(), args)?) };
+    let prepared: Vec<Prepared> = with_history.iter().map(|n| Prepared::read(&Source::resolve(n))).collect();
     let mut cases: Vec<Case> = Vec::new();
     for (i, name) in with_history.iter().enumerate() {
         let (meta, backtest) = check(name, &[], args)?;
@@ -86,8 +103,9 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
             Some(values) => {
                 let overrides: Vec<Override> = fit.iter().zip(&values[i]).map(|(p, v)| p.set_to(*v)).collect();
                 let (_, backtest) = check(name, &overrides, args)?;
+                let at_onset = at_onset(i, &with_history, &prepared, &overrides, args)?;
                 let values = fit.iter().zip(&values[i]).map(|(p, v)| (p.path.clone(), *v)).collect();
-                Some(LeftOut { values, backtest })
+                Some(LeftOut { values, backtest, at_onset })
             }
             None => None,
         };
@@ -110,6 +128,39 @@ fn check(name: &str, overrides: &[Override], args: &BacktestArgs) -> Result<(Met
     let summary = summary::summarise(&s, &stats, Meta::new(&s, seed, trials, overrides));
     let backtest = summary.backtest.ok_or_else(|| Failure::failed(format!("error: {name}: no history to check")))?;
     Ok((summary.meta, backtest))
+}
+
+/// Case `i` forecast as at its onset with `overrides` (its left-out fit):
+/// its trials split among the other cases' definitions of what is known
+/// only after the outcome. `None` when its scenario marks nothing so.
+fn at_onset(
+    i: usize,
+    names: &[String],
+    prepared: &[Prepared],
+    overrides: &[Override],
+    args: &BacktestArgs,
+) -> Result<Option<AtOnset>, Failure> {
+    let s = load_quietly(&names[i], overrides)?.scenario;
+    let others: Vec<(String, &Prepared)> =
+        names.iter().zip(prepared).enumerate().filter(|(j, _)| *j != i).map(|(_, (n, p))| (n.clone(), p)).collect();
+    let onset = forecast::onset(&names[i], &s, &others)?;
+    if onset.after.is_empty() {
+        return Ok(None);
+    }
+    let variants = onset
+        .variants(&prepared[i], overrides)
+        .map_err(|e| Failure::input(format!("the onset forecast of {}:\n{e}", names[i])))?;
+    let trials = args.batch.trials.unwrap_or(s.run.trials);
+    let seed = args.batch.seed.unwrap_or(s.run.seed);
+    let finished = watched(args.batch.threads, |monitor| forecast::run(&variants, seed, trials, monitor))?;
+    if finished.interrupted {
+        return Err(Failure::failed("interrupted: no results were printed"));
+    }
+    let stats = finished.value;
+    let summary = summary::summarise(&s, &stats, Meta::new(&s, seed, trials, overrides));
+    let backtest =
+        summary.backtest.ok_or_else(|| Failure::failed(format!("error: {}: no history to check", names[i])))?;
+    Ok(Some(AtOnset { drawn: onset.after, from: onset.priors.into_iter().map(|(n, _)| n).collect(), backtest }))
 }
 
 /// Each case's fitted values without it: `calibrate`'s leave-one-case-out
@@ -160,6 +211,11 @@ fn backtest_rows(rows: &mut Rows, case: &str, prefix: &str, b: &Backtest) {
     value(rows, "log_score", &b.outcome, field(b.log_score));
 }
 
+/// Where history falls in a case's forecast at onset, when there is one.
+fn onset(c: &Case) -> Option<&Backtest> {
+    c.left_out.as_ref().and_then(|l| l.at_onset.as_ref()).map(|a| &a.backtest)
+}
+
 /// Whether a case records anything beyond its outcome class.
 fn records_more_than_a_class(b: &Backtest) -> bool {
     b.personnel.is_some() || b.contributor_set.is_some() || !b.times.is_empty()
@@ -182,10 +238,18 @@ impl Render for Backtests {
             );
         }
         doc.line("class as often as among the other cases.");
+        if self.cases.iter().any(|c| c.left_out.as_ref().is_some_and(|l| l.at_onset.is_some())) {
+            doc.line("At onset: left out, with what is known only after the outcome (crisis.known: after) drawn");
+            doc.line("from the other cases, each equally likely: the forecast one could have made at the time.");
+        }
         doc.heading("Cases: P(the observed class)");
+        let at_onset = self.cases.iter().any(|c| onset(c).is_some());
         let mut headers = vec!["case", "observed", "in sample", "rank"];
         if left_out {
             headers.push("left out");
+        }
+        if at_onset {
+            headers.push("at onset");
         }
         headers.extend(["class frequencies", "in central 90%"]);
         let mut t = doc.table(&headers);
@@ -203,6 +267,9 @@ impl Render for Backtests {
                         .as_ref()
                         .map_or("—".into(), |l| pct(&l.backtest.outcome_probability).trim_start().to_string()),
                 );
+            }
+            if at_onset {
+                row.push(onset(c).map_or("—".into(), |b| pct(&b.outcome_probability).trim_start().to_string()));
             }
             row.push(format!("{:.1}%", 100.0 * c.class_frequency));
             let tail = |b: &Backtest| if b.outside_central_90 { "NO" } else { "yes" };
@@ -232,6 +299,17 @@ impl Render for Backtests {
                     self.cases.len()
                 );
             }
+            if at_onset {
+                // A case with nothing known only after is its own forecast.
+                let score =
+                    |c: &Case| onset(c).or(c.left_out.as_ref().map(|l| &l.backtest)).map_or(f64::NAN, |b| b.log_score);
+                let top = self
+                    .cases
+                    .iter()
+                    .filter(|c| onset(c).or(c.left_out.as_ref().map(|l| &l.backtest)).is_some_and(|b| b.rank == 1))
+                    .count();
+                line += &format!(", at onset {:.3} (top class in {top} of {})", mean(&score), self.cases.len());
+            }
             line += &format!(
                 ", class frequencies {:.3}, uniform over the four classes {:.3}. Trials per case: {}.",
                 mean(&|c| c.class_frequency.ln()),
@@ -247,14 +325,21 @@ impl Render for Backtests {
             if left_out {
                 headers.push("left out");
             }
+            if at_onset {
+                headers.push("at onset");
+            }
             let mut t = doc.table(&headers);
             for c in recorded {
                 let lines = recorded_fields(&c.backtest);
                 let out = c.left_out.as_ref().map(|l| recorded_fields(&l.backtest));
+                let early = onset(c).map(recorded_fields);
                 for (i, (history, simulated)) in lines.into_iter().enumerate() {
                     let mut row = vec![c.meta.scenario.clone(), history, simulated];
                     if left_out {
                         row.push(out.as_ref().and_then(|o| o.get(i)).map_or("—".into(), |(_, s)| s.clone()));
+                    }
+                    if at_onset {
+                        row.push(early.as_ref().and_then(|o| o.get(i)).map_or("—".into(), |(_, s)| s.clone()));
                     }
                     doc.row(&mut t, row);
                 }
@@ -289,6 +374,12 @@ impl Render for Backtests {
                 backtest_rows(&mut rows, case, "left_out_", &l.backtest);
                 for (path, v) in &l.values {
                     rows.row([case, "left_out_value", path, &field(*v), "", "", ""]);
+                }
+                if let Some(a) = &l.at_onset {
+                    backtest_rows(&mut rows, case, "at_onset_", &a.backtest);
+                    for v in &a.drawn {
+                        rows.row([case, "at_onset_drawn", v, "", "", "", ""]);
+                    }
                 }
             }
         }

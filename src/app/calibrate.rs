@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{Failure, emit, watched};
+use crate::analysis::calibrate::{FORECAST, FREQUENCY};
 use crate::analysis::{self, CalibratePlan, FitParameter};
 use crate::cli::CalibrateArgs;
 use crate::output::{self, Target};
@@ -254,26 +255,44 @@ impl Render for Calibration {
             doc.line("*: the value written lies outside the bounds; the search starts at the nearer bound.");
         }
         doc.heading("Each case: the probability of what happened");
-        let mut t = doc.table(&["case", "observed", "as written", "fitted", "rank", "left out", "whole record"]);
+        let forecasts = self.cases.iter().any(|c| c.forecast.is_some() && !c.after_the_fact.is_empty());
+        let mut headers = vec!["case", "observed", "as written", "fitted", "rank", "left out"];
+        if forecasts {
+            headers.push("at onset");
+        }
+        headers.push("whole record");
+        let mut t = doc.table(&headers);
         for c in &self.cases {
             let o = c.observed_index();
-            doc.row(
-                &mut t,
-                vec![
-                    c.case.clone(),
-                    c.observed.clone(),
-                    percent(c.before[o]),
-                    percent(c.after[o]),
-                    format!("{} of 4", c.rank_after),
-                    c.left_out.map_or("—".into(), |p| percent(p[o])),
-                    percent(c.record_after),
-                ],
-            );
+            let mut row = vec![
+                c.case.clone(),
+                c.observed.clone(),
+                percent(c.before[o]),
+                percent(c.after[o]),
+                format!("{} of 4", c.rank_after),
+                c.left_out.map_or("—".into(), |p| percent(p[o])),
+            ];
+            if forecasts {
+                row.push(c.forecast.map_or("—".into(), |p| percent(p[o])));
+            }
+            row.push(percent(c.record_after));
+            doc.row(&mut t, row);
         }
         doc.push(t, 2);
         doc.line("rank: 1 when history's class is the most likely one at the fitted values; left out: the");
         doc.line("probability a fit without the case gives it (leave-one-case-out cross-validation); whole");
         doc.line("record: P(the class and every other field the case records at once), fitted: the likelihood.");
+        if forecasts {
+            let mut after: Vec<&str> =
+                self.cases.iter().flat_map(|c| c.after_the_fact.iter().map(String::as_str)).collect();
+            after.sort_unstable();
+            after.dedup();
+            doc.line("at onset: left out, and what is known only after the outcome drawn from the other cases");
+            doc.line(&format!(
+                "(each equally likely) instead of the case's own ({}): the forecast one could have made.",
+                after.join(", ")
+            ));
+        }
         doc.heading("Scores (mean over cases)");
         let mut t = doc.table(&["predictions", "log score", "Brier score", "top class"]);
         for s in &self.scores {
@@ -299,6 +318,13 @@ impl Render for Calibration {
             ),
             None => doc.line("No cross-validation was run (--no-cross-validation)."),
         }
+        let score = |method: &str| self.scores.iter().find(|s| s.method == method).map(|s| s.log_score);
+        if let (Some(onset), Some(frequency)) = (score(FORECAST), score(FREQUENCY)) {
+            doc.line(&format!(
+                "At onset the forecast {} the class frequencies ({onset:.3} against {frequency:.3}).",
+                if onset > frequency { "still beats" } else { "does NOT beat" }
+            ));
+        }
         doc.finish()
     }
 
@@ -321,10 +347,19 @@ impl Render for Calibration {
                 if let Some(l) = c.left_out {
                     rows.row(["case", &c.case, &format!("left_out:{name}"), &field(l[k]), "", ""]);
                 }
+                if let Some(f) = c.forecast {
+                    rows.row(["case", &c.case, &format!("at_onset:{name}"), &field(f[k]), "", ""]);
+                }
             }
             rows.row(["case", &c.case, "observed", &c.observed, "", ""]);
             rows.row(["case", &c.case, "rank_after", &c.rank_after.to_string(), "", ""]);
             rows.row(["case", &c.case, "record_after", &field(c.record_after), "", ""]);
+            if let Some(r) = c.forecast_record {
+                rows.row(["case", &c.case, "record_at_onset", &field(r), "", ""]);
+            }
+            for v in &c.after_the_fact {
+                rows.row(["case", &c.case, "after_the_fact", v, "", ""]);
+            }
         }
         for s in &self.scores {
             rows.row(["score", &s.method, "log_score", &field(s.log_score), "", ""]);

@@ -200,6 +200,14 @@ impl Prepared {
         Ok(out)
     }
 
+    /// The value at a dotted `path` of the merged files (no overrides) as
+    /// YAML flow text, which an override can set elsewhere; `None` when the
+    /// files did not read or the path names nothing.
+    pub fn flow_at(&self, path: &str) -> Option<String> {
+        let keys: Vec<&str> = path.split('.').collect();
+        self.tree.as_ref().and_then(|t| tree::get_path(t, &keys)).map(tree::to_flow)
+    }
+
     /// The merged tree with `overrides` applied, or the errors met.
     fn merged(&self, overrides: &[Override]) -> Result<Node, LoadError> {
         let mut report = self.report.clone();

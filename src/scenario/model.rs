@@ -165,6 +165,26 @@ pub struct Variable {
     pub ty: Type,
     /// Its random stream.
     pub stream: StreamKey,
+    /// When its value is known (`crisis.known`).
+    pub known: Known,
+}
+
+/// When a crisis variable's value can be known (`crisis.known`): a forecast
+/// made at the crisis's onset may use the first kind and must draw the
+/// second (what the host asked for, how soon its government fell) from what
+/// other cases saw, since its value carries the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Known {
+    /// Known when the crisis breaks out (the default).
+    #[default]
+    Onset,
+    /// Known only once the outcome is known.
+    After,
+}
+
+impl Known {
+    /// The words a scenario writes.
+    pub const NAMES: [&str; 2] = ["onset", "after"];
 }
 
 /// An outcome metric.

@@ -179,6 +179,19 @@ pub struct Crisis {
     variables: Option<BTreeMap<String, Option<Variable>>>,
     /// Rank correlations between continuous crisis variables.
     correlate: Option<Correlate>,
+    /// When each variable's value is known: at the crisis's onset, or only
+    /// once its outcome is known (a forecast draws those from other cases).
+    known: Option<BTreeMap<String, Known>>,
+}
+
+/// When a crisis variable's value is known.
+#[derive(JsonSchema)]
+#[schemars(rename_all = "snake_case")]
+pub enum Known {
+    /// When the crisis breaks out.
+    Onset,
+    /// Only once the outcome is known.
+    After,
 }
 
 /// Rank (Spearman) correlations between continuous crisis variables,

@@ -579,6 +579,47 @@ fn child_mut<'a>(node: &'a mut Node, key: &str, walked: &[&str]) -> Result<&'a m
     }
 }
 
+/// The node as YAML flow text (`{beta: {alpha: 6, beta: 2}}`), which
+/// [`parse`] reads back to the same values: strings are quoted as JSON
+/// (a subset of YAML), so an expression or a `"true"` stays a string.
+pub fn to_flow(node: &Node) -> String {
+    fn write(node: &Node, out: &mut String) {
+        match &node.value {
+            Value::Null => out.push('~'),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Num(x) if x.is_nan() => out.push_str(".nan"),
+            Value::Num(x) if x.is_infinite() => out.push_str(if *x > 0.0 { ".inf" } else { "-.inf" }),
+            Value::Num(x) => out.push_str(&format!("{x:?}")),
+            Value::Str(s) => out.push_str(&serde_json::to_string(s).unwrap_or_default()),
+            Value::Seq(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&serde_json::to_string(&e.key).unwrap_or_default());
+                    out.push_str(": ");
+                    write(&e.node, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+    let mut out = String::new();
+    write(node, &mut out);
+    out
+}
+
 /// Calls `f` with every scalar of the tree and its dotted path (sequence
 /// items by index), in document order.
 pub fn for_each_leaf(root: &Node, f: &mut impl FnMut(&str, &Value)) {
@@ -610,6 +651,22 @@ mod tests {
 
     fn tree(text: &str) -> Node {
         parse(text, 0).expect("valid yaml")
+    }
+
+    /// Values without their positions, to compare a tree with its reading.
+    fn values(node: &Node) -> String {
+        let mut out = Vec::new();
+        for_each_leaf(node, &mut |path, v| out.push(format!("{path}={v:?}")));
+        out.join("\n")
+    }
+
+    #[test]
+    fn flow_text_reads_back_to_the_same_values() {
+        let text = "a: {beta: {alpha: 6, beta: 2.5}}\nb: [1, -0.1, 1e300]\nc: 'true'\nd: \"x > \\\"y\\\"\"\ne: ~\nf: true\n\"g h\": {categorical: {troops: 1, aid: 0}}\n";
+        let root = tree(text);
+        let again = tree(&to_flow(&root));
+        assert_eq!(values(&again), values(&root));
+        assert!(values(&root).contains("c=Str(\"true\")"), "{}", values(&root));
     }
 
     #[test]

@@ -84,6 +84,17 @@ pub struct CaseFit {
     pub left_out: Option<[f64; 4]>,
     /// The fitted values without this case, in the order of the parameters.
     pub left_out_values: Option<Vec<f64>>,
+    /// Class probabilities of the forecast at onset: left out, with the
+    /// variables known only after the outcome drawn from the other cases.
+    #[serde(default)]
+    pub forecast: Option<[f64; 4]>,
+    /// P(the whole record) of that forecast.
+    #[serde(default)]
+    pub forecast_record: Option<f64>,
+    /// The variables the forecast drew from the other cases
+    /// (`crisis.known: after`).
+    #[serde(default)]
+    pub after_the_fact: Vec<String>,
 }
 
 impl CaseFit {

@@ -245,3 +245,56 @@ fn calibration_recovers_a_known_delay_from_recorded_days() {
     assert!(hi - lo < 0.6, "the interval [{lo}, {hi}] says little");
     assert_eq!(p.written, 0.5, "the file's value is reported as written");
 }
+
+/// Synthetic case `name`: [`case_text`] at severity 0.9 (P(request) is
+/// `survival.add`), with the government falling on day `days_to_fall`
+/// (under 14, the `government_falls` rule sets P(request) to 0.02).
+fn onset_case(name: &str, days_to_fall: u32, observed: &str) -> Source {
+    let text = case_text(0.9, observed).replace(
+        "    foreign_backed: false\n",
+        &format!("    foreign_backed: false\n    days_to_fall: {days_to_fall}\n"),
+    );
+    Source::Text { name: name.into(), text }
+}
+
+#[test]
+fn the_onset_forecast_draws_what_is_known_after_from_the_other_cases() {
+    // The base marks days_to_fall as known only after the outcome. Case a's
+    // government fell on day 1; b's and c's held (day 365). At each case's
+    // left-out fit `add`, its forecast at onset draws days_to_fall from the
+    // other two, each half the trials, so P(request) is the mean of theirs:
+    // for a, add (both held); for b and c, (0.02 + add) / 2.
+    const TRIALS: u64 = 40_000;
+    let cases =
+        vec![onset_case("a", 1, "no_request"), onset_case("b", 365, "deploy"), onset_case("c", 365, "no_request")];
+    let plan = CalibratePlan {
+        cases,
+        fit: vec!["decisions.request.rules.survival.add=0:0.9".parse().unwrap()],
+        trials: TRIALS,
+        seed: 5,
+        max_iterations: 30,
+        intervals: false,
+        cross_validate: true,
+    };
+    let fit = calibrate(&plan, Monitor::quiet()).expect("the calibration runs");
+    for (i, case) in fit.cases.iter().enumerate() {
+        assert_eq!(case.after_the_fact, ["bilateral_route", "days_to_fall", "help_sought"], "{}", case.case);
+        let add = case.left_out_values.as_ref().expect("cross-validated")[0];
+        let expected_request = if i == 0 { add } else { (0.02 + add) / 2.0 };
+        let forecast = case.forecast.expect("a forecast at onset");
+        let simulated = 1.0 - (forecast[0] * (TRIALS as f64 + 2.0) - 0.5) / TRIALS as f64;
+        let sigma = (expected_request * (1.0 - expected_request) / TRIALS as f64).sqrt().max(1e-4);
+        assert!(
+            (simulated - expected_request).abs() < 5.0 * sigma,
+            "{}: P(request) at onset {simulated}, expected {expected_request} (add {add}, σ {sigma})",
+            case.case
+        );
+        // Left out but with its own days_to_fall, case a asks only 2% of the time.
+        let own = case.left_out.expect("cross-validated");
+        let own_request = if i == 0 { 0.02 } else { add };
+        let own_simulated = 1.0 - (own[0] * (TRIALS as f64 + 2.0) - 0.5) / TRIALS as f64;
+        assert!((own_simulated - own_request).abs() < 5.0 * sigma.max(0.0007), "{}: {own_simulated}", case.case);
+    }
+    let onset = fit.scores.iter().find(|s| s.method.starts_with("forecast at onset")).expect("an onset score");
+    assert!(onset.log_score.is_finite());
+}

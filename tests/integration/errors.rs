@@ -123,3 +123,25 @@ fn a_variable_may_not_take_a_trial_quantity_s_name() {
         assert!(err.contains(&format!("'{name}' is a reserved name")), "{name}: {err}");
     }
 }
+
+/// `crisis.known` names variables and says `onset` or `after`; a variable
+/// it leaves unmarked is warned about, with the line to add.
+#[test]
+fn crisis_known_is_checked_name_by_name() {
+    let marks = |known: &str| load_minimal_with(&[("  variables:\n", &format!("  known: {known}\n  variables:\n"))]);
+    let err = marks("{severty: onset, required: later}").expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("unknown crisis variable 'severty' in crisis.known"), "{text}");
+    assert!(text.contains("did you mean 'severity'?"), "{text}");
+    assert!(text.contains("crisis.known.required is 'later'") && text.contains("onset or after"), "{text}");
+    assert!(err.diagnostics.iter().all(|d| d.line > 0 && d.column > 0), "{text}");
+    let err = marks("[severity]").expect_err("refused");
+    assert!(err.to_string().contains("crisis.known is a list"), "{err}");
+    let loaded = marks("{required: after}").expect("loads with a warning");
+    let joined: String = loaded.warnings.iter().map(|w| format!("{w}\n")).collect();
+    assert!(joined.contains("crisis.known does not say when severity is known"), "{joined}");
+    assert!(joined.contains("crisis.known: {severity: onset}"), "{joined}");
+    let known: Vec<_> = loaded.scenario.variables.iter().map(|v| (v.name.as_str(), v.known)).collect();
+    use alliance_sim::scenario::model::Known;
+    assert_eq!(known, [("severity", Known::Onset), ("required", Known::After)]);
+}

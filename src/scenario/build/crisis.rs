@@ -13,7 +13,7 @@ use crate::scenario::tree::{Entry, Node, Value};
 
 impl Builder<'_> {
     pub(super) fn crisis_header(&mut self, node: &Node) -> Option<(usize, String)> {
-        let _ = self.map(node, "crisis", &["host", "kind", "variables", "correlate"], &["host", "kind"])?;
+        let _ = self.map(node, "crisis", &["host", "kind", "variables", "correlate", "known"], &["host", "kind"])?;
         let host_node = node.get("host")?;
         let host_id = self.string(host_node, "crisis.host")?;
         let host = self.member_ref(&host_id, host_node.loc, "crisis.host");
@@ -54,10 +54,69 @@ impl Builder<'_> {
                 truncate,
                 ty,
                 stream: Decision::Variable(&e.key).key(),
+                known: Known::Onset,
             });
         }
         self.symbols.pending.clear();
         out
+    }
+
+    /// `crisis.known`: when each variable's value is known, `onset` or
+    /// `after` (the outcome). Every name must be a variable; once a scenario
+    /// marks any, a variable it leaves unmarked is warned about (a forecast
+    /// takes it as known at onset).
+    pub(super) fn known(&mut self, node: &Node, variables: &mut [Variable]) {
+        let Some(entries) = node.entries() else {
+            self.report
+                .error(node.loc, format!("crisis.known is {}", node.value.kind()))
+                .expected("a map of variable: onset | after, e.g. {severity: onset, days_to_fall: after}");
+            return;
+        };
+        let mut marked = vec![false; variables.len()];
+        for e in entries {
+            let Some(slot) = variables.iter().position(|v| v.name == e.key) else {
+                self.report
+                    .error(e.key_loc, format!("unknown crisis variable '{}' in crisis.known", e.key))
+                    .expected("a variable declared under crisis.variables")
+                    .suggest(&e.key, variables.iter().map(|v| v.name.as_str()));
+                continue;
+            };
+            let word = match &e.node.value {
+                Value::Str(w) => w.as_str(),
+                _ => "",
+            };
+            let known = match word {
+                "onset" => Known::Onset,
+                "after" => Known::After,
+                _ => {
+                    self.report
+                        .error(e.node.loc, format!("crisis.known.{} is '{}'", e.key, e.node.value))
+                        .expected(format!(
+                            "{} (known when the crisis breaks out, or only once its outcome is known)",
+                            Known::NAMES.join(" or ")
+                        ))
+                        .suggest(word, Known::NAMES);
+                    continue;
+                }
+            };
+            variables[slot].known = known;
+            marked[slot] = true;
+        }
+        let unmarked: Vec<&str> =
+            variables.iter().zip(&marked).filter(|(_, m)| !**m).map(|(v, _)| v.name.as_str()).collect();
+        if !unmarked.is_empty() {
+            self.report
+                .warning(
+                    node.loc,
+                    format!(
+                        "crisis.known does not say when {} {} known; a forecast takes {} as known at the onset",
+                        unmarked.join(", "),
+                        if unmarked.len() == 1 { "is" } else { "are" },
+                        if unmarked.len() == 1 { "it" } else { "them" },
+                    ),
+                )
+                .expected(format!("crisis.known: {{{}: onset}} (or after)", unmarked[0]));
+        }
     }
 
     /// `crisis.correlate`: rank correlations between continuous variables,

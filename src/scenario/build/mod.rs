@@ -125,6 +125,9 @@ impl Builder<'_> {
         }
         let mut variables = crisis.get("variables").map(|n| self.variables(n)).unwrap_or_default();
         let correlation = crisis.get("correlate").and_then(|n| self.correlation(n, &mut variables));
+        if let Some(n) = crisis.get("known") {
+            self.known(n, &mut variables);
+        }
         let n_vars = variables.len();
         let outcome_names: Vec<(String, Loc, &Node)> = match root.get("outcomes") {
             Some(n) => match n.entries() {
