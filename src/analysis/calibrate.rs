@@ -392,7 +392,7 @@ fn cases(plan: &CalibratePlan, monitor: &mut Monitor<'_>) -> Result<Vec<Case>, A
                 .collect();
             forecast::onset(&scenario::origin_argument(&case.origin), s, &others)
         })
-        .collect::<Result<_, _>>()?;
+        .collect();
     Ok(out.into_iter().zip(onsets).map(|((case, _), onset)| Case { onset, ..case }).collect())
 }
 
@@ -471,7 +471,7 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                     minimise(Restricted { objective: &objective, which: others, held: None }, &middle, per_fit)?;
                 let refit = values(&u);
                 let left_out = objective.evaluate(&refit, &[i])?[0].classes;
-                let onset = objective.forecast(&refit, i)?;
+                let onset = if cases[i].onset.possible() { Some(objective.forecast(&refit, i)?) } else { None };
                 out.push(Some((left_out, onset, refit)));
             }
             out
@@ -494,9 +494,9 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                 rank_after: rank(&a.classes, c.observed),
                 left_out: l.as_ref().map(|(classes, ..)| *classes),
                 left_out_values: l.as_ref().map(|(.., values)| values.clone()),
-                forecast: l.as_ref().map(|(_, onset, _)| onset.classes),
-                forecast_record: l.as_ref().map(|(_, onset, _)| onset.log_likelihood.exp()),
-                after_the_fact: c.onset.after.clone(),
+                forecast: l.as_ref().and_then(|(_, onset, _)| onset.map(|o| o.classes)),
+                forecast_record: l.as_ref().and_then(|(_, onset, _)| onset.map(|o| o.log_likelihood.exp())),
+                after_the_fact: if c.onset.possible() { c.onset.after.clone() } else { Vec::new() },
             })
             .collect();
         let mut scores = vec![
@@ -510,7 +510,9 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
             let frequency = Score::of(FREQUENCY, &frequency_baseline(&observed), &observed);
             beats = Some(model.log_score > frequency.log_score);
             scores.push(model);
-            if cases.iter().any(|c| !c.onset.after.is_empty()) {
+            // Only when every case has one: a score over some cases would
+            // not compare with the others.
+            if cases.iter().all(|c| c.onset.possible()) {
                 let onset: Vec<[f64; 4]> = fits.iter().filter_map(|c| c.forecast).collect();
                 scores.push(Score::of(FORECAST, &onset, &observed));
             }

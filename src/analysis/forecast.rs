@@ -12,7 +12,7 @@
 //! trial indices as the case itself, so the forecast and the case's own run
 //! share their random numbers wherever the variables agree.
 
-use super::{AnalysisError, Finished, Monitor};
+use super::{Finished, Monitor};
 use crate::batch::{self, Ending, Flow, Plan};
 use crate::scenario::model::Known;
 use crate::scenario::{Override, Prepared, Scenario};
@@ -39,11 +39,11 @@ pub fn after_the_fact(s: &Scenario) -> Vec<String> {
 /// The onset forecast of the case `s` (loaded from `case`): its
 /// after-the-fact variables as each of `others` (a name and its prepared
 /// files) defines them. An other case that lacks one of them is left out of
-/// the prior; none left is an error.
-pub fn onset(case: &str, s: &Scenario, others: &[(String, &Prepared)]) -> Result<Onset, AnalysisError> {
+/// the prior; with none left there is no forecast ([`Onset::possible`]).
+pub fn onset(case: &str, s: &Scenario, others: &[(String, &Prepared)]) -> Onset {
     let after = after_the_fact(s);
     if after.is_empty() {
-        return Ok(Onset { after, priors: Vec::new() });
+        return Onset { after, priors: Vec::new() };
     }
     let mut priors = Vec::new();
     for (name, prepared) in others {
@@ -59,18 +59,16 @@ pub fn onset(case: &str, s: &Scenario, others: &[(String, &Prepared)]) -> Result
             priors.push((name.clone(), overrides));
         }
     }
-    if priors.is_empty() {
-        return Err(AnalysisError::Plan(format!(
-            "{case}: no other case defines {}, so its onset forecast has no prior to draw {} from; give cases of \
-             the same alliance",
-            after.join(", "),
-            if after.len() == 1 { "it" } else { "them" }
-        )));
-    }
-    Ok(Onset { after, priors })
+    Onset { after, priors }
 }
 
 impl Onset {
+    /// Whether there is a forecast to make: something is known only after,
+    /// and another case defines it.
+    pub fn possible(&self) -> bool {
+        !self.after.is_empty() && !self.priors.is_empty()
+    }
+
     /// The scenarios of the mixture, one per other case, each with
     /// `overrides` (fitted values) and that case's definitions; the case's
     /// own when nothing is known only after.

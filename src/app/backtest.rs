@@ -132,7 +132,8 @@ fn check(name: &str, overrides: &[Override], args: &BacktestArgs) -> Result<(Met
 
 /// Case `i` forecast as at its onset with `overrides` (its left-out fit):
 /// its trials split among the other cases' definitions of what is known
-/// only after the outcome. `None` when its scenario marks nothing so.
+/// only after the outcome. `None` when its scenario marks nothing so, or no
+/// other case defines it.
 fn at_onset(
     i: usize,
     names: &[String],
@@ -143,8 +144,8 @@ fn at_onset(
     let s = load_quietly(&names[i], overrides)?.scenario;
     let others: Vec<(String, &Prepared)> =
         names.iter().zip(prepared).enumerate().filter(|(j, _)| *j != i).map(|(_, (n, p))| (n.clone(), p)).collect();
-    let onset = forecast::onset(&names[i], &s, &others)?;
-    if onset.after.is_empty() {
+    let onset = forecast::onset(&names[i], &s, &others);
+    if !onset.possible() {
         return Ok(None);
     }
     let variants = onset
