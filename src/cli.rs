@@ -176,7 +176,11 @@ in-sample figures when the scenarios' numbers were fitted to the same cases
 case's class as often as among the other cases). With --fit or --fit-file,
 naming what was fitted, every case is refitted without itself
 (leave-one-case-out, as `calibrate` does) and its every recorded field is
-shown again at that fit: the out-of-sample figures. The exit status is 0
+shown again at that fit: the out-of-sample figures. And once more at
+onset: at that fit, with the crisis variables the scenario marks as known
+only after the outcome (`crisis.known: {help_sought: after}`) drawn from
+the other cases, each equally likely: the forecast one could have made
+when the crisis broke out. The exit status is 0
 either way: this is a report, not a test.")]
     Backtest(BacktestArgs),
     /// Fit parameters to the historical cases and score the fit out of sample.
@@ -206,9 +210,11 @@ project.
 Reported: each fitted value with its 95% profile-likelihood interval; each
 case's probability of what happened before and after, and the rank of that
 class; leave-one-case-out cross-validation (each case predicted by a fit
-that never saw it), as log and Brier scores beside two baselines: uniform
-over the four classes, and the class frequencies of the other cases. A fit
-that does not beat the frequency baseline out of sample says so.
+that never saw it) and the forecast at onset (that refit, with the
+variables marked as known only after the outcome drawn from the other
+cases), as log and Brier scores beside two baselines: uniform over the
+four classes, and the class frequencies of the other cases. A fit that
+does not beat the frequency baseline out of sample says so.
 
 --write FILE writes the fitted values as a scenario that extends what was
 calibrated: the case itself when there is one, else the cases' common
@@ -623,7 +629,9 @@ pub struct BacktestArgs {
     /// Scenarios to check (default: every bundled scenario with an `observed` block).
     pub scenarios: Vec<String>,
     /// A parameter the cases were fitted with, PATH=LO:HI (repeatable): each
-    /// case is then shown left out too, run at a fit that never saw it.
+    /// case is then shown left out too, run at a fit that never saw it, and
+    /// at onset: left out, with the variables its scenario marks as known
+    /// only after the outcome (`crisis.known`) drawn from the other cases.
     #[arg(long, value_name = "PATH=LO:HI")]
     pub fit: Vec<crate::analysis::FitParameter>,
     /// A file of such parameters, one PATH=LO:HI per line (the base's:

@@ -460,7 +460,7 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
             if plan.intervals { profiles(&objective, &best, best_cost, per_fit / 4)? } else { vec![None; k] };
         let left_out = if plan.cross_validate {
             let mut out = Vec::with_capacity(cases.len());
-            for i in 0..cases.len() {
+            for (i, case) in cases.iter().enumerate() {
                 let others: Vec<usize> = all.iter().copied().filter(|&j| j != i).collect();
                 // From the middle of each range, not from the full fit: a
                 // number only this case informs would otherwise keep the
@@ -471,7 +471,7 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
                     minimise(Restricted { objective: &objective, which: others, held: None }, &middle, per_fit)?;
                 let refit = values(&u);
                 let left_out = objective.evaluate(&refit, &[i])?[0].classes;
-                let onset = if cases[i].onset.possible() { Some(objective.forecast(&refit, i)?) } else { None };
+                let onset = if case.onset.possible() { Some(objective.forecast(&refit, i)?) } else { None };
                 out.push(Some((left_out, onset, refit)));
             }
             out

@@ -53,7 +53,7 @@ pub struct LeftOut {
     pub at_onset: Option<AtOnset>,
 }
 
-/// A case forecast as at its onset ([`forecast`](crate::analysis::forecast)).
+/// A case forecast as at its onset (see `analysis::forecast`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AtOnset {
     /// The variables drawn from the other cases (`crisis.known: after`).
