@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Failure, emit, load_quietly, load_scenario, watched};
 use crate::analysis::{self, CalibratePlan, FitParameter, forecast};
 use crate::batch::Plan;
-use crate::cli::BacktestArgs;
+use crate::cli::{BacktestArgs, BatchArgs, LeftOutArgs};
 use crate::report::Render;
 use crate::report::csv::{Rows, field};
 use crate::report::doc::{Doc, Style, pct};
@@ -17,7 +17,7 @@ use crate::report::table::recorded_fields;
 use crate::scenario::{Override, Prepared, Source, bundled};
 use crate::stats::Proportion;
 use crate::stats::calibrate::frequency_baseline;
-use crate::stats::summary::{self, Backtest, Meta};
+use crate::stats::summary::{self, AtOnset, Backtest, LeftOut, Meta};
 use crate::vocabulary::class;
 
 /// Version of the backtest JSON layout.
@@ -39,31 +39,6 @@ pub struct Case {
     pub left_out: Option<LeftOut>,
 }
 
-/// A case run at the parameters fitted without it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeftOut {
-    /// Each fitted parameter's path and its value without this case.
-    pub values: Vec<(String, f64)>,
-    /// Where history falls at those values.
-    pub backtest: Backtest,
-    /// The forecast at onset: the same values, with the variables known
-    /// only after the outcome drawn from the other cases (absent when the
-    /// scenario marks none).
-    #[serde(default)]
-    pub at_onset: Option<AtOnset>,
-}
-
-/// A case forecast as at its onset (see `analysis::forecast`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AtOnset {
-    /// The variables drawn from the other cases (`crisis.known: after`).
-    pub drawn: Vec<String>,
-    /// The other cases they were drawn from, each equally likely.
-    pub from: Vec<String>,
-    /// Where history falls in that forecast.
-    pub backtest: Backtest,
-}
-
 /// Every case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Backtests {
@@ -81,32 +56,15 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
     } else {
         args.scenarios.clone()
     };
-    let mut fit = args.fit.clone();
-    if let Some(path) = &args.fit_file {
-        fit.extend(super::calibrate::fit_file(path)?);
-    }
-    let mut with_history: Vec<String> = Vec::new();
-    for name in &names {
-        let s = load_scenario(name, &[])?.scenario;
-        if s.observed.as_ref().is_some_and(|o| o.outcome.is_some()) {
-            with_history.push(name.clone());
-        } else if !args.scenarios.is_empty() {
-            eprintln!("{name}: no observed outcome, skipped");
-        }
-    }
-    let refits = if fit.is_empty() { None } else { Some(left_out_fits(&with_history, fit.clone(), args)?) };
+    let fit = args.fit.parameters()?;
+    let with_history = with_history(&names, !args.scenarios.is_empty())?;
+    let refits = if fit.is_empty() { None } else { Some(left_out_fits(&with_history, fit.clone(), &args.batch)?) };
     let prepared: Vec<Prepared> = with_history.iter().map(|n| Prepared::read(&Source::resolve(n))).collect();
     let mut cases: Vec<Case> = Vec::new();
     for (i, name) in with_history.iter().enumerate() {
-        let (meta, backtest) = check(name, &[], args)?;
+        let (meta, backtest) = check(name, &[], &args.batch)?;
         let left_out = match &refits {
-            Some(values) => {
-                let overrides: Vec<Override> = fit.iter().zip(&values[i]).map(|(p, v)| p.set_to(*v)).collect();
-                let (_, backtest) = check(name, &overrides, args)?;
-                let at_onset = at_onset(i, &with_history, &prepared, &overrides, args)?;
-                let values = fit.iter().zip(&values[i]).map(|(p, v)| (p.path.clone(), *v)).collect();
-                Some(LeftOut { values, backtest, at_onset })
-            }
+            Some(values) => Some(left_out(i, &with_history, &prepared, &fit, &values[i], &args.batch)?),
             None => None,
         };
         cases.push(Case { meta, backtest, class_frequency: 0.0, left_out });
@@ -118,13 +76,94 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
     emit(&Backtests { schema_version: BACKTEST_SCHEMA_VERSION, cases }, &args.output).map(|()| ExitCode::SUCCESS)
 }
 
+/// Of `names`, those whose scenario records an outcome (the others named
+/// on stderr when `say` is set).
+fn with_history(names: &[String], say: bool) -> Result<Vec<String>, Failure> {
+    let mut out = Vec::new();
+    for name in names {
+        let s = load_scenario(name, &[])?.scenario;
+        if s.observed.as_ref().is_some_and(|o| o.outcome.is_some()) {
+            out.push(name.clone());
+        } else if say {
+            eprintln!("{name}: no observed outcome, skipped");
+        }
+    }
+    Ok(out)
+}
+
+/// Case `names[i]` at `values` of `fit` (its refit without it): where
+/// history falls there, and at onset.
+fn left_out(
+    i: usize,
+    names: &[String],
+    prepared: &[Prepared],
+    fit: &[FitParameter],
+    values: &[f64],
+    batch: &BatchArgs,
+) -> Result<LeftOut, Failure> {
+    let overrides: Vec<Override> = fit.iter().zip(values).map(|(p, v)| p.set_to(*v)).collect();
+    let (_, backtest) = check(&names[i], &overrides, batch)?;
+    let at_onset = at_onset(i, names, prepared, &overrides, batch)?;
+    let values = fit.iter().zip(values).map(|(p, v)| (p.path.clone(), *v)).collect();
+    Ok(LeftOut { values, backtest, class_frequency: None, at_onset })
+}
+
+/// What `run` and `report` show beside case `name` in sample when given
+/// --fit or --fit-file: the case left out of a fit to every bundled case
+/// with history, and at onset. `None` without them.
+pub(super) fn left_out_for(
+    name: &str,
+    args: &LeftOutArgs,
+    overrides: &[Override],
+    batch: &BatchArgs,
+) -> Result<Option<LeftOut>, Failure> {
+    let fit = args.parameters()?;
+    if fit.is_empty() {
+        return Ok(None);
+    }
+    if !overrides.is_empty() {
+        return Err(Failure::input(
+            "error: --fit/--fit-file checks the case as the base was fitted to it, so it takes no --set (the \
+             refit would not have seen the change)",
+        ));
+    }
+    left_out_of(name, &fit, batch).map(Some)
+}
+
+/// The bundled case `name` left out of a fit of `fit` to every bundled
+/// case with history, and at onset.
+fn left_out_of(name: &str, fit: &[FitParameter], batch: &BatchArgs) -> Result<LeftOut, Failure> {
+    let all: Vec<String> = bundled::list().into_iter().map(|(n, _)| n.to_string()).collect();
+    let cases = with_history(&all, false)?;
+    let Some(i) = bundled::find(name).and_then(|b| cases.iter().position(|c| c == b)) else {
+        if with_history(&[name.to_string()], false)?.is_empty() {
+            return Err(Failure::input(format!(
+                "error: --fit-file: {name} records no history (no `observed:` outcome), so there is nothing to \
+                 check left out"
+            )));
+        }
+        return Err(Failure::input(format!(
+            "error: --fit-file: {name} is not one of the cases the base was fitted to ({}); its figures are \
+             already out of sample",
+            cases.join(", ")
+        )));
+    };
+    let refits = left_out_fits(&cases, fit.to_vec(), batch)?;
+    let prepared: Vec<Prepared> = cases.iter().map(|n| Prepared::read(&Source::resolve(n))).collect();
+    let observed: Vec<usize> = prepared
+        .iter()
+        .map(|p| p.load(&[]).ok().and_then(|l| l.scenario.observed).and_then(|o| o.outcome).map_or(0, usize::from))
+        .collect();
+    let class_frequency = Some(frequency_baseline(&observed)[i][observed[i]]);
+    Ok(LeftOut { class_frequency, ..left_out(i, &cases, &prepared, fit, &refits[i], batch)? })
+}
+
 /// Runs case `name` with `overrides`; returns its metadata and where history falls.
-fn check(name: &str, overrides: &[Override], args: &BacktestArgs) -> Result<(Meta, Backtest), Failure> {
+fn check(name: &str, overrides: &[Override], batch: &BatchArgs) -> Result<(Meta, Backtest), Failure> {
     let s = load_scenario(name, overrides)?.scenario;
-    let trials = args.batch.trials.unwrap_or(s.run.trials);
-    let seed = args.batch.seed.unwrap_or(s.run.seed);
-    let stats =
-        super::run::run_one(&s, Plan { seed, start: 0, end: trials }, args.batch.threads, Default::default(), "")?;
+    let trials = batch.trials.unwrap_or(s.run.trials);
+    let seed = batch.seed.unwrap_or(s.run.seed);
+    let stats = super::run::run_one(&s, Plan { seed, start: 0, end: trials }, batch.threads, Default::default(), "")?;
     let summary = summary::summarise(&s, &stats, Meta::new(&s, seed, trials, overrides));
     let backtest = summary.backtest.ok_or_else(|| Failure::failed(format!("error: {name}: no history to check")))?;
     Ok((summary.meta, backtest))
@@ -139,7 +178,7 @@ fn at_onset(
     names: &[String],
     prepared: &[Prepared],
     overrides: &[Override],
-    args: &BacktestArgs,
+    batch: &BatchArgs,
 ) -> Result<Option<AtOnset>, Failure> {
     let s = load_quietly(&names[i], overrides)?.scenario;
     let others: Vec<(String, &Prepared)> =
@@ -151,9 +190,9 @@ fn at_onset(
     let variants = onset
         .variants(&prepared[i], overrides)
         .map_err(|e| Failure::input(format!("the onset forecast of {}:\n{e}", names[i])))?;
-    let trials = args.batch.trials.unwrap_or(s.run.trials);
-    let seed = args.batch.seed.unwrap_or(s.run.seed);
-    let finished = watched(args.batch.threads, |monitor| forecast::run(&variants, seed, trials, monitor))?;
+    let trials = batch.trials.unwrap_or(s.run.trials);
+    let seed = batch.seed.unwrap_or(s.run.seed);
+    let finished = watched(batch.threads, |monitor| forecast::run(&variants, seed, trials, monitor))?;
     if finished.interrupted {
         return Err(Failure::failed("interrupted: no results were printed"));
     }
@@ -166,7 +205,7 @@ fn at_onset(
 
 /// Each case's fitted values without it: `calibrate`'s leave-one-case-out
 /// refits, on its default trials, seed and iterations.
-fn left_out_fits(names: &[String], fit: Vec<FitParameter>, args: &BacktestArgs) -> Result<Vec<Vec<f64>>, Failure> {
+fn left_out_fits(names: &[String], fit: Vec<FitParameter>, batch: &BatchArgs) -> Result<Vec<Vec<f64>>, Failure> {
     use crate::analysis::calibrate::{DEFAULT_ITERATIONS, DEFAULT_SEED, DEFAULT_TRIALS};
     let plan = CalibratePlan {
         cases: names.iter().map(|n| Source::resolve(n)).collect(),
@@ -177,7 +216,7 @@ fn left_out_fits(names: &[String], fit: Vec<FitParameter>, args: &BacktestArgs) 
         intervals: false,
         cross_validate: true,
     };
-    let fitted = watched(args.batch.threads, |monitor| analysis::calibrate(&plan, monitor))??;
+    let fitted = watched(batch.threads, |monitor| analysis::calibrate(&plan, monitor))??;
     Ok(fitted.cases.into_iter().map(|c| c.left_out_values.unwrap_or_default()).collect())
 }
 

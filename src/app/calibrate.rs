@@ -52,6 +52,17 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+impl crate::cli::LeftOutArgs {
+    /// The parameters named by --fit and --fit-file, in that order.
+    pub fn parameters(&self) -> Result<Vec<FitParameter>, Failure> {
+        let mut fit = self.fit.clone();
+        if let Some(path) = &self.fit_file {
+            fit.extend(fit_file(path)?);
+        }
+        Ok(fit)
+    }
+}
+
 /// The parameters a `--fit-file` lists, one `PATH=LO:HI` per line; each
 /// bad line is named with its number.
 pub(super) fn fit_file(path: &Path) -> Result<Vec<FitParameter>, Failure> {

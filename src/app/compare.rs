@@ -34,7 +34,7 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode, Failure> {
     let plan = ComparePlan { scenarios, trials: args.batch.trials, seed: args.batch.seed };
     let compared = &watched(args.batch.threads, |monitor| analysis::compare(&plan, monitor))??;
     if let Some(path) = &args.export_html {
-        super::report::write(&Target::File(path.clone()), compared, None, None)?;
+        super::report::write(&Target::File(path.clone()), compared, None, None, None)?;
     }
     emit(&compared.comparison(), &args.output).map(|()| ExitCode::SUCCESS)
 }

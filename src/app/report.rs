@@ -11,11 +11,12 @@ use crate::scenario::Source;
 use crate::stats::sensitivity::Sensitivity;
 use crate::stats::sobol::SobolIndices;
 use crate::stats::spider::Spider;
-use crate::stats::summary::{self, Summary};
+use crate::stats::summary::{self, LeftOut, Summary};
 
 /// Writes a report.
 pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&OutputArgs::none(), &[("--output", &args.output)])?;
+    let left_out = super::backtest::left_out_for(&args.scenario, &args.fit, &args.overrides, &args.batch)?;
     let names = std::iter::once(&args.scenario).chain(&args.compare);
     let plan = ComparePlan {
         scenarios: names.map(|name| (Source::resolve(name), args.overrides.clone())).collect(),
@@ -40,7 +41,7 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode, Failure> {
         None => None,
     };
     let global = if args.sobol.is_empty() { None } else { Some(global(args, compared.metas[0].seed)?) };
-    write(&args.output, &compared, tornado.as_ref(), global.as_ref().map(|(i, s)| (i, s)))?;
+    write(&args.output, &compared, tornado.as_ref(), global.as_ref().map(|(i, s)| (i, s)), left_out.as_ref())?;
     if let Target::File(path) = &args.output {
         eprintln!("report written to {}", path.display());
     }
@@ -81,14 +82,16 @@ pub fn write(
     compared: &Compared,
     tornado: Option<&Sensitivity>,
     global: Option<(&SobolIndices, &Spider)>,
+    left_out: Option<&LeftOut>,
 ) -> Result<(), Failure> {
-    let summaries: Vec<Summary> = compared
+    let mut summaries: Vec<Summary> = compared
         .scenarios
         .iter()
         .zip(&compared.lockstep.stats)
         .zip(&compared.metas)
         .map(|((s, st), m)| summary::summarise(s, st, m.clone()))
         .collect();
+    summaries[0].left_out = left_out.cloned();
     let comparison = (compared.scenarios.len() > 1).then(|| compared.comparison());
     let distributions = Distributions::of(&compared.lockstep.stats[0]);
     let report = Report {

@@ -32,6 +32,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         records_target.into_iter().chain(html_target.as_ref().map(|t| ("--export-html", t))).collect();
     super::check_targets(&args.output, &more)?;
     let Some(shard) = args.shard else {
+        let left_out = super::backtest::left_out_for(name, &args.fit, &args.overrides, &args.batch)?;
         let stats = run_whole(s, args, Plan { seed, start: 0, end: trials })?;
         let run_meta = Meta::new(s, seed, stats.trials, &args.overrides);
         if let Some(target) = &html_target {
@@ -41,9 +42,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
                 lockstep: Lockstep { stats: vec![stats.clone()], pairs: Vec::new() },
                 metas: vec![run_meta.clone()],
             };
-            super::report::write(target, &alone, None, None)?;
+            super::report::write(target, &alone, None, None, left_out.as_ref())?;
         }
-        let summary = summary::summarise(s, &stats, run_meta);
+        let summary = summary::Summary { left_out, ..summary::summarise(s, &stats, run_meta) };
         let records_on_stdout = args.trials_out == Some(Target::Stdout);
         return super::emit_beside(&summary, &args.output, records_on_stdout).map(|()| ExitCode::SUCCESS);
     };

@@ -149,29 +149,65 @@ fn outcomes(doc: &mut Doc, s: &Summary) {
 /// What a history check against a fitted case is, said where it is shown.
 pub const IN_SAMPLE: [&str; 2] = [
     "In sample when the scenario's numbers were fitted to this case (the CSTO base's were);",
-    "backtest --fit-file scenarios/base/csto.fit shows each case at a fit that never saw it.",
+    "--fit-file scenarios/base/csto.fit adds the case left out of the fit, and at onset.",
 ];
 
-/// Against history, for a scenario with an `observed:` block.
+/// What the left-out and at-onset columns are, said where they are shown.
+pub const LEFT_OUT: [&str; 3] = [
+    "In sample: the scenario as written, fitted to this case among others; left out: at a fit",
+    "of the other cases; at onset: left out, with what is known only after the outcome",
+    "(crisis.known: after) drawn from the other cases, each equally likely.",
+];
+
+/// Against history, for a scenario with an `observed:` block: in sample,
+/// and beside it left out and at onset when they were asked for.
 fn history(doc: &mut Doc, s: &Summary) {
-    if let Some(b) = &s.backtest {
-        doc.heading("Against history");
-        let mut t = doc.table(&["observed", "simulated"]);
-        doc.row(&mut t, vec![format!("outcome: {}", b.outcome), format!("P = {}", pct(&b.outcome_probability))]);
-        for (history, simulated) in recorded_fields(b) {
-            doc.row(&mut t, vec![history, simulated]);
+    let Some(b) = &s.backtest else { return };
+    doc.heading("Against history");
+    let left_out = s.left_out.as_ref();
+    let onset = left_out.and_then(|l| l.at_onset.as_ref()).map(|a| &a.backtest);
+    let mut headers = vec!["observed", if left_out.is_some() { "in sample" } else { "simulated" }];
+    if left_out.is_some() {
+        headers.push("left out");
+    }
+    if onset.is_some() {
+        headers.push("at onset");
+    }
+    let mut t = doc.table(&headers);
+    // One row: what history recorded, then the same figure of each check.
+    let columns: Vec<&Backtest> = std::iter::once(b).chain(left_out.map(|l| &l.backtest)).chain(onset).collect();
+    let mut row = |doc: &mut Doc, observed: String, figure: &dyn Fn(usize, &Backtest) -> String| {
+        let mut cells = vec![observed];
+        cells.extend(columns.iter().enumerate().map(|(k, c)| figure(k, c)));
+        doc.row(&mut t, cells);
+    };
+    let outcome = format!("outcome: {}", b.outcome);
+    if left_out.is_some() {
+        row(doc, outcome, &|_, c| pct(&c.outcome_probability).trim_start().to_string());
+    } else {
+        row(doc, outcome, &|_, c| format!("P = {}", pct(&c.outcome_probability)));
+    }
+    let fields: Vec<Vec<(String, String)>> = columns.iter().map(|c| recorded_fields(c)).collect();
+    for (i, (history, _)) in fields[0].iter().enumerate() {
+        row(doc, history.clone(), &|k, _| fields[k].get(i).map_or(String::new(), |(_, simulated)| simulated.clone()));
+    }
+    for (i, (id, _)) in b.contributors.iter().enumerate() {
+        row(doc, format!("{id} contributed"), &|_, c| {
+            c.contributors.get(i).map_or(String::new(), |(_, p)| format!("P(contributes | deploy) = {:.1}%", 100.0 * p))
+        });
+    }
+    row(doc, "history in the central 90%?".into(), &|_, c| {
+        if c.outside_central_90 { "no — history is in a tail".to_string() } else { "yes".to_string() }
+    });
+    doc.push(t, usize::MAX);
+    if let Some(l) = left_out {
+        for line in LEFT_OUT {
+            doc.line(line);
         }
-        for (id, p) in &b.contributors {
-            doc.row(&mut t, vec![format!("{id} contributed"), format!("P(contributes | deploy) = {:.1}%", 100.0 * p)]);
+        if let Some(p) = l.class_frequency {
+            doc.line(&format!("Class frequencies: P({}) = {:.1}% among the other cases.", b.outcome, 100.0 * p));
         }
-        doc.row(
-            &mut t,
-            vec![
-                "history in the central 90%?".to_string(),
-                if b.outside_central_90 { "no — history is in a tail".to_string() } else { "yes".to_string() },
-            ],
-        );
-        doc.push(t, usize::MAX);
+    } else {
         for line in IN_SAMPLE {
             doc.line(line);
         }

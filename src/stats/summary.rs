@@ -315,6 +315,40 @@ pub struct Summary {
     pub rules: Vec<RuleLine>,
     /// Against history, when the scenario has `observed`.
     pub backtest: Option<Backtest>,
+    /// Against history at a fit that never saw the case, when asked for
+    /// (`run --fit-file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<LeftOut>,
+}
+
+/// A case run at the parameters fitted without it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeftOut {
+    /// Each fitted parameter's path and its value without this case.
+    pub values: Vec<(String, f64)>,
+    /// Where history falls at those values.
+    pub backtest: Backtest,
+    /// P(the observed class) from the class frequencies of the other
+    /// cases (half a case added to each class), when shown apart from
+    /// `backtest`'s table (`run` and `report`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_frequency: Option<f64>,
+    /// The forecast at onset: the same values, with the variables known
+    /// only after the outcome drawn from the other cases (absent when the
+    /// scenario marks none).
+    #[serde(default)]
+    pub at_onset: Option<AtOnset>,
+}
+
+/// A case forecast as at its onset (see `crate::analysis::forecast`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtOnset {
+    /// The variables drawn from the other cases (`crisis.known: after`).
+    pub drawn: Vec<String>,
+    /// The other cases they were drawn from, each equally likely.
+    pub from: Vec<String>,
+    /// Where history falls in that forecast.
+    pub backtest: Backtest,
 }
 
 /// Computes the summary of `stats`.
@@ -466,6 +500,7 @@ pub fn summarise(s: &Scenario, stats: &BatchStats, meta: Meta) -> Summary {
         outcomes,
         rules,
         backtest,
+        left_out: None,
     }
 }
 

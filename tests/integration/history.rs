@@ -167,3 +167,39 @@ fn backtest_sets_each_case_beside_its_refit_without_it_and_the_class_frequencies
     let value = cases[0]["left_out"]["values"][0][1].as_f64().unwrap();
     assert!((value - 4.0).abs() <= 1.6, "the refit without the only informative case moved to {value}");
 }
+
+/// `run --fit-file` shows the case left out and at onset exactly as
+/// `backtest --fit-file` does (one refit, two commands), with the class
+/// frequencies of the other ten cases: no other deployed, so P(deploy) =
+/// (0 + ½) / (10 + 2).
+#[test]
+fn run_shows_a_case_left_out_and_at_onset_as_the_backtest_does() {
+    let fit = ["--fit-file", "scenarios/base/csto.fit", "-n", "20000", "--format", "json"];
+    let run: Value = serde_json::from_str(&stdout_of(&[&["run", "kazakhstan-2022"][..], &fit].concat())).unwrap();
+    let backtest: Value = serde_json::from_str(&stdout_of(&[&["backtest"][..], &fit].concat())).unwrap();
+    let case = backtest["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["meta"]["scenario"] == run["meta"]["scenario"])
+        .expect("kazakhstan-2022 among the backtest's cases");
+    let (mine, theirs) = (&run["left_out"], &case["left_out"]);
+    assert_eq!(mine["values"], theirs["values"]);
+    assert_eq!(mine["backtest"], theirs["backtest"]);
+    assert_eq!(mine["at_onset"], theirs["at_onset"]);
+    assert_eq!(mine["at_onset"]["drawn"], serde_json::json!(["bilateral_route", "days_to_fall", "help_sought"]));
+    assert_eq!(mine["class_frequency"].as_f64(), Some(0.5 / 12.0));
+    // Without the flag the JSON has no left_out at all (its layout is unchanged).
+    let plain: Value =
+        serde_json::from_str(&stdout_of(&["run", "kazakhstan-2022", "-n", "1000", "--format", "json"])).unwrap();
+    assert!(plain.get("left_out").is_none());
+    // A case changed by --set, or a scenario with no history, has nothing to leave out.
+    for extra in
+        [&["kazakhstan-2022", "--set", "alliance.pools.peacekeeping.cap=5000"][..], &["what-if/kazakhstan-chair"]]
+    {
+        let out = sim().args(["run"]).args(extra).args(["--fit-file", "scenarios/base/csto.fit"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains("--set") || err.contains("records no history"), "{extra:?}: {err}");
+    }
+}

@@ -293,7 +293,36 @@ pub(super) fn history(out: &mut String, r: &Report<'_>) {
             }
             out.push_str("</table>\n");
         }
-        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&crate::report::table::IN_SAMPLE.join(" ")));
+        match &r.summary.left_out {
+            Some(l) => {
+                out.push_str(
+                    "<table data-section=\"history-left-out\"><tr><th>check</th><th>P(history's class)</th>\
+                     <th>P(the whole record)</th><th>history in the central 90%?</th></tr>",
+                );
+                let onset = l.at_onset.as_ref().map(|a| ("at onset", &a.backtest));
+                for (name, c) in [("in sample", b), ("left out", &l.backtest)].into_iter().chain(onset) {
+                    let _ = write!(
+                        out,
+                        "<tr><td>{name}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(crate::report::doc::pct(&c.outcome_probability).trim()),
+                        esc(crate::report::doc::pct(&c.all_fields).trim()),
+                        if c.outside_central_90 { "no" } else { "yes" }
+                    );
+                }
+                if let Some(p) = l.class_frequency {
+                    let _ = write!(
+                        out,
+                        "<tr><td>class frequencies of the other cases</td><td>{:.1}%</td><td></td><td></td></tr>",
+                        100.0 * p
+                    );
+                }
+                out.push_str("</table>\n");
+                let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&crate::report::table::LEFT_OUT.join(" ")));
+            }
+            None => {
+                let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&crate::report::table::IN_SAMPLE.join(" ")));
+            }
+        }
         out.push_str("</section>\n");
     }
 }
