@@ -32,7 +32,7 @@ pub struct Onset {
 }
 
 /// The variables of `s` known only after the outcome.
-pub fn after_the_fact(s: &Scenario) -> Vec<String> {
+fn after_the_fact(s: &Scenario) -> Vec<String> {
     s.variables.iter().filter(|v| v.known == Known::After).map(|v| v.name.clone()).collect()
 }
 
@@ -70,16 +70,13 @@ impl Onset {
     }
 
     /// The scenarios of the mixture, one per other case, each with
-    /// `overrides` (fitted values) and that case's definitions; the case's
-    /// own when nothing is known only after.
+    /// `overrides` (fitted values) and that case's definitions (none when
+    /// the forecast is not [`possible`](Onset::possible)).
     pub fn variants(
         &self,
         case: &Prepared,
         overrides: &[Override],
     ) -> Result<Vec<Scenario>, crate::scenario::LoadError> {
-        if self.priors.is_empty() {
-            return Ok(vec![case.load(overrides)?.scenario]);
-        }
         self.priors
             .iter()
             .map(|(_, prior)| {

@@ -56,8 +56,9 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
     } else {
         args.scenarios.clone()
     };
-    let fit = args.fit.parameters()?;
-    let with_history = with_history(&names, !args.scenarios.is_empty())?;
+    let fit = super::calibrate::fit_parameters(&args.fit.fit, args.fit.fit_file.as_deref())?;
+    let with_history: Vec<String> =
+        with_history(&names, !args.scenarios.is_empty())?.into_iter().map(|(name, _)| name).collect();
     let refits = if fit.is_empty() { None } else { Some(left_out_fits(&with_history, fit.clone(), &args.batch)?) };
     let prepared: Vec<Prepared> = with_history.iter().map(|n| Prepared::read(&Source::resolve(n))).collect();
     let mut cases: Vec<Case> = Vec::new();
@@ -76,14 +77,14 @@ pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
     emit(&Backtests { schema_version: BACKTEST_SCHEMA_VERSION, cases }, &args.output).map(|()| ExitCode::SUCCESS)
 }
 
-/// Of `names`, those whose scenario records an outcome (the others named
-/// on stderr when `say` is set).
-fn with_history(names: &[String], say: bool) -> Result<Vec<String>, Failure> {
+/// Of `names`, those whose scenario records an outcome, with its class
+/// index (the others named on stderr when `say` is set).
+fn with_history(names: &[String], say: bool) -> Result<Vec<(String, usize)>, Failure> {
     let mut out = Vec::new();
     for name in names {
         let s = load_scenario(name, &[])?.scenario;
-        if s.observed.as_ref().is_some_and(|o| o.outcome.is_some()) {
-            out.push(name.clone());
+        if let Some(class) = s.observed.as_ref().and_then(|o| o.outcome) {
+            out.push((name.clone(), usize::from(class)));
         } else if say {
             eprintln!("{name}: no observed outcome, skipped");
         }
@@ -117,7 +118,7 @@ pub(super) fn left_out_for(
     overrides: &[Override],
     batch: &BatchArgs,
 ) -> Result<Option<LeftOut>, Failure> {
-    let fit = args.parameters()?;
+    let fit = super::calibrate::fit_parameters(&args.fit, args.fit_file.as_deref())?;
     if fit.is_empty() {
         return Ok(None);
     }
@@ -134,7 +135,7 @@ pub(super) fn left_out_for(
 /// case with history, and at onset.
 fn left_out_of(name: &str, fit: &[FitParameter], batch: &BatchArgs) -> Result<LeftOut, Failure> {
     let all: Vec<String> = bundled::list().into_iter().map(|(n, _)| n.to_string()).collect();
-    let cases = with_history(&all, false)?;
+    let (cases, observed): (Vec<String>, Vec<usize>) = with_history(&all, false)?.into_iter().unzip();
     let Some(i) = bundled::find(name).and_then(|b| cases.iter().position(|c| c == b)) else {
         if with_history(&[name.to_string()], false)?.is_empty() {
             return Err(Failure::input(format!(
@@ -150,10 +151,6 @@ fn left_out_of(name: &str, fit: &[FitParameter], batch: &BatchArgs) -> Result<Le
     };
     let refits = left_out_fits(&cases, fit.to_vec(), batch)?;
     let prepared: Vec<Prepared> = cases.iter().map(|n| Prepared::read(&Source::resolve(n))).collect();
-    let observed: Vec<usize> = prepared
-        .iter()
-        .map(|p| p.load(&[]).ok().and_then(|l| l.scenario.observed).and_then(|o| o.outcome).map_or(0, usize::from))
-        .collect();
     let class_frequency = Some(frequency_baseline(&observed)[i][observed[i]]);
     Ok(LeftOut { class_frequency, ..left_out(i, &cases, &prepared, fit, &refits[i], batch)? })
 }

@@ -24,13 +24,9 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
     let more: Vec<(&str, &Target)> = write.iter().map(|t| ("--write", t)).collect();
     super::check_targets(&args.output, &more)?;
     let names: Vec<String> = if args.cases.is_empty() { observed_cases() } else { args.cases.clone() };
-    let mut fit = args.fit.clone();
-    if let Some(path) = &args.fit_file {
-        fit.extend(fit_file(path)?);
-    }
     let plan = CalibratePlan {
         cases: names.iter().map(|n| Source::resolve(n)).collect(),
-        fit,
+        fit: fit_parameters(&args.fit, args.fit_file.as_deref())?,
         trials: args.trials,
         seed: args.seed,
         max_iterations: args.max_iterations,
@@ -52,15 +48,13 @@ pub fn run(args: &CalibrateArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-impl crate::cli::LeftOutArgs {
-    /// The parameters named by --fit and --fit-file, in that order.
-    pub fn parameters(&self) -> Result<Vec<FitParameter>, Failure> {
-        let mut fit = self.fit.clone();
-        if let Some(path) = &self.fit_file {
-            fit.extend(fit_file(path)?);
-        }
-        Ok(fit)
+/// The parameters named by --fit and --fit-file, in that order.
+pub(super) fn fit_parameters(fit: &[FitParameter], file: Option<&Path>) -> Result<Vec<FitParameter>, Failure> {
+    let mut all = fit.to_vec();
+    if let Some(path) = file {
+        all.extend(fit_file(path)?);
     }
+    Ok(all)
 }
 
 /// The parameters a `--fit-file` lists, one `PATH=LO:HI` per line; each
