@@ -48,7 +48,7 @@ Results go to stdout and are byte-identical for any --threads; timing and
 trials per second go to stderr. A case with history is checked against it
 in sample (the base was fitted to it); --fit-file adds the case left out
 of that fit and at onset, beside the class frequencies (a refit of every
-case first: about 15 seconds on two cores).")]
+case first: what `backtest --fit-file` costs).")]
     Run(RunArgs),
     /// Check scenario files and print a summary of each, or its errors.
     #[command(after_help = "\
