@@ -117,7 +117,8 @@ fn overlay_parent(cases: &[Source]) -> Result<String, Failure> {
 fn extends_text(source: &Source) -> String {
     match source {
         Source::Bundled(name) => name.clone(),
-        Source::File(path) | Source::Unsaved { path, .. } => absolute(path).display().to_string(),
+        Source::File(path) => absolute(path).display().to_string(),
+        Source::Within { root, path, .. } => absolute(&root.join(path)).display().to_string(),
         Source::Text { name, .. } => name.clone(),
     }
 }
@@ -145,7 +146,7 @@ fn parent_of(source: &Source) -> Result<Option<String>, Failure> {
                 bundled::find(&parent).map_or_else(|| parent.clone(), str::to_string)
             }))
         }
-        Source::Text { .. } | Source::Unsaved { .. } => Ok(None),
+        Source::Text { .. } | Source::Within { .. } => Ok(None),
     }
 }
 

@@ -12,7 +12,7 @@ pub(crate) mod schema;
 pub(crate) mod specialise;
 pub mod tree;
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -38,14 +38,20 @@ pub enum Source {
         /// The YAML.
         text: String,
     },
-    /// A file's text held in memory (an editor's unsaved buffer): named,
-    /// and its `extends` resolved, as the file at `path` would be, but read
-    /// from `text`; nothing is read at `path` itself.
-    Unsaved {
-        /// Where the file would be.
+    /// A file of a folder that neither it nor anything it extends may
+    /// leave (the studio's class folder, where handed-in files are not
+    /// trusted): named in messages by its path inside the folder; `..`
+    /// out of it, absolute paths, hidden names (a dot in front), symbolic
+    /// links out and names not ending in `.yaml` or `.yml` are refused.
+    /// With `text`, the file's unsaved buffer is read instead of the file
+    /// (which need not exist).
+    Within {
+        /// The folder, canonical (as `std::fs::canonicalize` gives it).
+        root: PathBuf,
+        /// The file's path inside it.
         path: PathBuf,
-        /// The YAML.
-        text: String,
+        /// The unsaved buffer, if any.
+        text: Option<String>,
     },
 }
 
@@ -66,7 +72,7 @@ impl Source {
     /// How the source is named in messages and metadata (`<bundled>/NAME` for a bundled one).
     pub fn display(&self) -> String {
         match self {
-            Source::File(p) | Source::Unsaved { path: p, .. } => p.display().to_string(),
+            Source::File(p) | Source::Within { path: p, .. } => p.display().to_string(),
             Source::Bundled(name) => format!("<bundled>/{name}"),
             Source::Text { name, .. } => name.clone(),
         }
@@ -415,48 +421,66 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The text of a file on disk (a [`Source::File`], or a [`Source::Within`]
+/// without a buffer), read through the bounded reader; errors reported.
+fn read_file(source: &Source, report: &mut Report, file: u16) -> Option<String> {
+    let here = Loc { file, line: 1, column: 1 };
+    let path = match source {
+        Source::Within { root, path, .. } => root.join(path),
+        Source::File(path) => path.clone(),
+        _ => return None,
+    };
+    match crate::input::read_bounded(&path, tree::MAX_FILE_BYTES as u64) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                report
+                    .error(
+                        here,
+                        format!("file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()),
+                    )
+                    .expected("a UTF-8 YAML file");
+                return None;
+            }
+        },
+        Err(e @ crate::input::ReadError::TooLarge { .. }) => {
+            report
+                .error(here, format!("cannot read the file: {e}"))
+                .expected(format!("a scenario file of at most {} bytes", tree::MAX_FILE_BYTES));
+            return None;
+        }
+        Err(e) => {
+            let names: Vec<&str> = bundled::list().into_iter().map(|(n, _)| n).collect();
+            report
+                .error(Loc { file, line: 0, column: 0 }, format!("cannot read the file: {e}"))
+                .expected("a readable scenario file (or a bundled name: see `alliance-sim list`)")
+                .suggest(&source.display(), names);
+            None
+        }
+    }
+}
+
 /// Reads a file and, recursively, the files it extends; returns the merged tree.
 fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: &mut Vec<String>) -> Option<Node> {
     let name = source.display();
     let file = report.sources.add(&name);
     let here = Loc { file, line: 1, column: 1 };
+    if let Source::Within { root, path, text } = source
+        && let Err(why) = inside(root, path, text.is_none())
+    {
+        report.error(here, format!("cannot open {why}")).expected(INSIDE);
+        return None;
+    }
     let text = match source {
-        Source::File(path) => match crate::input::read_bounded(path, tree::MAX_FILE_BYTES as u64) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    report
-                        .error(
-                            here,
-                            format!("file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()),
-                        )
-                        .expected("a UTF-8 YAML file");
-                    return None;
-                }
-            },
-            Err(e @ crate::input::ReadError::TooLarge { .. }) => {
-                report
-                    .error(here, format!("cannot read the file: {e}"))
-                    .expected(format!("a scenario file of at most {} bytes", tree::MAX_FILE_BYTES));
-                return None;
-            }
-            Err(e) => {
-                let names: Vec<&str> = bundled::list().into_iter().map(|(n, _)| n).collect();
-                report
-                    .error(Loc { file, line: 0, column: 0 }, format!("cannot read the file: {e}"))
-                    .expected("a readable scenario file (or a bundled name: see `alliance-sim list`)")
-                    .suggest(&path.display().to_string(), names);
-                return None;
-            }
-        },
+        Source::File(_) | Source::Within { text: None, .. } => read_file(source, report, file)?,
         Source::Bundled(name) => bundled::text(name).unwrap_or_default().to_string(),
-        Source::Text { text, .. } | Source::Unsaved { text, .. } if text.len() > tree::MAX_FILE_BYTES => {
+        Source::Text { text, .. } | Source::Within { text: Some(text), .. } if text.len() > tree::MAX_FILE_BYTES => {
             report
                 .error(here, format!("the text is {} bytes", text.len()))
                 .expected(format!("at most {} bytes", tree::MAX_FILE_BYTES));
             return None;
         }
-        Source::Text { text, .. } | Source::Unsaved { text, .. } => text.clone(),
+        Source::Text { text, .. } | Source::Within { text: Some(text), .. } => text.clone(),
     };
     hasher.update((text.len() as u64).to_le_bytes());
     hasher.update(text.as_bytes());
@@ -496,11 +520,24 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     let parent_source = match source {
         // A path beside this file, or else a bundled scenario by name
         // (`extends: kazakhstan-2022`), so a user's own file can build on one.
-        Source::File(path) | Source::Unsaved { path, .. } => {
+        Source::File(path) => {
             let beside = path.parent().unwrap_or(Path::new(".")).join(parent);
             match bundled::find(parent) {
                 Some(name) if !beside.exists() => Source::Bundled(name.to_string()),
                 _ => Source::File(beside),
+            }
+        }
+        Source::Within { root, path, .. } => {
+            let beside = path.parent().unwrap_or(Path::new("")).join(parent);
+            match bundled::find(parent) {
+                Some(name) if !root.join(&beside).exists() => Source::Bundled(name.to_string()),
+                _ => match inside(root, &beside, true) {
+                    Ok(()) => Source::Within { root: root.clone(), path: tidy(&beside), text: None },
+                    Err(why) => {
+                        report.error(parent_node.text_loc(0), format!("extends {why}")).expected(INSIDE);
+                        return None;
+                    }
+                },
             }
         }
         Source::Bundled(_) | Source::Text { .. } => match bundled::relative(&bundled_base(source), parent) {
@@ -634,8 +671,61 @@ fn canonical_key(source: &Source) -> String {
         Source::File(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string(),
         Source::Bundled(n) => format!("<bundled>/{n}"),
         Source::Text { name, .. } => format!("<text>/{name}"),
-        Source::Unsaved { path, .. } => format!("<unsaved>/{}", path.display()),
+        Source::Within { root, path, .. } => {
+            let full = root.join(tidy(path));
+            format!("<within>/{}", std::fs::canonicalize(&full).unwrap_or(full).display())
+        }
     }
+}
+
+/// What a [`Source::Within`] may name.
+const INSIDE: &str = "a .yaml file inside the folder (not hidden), or a bundled scenario's name";
+
+/// Whether `path`, inside `root`, is a file a [`Source::Within`] may read:
+/// relative, never climbing out of `root` (lexically or through a link),
+/// no hidden part, a `.yaml`/`.yml` name; when `exists`, a regular file.
+/// The reason, naming the path as given, when not.
+pub fn inside(root: &Path, path: &Path, exists: bool) -> Result<(), String> {
+    let shown = path.display();
+    let mut depth = 0usize;
+    for part in path.components() {
+        match part {
+            Component::Normal(name) if name.to_string_lossy().starts_with('.') => {
+                return Err(format!("'{shown}', a hidden path, which the folder does not serve"));
+            }
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir if depth > 0 => depth -= 1,
+            _ => return Err(format!("'{shown}', which is outside the folder")),
+        }
+    }
+    if !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        return Err(format!("'{shown}', which is not a .yaml scenario file"));
+    }
+    if !exists {
+        return Ok(());
+    }
+    match std::fs::canonicalize(root.join(path)) {
+        Ok(real) if !real.starts_with(root) => Err(format!("'{shown}', which leads outside the folder")),
+        Ok(real) if real.is_file() => Ok(()),
+        Ok(_) => Err(format!("'{shown}', which is not a regular file")),
+        Err(_) => Err(format!("'{shown}', which is not a file in the folder")),
+    }
+}
+
+/// A relative path with `.` and `..` folded (checked by [`inside`] first).
+fn tidy(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(name) => out.push(name),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The bundled name `extends` resolves against: the bundled file itself, or

@@ -167,7 +167,7 @@ pub async fn controls(State(studio): State<Arc<Studio>>, Query(q): Query<Named>)
         let s = &loaded.scenario;
         let text = match &source {
             Source::Bundled(name) => bundled::text(name).unwrap_or_default().to_string(),
-            Source::File(path) => crate::input::read_bounded(path, 1 << 20)
+            Source::Within { root, path, .. } => crate::input::read_bounded(&root.join(path), 1 << 20)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .unwrap_or_default(),
@@ -233,7 +233,7 @@ impl Studio {
         let name = "what-if.yaml";
         match scenario::extends_of(text) {
             Some(parent) if self.file(&parent).is_ok() => {
-                Ok(Source::Unsaved { path: self.root.join(name), text: text.to_string() })
+                Ok(Source::Within { root: self.root.clone(), path: name.into(), text: Some(text.to_string()) })
             }
             Some(parent) if bundled::find(&parent).is_none() => Err(ApiError::forbidden(format!(
                 "extends: '{parent}' is neither a bundled scenario nor a .yaml file in the studio's folder"

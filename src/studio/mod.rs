@@ -19,7 +19,7 @@ mod controls;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -31,7 +31,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::Semaphore;
 
-use crate::scenario::{Source, bundled};
+use crate::scenario::{self, Source, bundled};
 
 /// The page, its script and its style, embedded.
 const INDEX: &str = include_str!("page/index.html");
@@ -77,34 +77,29 @@ impl Studio {
         })
     }
 
-    /// The scenario a page names: a bundled name, or `file:PATH` relative
-    /// to the root, refused when it leaves the root (`..`, an absolute
-    /// path, a symbolic link pointing out) or is not a regular `.yaml` file.
+    /// The scenario a page names: a bundled name, or `file:PATH` inside
+    /// the root (see [`Studio::file`]).
     fn source(&self, name: &str) -> Result<Source, api::ApiError> {
         if let Some(relative) = name.strip_prefix("file:") {
-            return self.file(relative).map(Source::File);
+            return self.file(relative);
         }
         bundled::find(name)
             .map(|n| Source::Bundled(n.to_string()))
             .ok_or_else(|| api::ApiError::not_found(format!("no bundled scenario '{name}' (files are 'file:PATH')")))
     }
 
-    /// A file inside the root, checked as [`Studio::source`] says.
-    fn file(&self, relative: &str) -> Result<PathBuf, api::ApiError> {
+    /// A `.yaml` file inside the root, as a [`Source::Within`] (so that
+    /// nothing it extends may leave the root either): refused (403) when
+    /// it leaves the root (`..`, an absolute path, a symbolic link out),
+    /// is hidden or is not a regular `.yaml` file; 404 when missing.
+    fn file(&self, relative: &str) -> Result<Source, api::ApiError> {
         let path = Path::new(relative);
-        if relative.is_empty() || !path.components().all(|c| matches!(c, Component::Normal(_))) {
-            return Err(api::ApiError::forbidden(format!("'{relative}': only paths inside the studio's folder")));
+        scenario::inside(&self.root, path, false).map_err(|why| api::ApiError::forbidden(format!("refused {why}")))?;
+        if std::fs::symlink_metadata(self.root.join(path)).is_err() {
+            return Err(api::ApiError::not_found(format!("no file '{relative}' in the studio's folder")));
         }
-        let full = std::fs::canonicalize(self.root.join(path))
-            .map_err(|_| api::ApiError::not_found(format!("no file '{relative}' in the studio's folder")))?;
-        if !full.starts_with(&self.root) {
-            return Err(api::ApiError::forbidden(format!("'{relative}' leads outside the studio's folder")));
-        }
-        let yaml = matches!(full.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"));
-        match std::fs::metadata(&full) {
-            Ok(m) if m.is_file() && yaml => Ok(full),
-            _ => Err(api::ApiError::forbidden(format!("'{relative}' is not a .yaml scenario file"))),
-        }
+        scenario::inside(&self.root, path, true).map_err(|why| api::ApiError::forbidden(format!("refused {why}")))?;
+        Ok(Source::Within { root: self.root.clone(), path: path.to_path_buf(), text: None })
     }
 
     /// Starts a page's engine job: stops the page's older job, then waits

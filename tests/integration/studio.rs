@@ -253,6 +253,59 @@ fn paths_out_of_the_folder_are_refused() {
     assert_eq!(listing["files"], json!(["file:mine.yaml"]), "links out are not listed");
 }
 
+/// A handed-in what-if dropped into the class folder may not read outside
+/// it through `extends:` (a relative climb, an absolute path, a link, a
+/// hidden file), and no answer names the folder's absolute path.
+#[test]
+fn no_extends_hop_leaves_the_folder_and_no_answer_names_it() {
+    let server = Server::start(&[]);
+    let root = server.dir.path();
+    let secret_dir = tempfile::tempdir().expect("scratch");
+    let secret = secret_dir.path().join("secret.yaml");
+    std::fs::write(&secret, "extends: kazakhstan-2022\nname: The secret name\n").expect("write");
+    std::fs::create_dir(root.join("sub")).expect("mkdir");
+    std::fs::create_dir(root.join(".config")).expect("mkdir");
+    std::fs::write(root.join(".config/hosts.yaml"), "extends: kazakhstan-2022\nname: Hidden\n").expect("write");
+    let climb = pathdiff(&secret, root);
+    let cases = [
+        ("climb.yaml", climb.clone()),
+        ("absolute.yaml", secret.display().to_string()),
+        ("passwd.yaml", "/etc/passwd".to_string()),
+        ("hidden.yaml", ".config/hosts.yaml".to_string()),
+        ("sub/deeper.yaml", format!("../{climb}")),
+    ];
+    for (file, extends) in &cases {
+        std::fs::write(root.join(file), format!("extends: {extends}\nname: Handed in\n")).expect("write");
+        let answer = server.get(&format!("/api/controls?scenario=file:{file}"), Some(&server.token));
+        assert_eq!(answer.status, 422, "{file} extends {extends}: {}", answer.body);
+        assert!(!answer.body.contains("The secret name") && !answer.body.contains("Hidden"), "{}", answer.body);
+        let first = &answer.json()["diagnostics"][0];
+        assert_eq!(first["file"], *file, "named inside the folder: {first}");
+        assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(1), Some(10)), "{first}");
+    }
+    // A file inside may still extend another file inside, through `..`.
+    std::fs::write(root.join("sub/fine.yaml"), "extends: ../mine.yaml\nname: Fine\n").expect("write");
+    let fine = server.get("/api/controls?scenario=file:sub/fine.yaml", Some(&server.token));
+    assert_eq!(fine.status, 200, "{}", fine.body);
+    let hidden = server.get("/api/controls?scenario=file:.config/hosts.yaml", Some(&server.token));
+    assert_eq!(hidden.status, 403, "{}", hidden.body);
+    let absolute = root.canonicalize().expect("canonical").display().to_string();
+    for answer in [&hidden, &server.get("/api/controls?scenario=file:climb.yaml", Some(&server.token))] {
+        assert!(!answer.body.contains(&absolute), "the folder's absolute path is shown: {}", answer.body);
+    }
+}
+
+/// `target` relative to `base` (both absolute), climbing with `..`.
+fn pathdiff(target: &std::path::Path, base: &std::path::Path) -> String {
+    let base = base.canonicalize().expect("canonical");
+    let target = target.canonicalize().expect("canonical");
+    let shared = base.components().zip(target.components()).take_while(|(a, b)| a == b).count();
+    let ups = base.components().count() - shared;
+    let rest: Vec<String> =
+        target.components().skip(shared).map(|c| c.as_os_str().to_string_lossy().to_string()).collect();
+    format!("{}{}", "../".repeat(ups), rest.join("/"))
+}
+
 #[test]
 fn edited_yaml_is_located_and_a_file_of_the_folder_can_be_extended() {
     let server = Server::start(&[]);
