@@ -440,14 +440,14 @@ fn read_file(source: &Source, report: &mut Report, file: u16) -> Option<String> 
                         format!("file is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to()),
                     )
                     .expected("a UTF-8 YAML file");
-                return None;
+                None
             }
         },
         Err(e @ crate::input::ReadError::TooLarge { .. }) => {
             report
                 .error(here, format!("cannot read the file: {e}"))
                 .expected(format!("a scenario file of at most {} bytes", tree::MAX_FILE_BYTES));
-            return None;
+            None
         }
         Err(e) => {
             let names: Vec<&str> = bundled::list().into_iter().map(|(n, _)| n).collect();
