@@ -4,6 +4,8 @@
 //! is the one the batch folded in; a [`Recorder`] keeps each pipeline event
 //! and each rule that fired, and [`Story`] arranges them for people.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
 
 use crate::engine::{self, Event, Trace};
@@ -409,17 +411,35 @@ impl Condition {
     }
 }
 
-/// The first trial from `from` (at most `limit` trials) that meets `condition`.
-pub fn find(s: &Scenario, seed: u64, from: u64, limit: u64, condition: &Condition) -> Option<u64> {
+/// The first trial from `from` (at most `limit` trials) that meets
+/// `condition`; `stop` ends the search early (Ctrl-C, a page gone).
+pub fn find(s: &Scenario, seed: u64, from: u64, limit: u64, condition: &Condition, stop: &AtomicBool) -> Search {
     let mut frame = Frame::new(s.n_slots(), s.members.len());
     let mut keys = TrialKeys::starting_at(seed, from);
     let mut silent = crate::rules::ruleset::Silent;
     for i in from..from.saturating_add(limit) {
+        if (i - from).is_multiple_of(STOP_EVERY) && stop.load(Ordering::Relaxed) {
+            return Search::Stopped(i);
+        }
         let key = keys.next_key();
         engine::run_trial(s, key, &mut frame, &mut silent);
         if condition.holds(s, key, &frame) {
-            return Some(i);
+            return Search::Found(i);
         }
     }
-    None
+    Search::Missing
+}
+
+/// Trials between two looks at a search's stop flag (about a millisecond).
+const STOP_EVERY: u64 = 4096;
+
+/// How a [`find`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// The first trial that meets the condition.
+    Found(u64),
+    /// No trial in the range meets it.
+    Missing,
+    /// Stopped by the flag before this trial.
+    Stopped(u64),
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use super::{Failure, emit, load_scenario};
 use crate::cli::ExplainArgs;
-use crate::explain::{self, Condition};
+use crate::explain::{self, Condition, Search};
 
 /// Tells a trial.
 pub fn run(args: &ExplainArgs) -> Result<ExitCode, Failure> {
@@ -15,12 +15,18 @@ pub fn run(args: &ExplainArgs) -> Result<ExitCode, Failure> {
         None => args.trial,
         Some(text) => {
             let condition = Condition::compile(&s, text).map_err(|e| Failure::input(e.to_string()))?;
-            match explain::find(&s, seed, args.trial, args.search_limit, &condition) {
-                Some(i) => {
+            match explain::find(&s, seed, args.trial, args.search_limit, &condition, &super::interrupt_flag()) {
+                Search::Found(i) => {
                     eprintln!("trial {i} is the first from {} that meets: {text}", args.trial);
                     i
                 }
-                None => {
+                Search::Stopped(i) => {
+                    return Err(Failure::failed(format!(
+                        "interrupted: no trial in {}..{i} (seed {seed}) meets: {text}",
+                        args.trial
+                    )));
+                }
+                Search::Missing => {
                     return Err(Failure::failed(format!(
                         "no trial in {}..{} (seed {seed}) meets: {text}",
                         args.trial,

@@ -214,6 +214,14 @@ impl Prepared {
         self.tree.as_ref().and_then(|t| tree::get_path(t, &keys)).map(tree::to_flow)
     }
 
+    /// The scenario with `overrides` as one canonical text: its origin and
+    /// its merged tree (after `extends` and overrides) in flow YAML. Two
+    /// requests that give the same text describe the same scenario, however
+    /// their changes were written.
+    pub fn canonical(&self, overrides: &[Override]) -> Result<String, LoadError> {
+        self.merged(overrides).map(|tree| format!("{}\n{}", self.origin, tree::to_flow(&tree)))
+    }
+
     /// The merged tree with `overrides` applied, or the errors met.
     fn merged(&self, overrides: &[Override]) -> Result<Node, LoadError> {
         let mut report = self.report.clone();

@@ -7,14 +7,16 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderName, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-use super::{Studio, controls};
+use super::queue::Priority;
+use super::{BUSY_FLOOR, FIRST_PICTURE, Kind, Studio, controls};
 use crate::analysis::{self, AnalysisError, ComparePlan, Monitor, SensitivityPlan};
-use crate::explain::{self, Condition};
+use crate::explain::{self, Condition, Search};
 use crate::report::Render;
 use crate::report::doc::Style;
 use crate::report::html::{self, Distributions, Report, Section};
@@ -57,7 +59,8 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "superseded by a newer request from the same page")
     }
 
-    fn bad(message: impl Into<String>) -> ApiError {
+    /// 400.
+    pub fn bad(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
     }
 
@@ -260,32 +263,88 @@ pub struct RunRequest {
 /// Runs the changed scenario beside the unmodified one on common random
 /// numbers: both summaries (as `run --format json` gives them), the
 /// comparison (as `compare` gives it) and the report's sections as HTML.
+/// A first picture ([`FIRST_PICTURE`] trials or fewer) goes before every
+/// other job; a refinement past [`BUSY_FLOOR`] runs to the floor while the
+/// class is busy, and says so (`busy`, `asked`).
 pub async fn run(State(studio): State<Arc<Studio>>, Json(request): Json<RunRequest>) -> Result<Response, ApiError> {
-    let trials = request.trials.clamp(1, studio.most_trials);
+    let enlisted = studio.enlist(&request.page, request.sequence, Kind::Run)?;
+    let asked = request.trials.clamp(1, studio.most_trials);
     let (base, variant) = studio.pair(&request.changed)?;
-    let job = studio.job(&request.page, request.sequence).await?;
-    let stop = Arc::clone(&job.stop);
+    let asking = ask("run", &[&base, &variant])?;
+    let key = |trials: u64| keyed(&asking, &[u64::from(request.seed.is_some()), request.seed.unwrap_or(0), trials]);
+    let wanted = key(asked);
+    if let Some(kept) = studio.kept(&wanted) {
+        return Ok(json_answer(kept, true));
+    }
+    let trials = if asked > BUSY_FLOOR && studio.busy() { BUSY_FLOOR } else { asked };
+    let priority = if trials <= FIRST_PICTURE { Priority::First } else { Priority::Refine };
     let plan = ComparePlan { scenarios: vec![base, variant], trials: Some(trials), seed: request.seed };
-    let body = tokio::task::spawn_blocking(move || -> Result<String, ApiError> {
-        let compared = analysis::compare(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
-        let summaries: Vec<_> = (0..2)
-            .map(|i| summary::summarise(&compared.scenarios[i], &compared.lockstep.stats[i], compared.metas[i].clone()))
-            .collect();
-        let comparison = compared.comparison();
-        let sections = report_sections(&summaries, &compared.lockstep.stats[1], &comparison);
-        let value = json!({
-            "trials": compared.lockstep.trials(),
-            "seed": compared.metas[0].seed,
-            "base": raw(&summaries[0].json()),
-            "variant": raw(&summaries[1].json()),
-            "comparison": raw(&comparison.json()),
-            "html": sections,
-        });
-        Ok(value.to_string())
-    })
-    .await
-    .map_err(|e| ApiError::bad(format!("the run failed: {e}")))??;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    let key = key(trials);
+    let (body, shared) = studio
+        .answer(key, priority, trials, &enlisted.stop, move |stop| {
+            let compared = analysis::compare(&plan, Monitor::new(stop, |_, _| {})).map_err(ApiError::analysis)?;
+            let summaries: Vec<_> = (0..2)
+                .map(|i| {
+                    summary::summarise(&compared.scenarios[i], &compared.lockstep.stats[i], compared.metas[i].clone())
+                })
+                .collect();
+            let comparison = compared.comparison();
+            let sections = report_sections(&summaries, &compared.lockstep.stats[1], &comparison);
+            let value = json!({
+                "trials": compared.lockstep.trials(),
+                "seed": compared.metas[0].seed,
+                "base": raw(&summaries[0].json()),
+                "variant": raw(&summaries[1].json()),
+                "comparison": raw(&comparison.json()),
+                "html": sections,
+            });
+            Ok(value.to_string())
+        })
+        .await?;
+    if trials < asked {
+        // The same figures, marked: the class is busy, so this is as far
+        // as the refinement goes.
+        let mut value: Value = serde_json::from_str(&body).map_err(|e| ApiError::bad(e.to_string()))?;
+        value["busy"] = json!(true);
+        value["asked"] = json!(asked);
+        return Ok(json_answer(Arc::from(value.to_string()), shared));
+    }
+    Ok(json_answer(body, shared))
+}
+
+/// What a request asks, hashed: its kind and the canonical text of each
+/// scenario it names (see `Prepared::canonical`), to which [`keyed`] adds
+/// its numbers. Two requests with one key get one answer. A scenario that
+/// does not load is refused here, with its diagnostics.
+fn ask(kind: &str, scenarios: &[&Loadable]) -> Result<Sha256, ApiError> {
+    let mut hash = Sha256::new();
+    hash.update(kind.as_bytes());
+    for (source, overrides) in scenarios {
+        let text = Prepared::read(source).canonical(overrides).map_err(|e| ApiError::scenario(&e))?;
+        hash.update((text.len() as u64).to_le_bytes());
+        hash.update(text.as_bytes());
+    }
+    Ok(hash)
+}
+
+/// The key of what was asked ([`ask`]) with these numbers (seed, trials…).
+fn keyed(asking: &Sha256, numbers: &[u64]) -> [u8; 32] {
+    let mut hash = asking.clone();
+    for n in numbers {
+        hash.update(n.to_le_bytes());
+    }
+    hash.finalize().into()
+}
+
+/// A JSON answer, marked `x-studio-shared: 1` when it was computed for
+/// another request (kept, or computed at the same time).
+fn json_answer(body: Arc<str>, shared: bool) -> Response {
+    let shared = if shared { "1" } else { "0" };
+    (
+        [(header::CONTENT_TYPE, "application/json"), (HeaderName::from_static("x-studio-shared"), shared)],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// The report's sections for the page: the changed scenario's charts (its
@@ -329,31 +388,31 @@ const TORNADO_TRIALS: u64 = 5_000;
 
 /// The tornado of the changed scenario: every input moved ±10% on common
 /// random numbers, as `sensitivity` does, drawn as the report draws it.
-pub async fn tornado(
-    State(studio): State<Arc<Studio>>,
-    Json(request): Json<RunRequest>,
-) -> Result<Json<Value>, ApiError> {
-    let (_, (source, overrides)) = studio.pair(&request.changed)?;
-    let job = studio.job(&format!("{}/tornado", request.page), request.sequence).await?;
-    let stop = Arc::clone(&job.stop);
+pub async fn tornado(State(studio): State<Arc<Studio>>, Json(request): Json<RunRequest>) -> Result<Response, ApiError> {
+    let enlisted = studio.enlist(&request.page, request.sequence, Kind::Tornado)?;
+    let (_, variant) = studio.pair(&request.changed)?;
+    let trials = request.trials.clamp(1, studio.most_trials.min(TORNADO_TRIALS));
+    let key =
+        keyed(&ask("tornado", &[&variant])?, &[u64::from(request.seed.is_some()), request.seed.unwrap_or(0), trials]);
+    let (source, overrides) = variant;
     let plan = SensitivityPlan {
         source,
         overrides,
         metric: "deploy".into(),
         fraction: 0.1,
         inputs: Vec::new(),
-        trials: request.trials.clamp(1, studio.most_trials.min(TORNADO_TRIALS)),
+        trials,
         seed: request.seed,
     };
-    let answer = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let tornado = analysis::sensitivity(&plan, Monitor::new(&stop, |_, _| {})).map_err(ApiError::analysis)?;
-        let mut html = String::new();
-        html::tornado_section(&mut html, &tornado);
-        Ok(json!({ "html": html, "trials": tornado.meta.trials }))
-    })
-    .await
-    .map_err(|e| ApiError::bad(format!("the tornado failed: {e}")))??;
-    Ok(Json(answer))
+    let (body, shared) = studio
+        .answer(key, Priority::Asked, trials, &enlisted.stop, move |stop| {
+            let tornado = analysis::sensitivity(&plan, Monitor::new(stop, |_, _| {})).map_err(ApiError::analysis)?;
+            let mut html = String::new();
+            html::tornado_section(&mut html, &tornado);
+            Ok(json!({ "html": html, "trials": tornado.meta.trials }).to_string())
+        })
+        .await?;
+    Ok(json_answer(body, shared))
 }
 
 /// Edited YAML checked as `validate` checks it.
@@ -378,6 +437,9 @@ pub async fn validate(
 /// One trial of an outcome class, told as `explain` tells it.
 #[derive(Debug, Deserialize)]
 pub struct StoryRequest {
+    /// As for a run: the page and its move.
+    page: String,
+    sequence: u64,
     #[serde(flatten)]
     changed: Changed,
     outcome: String,
@@ -386,41 +448,46 @@ pub struct StoryRequest {
 }
 
 /// The first trial of the changed scenario in the asked class, told rule by
-/// rule with the `because` texts.
-pub async fn story(
-    State(studio): State<Arc<Studio>>,
-    Json(request): Json<StoryRequest>,
-) -> Result<Json<Value>, ApiError> {
-    if !class::NAMES.contains(&request.outcome.as_str()) {
+/// rule with the `because` texts. The search stops with the page's newer
+/// move, or when the request goes away.
+pub async fn story(State(studio): State<Arc<Studio>>, Json(request): Json<StoryRequest>) -> Result<Response, ApiError> {
+    let Some(outcome) = class::NAMES.iter().position(|n| *n == request.outcome) else {
         return Err(ApiError::bad(format!(
             "outcome '{}': expected one of {}",
             request.outcome,
             class::NAMES.join(", ")
         )));
-    }
-    let (_, (source, overrides)) = studio.pair(&request.changed)?;
-    let _turn = studio.jobs.acquire().await.map_err(|_| ApiError::superseded())?;
-    let answer = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let loaded = scenario::load(&source, &overrides).map_err(|e| ApiError::scenario(&e))?;
-        let s = &loaded.scenario;
-        let seed = request.seed.unwrap_or(s.run.seed);
-        let condition = Condition::compile(s, &format!("outcome == \"{}\"", request.outcome))
-            .map_err(|e| ApiError::bad(e.to_string()))?;
-        Ok(match explain::find(s, seed, 0, STORY_SEARCH, &condition) {
-            Some(trial) => {
-                let story = explain::explain(s, seed, trial);
-                json!({ "trial": trial, "seed": seed, "text": story.document(Style::Terminal { color: false }) })
-            }
-            None => json!({
-                "trial": null,
-                "seed": seed,
-                "text": format!("No trial ends in '{}' among the first {STORY_SEARCH} of seed {seed}.", request.outcome),
-            }),
+    };
+    let enlisted = studio.enlist(&request.page, request.sequence, Kind::Story)?;
+    let (_, variant) = studio.pair(&request.changed)?;
+    let key = keyed(
+        &ask("story", &[&variant])?,
+        &[u64::from(request.seed.is_some()), request.seed.unwrap_or(0), outcome as u64],
+    );
+    let (source, overrides) = variant;
+    let (body, shared) = studio
+        .answer(key, Priority::Asked, STORY_SEARCH, &enlisted.stop, move |stop| {
+            let loaded = scenario::load(&source, &overrides).map_err(|e| ApiError::scenario(&e))?;
+            let s = &loaded.scenario;
+            let seed = request.seed.unwrap_or(s.run.seed);
+            let condition = Condition::compile(s, &format!("outcome == \"{}\"", request.outcome))
+                .map_err(|e| ApiError::bad(e.to_string()))?;
+            let answer = match explain::find(s, seed, 0, STORY_SEARCH, &condition, stop) {
+                Search::Found(trial) => {
+                    let story = explain::explain(s, seed, trial);
+                    json!({ "trial": trial, "seed": seed, "text": story.document(Style::Terminal { color: false }) })
+                }
+                Search::Missing => json!({
+                    "trial": null,
+                    "seed": seed,
+                    "text": format!("No trial ends in '{}' among the first {STORY_SEARCH} of seed {seed}.", request.outcome),
+                }),
+                Search::Stopped(_) => return Err(ApiError::superseded()),
+            };
+            Ok(answer.to_string())
         })
-    })
-    .await
-    .map_err(|e| ApiError::bad(format!("the story failed: {e}")))??;
-    Ok(Json(answer))
+        .await?;
+    Ok(json_answer(body, shared))
 }
 
 /// The what-if file of the page's changes: `extends:` and exactly the

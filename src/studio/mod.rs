@@ -16,12 +16,13 @@
 
 mod api;
 mod controls;
+mod queue;
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -29,7 +30,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::sync::Semaphore;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use lru::LruCache;
+use tokio::sync::OnceCell;
+use tower_http::timeout::RequestBodyTimeout;
+
+use queue::{Priority, Stop, Turns};
 
 use crate::scenario::{self, Source, bundled};
 
@@ -54,14 +61,60 @@ pub struct Config {
     pub jobs: usize,
 }
 
+/// Trials of a move's first picture, the page's first request: asked at
+/// the first priority.
+pub const FIRST_PICTURE: u64 = 20_000;
+
+/// How far a refinement goes while the class is busy (someone waits for
+/// a turn, or another job runs): the page says "refined to 200,000: the
+/// class is busy".
+pub const BUSY_FLOOR: u64 = 200_000;
+
+/// Answers kept to share: a class moves the same sliders to the same
+/// marks, and an answer is computed once for all of them.
+const KEPT_ANSWERS: NonZeroUsize = NonZeroUsize::new(256).unwrap();
+
+/// Longest page id (the page makes 16 hex digits).
+const PAGE_ID_BYTES: usize = 64;
+
+/// Pages whose newest move is remembered (a few hundred bytes each; a
+/// class has tens).
+const KEPT_PAGES: NonZeroUsize = NonZeroUsize::new(4096).unwrap();
+
 /// The server's state.
 pub struct Studio {
     root: PathBuf,
     token: String,
     most_trials: u64,
-    jobs: Semaphore,
-    /// Each page's running job: its sequence number and stop flag.
-    running: Mutex<HashMap<String, (u64, Arc<AtomicBool>)>>,
+    turns: Arc<Turns>,
+    /// The newest move and the running jobs of the pages seen last.
+    pages: Mutex<LruCache<String, Page>>,
+    /// Answers by what was asked (see [`Studio::answer`]).
+    answers: Mutex<LruCache<[u8; 32], Shared>>,
+    /// Numbers jobs.
+    jobs_started: AtomicU64,
+}
+
+/// An answer shared by every request that asks it: empty until the first
+/// to compute it has.
+type Shared = Arc<OnceCell<Arc<str>>>;
+
+/// A page's jobs: its newest move's number and each job's stop signal.
+#[derive(Default)]
+struct Page {
+    newest: u64,
+    jobs: Vec<(Kind, u64, Arc<Stop>)>,
+}
+
+/// What a page's job computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A picture: the changed scenario beside the unmodified one.
+    Run,
+    /// The tornado of every input.
+    Tornado,
+    /// The story of one trial.
+    Story,
 }
 
 impl Studio {
@@ -72,8 +125,10 @@ impl Studio {
             root,
             token: config.token,
             most_trials: config.most_trials.max(1),
-            jobs: Semaphore::new(config.jobs.max(1)),
-            running: Mutex::new(HashMap::new()),
+            turns: Turns::new(config.jobs),
+            pages: Mutex::new(LruCache::new(KEPT_PAGES)),
+            answers: Mutex::new(LruCache::new(KEPT_ANSWERS)),
+            jobs_started: AtomicU64::new(0),
         })
     }
 
@@ -102,55 +157,113 @@ impl Studio {
         Ok(Source::Within { root: self.root.clone(), path: path.to_path_buf(), text: None })
     }
 
-    /// Starts a page's engine job: stops the page's older job, then waits
-    /// its turn among the jobs. Refused (409) when a newer request from the
-    /// page came first or arrives while it waits.
-    async fn job(&self, page: &str, sequence: u64) -> Result<Job<'_>, api::ApiError> {
-        let stop = self.start_job(page, sequence)?;
-        let gone = StopOnDrop(Arc::clone(&stop));
-        let turn = self.jobs.acquire().await.map_err(|_| api::ApiError::superseded())?;
-        if stop.load(Ordering::Relaxed) {
-            return Err(api::ApiError::superseded());
-        }
-        Ok(Job { stop, _gone: gone, _turn: turn })
+    fn pages(&self) -> std::sync::MutexGuard<'_, LruCache<String, Page>> {
+        self.pages.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Registers a page's new job, stopping its older one; the returned
-    /// flag stops this one.
-    fn start_job(&self, page: &str, sequence: u64) -> Result<Arc<AtomicBool>, api::ApiError> {
-        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((newest, _)) = running.get(page)
-            && *newest > sequence
+    /// Enlists a page's job of `kind` for its move `sequence`: a newer move
+    /// stops every older job of the page (pictures, tornado, story); a job
+    /// of the same kind replaces the page's running one. Refused (409) for
+    /// a move older than the page's newest, and (400) for a page id that
+    /// is not a short token.
+    fn enlist(self: &Arc<Self>, page: &str, sequence: u64, kind: Kind) -> Result<Enlisted, api::ApiError> {
+        if page.is_empty()
+            || page.len() > PAGE_ID_BYTES
+            || !page.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
+            return Err(api::ApiError::bad(format!(
+                "page: expected an id of 1 to {PAGE_ID_BYTES} letters, digits, '-' or '_'"
+            )));
+        }
+        let mut pages = self.pages();
+        let entry = pages.get_or_insert_mut(page.to_string(), Page::default);
+        if entry.newest > sequence {
             return Err(api::ApiError::superseded());
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        if let Some((_, older)) = running.insert(page.to_string(), (sequence, Arc::clone(&stop))) {
-            older.store(true, Ordering::Relaxed);
+        let newer = sequence > entry.newest;
+        entry.newest = sequence;
+        for (k, _, stop) in &entry.jobs {
+            if newer || *k == kind {
+                stop.raise();
+            }
         }
-        // Pages that went away leave one entry each; keep the map bounded.
-        if running.len() > 10_000 {
-            running.retain(|_, (_, flag)| !flag.load(Ordering::Relaxed));
-        }
-        Ok(stop)
+        let id = self.jobs_started.fetch_add(1, Ordering::Relaxed);
+        let stop = Arc::new(Stop::default());
+        entry.jobs.push((kind, id, Arc::clone(&stop)));
+        Ok(Enlisted { studio: Arc::clone(self), page: page.to_string(), id, stop })
+    }
+
+    /// The answer to a request `key` names (a hash of everything it asked:
+    /// see [`api`]): kept from an earlier request, or being computed for
+    /// another page (waited for), or else computed here by `compute` in a
+    /// turn of `priority` and `size` on a blocking thread. Ends (409) when
+    /// `stop` is raised first. Also says whether the answer was shared.
+    async fn answer(
+        self: &Arc<Self>,
+        key: [u8; 32],
+        priority: Priority,
+        size: u64,
+        stop: &Arc<Stop>,
+        compute: impl FnOnce(&AtomicBool) -> Result<String, api::ApiError> + Send + 'static,
+    ) -> Result<(Arc<str>, bool), api::ApiError> {
+        let cell = {
+            let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(answers.get_or_insert(key, || Arc::new(OnceCell::new())))
+        };
+        let computed = AtomicBool::new(false);
+        let work = cell.get_or_try_init(|| async {
+            computed.store(true, Ordering::Relaxed);
+            let turn = tokio::select! {
+                turn = self.turns.take(priority, size) => turn,
+                () = stop.raised() => return Err(api::ApiError::superseded()),
+            };
+            let stop = Arc::clone(stop);
+            tokio::task::spawn_blocking(move || {
+                let _turn = turn;
+                if stop.is_raised() {
+                    return Err(api::ApiError::superseded());
+                }
+                compute(stop.flag()).map(Arc::from)
+            })
+            .await
+            .map_err(|e| api::ApiError::bad(format!("the computation failed: {e}")))?
+        });
+        let answer = tokio::select! {
+            answer = work => answer?,
+            () = stop.raised() => return Err(api::ApiError::superseded()),
+        };
+        Ok((Arc::clone(answer), !computed.load(Ordering::Relaxed)))
+    }
+
+    /// Whether the class is busy: someone waits for a turn, or a job runs.
+    fn busy(&self) -> bool {
+        self.turns.busy(0)
+    }
+
+    /// Whether an answer to `key` is kept.
+    fn kept(&self, key: &[u8; 32]) -> Option<Arc<str>> {
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        answers.get(key).and_then(|cell| cell.get().cloned())
     }
 }
 
-/// A running engine job: the flag that stops it, raised also when its
-/// request goes away, and its turn among the jobs (released when dropped).
-struct Job<'a> {
-    stop: Arc<AtomicBool>,
-    _gone: StopOnDrop,
-    _turn: tokio::sync::SemaphorePermit<'a>,
+/// A page's job, enlisted: its stop signal is raised when the page's newer
+/// move comes and when the request goes away (the page navigated or
+/// aborted it, the connection closed); then it leaves its page's list.
+struct Enlisted {
+    studio: Arc<Studio>,
+    page: String,
+    id: u64,
+    stop: Arc<Stop>,
 }
 
-/// Raises a job's stop flag when its request goes away (the page navigated,
-/// or a newer request aborted this one).
-struct StopOnDrop(Arc<AtomicBool>);
-
-impl Drop for StopOnDrop {
+impl Drop for Enlisted {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.stop.raise();
+        let mut pages = self.studio.pages();
+        if let Some(entry) = pages.peek_mut(&self.page) {
+            entry.jobs.retain(|(_, id, _)| *id != self.id);
+        }
     }
 }
 
@@ -170,17 +283,78 @@ pub fn router(studio: Arc<Studio>) -> Router {
         .route("/api/what-if", post(api::what_if))
         .layer(axum::extract::DefaultBodyLimit::max(MOST_BODY_BYTES))
         .layer(middleware::from_fn_with_state(Arc::clone(&studio), check_token))
-        .layer(middleware::map_response(no_store))
+        .layer(middleware::map_response(guard_headers))
         .with_state(studio)
 }
 
-/// Serves `router` on `listener` until Ctrl-C.
+/// Most connections served at once (fewer when the process may open
+/// fewer than twice as many files: see [`connection_cap`]); further ones
+/// wait to be accepted, in the listener's backlog, so that idle
+/// connections can never take every file the process may open.
+pub const MOST_CONNECTIONS: usize = 256;
+
+/// Connections served at once: [`MOST_CONNECTIONS`], or half the files
+/// the process may open if that is fewer (the rest are for the scenario
+/// files, the engine's threads and the listener).
+fn connection_cap() -> usize {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit writes the struct it is given and nothing else.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+            let half = usize::try_from(limit.rlim_cur / 2).unwrap_or(usize::MAX);
+            return MOST_CONNECTIONS.min(half).max(1);
+        }
+    }
+    MOST_CONNECTIONS
+}
+
+/// Time a client has to send a request's headers, from the connection's
+/// start or the end of its previous answer (an idle keep-alive connection
+/// is closed then too).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time a client has to send a request's body (at most
+/// [`MOST_BODY_BYTES`]: a second is plenty on any network a class has).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves the studio on `listener` until Ctrl-C: HTTP/1.1, at most
+/// [`MOST_CONNECTIONS`] connections, each given [`HEADER_TIMEOUT`] for
+/// every request's headers and [`BODY_TIMEOUT`] for its body.
 pub async fn serve(listener: tokio::net::TcpListener, studio: Arc<Studio>) -> std::io::Result<()> {
-    axum::serve(listener, router(studio).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    let app = RequestBodyTimeout::new(router(studio), BODY_TIMEOUT);
+    let connections = Arc::new(tokio::sync::Semaphore::new(connection_cap()));
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => permit.map_err(std::io::Error::other)?,
+            _ = &mut stop => return Ok(()),
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of files or a connection reset before it was taken:
+                // not the server's end. Wait a moment and go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => return Ok(()),
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            // A client that goes away or sends nonsense ends its connection
+            // only.
+            let _ = connection.await;
+        });
+    }
 }
 
 fn asset(kind: &'static str, body: &'static str) -> Response {
@@ -212,9 +386,25 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Answers are never cached (they carry the token's page and live figures).
-async fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+/// Headers on every answer: never cached (answers carry the token's page
+/// and live figures); never framed by another site, never sending the
+/// address (with its token) on as a referrer; scripts, styles and data
+/// only from the studio itself (the charts' SVG styles are inline).
+async fn guard_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
     response
 }
 
@@ -223,4 +413,41 @@ async fn no_store(mut response: Response) -> Response {
 pub fn new_token() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn studio() -> Arc<Studio> {
+        let config = Config { root: std::env::temp_dir(), token: "t".into(), most_trials: 10, jobs: 2 };
+        Arc::new(Studio::new(config).expect("studio"))
+    }
+
+    #[test]
+    fn a_newer_move_stops_all_older_work_of_its_page_and_no_other() {
+        let studio = studio();
+        let story = studio.enlist("a", 1, Kind::Story).expect("story");
+        let tornado = studio.enlist("a", 1, Kind::Tornado).expect("tornado");
+        let other = studio.enlist("b", 1, Kind::Story).expect("another page");
+        let run = studio.enlist("a", 1, Kind::Run).expect("the same move's picture");
+        assert!(!story.stop.is_raised() && !tornado.stop.is_raised(), "the same move keeps its work");
+        let again = studio.enlist("a", 1, Kind::Story).expect("a second story");
+        assert!(story.stop.is_raised(), "a second story replaces the first");
+        let newer = studio.enlist("a", 2, Kind::Run).expect("the next move");
+        assert!(again.stop.is_raised() && tornado.stop.is_raised() && run.stop.is_raised());
+        assert!(!other.stop.is_raised(), "another page's story goes on");
+        assert!(studio.enlist("a", 1, Kind::Run).is_err(), "an older move is refused");
+        drop(newer);
+        assert!(studio.pages().peek("a").is_some_and(|p| p.newest == 2), "the newest move is remembered");
+    }
+
+    #[test]
+    fn a_page_id_is_a_short_token() {
+        let studio = studio();
+        for bad in ["", "a b", "x/y", &"x".repeat(65)] {
+            assert!(studio.enlist(bad, 1, Kind::Run).is_err(), "{bad:?}");
+        }
+        assert!(studio.enlist(&"x".repeat(64), 1, Kind::Run).is_ok());
+    }
 }

@@ -34,6 +34,8 @@ impl Drop for Server {
 /// An HTTP answer: status and body.
 struct Answer {
     status: u16,
+    /// The header lines, lower-cased.
+    head: String,
     body: String,
 }
 
@@ -47,9 +49,24 @@ impl Server {
     /// Starts `serve --port 0` in a folder holding `mine.yaml` (a file of
     /// the user's), with `args` added.
     fn start(args: &[&str]) -> Server {
+        Server::start_with(args, None)
+    }
+
+    /// As [`Server::start`], the server allowed to open at most `files`
+    /// files when given (`ulimit -n`).
+    fn start_with(args: &[&str], files: Option<u32>) -> Server {
         let dir = tempfile::tempdir().expect("scratch folder");
         std::fs::write(dir.path().join("mine.yaml"), "extends: kazakhstan-2022\nname: Mine\n").expect("write");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_alliance-sim"))
+        let binary = env!("CARGO_BIN_EXE_alliance-sim");
+        let mut command = match files {
+            None => Command::new(binary),
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), binary]);
+                c
+            }
+        };
+        let mut child = command
             .args(["serve", "--port", "0"])
             .args(args)
             .current_dir(dir.path())
@@ -75,8 +92,8 @@ impl Server {
         let _ = stream.read_to_end(&mut bytes);
         let text = String::from_utf8_lossy(&bytes).to_string();
         let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
-        Answer { status, body }
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        Answer { status, head: head.to_lowercase(), body: body.to_string() }
     }
 
     fn get(&self, path: &str, token: Option<&str>) -> Answer {
@@ -347,7 +364,10 @@ fn bad_requests_get_4xx_and_the_server_writes_nothing() {
     let wrong_type = server
         .post("/api/run", &json!({ "page": "p", "sequence": "one", "scenario": "kazakhstan-2022", "trials": 10 }));
     assert!((400..500).contains(&wrong_type.status));
-    let story = server.post("/api/story", &json!({ "scenario": "kazakhstan-2022", "outcome": "victory" }));
+    let story = server.post(
+        "/api/story",
+        &json!({ "page": "p", "sequence": 9, "scenario": "kazakhstan-2022", "outcome": "victory" }),
+    );
     assert_eq!(story.status, 400);
     let bad_set = server.run(1, &[("members.rusia.attributes.alignment", "0.5")], 1000, 1);
     assert_eq!(bad_set.status, 422);
@@ -363,7 +383,7 @@ fn a_story_is_told_for_the_asked_outcome() {
     let server = Server::start(&[]);
     let answer = server.post(
         "/api/story",
-        &json!({ "scenario": "kazakhstan-2022", "set": [["members.russia.attributes.alignment", "0.2"]], "outcome": "non_military", "seed": 3 }),
+        &json!({ "page": "p", "sequence": 1, "scenario": "kazakhstan-2022", "set": [["members.russia.attributes.alignment", "0.2"]], "outcome": "non_military", "seed": 3 }),
     );
     assert_eq!(answer.status, 200, "{}", answer.body);
     let story = answer.json();
@@ -434,4 +454,156 @@ fn the_starting_scenario_is_named_as_the_page_names_files() {
         .output()
         .expect("runs");
     assert_eq!(outside.status.code(), Some(2));
+}
+
+/// A class moves the same sliders to the same marks: one answer, computed
+/// once, for every page that asks it (however the change was written).
+#[test]
+fn identical_what_ifs_are_computed_once_and_shared() {
+    let server = Server::start(&[]);
+    let ask = |page: &str, set: Value| {
+        server.post(
+            "/api/run",
+            &json!({ "page": page, "sequence": 1, "scenario": "kazakhstan-2022", "set": set, "trials": 20000, "seed": 5 }),
+        )
+    };
+    let first = ask("a", json!([["alliance.pools.peacekeeping.cap", "3000"]]));
+    let second = ask("b", json!([["alliance.pools.peacekeeping.cap", "3000.0"]]));
+    assert_eq!((first.status, second.status), (200, 200), "{}", second.body);
+    assert!(first.head.contains("x-studio-shared: 0"), "{}", first.head);
+    assert!(second.head.contains("x-studio-shared: 1"), "the second page's answer was computed again");
+    assert_eq!(first.body, second.body);
+    let other = ask("c", json!([["alliance.pools.peacekeeping.cap", "3100"]]));
+    assert!(other.head.contains("x-studio-shared: 0"), "another value is another answer");
+}
+
+/// Refinements past 200,000 trials go only as far as the load allows: with
+/// others waiting, a refinement stops at 200,000 and says so; its figures
+/// are the CLI's at 200,000 trials.
+#[test]
+fn a_refinement_stops_at_the_floor_while_the_class_is_busy() {
+    let server = Server::start(&[]);
+    let answers: Vec<Answer> = std::thread::scope(|scope| {
+        let asks: Vec<_> = (0..8)
+            .map(|k| {
+                let server = &server;
+                scope.spawn(move || {
+                    let cap = (2000 + 100 * k).to_string();
+                    server.post(
+                        "/api/run",
+                        &json!({ "page": format!("p{k}"), "sequence": 1, "scenario": "kazakhstan-2022",
+                                 "set": [["alliance.pools.peacekeeping.cap", cap]], "trials": 1_000_000, "seed": 2 }),
+                    )
+                })
+            })
+            .collect();
+        asks.into_iter().map(|a| a.join().expect("client")).collect()
+    });
+    let mut busy = 0;
+    for (k, answer) in answers.iter().enumerate() {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let value = answer.json();
+        if value["busy"] == json!(true) {
+            busy += 1;
+            assert_eq!((value["trials"].as_u64(), value["asked"].as_u64()), (Some(200_000), Some(1_000_000)));
+            let cap = format!("alliance.pools.peacekeeping.cap={}", 2000 + 100 * k);
+            let cli = cli_json(&["run", "kazakhstan-2022", "--set", &cap, "-n", "200000", "--seed", "2"]);
+            assert_eq!(value["variant"]["funnel"], cli["funnel"], "page {k}");
+        } else {
+            assert_eq!(value["trials"], 1_000_000);
+        }
+    }
+    assert!(busy >= 4, "eight refinements at once on two cores: only {busy} were held to the floor");
+}
+
+/// The page id is a short token, and what a page leaves behind is bounded:
+/// 300 pages come and go and the server's memory stays flat.
+#[test]
+fn page_ids_are_bounded_and_memory_stays_flat() {
+    let server = Server::start(&[]);
+    let long = "x".repeat(100_000);
+    let refused =
+        server.post("/api/run", &json!({ "page": long, "sequence": 1, "scenario": "kazakhstan-2022", "trials": 10 }));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let rss = || {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).expect("status");
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("VmRSS").to_string();
+        line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("kB")
+    };
+    let page = |k: usize| format!("{k:0>64}");
+    for k in 0..20 {
+        assert_eq!(
+            server
+                .post(
+                    "/api/run",
+                    &json!({ "page": page(k), "sequence": 1, "scenario": "kazakhstan-2022", "trials": 1000 })
+                )
+                .status,
+            200
+        );
+    }
+    let before = rss();
+    for k in 20..320 {
+        assert_eq!(
+            server
+                .post(
+                    "/api/run",
+                    &json!({ "page": page(k), "sequence": 1, "scenario": "kazakhstan-2022", "trials": 1000 })
+                )
+                .status,
+            200
+        );
+    }
+    let after = rss();
+    assert!(after < before + 20_000, "300 pages took the server from {before} kB to {after} kB");
+}
+
+/// Idle connections are closed after the header timeout, and however many
+/// there are they cannot lock the class out: with the server allowed only
+/// 128 files, 150 idle connections, then a real request is answered.
+#[test]
+fn idle_connections_neither_stay_nor_lock_the_studio_out() {
+    let server = Server::start_with(&[], Some(128));
+    let idle: Vec<TcpStream> = (0..150).filter_map(|_| TcpStream::connect(("127.0.0.1", server.port)).ok()).collect();
+    assert!(idle.len() >= 100, "only {} connections opened", idle.len());
+    let started = std::time::Instant::now();
+    let answer = server.get("/api/scenarios", Some(&server.token));
+    assert_eq!(answer.status, 200, "the studio was unreachable: {}", answer.body);
+    // The first idle connection was served, and closed at the timeout.
+    let mut first = &idle[0];
+    first.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let mut byte = [0u8; 1];
+    let read = first.read(&mut byte);
+    let closed = matches!(&read, Ok(0)) || matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset);
+    assert!(closed && started.elapsed() < Duration::from_secs(25), "{read:?} after {:?}", started.elapsed());
+    // A body that never comes ends its request too.
+    let mut stalled = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    stalled.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let head = format!(
+        "POST /api/validate HTTP/1.1\r\nhost: l\r\nx-studio-token: {}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"sce",
+        server.token
+    );
+    stalled.write_all(head.as_bytes()).expect("write");
+    let waited = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let _ = stalled.read_to_end(&mut answer);
+    assert!(waited.elapsed() < Duration::from_secs(25), "the stalled body held the request {:?}", waited.elapsed());
+}
+
+/// Every answer carries the guard headers.
+#[test]
+fn every_answer_carries_the_guard_headers() {
+    let server = Server::start(&[]);
+    for path in ["/", "/studio.js", "/api/scenarios"] {
+        let answer = server.get(path, Some(&server.token));
+        for header in [
+            "cache-control: no-store",
+            "referrer-policy: no-referrer",
+            "x-frame-options: deny",
+            "x-content-type-options: nosniff",
+            "content-security-policy: default-src 'none'; script-src 'self'",
+        ] {
+            assert!(answer.head.contains(header), "{path}: no {header}: {}", answer.head);
+        }
+    }
 }

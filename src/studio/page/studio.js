@@ -217,6 +217,11 @@ async function runSteps() {
     if (mine !== sequence) return;
     show(result);
     if (i === 0) window.studioTimings.push(performance.now() - started);
+    if (result.busy) {
+      $("status").textContent = `refined to ${result.trials.toLocaleString("en")} trials: the class is busy`;
+      document.body.dataset.done = String(mine);
+      return;
+    }
     if (result.trials < trials) break; // the server's cap
   }
   if (mine === sequence) {
@@ -299,10 +304,11 @@ $("rank").addEventListener("click", async () => {
   $("tornado").textContent = "moving every input down and up…";
   const mine = ++tornadoSequence;
   try {
-    const answer = await api("/api/tornado", { payload: { page: pageId, sequence: mine, ...changed(), trials: 5000, seed: state.seed } });
+    const answer = await api("/api/tornado", { payload: { page: pageId, sequence, ...changed(), trials: 5000, seed: state.seed } });
     if (mine === tornadoSequence) $("tornado").innerHTML = answer.html;
   } catch (e) {
-    if (e.status !== 409) $("tornado").textContent = `error: ${e.message}`;
+    if (mine !== tornadoSequence) return;
+    $("tornado").textContent = e.status === 409 ? "stopped: the scenario changed (press again)" : `error: ${e.message}`;
   }
 });
 
@@ -311,10 +317,10 @@ $("rank").addEventListener("click", async () => {
 $("tell").addEventListener("click", async () => {
   $("story").textContent = "searching…";
   try {
-    const answer = await api("/api/story", { payload: { ...changed(), outcome: $("outcome").value, seed: state.seed } });
+    const answer = await api("/api/story", { payload: { page: pageId, sequence, ...changed(), outcome: $("outcome").value, seed: state.seed } });
     $("story").textContent = answer.trial === null ? answer.text : `Trial ${answer.trial} (seed ${answer.seed}):\n\n${answer.text}`;
   } catch (e) {
-    $("story").textContent = `error: ${e.message}`;
+    $("story").textContent = e.status === 409 ? "stopped: the scenario changed (press again)" : `error: ${e.message}`;
   }
 });
 
