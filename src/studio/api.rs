@@ -415,23 +415,69 @@ pub async fn tornado(State(studio): State<Arc<Studio>>, Json(request): Json<RunR
     Ok(json_answer(body, shared))
 }
 
-/// Edited YAML checked as `validate` checks it.
+/// Edited YAML checked as `validate` checks it. When it loads, also what
+/// it means for the page's controls: `values`, each control's value in the
+/// edited scenario, and `set`, the edit as the controls' changes when it
+/// changes nothing else (else `null`: only the YAML can say it).
 pub async fn validate(
     State(studio): State<Arc<Studio>>,
     Json(changed): Json<Changed>,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, (source, overrides)) = studio.pair(&changed)?;
+    let ((base, _), (source, overrides)) = studio.pair(&changed)?;
     let answer = tokio::task::spawn_blocking(move || match scenario::load(&source, &overrides) {
-        Ok(loaded) => json!({
-            "ok": true,
-            "name": loaded.scenario.name,
-            "diagnostics": loaded.warnings.iter().map(Located::of).collect::<Vec<_>>(),
-        }),
+        Ok(loaded) => {
+            let (values, set) = as_controls(&base, &source, &overrides).unwrap_or_default();
+            json!({
+                "ok": true,
+                "name": loaded.scenario.name,
+                "diagnostics": loaded.warnings.iter().map(Located::of).collect::<Vec<_>>(),
+                "values": values,
+                "set": set,
+            })
+        }
         Err(e) => json!({ "ok": false, "diagnostics": e.diagnostics.iter().map(Located::of).collect::<Vec<_>>() }),
     })
     .await
     .map_err(|e| ApiError::bad(format!("validation failed: {e}")))?;
     Ok(Json(answer))
+}
+
+/// The controls' values of the edited scenario (`source` with
+/// `overrides`), and the edit as changes of the controls of `base` — only
+/// when the base with those changes has exactly the edited scenario's
+/// values (history aside, which a what-if never carries), so that the page,
+/// its link and its what-if file describe one scenario.
+type AsControls = (Vec<(String, String)>, Option<Vec<(String, String)>>);
+
+fn as_controls(base: &Source, source: &Source, overrides: &[Override]) -> Result<AsControls, LoadError> {
+    let controls_of = |prepared: &Prepared, overrides: &[Override]| -> Result<_, LoadError> {
+        let loaded = prepared.load(overrides)?;
+        let leaves = prepared.leaves(overrides)?;
+        Ok((controls::values(&controls::controls(&leaves, &loaded.scenario)), leaves))
+    };
+    let (base_prepared, edited_prepared) = (Prepared::read(base), Prepared::read(source));
+    let (written, _) = controls_of(&base_prepared, &[])?;
+    let (edited, edited_leaves) = controls_of(&edited_prepared, overrides)?;
+    let same_controls = written.len() == edited.len() && written.iter().zip(&edited).all(|(a, b)| a.0 == b.0);
+    if !same_controls {
+        return Ok((edited, None));
+    }
+    let set: Vec<(String, String)> =
+        written.iter().zip(&edited).filter(|(a, b)| a.1 != b.1).map(|(_, b)| b.clone()).collect();
+    let as_set: Vec<Override> =
+        set.iter().map(|(path, value)| Override::from("the studio's change", path, value.clone())).collect();
+    let expressed = base_prepared.leaves(&as_set).is_ok_and(|l| same_values(&l, &edited_leaves));
+    Ok((edited, expressed.then_some(set)))
+}
+
+/// Whether two scenarios' values are the same, history aside.
+fn same_values(a: &scenario::Leaves, b: &scenario::Leaves) -> bool {
+    fn kept<T: PartialEq + Clone>(list: &[(String, T)]) -> Vec<(String, T)> {
+        list.iter().filter(|(p, _)| !p.starts_with("observed.") && p != "observed").cloned().collect()
+    }
+    kept(&a.numbers) == kept(&b.numbers)
+        && kept(&a.booleans) == kept(&b.booleans)
+        && kept(&a.strings) == kept(&b.strings)
 }
 
 /// One trial of an outcome class, told as `explain` tells it.

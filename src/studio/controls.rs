@@ -300,6 +300,21 @@ fn yaml_key(key: &str) -> String {
     }
 }
 
+/// Each control's `--set` path and value as the page writes it (a slider's
+/// number in its shortest exact form, a switch's `true`/`false`, a choice's
+/// word).
+pub fn values(groups: &[Group]) -> Vec<(String, String)> {
+    groups
+        .iter()
+        .flat_map(|g| &g.controls)
+        .map(|c| match c {
+            Control::Slider { path, value, .. } => (path.clone(), value.to_string()),
+            Control::Switch { path, value, .. } => (path.clone(), value.to_string()),
+            Control::Choice { path, value, .. } => (path.clone(), value.clone()),
+        })
+        .collect()
+}
+
 /// A what-if file: `extends: {parent}` and exactly the changed values
 /// (`set`), nested as the scenario format nests them. A changed crisis
 /// variable is written whole from `variant` (the scenario with the changes),

@@ -607,3 +607,27 @@ fn every_answer_carries_the_guard_headers() {
         }
     }
 }
+
+/// Edited YAML is offered back as the controls' changes when it changes
+/// nothing else, so the page, its link and its what-if agree; an edit the
+/// controls cannot write (a rule added) comes back as values only.
+#[test]
+fn edited_yaml_becomes_the_controls_changes_when_it_can() {
+    let server = Server::start(&[]);
+    let values = "extends: kazakhstan-2022\nmembers:\n  russia:\n    attributes:\n      alignment: 0.3\n\
+                  alliance:\n  pools:\n    peacekeeping:\n      cap: 2000\n";
+    let answer = server.post("/api/validate", &json!({ "scenario": "kazakhstan-2022", "yaml": values })).json();
+    assert_eq!(answer["ok"], true, "{answer}");
+    assert_eq!(
+        answer["set"],
+        json!([["alliance.pools.peacekeeping.cap", "2000"], ["members.russia.attributes.alignment", "0.3"]]),
+        "{answer}"
+    );
+    let ruled = format!(
+        "{values}decisions:\n  request:\n    rules:\n      append:\n        - id: extra\n          when: severity > 0.9\n          add: 0.2\n          because: a test\n"
+    );
+    let answer = server.post("/api/validate", &json!({ "scenario": "kazakhstan-2022", "yaml": ruled })).json();
+    assert_eq!((answer["ok"].as_bool(), answer["set"].is_null()), (Some(true), true), "{answer}");
+    let shown = answer["values"].as_array().expect("values");
+    assert!(shown.contains(&json!(["alliance.pools.peacekeeping.cap", "2000"])), "{answer}");
+}

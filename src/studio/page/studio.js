@@ -12,6 +12,10 @@ const $ = id => document.getElementById(id);
 
 const state = { scenario: "", set: new Map(), yaml: null, seed: null };
 let controls = null;       // the scenario's controls, as the server made them
+// When the YAML pane holds changes the controls cannot write (a rule added,
+// a distribution replaced), the pane is what runs: the controls then show
+// its values (path → value), greyed, until Reset.
+let overridden = null;
 let sequence = 0;          // number of the newest run request
 let inflight = null;       // its AbortController
 let changedAt = 0;         // when the newest change was made (performance.now)
@@ -85,7 +89,7 @@ function controlFor(c) {
   if (c.because) label.title = c.because;
   box.title = c.because || c.path;
   box.append(label);
-  const current = state.set.has(c.path) ? state.set.get(c.path) : null;
+  const current = overridden ? overridden.get(c.path) ?? null : state.set.has(c.path) ? state.set.get(c.path) : null;
   let input;
   if (c.kind === "slider") {
     input = document.createElement("input");
@@ -136,16 +140,28 @@ function controlFor(c) {
   };
   // Sliders run when they stop moving (change); switches and choices at once.
   input.addEventListener("change", apply);
-  box.classList.toggle("changed", current !== null);
+  const differs = current !== null && (c.kind === "slider" ? Number(current) !== c.value : current !== asWritten);
+  box.classList.toggle("changed", differs);
+  if (overridden) {
+    input.disabled = true;
+    box.title = "set by the YAML pane (Reset to use the controls again)";
+  }
   return box;
 }
 
 function drawControls() {
   const aside = $("controls");
   aside.replaceChildren();
+  if (overridden) {
+    const note = document.createElement("p");
+    note.className = "overridden";
+    note.textContent = "The YAML pane changes more than the controls can show, so it is what runs (and what the link and the saved file hold). The controls show its values. Reset to use the controls again.";
+    aside.append(note);
+  }
   for (const group of controls.groups) {
     const details = document.createElement("details");
-    details.open = group.title === "Alliance" || group.title === "Crisis" || group.title.startsWith("Decisions");
+    const changedHere = group.controls.some(c => state.set.has(c.path) || (overridden && String(overridden.get(c.path)) !== String(c.value)));
+    details.open = changedHere || group.title === "Alliance" || group.title === "Crisis" || group.title.startsWith("Decisions");
     const summary = document.createElement("summary");
     summary.textContent = group.title;
     details.append(summary, ...group.controls.map(controlFor));
@@ -233,6 +249,7 @@ async function runSteps() {
 // --- the what-if file ------------------------------------------------------
 
 async function whatIfText() {
+  if (state.yaml !== null) return state.yaml; // the pane is what runs (checked as typed)
   return api("/api/what-if", { payload: { scenario: state.scenario, set: Array.from(state.set.entries()) } });
 }
 window.studioWhatIf = whatIfText;
@@ -276,13 +293,30 @@ $("yaml").addEventListener("input", () => {
     showDiagnostics(answer.diagnostics);
     $("yaml").classList.toggle("invalid", !answer.ok);
     if (answer.ok) {
-      state.yaml = text;
+      adopt(text, answer);
       changedAt = performance.now();
       writeAddress();
       runSteps();
     }
   }, 300);
 });
+
+// Valid YAML from the pane becomes the one truth of the page: as the
+// controls' changes when it changes nothing else (the controls move to its
+// values; the link and the saved file hold the same changes), or else as
+// the text itself, the controls showing its values, greyed.
+function adopt(text, answer) {
+  if (answer.set) {
+    state.yaml = null;
+    state.set = new Map(answer.set);
+    overridden = null;
+  } else {
+    state.yaml = text;
+    state.set = new Map();
+    overridden = new Map(answer.values || []);
+  }
+  if (controls) drawControls();
+}
 
 // A click on a diagnostic puts the cursor at its line and column.
 $("diagnostics").addEventListener("click", event => {
@@ -347,6 +381,7 @@ $("save").addEventListener("click", async () => {
 $("reset").addEventListener("click", () => {
   state.set = new Map();
   state.yaml = null;
+  overridden = null;
   drawControls();
   change();
 });
@@ -355,6 +390,7 @@ $("scenario").addEventListener("change", () => {
   state.scenario = $("scenario").value;
   state.set = new Map();
   state.yaml = null;
+  overridden = null;
   open();
 });
 
@@ -388,10 +424,39 @@ async function open() {
   try {
     controls = await api(`/api/controls?scenario=${encodeURIComponent(state.scenario)}`);
   } catch (e) {
+    // Nothing of the previous scenario stays on the page.
     controls = null;
-    $("status").textContent = `error: ${e.message}`;
+    overridden = null;
+    if (inflight) inflight.abort();
+    sequence++;
+    $("controls").replaceChildren();
+    for (const id of ["p-base", "p-deploy", "p-diff", "trials"]) {
+      $(id).textContent = "—";
+      delete $(id).dataset.value;
+    }
+    for (const id of ["charts", "tornado", "story", "written"]) $(id).replaceChildren();
+    $("yaml").value = "";
+    const first = e.diagnostics.find(d => d.severity === "error");
+    const where = first ? `${first.file}${first.line ? `, line ${first.line}, column ${first.column}` : ""}: ${first.message}` : e.message;
+    const more = e.diagnostics.length > 1 ? ` (and ${e.diagnostics.length - 1} more, listed under the YAML pane)` : "";
+    $("load-error").textContent = `${state.scenario.replace(/^file:/, "")} does not load. ${where}${more}`;
+    $("load-error").hidden = false;
+    $("status").textContent = "error";
+    delete document.body.dataset.trials;
     showDiagnostics(e.diagnostics);
     return;
+  }
+  $("load-error").hidden = true;
+  overridden = null;
+  if (state.yaml !== null) {
+    // A link with YAML: the pane is adopted as if typed.
+    try {
+      const answer = await api("/api/validate", { payload: { scenario: state.scenario, set: [], yaml: state.yaml } });
+      if (answer.ok) adopt(state.yaml, answer);
+      else showDiagnostics(answer.diagnostics);
+    } catch (e) {
+      showDiagnostics(e.diagnostics || []);
+    }
   }
   document.title = `${controls.name} — alliance-sim studio`;
   $("written").textContent = controls.text;
