@@ -148,3 +148,65 @@ fn a_report_with_ranges_draws_the_sobol_indices_and_the_spider_of_the_same_runs(
     let run: serde_json::Value = serde_json::from_str(&run).expect("json");
     assert_eq!(drawn["members.russia.attributes.alignment@0.3"], run["funnel"]["deploy"]["p"].as_f64().expect("p"));
 }
+
+/// Every axis of every chart: the tick labels of each `<svg>`, the
+/// percentages apart from the plain numbers (a histogram has one of each).
+fn axes(html: &str) -> Vec<Vec<f64>> {
+    let mut out = Vec::new();
+    for svg in html.split("<svg").skip(1) {
+        let svg = svg.split("</svg>").next().unwrap_or_default();
+        let labels: Vec<&str> = svg
+            .split("class=\"tick\"")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').and_then(|(_, rest)| rest.split('<').next()))
+            .collect();
+        for percent in [false, true] {
+            let axis: Vec<f64> = labels
+                .iter()
+                .filter(|l| l.ends_with('%') == percent)
+                .filter_map(|l| l.trim_end_matches('%').replace([',', '+'], "").parse::<f64>().ok())
+                .collect();
+            if !axis.is_empty() {
+                out.push(axis);
+            }
+        }
+    }
+    out
+}
+
+/// Axes a projector can show (#39): every axis ticked at whole multiples
+/// of a 1, 2 or 5 × 10ⁿ step, and the deployment histogram fitted to its
+/// data, the 20,000 pool's cap marked beyond its end instead of
+/// stretching the axis to 21,000.
+#[test]
+fn chart_ticks_are_round_and_histograms_fit_their_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("k.html");
+    let mut args = vec!["report", "kazakhstan-2022", "-n", "20000", "-s", "3", "--compare", "kyrgyzstan-2010"];
+    args.extend(["--sensitivity", "deploy", "-o", out.to_str().expect("utf-8")]);
+    stdout_of(&args);
+    let html = std::fs::read_to_string(&out).expect("report");
+    let axes = axes(&html);
+    assert!(axes.len() >= 8, "{axes:?}");
+    for axis in &axes {
+        if axis.len() < 2 {
+            continue;
+        }
+        let step = axis[1] - axis[0];
+        let mantissa = step / 10f64.powf(step.log10().floor());
+        assert!([1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6), "step {step}: {axis:?}");
+        for t in axis {
+            assert!(((t / step) - (t / step).round()).abs() < 1e-6, "tick {t} is off the step {step}: {axis:?}");
+        }
+    }
+    let deployed =
+        html.split("<svg").find(|svg| svg.contains("data-key=\"deployed\"")).expect("the deployment histogram");
+    let top = axes_of(deployed);
+    assert!(top <= 5000.0, "the axis runs to {top} while every deployment is under 3,600");
+    assert!(deployed.contains("marker beyond cap"), "the 20,000 cap is marked beyond the axis");
+}
+
+/// The largest plain tick of one chart.
+fn axes_of(svg: &str) -> f64 {
+    axes(&format!("<svg{}", svg.split("</svg>").next().unwrap_or_default())).into_iter().flatten().fold(0.0, f64::max)
+}

@@ -18,6 +18,38 @@ pub(super) const SKY: &str = "#56B4E9";
 pub(super) const INK: &str = "#222";
 pub(super) const WIDTH: f64 = 760.0;
 
+/// Axis ticks at round numbers: multiples of a step of 1, 2 or 5 × 10ⁿ,
+/// from the first at or above `lo` to the last at or below `hi`, about
+/// `most` of them at most (never fewer than two on a span that has room).
+pub(super) fn nice_ticks(lo: f64, hi: f64, most: usize) -> (Vec<f64>, f64) {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return (vec![lo], 1.0);
+    }
+    let rough = (hi - lo) / most.max(1) as f64;
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= rough).unwrap_or(10.0 * power);
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    // Multiples of the step, computed from integers so that no sum drifts.
+    let ticks = (first..=last).map(|k| if k == 0 { 0.0 } else { k as f64 * step }).collect();
+    (ticks, step)
+}
+
+/// A tick's label: as many decimals as the step needs, thousands grouped;
+/// as a percentage when `percent`.
+pub(super) fn tick_label(v: f64, step: f64, percent: bool) -> String {
+    let (v, step) = if percent { (100.0 * v, 100.0 * step) } else { (v, step) };
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    let text = if v.abs() < 1e-9 * step {
+        "0".to_string()
+    } else if decimals == 0 {
+        thousands(v)
+    } else {
+        format!("{v:.decimals$}")
+    };
+    if percent { format!("{text}%") } else { text }
+}
+
 /// One bar with its interval, for [`interval_chart`].
 pub(super) struct Bar {
     pub(super) label: String,
@@ -45,6 +77,14 @@ impl Bar {
 
 /// Horizontal bars with 95% whiskers on an axis from `min` to `max`.
 pub(super) fn interval_chart(bars: &[Bar], min: f64, max: f64, axis: &str, percent: bool, title: &str) -> String {
+    // The axis ends on a round number at or past `max`.
+    let (mut ticks, step) = nice_ticks(min, max, 5);
+    if let Some(&last) = ticks.last()
+        && last < max - 1e-9 * step
+    {
+        ticks.push(last + step);
+    }
+    let max = ticks.last().copied().unwrap_or(max).max(max);
     let left = 230.0;
     let right = WIDTH - 90.0;
     let row = 34.0;
@@ -53,10 +93,9 @@ pub(super) fn interval_chart(bars: &[Bar], min: f64, max: f64, axis: &str, perce
     let mut s =
         format!("viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\"><title>{}</title>", esc(title));
     // Grid and axis.
-    for i in 0..=4 {
-        let v = min + (max - min) * f64::from(i) / 4.0;
+    for v in ticks {
         let gx = x(v);
-        let label = if percent { format!("{:.0}%", 100.0 * v) } else { short(v) };
+        let label = tick_label(v, step, percent);
         let _ = write!(
             s,
             "<line x1=\"{gx:.1}\" y1=\"30\" x2=\"{gx:.1}\" y2=\"{:.1}\" class=\"grid\"/><text x=\"{gx:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"middle\">{label}</text>",
@@ -127,21 +166,39 @@ pub(super) fn histogram(
     let height = bottom + 50.0;
     let mut s =
         format!("viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\"><title>{}</title>", esc(title));
-    let hi = bins.last().map_or(1.0, |b| b.hi);
-    let span = markers.iter().map(|m| m.0 * 1.05).fold(hi, f64::max);
+    // The axis fits the data (its last bin with trials) and the markers
+    // near it; a marker far beyond (a cap of 20,000 over deployments of at
+    // most 3,600) is drawn as an arrow at the axis' end.
+    let data_hi = bins.iter().rev().find(|b| b.count > 0).map_or(1.0, |b| b.hi);
+    let near = markers.iter().map(|m| m.0).filter(|v| *v <= 2.0 * data_hi).fold(data_hi, f64::max);
+    let (ticks, step) = nice_ticks(0.0, near, 6);
+    let span = ticks.last().copied().filter(|t| *t >= near).unwrap_or(ticks.last().copied().unwrap_or(near) + step);
     let peak = bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
     let total: u64 = bins.iter().map(|b| b.count).sum();
     let x = |v: f64| left + (right - left) * (v / span).clamp(0.0, 1.0);
     let y = |c: f64| bottom - (bottom - top) * c / peak;
-    for i in 0..=5 {
-        let v = span * f64::from(i) / 5.0;
-        let anchor = if i == 5 { "end" } else { "middle" };
+    let (ticks, step) = nice_ticks(0.0, span, 6);
+    for v in ticks {
+        let anchor = if x(v) >= right - 1.0 { "end" } else { "middle" };
         let _ = write!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"{anchor}\">{}</text>",
             x(v),
             bottom + 20.0,
-            thousands(v)
+            tick_label(v, step, false)
+        );
+    }
+    // Shares of trials on the left, where the bars are.
+    let peak_share = peak / total.max(1) as f64;
+    let (shares, share_step) = nice_ticks(0.0, peak_share, 4);
+    for v in shares {
+        let ty = y(v * total.max(1) as f64);
+        let _ = write!(
+            s,
+            "<line x1=\"{left}\" y1=\"{ty:.1}\" x2=\"{right}\" y2=\"{ty:.1}\" class=\"grid\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            ty + 4.0,
+            tick_label(v, share_step, true)
         );
     }
     let _ = write!(s, "<line x1=\"{left}\" y1=\"{bottom}\" x2=\"{right}\" y2=\"{bottom}\" class=\"axisline\"/>");
@@ -178,6 +235,18 @@ pub(super) fn histogram(
         let mx = x(*v);
         let (stroke, dash) = if *style == "observed" { (VERMILLION, "") } else { (INK, " stroke-dasharray=\"7 5\"") };
         let ty = top - 8.0 + 16.0 * (i % 3) as f64;
+        if *v > span {
+            // Beyond the axis: an arrow at its end, labelled.
+            let _ = write!(
+                s,
+                "<path class=\"marker beyond {style}\" data-value=\"{v}\" d=\"M{:.1} {ty:.1}h12l-5 -5m5 5l-5 5\" stroke=\"{stroke}\" stroke-width=\"2\" fill=\"none\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"marklabel\" text-anchor=\"end\" fill=\"{stroke}\">{}</text>",
+                right - 12.0,
+                right - 16.0,
+                ty + 4.0,
+                esc(label)
+            );
+            continue;
+        }
         let anchor = if mx > (left + right) / 2.0 { "end" } else { "start" };
         let dx = if anchor == "end" { -5.0 } else { 5.0 };
         let _ = write!(
@@ -205,13 +274,16 @@ pub(super) fn tornado(t: &Sensitivity, top: usize) -> String {
     );
     let _ =
         write!(s, "<line x1=\"{centre}\" y1=\"30\" x2=\"{centre}\" y2=\"{:.1}\" class=\"axisline\"/>", height - 40.0);
-    for (v, anchor) in [(-reach, "start"), (reach, "end")] {
+    let (ticks, step) = nice_ticks(-reach, reach, 6);
+    for v in ticks {
+        let sign = if v > 0.0 { "+" } else { "" };
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"{anchor}\">{:+.4}</text>",
+            "<line x1=\"{0:.1}\" y1=\"30\" x2=\"{0:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{0:.1}\" y=\"{2:.1}\" class=\"tick\" text-anchor=\"middle\">{sign}{3}</text>",
             x(v),
+            height - 40.0,
             height - 22.0,
-            v
+            tick_label(v, step, false)
         );
     }
     let _ = write!(
@@ -255,13 +327,15 @@ pub(super) fn index_bars(t: &SobolIndices) -> String {
         "viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\"><title>Sobol' indices of {}</title>",
         esc(&t.metric)
     );
-    for v in [0.0, 0.25, 0.5, 0.75, 1.0] {
+    let (ticks, step) = nice_ticks(0.0, 1.0, 5);
+    for v in ticks {
         let _ = write!(
             s,
-            "<line x1=\"{0:.1}\" y1=\"30\" x2=\"{0:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{0:.1}\" y=\"{2:.1}\" class=\"tick\" text-anchor=\"middle\">{v}</text>",
+            "<line x1=\"{0:.1}\" y1=\"30\" x2=\"{0:.1}\" y2=\"{1:.1}\" class=\"grid\"/><text x=\"{0:.1}\" y=\"{2:.1}\" class=\"tick\" text-anchor=\"middle\">{3}</text>",
             x(v),
             height - 40.0,
-            height - 24.0
+            height - 24.0,
+            tick_label(v, step, false)
         );
     }
     let _ = write!(
@@ -331,13 +405,14 @@ pub(super) fn spider(t: &Spider) -> String {
             100.0 * p
         );
     }
-    for v in [lo + pad, (lo + hi) / 2.0, hi - pad] {
+    let (ticks, step) = nice_ticks(lo, hi, 5);
+    for v in ticks {
         let _ = write!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{}</text>",
             left - 6.0,
             y(v) + 4.0,
-            short(v)
+            tick_label(v, step, false)
         );
     }
     let _ = write!(
@@ -394,4 +469,37 @@ pub(super) fn spider(t: &Spider) -> String {
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{nice_ticks, tick_label};
+
+    /// Whether every tick is a whole multiple of a 1, 2 or 5 × 10ⁿ step.
+    fn round(ticks: &[f64], step: f64) -> bool {
+        let mantissa = step / 10f64.powf(step.log10().floor());
+        [1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-9)
+            && ticks.iter().all(|t| ((t / step) - (t / step).round()).abs() < 1e-6)
+    }
+
+    #[test]
+    fn ticks_fall_on_round_numbers_whatever_the_range() {
+        for (lo, hi) in
+            [(0.0, 4200.0), (0.0, 390.0), (0.0, 1.52), (-0.0452, 0.0452), (0.0, 1.0), (3.3, 17.9), (0.0, 21_000.0)]
+        {
+            let (ticks, step) = nice_ticks(lo, hi, 5);
+            assert!(round(&ticks, step), "{lo}..{hi}: {ticks:?} by {step}");
+            assert!(ticks.len() >= 2 && ticks.len() <= 6, "{lo}..{hi}: {ticks:?}");
+            assert!(ticks.iter().all(|t| *t >= lo - 1e-12 && *t <= hi + 1e-12), "{lo}..{hi}: {ticks:?}");
+        }
+        let (ticks, step) = nice_ticks(-0.0452, 0.0452, 6);
+        let labels: Vec<String> = ticks.iter().map(|t| tick_label(*t, step, false)).collect();
+        assert_eq!(labels, ["-0.04", "-0.02", "0", "0.02", "0.04"].map(String::from).to_vec());
+        let (ticks, step) = nice_ticks(0.0, 4200.0, 5);
+        let labels: Vec<String> = ticks.iter().map(|t| tick_label(*t, step, false)).collect();
+        assert_eq!(labels, ["0", "1,000", "2,000", "3,000", "4,000"].map(String::from).to_vec());
+        let (ticks, step) = nice_ticks(0.0, 1.0, 5);
+        let labels: Vec<String> = ticks.iter().map(|t| tick_label(*t, step, true)).collect();
+        assert_eq!(labels, ["0%", "20%", "40%", "60%", "80%", "100%"].map(String::from).to_vec());
+    }
 }
