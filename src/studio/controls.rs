@@ -122,20 +122,83 @@ fn label(path: &str) -> String {
     if kept.is_empty() { path.to_string() } else { kept.join(" · ") }
 }
 
-/// A slider's range and step around `value`: probabilities and shares on
-/// [0, 1]; whole numbers from 0 to twice their value; others from 0 (or
-/// twice below) to twice their value.
-fn range(path: &str, value: f64) -> (f64, f64, f64) {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    let unit = ["bernoulli", "base", "add", "set", "alignment", "protest_risk", "probability", "share", "p"];
-    if (0.0..=1.0).contains(&value) && (unit.contains(&last) || value.fract() != 0.0) {
-        return (0.0_f64.min(value), 1.0_f64.max(value), 0.01);
-    }
+/// A slider's range and step, from what the scenario language accepts at
+/// `path`: a probability on [0, 1], a rule's `add` on [−1, 1], a member
+/// attribute within the bounds `alliance.attributes` declares for it; a
+/// distribution's shape, spread or rate above 0; a uniform or triangular
+/// bound on its own side of its siblings (min ≤ mode ≤ max). Anything else
+/// (days, personnel, caps) runs from 0 (or below, for a negative value) to
+/// twice the value. The step is a 1, 2 or 5 × 10ⁿ that lands exactly on
+/// the value as written (0.002 stays 0.002, a lead time of 1.5 stays 1.5).
+fn range(path: &str, value: f64, leaves: &Leaves) -> (f64, f64, f64) {
+    let parts: Vec<&str> = path.split('.').collect();
+    let last = parts.last().copied().unwrap_or_default();
+    let parent = parts.len().checked_sub(2).map_or("", |i| parts[i]);
+    let sibling = |name: &str| {
+        let key = format!("{}.{name}", parts[..parts.len() - 1].join("."));
+        leaves.numbers.iter().find(|(p, _)| *p == key).map(|(_, v)| *v)
+    };
+    let declared = |bound: &str| match parts.as_slice() {
+        ["members", _, "attributes", attribute] => {
+            let key = format!("alliance.attributes.{attribute}.{bound}");
+            leaves.numbers.iter().find(|(p, _)| *p == key).map(|(_, v)| *v)
+        }
+        _ => None,
+    };
+    let in_rules = parts.contains(&"rules");
     let span = value.abs().max(1.0);
-    let (lo, hi) = if value >= 0.0 { (0.0, (2.0 * span).max(value + 10.0)) } else { (value - span, span) };
-    let whole = value.fract() == 0.0;
-    let step = if whole { 10f64.powf(((hi - lo).log10() - 2.0).floor()).max(1.0) } else { (hi - lo) / 200.0 };
+    let open_hi = (2.0 * span).max(value + 10.0);
+    let (lo, hi, positive) = if let (Some(lo), Some(hi)) = (declared("min"), declared("max")) {
+        (lo, hi, false)
+    } else if matches!(last, "bernoulli" | "probability" | "p" | "share" | "protest_risk" | "alignment")
+        || (in_rules && matches!(last, "set" | "base"))
+    {
+        (0.0, 1.0, false)
+    } else if in_rules && last == "add" {
+        (-1.0, 1.0, false)
+    } else if matches!((parent, last), ("beta", "alpha" | "beta") | ("normal", "sd") | ("lognormal", "sigma"))
+        || matches!(last, "rate" | "lambda")
+    {
+        (0.0, open_hi, true)
+    } else if matches!(parent, "uniform" | "triangular") {
+        let floor = if value >= 0.0 { 0.0 } else { value - span };
+        let below = sibling("mode").or(sibling("min")).filter(|_| last == "max");
+        let above = if last == "min" { sibling("mode").or(sibling("max")) } else { None };
+        match last {
+            "min" => (floor, above.unwrap_or(open_hi), false),
+            "max" => (below.unwrap_or(floor), open_hi.max(2.0 * value), false),
+            "mode" => (sibling("min").unwrap_or(floor), sibling("max").unwrap_or(open_hi), false),
+            _ => (floor, open_hi, false),
+        }
+    } else if value >= 0.0 {
+        (0.0, open_hi, false)
+    } else {
+        (value - span, span, false)
+    };
+    let (lo, hi) = (lo.min(value), hi.max(value));
+    let step = landing_step(lo, hi, value);
+    // Shapes, spreads and rates stay above 0: the slider starts a step up.
+    let lo = if positive { step.min(value) } else { lo };
     (lo, hi, step)
+}
+
+/// The coarsest 1, 2 or 5 × 10ⁿ step, at most a 200th of `lo..hi`, from
+/// which `value` is a whole number of steps above `lo` (`lo` itself on
+/// the grid of 0).
+fn landing_step(lo: f64, hi: f64, value: f64) -> f64 {
+    let rough = ((hi - lo) / 200.0).max(1e-9);
+    let on_grid = |step: f64, x: f64| ((x / step) - (x / step).round()).abs() < 1e-7;
+    let mut power = 10f64.powf(rough.log10().floor());
+    for _ in 0..12 {
+        for m in [5.0, 2.0, 1.0] {
+            let step = m * power;
+            if step <= rough * 1.000_001 && on_grid(step, value) && on_grid(step, lo) {
+                return step;
+            }
+        }
+        power /= 10.0;
+    }
+    rough
 }
 
 /// The controls of a scenario, from its merged tree's `leaves` and the
@@ -192,7 +255,7 @@ pub fn controls(leaves: &Leaves, model: &Scenario) -> Vec<Group> {
     }
     let offered = |path: &str| PLACES.iter().any(|p| path.starts_with(p)) && !path.ends_with(".seed");
     for (path, value) in leaves.numbers.iter().filter(|(p, _)| offered(p) && !p.starts_with("alliance.attributes")) {
-        let (min, max, step) = range(path, *value);
+        let (min, max, step) = range(path, *value, leaves);
         add(
             path,
             Control::Slider {
@@ -354,14 +417,58 @@ pub fn what_if(parent: &str, base_name: &str, set: &[Override], variant: &Leaves
 #[cfg(test)]
 mod tests {
     use super::{range, scalar};
+    use crate::scenario::Leaves;
+
+    /// Leaves holding these numbers.
+    fn leaves(numbers: &[(&str, f64)]) -> Leaves {
+        Leaves { numbers: numbers.iter().map(|(p, v)| (p.to_string(), *v)).collect(), ..Leaves::default() }
+    }
+
+    /// Whether the slider holds `value` exactly: within its range and a
+    /// whole number of steps above its start.
+    fn holds(value: f64, (lo, hi, step): (f64, f64, f64)) -> bool {
+        let k = (value - lo) / step;
+        lo <= value && value <= hi && (k - k.round()).abs() < 1e-6 && (hi - lo) / step <= 2000.0
+    }
 
     #[test]
-    fn sliders_span_sensible_ranges() {
-        assert_eq!(range("members.russia.attributes.alignment", 0.9), (0.0, 1.0, 0.01));
-        let (lo, hi, step) = range("alliance.pools.peacekeeping.cap", 3600.0);
-        assert_eq!((lo, hi, step), (0.0, 7200.0, 10.0));
-        let (lo, hi, _) = range("members.russia.lead_time", 1.5);
-        assert!(lo == 0.0 && hi >= 3.0);
+    fn sliders_hold_the_values_as_written_within_what_the_language_accepts() {
+        let none = leaves(&[]);
+        let declared =
+            leaves(&[("alliance.attributes.alignment.min", 0.0), ("alliance.attributes.alignment.max", 1.0)]);
+        let r = range("members.russia.attributes.alignment", 0.95, &declared);
+        assert_eq!((r.0, r.1), (0.0, 1.0));
+        assert!(holds(0.95, r));
+        // Small and fractional values are reachable, not rounded to 0 or 1.495.
+        for (path, value) in [
+            ("decisions.request.rules.3.add", 0.002),
+            ("members.belarus.lead_time", 1.5),
+            ("members.russia.lead_time", 0.25),
+            ("decisions.request.rules.4.add", 0.803),
+            ("alliance.pools.peacekeeping.cap", 3600.0),
+            ("members.russia.pledges.peacekeeping", 1800.0),
+            ("crisis.variables.required.triangular.mode", 2500.0),
+        ] {
+            let r = range(path, value, &none);
+            assert!(holds(value, r), "{path} = {value}: {r:?}");
+        }
+        // Days are not probabilities.
+        assert!(range("members.russia.lead_time", 0.25, &none).1 >= 10.0);
+        // A rule's effect is a change of probability; `set` a probability.
+        assert_eq!(range("decisions.request.rules.3.add", 0.3, &none).0, -1.0);
+        assert_eq!(range("decisions.request.rules.1.set", 0.02, &none).1, 1.0);
+        // A beta shape stays above 0.
+        let r = range("crisis.variables.severity.beta.alpha", 2.0, &none);
+        assert!(r.0 > 0.0 && holds(2.0, r), "{r:?}");
+        // A triangular bound stays on its side of the mode.
+        let tri = leaves(&[
+            ("crisis.variables.required.triangular.min", 1000.0),
+            ("crisis.variables.required.triangular.mode", 2500.0),
+            ("crisis.variables.required.triangular.max", 5000.0),
+        ]);
+        assert_eq!(range("crisis.variables.required.triangular.min", 1000.0, &tri).1, 2500.0);
+        assert_eq!(range("crisis.variables.required.triangular.max", 5000.0, &tri).0, 2500.0);
+        assert_eq!(range("crisis.variables.required.triangular.mode", 2500.0, &tri), (1000.0, 5000.0, 20.0));
     }
 
     #[test]

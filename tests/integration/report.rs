@@ -58,7 +58,9 @@ fn the_report_holds_the_json_summary_numbers_and_a_chart_per_section() {
     assert_eq!(v["deployment.shortfall"], summary["deployment"]["shortfall"]["mean"].as_f64().expect("mean"));
     // The caps and the observed personnel are marked on the histogram.
     assert!(html.contains("class=\"marker cap\" data-value=\"3600\""));
-    assert!(html.contains("class=\"marker cap\" data-value=\"20000\""));
+    // The 20,000 pool's cap lies far beyond every deployment: an arrow at
+    // the axis' end.
+    assert!(html.contains("class=\"marker beyond cap\" data-value=\"20000\""));
     assert!(html.contains("class=\"marker observed\" data-value=\"2030\""));
     // The histogram's bins count every deploy trial in which troops went.
     let binned: u64 = html

@@ -2,6 +2,7 @@
 //! the newer surfaces. Each test failed before its fix; the hostile inputs
 //! live in `tests/data/hostile/`.
 
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -81,9 +82,13 @@ fn every_analysis_stops_on_sigint_keeping_the_earlier_export() {
             all.extend(["-j", "1"]);
             let (out, took) = interrupted(&all, after);
             let code = out.status.code();
-            assert!(matches!(code, Some(0 | 1)), "{args:?} after {after:?}: exit {code:?}\n{}", stderr(&out));
-            if code == Some(1) {
-                assert!(stderr(&out).contains("interrupted"), "{args:?}: {}", stderr(&out));
+            // A signal that comes before the handler is installed (50 ms
+            // into a start-up slowed by a loaded host) has its default
+            // action: the process ends at once, having written nothing.
+            let early = after < Duration::from_millis(100) && out.status.signal() == Some(2);
+            assert!(matches!(code, Some(0 | 1)) || early, "{args:?} after {after:?}: exit {code:?}\n{}", stderr(&out));
+            if code == Some(1) || early {
+                assert!(early || stderr(&out).contains("interrupted"), "{args:?}: {}", stderr(&out));
                 assert!(out.stdout.is_empty(), "{args:?}: a partial result reached stdout");
                 assert_eq!(std::fs::read_to_string(&keep).expect("read"), "old\n", "{args:?}: the export was replaced");
                 assert_eq!(

@@ -237,6 +237,33 @@ fn controls_come_from_the_scenario_with_their_reasons() {
     assert_eq!(find("members.russia.attributes.lead_nation")["value"], true);
     let file = server.get("/api/controls?scenario=file:mine.yaml", Some(&server.token)).json();
     assert_eq!(file["name"], "Mine");
+    // Every slider of every bundled scenario holds its value as written
+    // (in range, a whole number of steps from its start) and stays within
+    // what the language accepts.
+    let listing = server.get("/api/scenarios", Some(&server.token)).json();
+    for name in listing["bundled"].as_array().expect("bundled").iter().map(|b| b["name"].as_str().expect("name")) {
+        let controls = server.get(&format!("/api/controls?scenario={name}"), Some(&server.token)).json();
+        for c in
+            controls["groups"].as_array().expect("groups").iter().flat_map(|g| g["controls"].as_array().expect("c"))
+        {
+            if c["kind"] != "slider" {
+                continue;
+            }
+            let [value, lo, hi, step] = ["value", "min", "max", "step"].map(|k| c[k].as_f64().expect("number"));
+            let k = (value - lo) / step;
+            let path = c["path"].as_str().expect("path");
+            assert!(
+                lo <= value && value <= hi && (k - k.round()).abs() < 1e-6,
+                "{name}: {path} = {value} on {lo}..{hi} by {step}"
+            );
+            if path.ends_with(".alpha") || path.ends_with(".beta.beta") || path.ends_with(".sd") {
+                assert!(lo > 0.0, "{name}: {path} may reach 0");
+            }
+            if path.ends_with("lead_time") {
+                assert!(hi > 1.0, "{name}: {path}, a number of days, on 0..1");
+            }
+        }
+    }
 }
 
 #[test]

@@ -75,7 +75,7 @@ function writeAddress() {
 function format(x) {
   if (!Number.isFinite(x)) return "—";
   if (Math.abs(x) >= 100) return Math.round(x).toLocaleString("en");
-  return String(Math.round(x * 1000) / 1000);
+  return String(Number(x.toPrecision(4))); // 0.002 stays 0.002, 1.5 stays 1.5
 }
 
 function controlFor(c) {
