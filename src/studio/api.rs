@@ -183,11 +183,30 @@ pub async fn controls(State(studio): State<Arc<Studio>>, Query(q): Query<Named>)
             "classes": class::NAMES,
             "groups": controls::controls(&leaves, s),
             "warnings": loaded.warnings.iter().map(Located::of).collect::<Vec<_>>(),
+            "presets": presets(&q.scenario),
         }))
     })
     .await
     .map_err(|e| ApiError::bad(format!("the controls could not be made: {e}")))??;
     Ok(Json(answer))
+}
+
+/// The bundled what-ifs built on the bundled scenario `name`, as one-click
+/// presets: their name, description and text, `extends:` naming `name` as
+/// the page does (the text is then adopted as if typed into the pane).
+fn presets(name: &str) -> Vec<Value> {
+    bundled::list()
+        .into_iter()
+        .filter(|(what_if, _)| what_if.starts_with("what-if/") && bundled::chain(what_if).get(1) == Some(&name))
+        .filter_map(|(what_if, about)| {
+            let text = bundled::text(what_if)?;
+            let text: Vec<String> = text
+                .lines()
+                .map(|l| if l.starts_with("extends:") { format!("extends: {name}") } else { l.to_string() })
+                .collect();
+            Some(json!({ "name": what_if, "description": about, "text": text.join("\n") + "\n" }))
+        })
+        .collect()
 }
 
 /// What a what-if beside the studio's folder writes in `extends:` to name
@@ -406,7 +425,14 @@ pub async fn tornado(State(studio): State<Arc<Studio>>, Json(request): Json<RunR
     };
     let (body, shared) = studio
         .answer(key, Priority::Asked, trials, &enlisted.stop, move |stop| {
-            let tornado = analysis::sensitivity(&plan, Monitor::new(stop, |_, _| {})).map_err(ApiError::analysis)?;
+            let leaves = scenario::leaves(&plan.source, &plan.overrides).map_err(|e| ApiError::scenario(&e))?;
+            let mut tornado =
+                analysis::sensitivity(&plan, Monitor::new(stop, |_, _| {})).map_err(ApiError::analysis)?;
+            // Rows named as the controls are (rules by id), so that a row
+            // opens its control.
+            for input in &mut tornado.inputs {
+                input.path = controls::by_id(&input.path, &leaves);
+            }
             let mut html = String::new();
             html::tornado_section(&mut html, &tornado);
             Ok(json!({ "html": html, "trials": tornado.meta.trials }).to_string())
@@ -470,10 +496,14 @@ fn as_controls(base: &Source, source: &Source, overrides: &[Override]) -> Result
     Ok((edited, expressed.then_some(set)))
 }
 
-/// Whether two scenarios' values are the same, history aside.
+/// Whether two scenarios' values are the same, history and titles aside
+/// (a what-if's `name` and `description` change no figure).
 fn same_values(a: &scenario::Leaves, b: &scenario::Leaves) -> bool {
     fn kept<T: PartialEq + Clone>(list: &[(String, T)]) -> Vec<(String, T)> {
-        list.iter().filter(|(p, _)| !p.starts_with("observed.") && p != "observed").cloned().collect()
+        list.iter()
+            .filter(|(p, _)| !p.starts_with("observed.") && !matches!(p.as_str(), "observed" | "name" | "description"))
+            .cloned()
+            .collect()
     }
     kept(&a.numbers) == kept(&b.numbers)
         && kept(&a.booleans) == kept(&b.booleans)

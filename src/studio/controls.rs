@@ -81,7 +81,7 @@ fn group_title(path: &str) -> String {
 /// The path with rule indices replaced by the rules' ids
 /// (`decisions.request.rules.3.add` → `…rules.survival.add`), which
 /// `--set` and a what-if's `rules: {survival: …}` both take.
-fn by_id(path: &str, leaves: &Leaves) -> String {
+pub fn by_id(path: &str, leaves: &Leaves) -> String {
     let parts: Vec<&str> = path.split('.').collect();
     let mut out: Vec<String> = Vec::with_capacity(parts.len());
     for (i, part) in parts.iter().enumerate() {

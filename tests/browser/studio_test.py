@@ -227,6 +227,25 @@ def main():
                                           ("", "moving every input down and up…"))
         bars = driver.find_elements("css selector", '#tornado [data-section="tornado"] [data-value]')
         check(len(bars) >= 2, f"the inputs are ranked (tornado: {len(bars)} bars)")
+        row = driver.find_element("css selector", "#tornado text[data-input]")
+        target = row.get_attribute("data-input")
+        driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", row)
+        check(driver.execute_script(
+            "const b = document.querySelector(`#controls .control[data-path='${arguments[0]}']`);"
+            "return !!b && b.closest('details').open && document.activeElement === b.querySelector('input, select')",
+            target), f"a tornado row ({target}) opens its control")
+
+        # A bundled what-if as a one-click preset: the page's figure is the
+        # what-if's own, and the change is listed under the headline.
+        driver.get(address)
+        done = wait_done(0)
+        preset = driver.find_element("css selector", ".presets button[title*='Armenia frozen']")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click()", preset)
+        done = wait_done(done)
+        check(shown("p-deploy") == cli_p_deploy(sim, "what-if/armenia-frozen"),
+              "the Armenia-frozen preset gives `run what-if/armenia-frozen`'s P(deploy)")
+        changes = driver.find_element("id", "changes").text
+        check("armenia" in changes and "frozen" in changes, f"the change is listed under the headline: {changes!r}")
 
         driver.get(address)
         done = wait_done(0)

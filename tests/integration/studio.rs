@@ -465,8 +465,35 @@ fn the_tornado_ranks_the_inputs_as_sensitivity_does() {
         "--seed",
         "3",
     ]);
-    let top = cli["inputs"][0]["path"].as_str().expect("top input");
-    assert!(html.contains(top), "the CLI's top input {top} is not in the studio's tornado");
+    // The same ranking, row by row: each row's change (its `data-value`)
+    // is the CLI's for that input.
+    let drawn: Vec<f64> = html
+        .split("data-key=\"")
+        .skip(1)
+        .filter_map(|part| part.split("data-value=\"").nth(1).and_then(|v| v.split('"').next()))
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let cli_changes: Vec<f64> = cli["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .take(drawn.len() / 2)
+        // An input moved out of what it accepts (a rule's `set: 1` up 10%)
+        // has no effect: drawn as 0.
+        .flat_map(|i| ["low", "high"].map(|side| i[side]["effect"]["Ok"]["diff"].as_f64().unwrap_or(0.0)))
+        .collect();
+    assert!(drawn.len() >= 4, "{html}");
+    assert_eq!(drawn, cli_changes);
+    // One naming: every row names a control of the page (rules by id), so
+    // that a click on it opens that control.
+    let controls = server.post("/api/validate", &json!({ "scenario": "kazakhstan-2022", "set": set })).json();
+    let paths: Vec<&str> =
+        controls["values"].as_array().expect("values").iter().map(|v| v[0].as_str().expect("path")).collect();
+    let rows: Vec<&str> = html.split("data-input=\"").skip(1).filter_map(|p| p.split('"').next()).collect();
+    assert!(!rows.is_empty());
+    for row in rows {
+        assert!(paths.contains(&row), "tornado row {row} names no control");
+    }
 }
 
 #[test]

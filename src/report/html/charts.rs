@@ -298,16 +298,18 @@ pub(super) fn tornado(t: &Sensitivity, top: usize) -> String {
         let y = 40.0 + row * i as f64;
         let _ = write!(
             s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"label small\" text-anchor=\"end\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"label small\" data-input=\"{}\" text-anchor=\"end\">{}</text>",
             left - 8.0,
             y + 15.0,
+            esc(&l.path),
             esc(&l.path)
         );
         for (d, fill, side) in [(l.low.delta(), SKY, "low"), (l.high.delta(), BLUE, "high")] {
             let (a, b) = (x(0.0).min(x(d)), x(0.0).max(x(d)));
             let _ = write!(
                 s,
-                "<rect class=\"bar\" data-key=\"{}.{side}\" data-value=\"{d}\" x=\"{a:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"9\" fill=\"{fill}\"/>",
+                "<rect class=\"bar\" data-key=\"{}.{side}\" data-input=\"{}\" data-value=\"{d}\" x=\"{a:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"9\" fill=\"{fill}\"/>",
+                esc(&l.path),
                 esc(&l.path),
                 y + if side == "low" { 2.0 } else { 11.0 },
                 (b - a).max(0.5)

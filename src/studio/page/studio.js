@@ -152,6 +152,23 @@ function controlFor(c) {
 function drawControls() {
   const aside = $("controls");
   aside.replaceChildren();
+  if (controls.presets && controls.presets.length) {
+    const box = document.createElement("div");
+    box.className = "presets";
+    const caption = document.createElement("span");
+    caption.className = "caption";
+    caption.textContent = "What-ifs to start from:";
+    box.append(caption);
+    for (const preset of controls.presets) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = preset.name.replace(/^what-if\//, "").replaceAll("-", " ");
+      button.title = preset.description;
+      button.addEventListener("click", () => usePreset(preset));
+      box.append(button);
+    }
+    aside.append(box);
+  }
   if (overridden) {
     const note = document.createElement("p");
     note.className = "overridden";
@@ -180,6 +197,7 @@ function drawControls() {
 
 function change() {
   changedAt = performance.now();
+  listChanges();
   writeAddress();
   refreshYaml();
   runSteps();
@@ -295,11 +313,49 @@ $("yaml").addEventListener("input", () => {
     if (answer.ok) {
       adopt(text, answer);
       changedAt = performance.now();
+      listChanges();
       writeAddress();
       runSteps();
     }
   }, 300);
 });
+
+// A bundled what-if as the page's changes, as if its text were typed.
+async function usePreset(preset) {
+  try {
+    const answer = await api("/api/validate", { payload: { scenario: state.scenario, set: [], yaml: preset.text } });
+    if (!answer.ok) { showDiagnostics(answer.diagnostics); return; }
+    adopt(preset.text, answer);
+    change();
+  } catch (e) {
+    $("status").textContent = `error: ${e.message}`;
+  }
+}
+
+// The changes, listed under the headline with their controls' labels.
+function listChanges() {
+  const list = $("changes");
+  const labels = new Map(controls ? controls.groups.flatMap(g => g.controls.map(c => [c.path, [g.title, c]])) : []);
+  const items = [];
+  const values = overridden ? [...overridden.entries()] : [...state.set.entries()];
+  for (const [path, value] of values) {
+    const known = labels.get(path);
+    if (!known) continue;
+    const [group, c] = known;
+    if (String(value) === String(c.value) || (c.kind === "slider" && Number(value) === c.value)) continue;
+    const li = document.createElement("li");
+    const shown = v => (c.kind === "slider" ? format(Number(v)) : String(v));
+    li.textContent = `${group} · ${c.label}: ${shown(c.value)} → ${shown(value)}`;
+    items.push(li);
+  }
+  if (state.yaml !== null) {
+    const li = document.createElement("li");
+    li.textContent = "and what the YAML pane says beyond the controls";
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+  list.hidden = items.length === 0;
+}
 
 // Valid YAML from the pane becomes the one truth of the page: as the
 // controls' changes when it changes nothing else (the controls move to its
@@ -344,6 +400,20 @@ $("rank").addEventListener("click", async () => {
     if (mine !== tornadoSequence) return;
     $("tornado").textContent = e.status === 409 ? "stopped: the scenario changed (press again)" : `error: ${e.message}`;
   }
+});
+
+// A tornado row opens its control.
+$("tornado").addEventListener("click", event => {
+  const row = event.target.closest("[data-input]");
+  if (!row) return;
+  const box = document.querySelector(`#controls .control[data-path="${CSS.escape(row.dataset.input)}"]`);
+  if (!box) return;
+  box.closest("details").open = true;
+  box.scrollIntoView({ block: "center" });
+  const input = box.querySelector("input, select");
+  if (input) input.focus();
+  box.classList.add("pointed");
+  setTimeout(() => box.classList.remove("pointed"), 1500);
 });
 
 // --- the story of one trial --------------------------------------------
@@ -441,6 +511,7 @@ async function open() {
     const more = e.diagnostics.length > 1 ? ` (and ${e.diagnostics.length - 1} more, listed under the YAML pane)` : "";
     $("load-error").textContent = `${state.scenario.replace(/^file:/, "")} does not load. ${where}${more}`;
     $("load-error").hidden = false;
+    $("changes").hidden = true;
     $("status").textContent = "error";
     delete document.body.dataset.trials;
     showDiagnostics(e.diagnostics);
