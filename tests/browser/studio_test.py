@@ -29,6 +29,8 @@ from pathlib import Path
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 HERE = Path(__file__).resolve().parent
@@ -257,6 +259,43 @@ def main():
         p95 = statistics.quantiles(timings, n=20)[-1]
         print(f"first picture after a slider stops (kazakhstan-2022, 20,000 trials, 20 moves): "
               f"median {statistics.median(timings):.0f} ms, p95 {p95:.0f} ms")
+        wait_done(0)
+
+        # Keyboard: the skip link is the first Tab, and from the results the
+        # next Tab reaches *Rank the inputs* (66 presses before #39).
+        driver.get("about:blank")
+        driver.get(address.split("#")[0] + "#s=kazakhstan-2022")
+        wait_done(0)
+        press = lambda key: ActionChains(driver).send_keys(key).perform()
+        press(Keys.TAB)
+        active = lambda: driver.execute_script("return document.activeElement.id || document.activeElement.className")
+        check(active() == "skip", f"the first Tab reaches the skip link ({active()})")
+        press(Keys.ENTER)
+        press(Keys.TAB)
+        check(active() == "rank", f"Tab from the results reaches Rank the inputs ({active()})")
+        ring = driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
+        check(ring not in ("", "none"), f"the focused control has a visible ring ({ring})")
+
+        # A phone: nothing wider than 390 px, the results before the controls.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        driver.get(address.split("#")[0] + "#s=kazakhstan-2022&set=members.russia.attributes.alignment=0.5")
+        wait_done(0)
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        order = driver.execute_script("return document.getElementById('results').getBoundingClientRect().top"
+                                      " < document.getElementById('controls').getBoundingClientRect().top")
+        check(width <= 390, f"at 390 px the page is {width} px wide")
+        check(order, "at 390 px the results come before the controls")
+        driver.execute_script("window.scrollTo(0, 0)")
+        shot("studio-phone.png")
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        # Print: the results, not the controls.
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        hidden = driver.execute_script("return getComputedStyle(document.getElementById('controls')).display")
+        shown_charts = driver.execute_script("return getComputedStyle(document.getElementById('charts')).display")
+        check(hidden == "none" and shown_charts != "none", f"printing shows the results, not the controls ({hidden})")
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        driver.get(address)
         wait_done(0)
 
         path = work / "shot.png"

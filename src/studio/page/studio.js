@@ -402,6 +402,13 @@ $("rank").addEventListener("click", async () => {
   }
 });
 
+// The skip link focuses the results (the address's fragment holds the
+// page's state, so it is not followed).
+document.querySelector(".skip").addEventListener("click", event => {
+  event.preventDefault();
+  $("results").focus();
+});
+
 // A tornado row opens its control.
 $("tornado").addEventListener("click", event => {
   const row = event.target.closest("[data-input]");
