@@ -815,6 +815,11 @@ pub struct ServeArgs {
     /// Most trials one request may run (the page refines up to this).
     #[arg(long, default_value_t = 1_000_000, value_parser = at_least_one::<u64>)]
     pub most_trials: u64,
+    /// Keep the access token in this file, so that links prepared before a
+    /// class keep working after a restart: read when it exists, else made
+    /// and written there (readable by you only).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
 }
 
 /// Arguments of `validate`.

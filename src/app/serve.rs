@@ -1,8 +1,9 @@
 //! `alliance-sim serve`: starts the classroom studio (see `crate::studio`)
 //! and prints its address.
 
+use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Component;
+use std::path::{Component, Path};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -41,7 +42,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
     let root = std::env::current_dir().map_err(|e| Failure::failed(format!("cannot read this folder: {e}")))?;
     let config = Config {
         root,
-        token: studio::new_token(),
+        token: token(args.token_file.as_deref())?,
         most_trials: args.most_trials,
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
@@ -74,6 +75,43 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode, Failure> {
         studio::serve(listener, studio).await.map_err(|e| Failure::failed(format!("the server stopped: {e}")))
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The access token: from `file` when it exists (so that prepared links
+/// keep working across restarts), else a new one, written to `file` when
+/// one is named (created readable by its owner only, then renamed into
+/// place).
+fn token(file: Option<&Path>) -> Result<String, Failure> {
+    let Some(path) = file else { return Ok(studio::new_token()) };
+    match crate::input::read_bounded(path, 4096) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let token = text.trim();
+            if (16..=128).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                Ok(token.to_string())
+            } else {
+                Err(Failure::input(format!(
+                    "error: {}: expected a token of 16 to 128 letters and digits (remove the file for a new one)",
+                    path.display()
+                )))
+            }
+        }
+        Err(crate::input::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            let token = studio::new_token();
+            let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            // tempfile makes the file 0600; the rename puts it in place whole.
+            let written = tempfile::NamedTempFile::new_in(folder).and_then(|mut f| {
+                f.write_all(format!("{token}\n").as_bytes())?;
+                f.persist(path).map_err(|e| e.error)?;
+                Ok(())
+            });
+            written
+                .map_err(|e| Failure::input(format!("error: {}: cannot write the token file: {e}", path.display())))?;
+            eprintln!("note: the access token is kept in {} for the next start", path.display());
+            Ok(token)
+        }
+        Err(e) => Err(Failure::input(format!("error: {}: cannot read the token file: {e}", path.display()))),
+    }
 }
 
 /// Opens `address` with the desktop's opener; says so when there is none.

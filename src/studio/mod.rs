@@ -288,7 +288,7 @@ pub fn router(studio: Arc<Studio>) -> Router {
 }
 
 /// Most connections served at once (fewer when the process may open
-/// fewer than twice as many files: see [`connection_cap`]); further ones
+/// fewer than twice as many files: half the file limit); further ones
 /// wait to be accepted, in the listener's backlog, so that idle
 /// connections can never take every file the process may open.
 pub const MOST_CONNECTIONS: usize = 256;

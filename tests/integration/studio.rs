@@ -685,3 +685,33 @@ fn edited_yaml_becomes_the_controls_changes_when_it_can() {
     let shown = answer["values"].as_array().expect("values");
     assert!(shown.contains(&json!(["alliance.pools.peacekeeping.cap", "2000"])), "{answer}");
 }
+
+/// `--token-file`: the token is made once, kept readable by its owner only,
+/// and the next start takes it, so a prepared link keeps working; a file
+/// that holds no token is refused (exit 2).
+#[test]
+fn a_token_file_keeps_the_address_across_restarts() {
+    let keep = tempfile::tempdir().expect("dir");
+    let file = keep.path().join("studio.token");
+    let file_arg = file.to_str().expect("utf-8");
+    let first = Server::start(&["--token-file", file_arg]);
+    let token = first.token.clone();
+    drop(first);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("token file").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the token file is readable by others: {mode:o}");
+    }
+    let second = Server::start(&["--token-file", file_arg]);
+    assert_eq!(second.token, token, "the second start took another token");
+    assert_eq!(second.get("/api/scenarios", Some(&token)).status, 200);
+    drop(second);
+    std::fs::write(&file, "short\n").expect("write");
+    let refused = Command::new(env!("CARGO_BIN_EXE_alliance-sim"))
+        .args(["serve", "--port", "0", "--token-file", file_arg])
+        .output()
+        .expect("runs");
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("studio.token"));
+}
