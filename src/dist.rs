@@ -133,7 +133,7 @@ impl BetaSampler {
     }
 
     /// One draw.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut SubStream) -> f64 {
         match *self {
             BetaSampler::OrderStatistic(o) => o.sample(rng),
@@ -161,7 +161,7 @@ pub struct OrderStatistic {
 
 impl OrderStatistic {
     /// One draw: `count` uniforms of the stream, in turn.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut SubStream) -> f64 {
         let mut kept = [[0.0]; RANK_MAX];
         let kept = &mut kept[..usize::from(self.rank)];
@@ -176,7 +176,7 @@ impl OrderStatistic {
     /// lane by lane the draws of [`sample`](Self::sample), the whole
     /// block's uniforms at once; the lanes outside the mask are left
     /// unspecified.
-    #[inline]
+    #[inline(always)]
     pub fn sample_lanes<const N: usize>(&self, rngs: &mut [SubStream; N], mask: u64, out: &mut [f64; N]) {
         let mut kept = [[0.0; N]; RANK_MAX];
         let kept = &mut kept[..usize::from(self.rank)];

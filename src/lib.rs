@@ -52,6 +52,7 @@ pub mod app;
 pub mod batch;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod cpu;
 pub(crate) mod dist;
 pub mod engine;
 pub mod explain;

@@ -10,7 +10,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let outcome = alliance_sim::app::check_cpu().and_then(|()| alliance_sim::app::run(alliance_sim::cli::Cli::parse()));
+    let outcome = alliance_sim::app::run(alliance_sim::cli::Cli::parse());
     match outcome {
         Ok(code) => code,
         Err(failure) => {

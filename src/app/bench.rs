@@ -53,8 +53,11 @@ pub struct Environment {
     pub cpus: usize,
     /// `release` or `debug`.
     pub profile: String,
-    /// Instruction-set features the binary was compiled for.
-    pub target_features: Vec<String>,
+    /// The instruction-set level the engine's lane loops ran at
+    /// ([`crate::cpu::level`]: `x86-64`, `x86-64-v3` or `x86-64-v4`; empty
+    /// in a saved benchmark older than schema 5).
+    #[serde(default)]
+    pub instruction_set: String,
     /// alliance-sim's version.
     pub tool_version: String,
     /// The git revision built (empty outside a checkout).
@@ -74,19 +77,11 @@ impl Environment {
         let load_average = read_text("/proc/loadavg")
             .map(|t| t.split_whitespace().take(3).filter_map(|x| x.parse().ok()).collect())
             .unwrap_or_default();
-        let features = [
-            ("sse4.2", cfg!(target_feature = "sse4.2")),
-            ("avx", cfg!(target_feature = "avx")),
-            ("avx2", cfg!(target_feature = "avx2")),
-            ("fma", cfg!(target_feature = "fma")),
-            ("bmi2", cfg!(target_feature = "bmi2")),
-            ("avx512f", cfg!(target_feature = "avx512f")),
-        ];
         Environment {
             cpu,
             cpus: std::thread::available_parallelism().map_or(1, usize::from),
             profile: if cfg!(debug_assertions) { "debug" } else { "release" }.into(),
-            target_features: features.iter().filter(|(_, on)| *on).map(|(f, _)| f.to_string()).collect(),
+            instruction_set: crate::cpu::level().name().into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
             git_revision: env!("ALLIANCE_SIM_GIT_REVISION").into(),
             load_average,
@@ -160,12 +155,13 @@ fn median_of(sorted: &[f64]) -> f64 {
 
 /// Version of the `bench` JSON document (2: mean, σ, outliers, the
 /// environment and the noise verdict; 3: `versus`, a second scenario, and
-/// `stages`).
-pub const BENCH_SCHEMA_VERSION: u32 = 4;
+/// `stages`; 5: `environment.instruction_set`, the level the engine ran
+/// at, in place of the build's `target_features`).
+pub const BENCH_SCHEMA_VERSION: u32 = 5;
 
 /// The saved versions `--baseline` reads: their `lines[].rates` mean what
 /// this version's do.
-const BASELINE_VERSIONS: std::ops::RangeInclusive<u64> = 2..=4;
+const BASELINE_VERSIONS: std::ops::RangeInclusive<u64> = 2..=5;
 
 /// A benchmark's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -548,7 +544,7 @@ impl Render for Bench {
             e.cpu,
             e.cpus,
             e.profile,
-            e.target_features.join(" "),
+            e.instruction_set,
             e.tool_version,
             if e.git_revision.is_empty() { String::new() } else { format!(" ({})", e.git_revision) },
             e.load_average.iter().map(|x| format!("{x:.2}")).collect::<Vec<_>>().join(" ")

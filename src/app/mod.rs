@@ -63,74 +63,6 @@ impl Failure {
     }
 }
 
-/// Refuses to go on, with a message, on a CPU that lacks an instruction
-/// set this binary was compiled for (the building machine's own, by
-/// `.cargo/config.toml`), which would otherwise die of "Illegal
-/// instruction" somewhere in a run: a binary copied to an older machine,
-/// or a cluster node of another generation than the login node.
-pub fn check_cpu() -> Result<(), Failure> {
-    cpu_lacks(&missing_cpu_features())
-}
-
-/// The refusal when the CPU lacks the instruction sets `missing`.
-fn cpu_lacks(missing: &[&str]) -> Result<(), Failure> {
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(Failure::failed(format!(
-        "error: this build of alliance-sim was compiled for a CPU with {}, which this one lacks;\n\
-         rebuild it on this machine with `cargo build --release`, or build one binary for every x86-64 CPU since 2015\n\
-         with RUSTFLAGS=\"-C target-cpu=x86-64-v3\" cargo build --release",
-        missing.join(", ")
-    )))
-}
-
-/// The instruction sets this binary was compiled to use that the CPU it
-/// runs on does not have.
-fn missing_cpu_features() -> Vec<&'static str> {
-    #[allow(unused_mut)]
-    let mut missing = Vec::new();
-    #[cfg(target_arch = "x86_64")]
-    {
-        macro_rules! check {
-            ($($feature:tt),*) => {$(
-                if cfg!(target_feature = $feature) && !std::is_x86_feature_detected!($feature) {
-                    missing.push($feature);
-                }
-            )*};
-        }
-        check!(
-            "avx",
-            "avx2",
-            "fma",
-            "bmi1",
-            "bmi2",
-            "lzcnt",
-            "popcnt",
-            "f16c",
-            "movbe",
-            "avx512f",
-            "avx512dq",
-            "avx512cd",
-            "avx512bw",
-            "avx512vl",
-            "avx512ifma",
-            "avx512vbmi",
-            "avx512vbmi2",
-            "avx512vnni",
-            "avx512bitalg",
-            "avx512vpopcntdq",
-            "avx512bf16",
-            "gfni",
-            "vaes",
-            "vpclmulqdq",
-            "sha",
-            "adx"
-        );
-    }
-    missing
-}
-
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
@@ -482,15 +414,6 @@ fn man_page() -> Result<(), Failure> {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_cpu_that_builds_the_tests_has_every_instruction_set_of_the_build() {
-        // The build targets the building CPU (`.cargo/config.toml`), so
-        // nothing may be reported missing here; a feature spelt wrongly in
-        // the list would not compile.
-        assert_eq!(super::missing_cpu_features(), Vec::<&str>::new());
-        assert!(super::check_cpu().is_ok());
-    }
-
-    #[test]
     fn rayon_num_threads_is_held_to_the_threads_bound() {
         use std::ffi::OsString;
         assert_eq!(super::threads_from_env(None).ok(), Some(0));
@@ -500,14 +423,5 @@ mod tests {
             assert_eq!(failure.code, super::EXIT_INPUT);
             assert!(failure.message.contains("RAYON_NUM_THREADS"), "{}", failure.message);
         }
-    }
-
-    #[test]
-    fn a_cpu_without_an_instruction_set_of_the_build_is_refused_with_the_rebuild_commands() {
-        let failure = super::cpu_lacks(&["avx512f", "avx512dq"]).expect_err("refused");
-        assert_eq!(failure.code, super::EXIT_FAILED);
-        assert!(failure.message.contains("a CPU with avx512f, avx512dq, which this one lacks"), "{}", failure.message);
-        assert!(failure.message.contains("cargo build --release"), "{}", failure.message);
-        assert!(failure.message.contains("RUSTFLAGS=\"-C target-cpu=x86-64-v3\""), "{}", failure.message);
     }
 }

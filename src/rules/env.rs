@@ -259,6 +259,7 @@ impl Block {
     }
 
     /// Clears every lane as [`Frame::reset`] clears a frame.
+    #[inline(always)]
     pub(crate) fn reset(&mut self) {
         for (lanes, value) in self.fields.iter_mut().zip(Frame::EMPTY_FIELDS) {
             lanes.fill(value);

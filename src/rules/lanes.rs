@@ -81,8 +81,15 @@ enum Node {
 }
 
 impl Node {
+    /// A node computed by `f`, run in the copy compiled for the CPU's
+    /// instruction set (`crate::cpu::dispatch`).
     fn new(f: impl Fn(&LaneEnv<'_>, &mut Streams, Mask, &mut Lanes) + Send + Sync + 'static) -> Node {
-        Node::Dyn(Box::new(f))
+        Node::Dyn(Box::new(move |e, rngs, mask, out| {
+            crate::cpu::dispatch(
+                #[inline(always)]
+                || f(e, rngs, mask, out),
+            )
+        }))
     }
 
     fn finish(self) -> Box<LaneFn> {
@@ -141,22 +148,28 @@ fn pure1(x: Node, g: impl Fn(f64) -> f64 + Copy + Send + Sync + 'static) -> Node
     if let Node::Const(c) = x {
         return Node::Const(g(c));
     }
-    with_operand!(x, |a| Node::new(move |e, rngs, mask, out| {
-        let mut sa = [0.0; LANES];
-        let x = a.get(e, rngs, mask, &mut sa);
-        for (o, x) in out.iter_mut().zip(x) {
-            *o = g(*x);
+    with_operand!(x, |a| Node::new(
+        #[inline(always)]
+        move |e, rngs, mask, out| {
+            let mut sa = [0.0; LANES];
+            let x = a.get(e, rngs, mask, &mut sa);
+            for (o, x) in out.iter_mut().zip(x) {
+                *o = g(*x);
+            }
         }
-    }))
+    ))
 }
 
 /// A function of one value that draws: the lanes of the mask, each from its stream.
 fn draw1(x: Node, g: impl Fn(f64, &mut SubStream) -> f64 + Copy + Send + Sync + 'static) -> Node {
-    with_operand!(x, |a| Node::new(move |e, rngs, mask, out| {
-        let mut sa = [0.0; LANES];
-        let x = a.get(e, rngs, mask, &mut sa);
-        each_lane(mask, |i| out[i] = g(x[i], &mut rngs[i]));
-    }))
+    with_operand!(x, |a| Node::new(
+        #[inline(always)]
+        move |e, rngs, mask, out| {
+            let mut sa = [0.0; LANES];
+            let x = a.get(e, rngs, mask, &mut sa);
+            each_lane(mask, |i| out[i] = g(x[i], &mut rngs[i]));
+        }
+    ))
 }
 
 /// A function of two values that draws nothing: folded when both are constants.
@@ -164,36 +177,45 @@ fn pure2(l: Node, r: Node, g: impl Fn(f64, f64) -> f64 + Copy + Send + Sync + 's
     if let (Node::Const(a), Node::Const(b)) = (&l, &r) {
         return Node::Const(g(*a, *b));
     }
-    with_operand!(l, |a| with_operand!(r, |b| Node::new(move |e, rngs, mask, out| {
-        let (mut sa, mut sb) = ([0.0; LANES], [0.0; LANES]);
-        let x = a.get(e, rngs, mask, &mut sa);
-        let y = b.get(e, rngs, mask, &mut sb);
-        for ((o, x), y) in out.iter_mut().zip(x).zip(y) {
-            *o = g(*x, *y);
+    with_operand!(l, |a| with_operand!(r, |b| Node::new(
+        #[inline(always)]
+        move |e, rngs, mask, out| {
+            let (mut sa, mut sb) = ([0.0; LANES], [0.0; LANES]);
+            let x = a.get(e, rngs, mask, &mut sa);
+            let y = b.get(e, rngs, mask, &mut sb);
+            for ((o, x), y) in out.iter_mut().zip(x).zip(y) {
+                *o = g(*x, *y);
+            }
         }
-    })))
+    )))
 }
 
 /// A function of two values that draws.
 fn draw2(l: Node, r: Node, g: impl Fn(f64, f64, &mut SubStream) -> f64 + Copy + Send + Sync + 'static) -> Node {
-    with_operand!(l, |a| with_operand!(r, |b| Node::new(move |e, rngs, mask, out| {
-        let (mut sa, mut sb) = ([0.0; LANES], [0.0; LANES]);
-        let x = a.get(e, rngs, mask, &mut sa);
-        let y = b.get(e, rngs, mask, &mut sb);
-        each_lane(mask, |i| out[i] = g(x[i], y[i], &mut rngs[i]));
-    })))
+    with_operand!(l, |a| with_operand!(r, |b| Node::new(
+        #[inline(always)]
+        move |e, rngs, mask, out| {
+            let (mut sa, mut sb) = ([0.0; LANES], [0.0; LANES]);
+            let x = a.get(e, rngs, mask, &mut sa);
+            let y = b.get(e, rngs, mask, &mut sb);
+            each_lane(mask, |i| out[i] = g(x[i], y[i], &mut rngs[i]));
+        }
+    )))
 }
 
 /// A function of three values (which may draw); every operand a node.
 fn three(x: Node, y: Node, z: Node, g: impl Fn(f64, f64, f64, &mut SubStream) -> f64 + Send + Sync + 'static) -> Node {
     let (x, y, z) = (x.finish(), y.finish(), z.finish());
-    Node::new(move |e, rngs, mask, out| {
-        let (mut b, mut c) = ([0.0; LANES], [0.0; LANES]);
-        x(e, rngs, mask, out);
-        y(e, rngs, mask, &mut b);
-        z(e, rngs, mask, &mut c);
-        each_lane(mask, |i| out[i] = g(out[i], b[i], c[i], &mut rngs[i]));
-    })
+    Node::new(
+        #[inline(always)]
+        move |e, rngs, mask, out| {
+            let (mut b, mut c) = ([0.0; LANES], [0.0; LANES]);
+            x(e, rngs, mask, out);
+            y(e, rngs, mask, &mut b);
+            z(e, rngs, mask, &mut c);
+            each_lane(mask, |i| out[i] = g(out[i], b[i], c[i], &mut rngs[i]));
+        },
+    )
 }
 
 /// The lane-wise closure of a well-formed operation list (as the compiler
@@ -216,19 +238,25 @@ fn votes(codes: &[u8; LANES], out: &mut Lanes) {
 
 /// A draw from a sampler prepared from constant parameters, in the lanes of the mask.
 fn sampled(sample: impl Fn(&mut SubStream) -> f64 + Send + Sync + 'static) -> Node {
-    Node::new(move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sample(&mut rngs[i])))
+    Node::new(
+        #[inline(always)]
+        move |_, rngs, mask, out| each_lane(mask, |i| out[i] = sample(&mut rngs[i])),
+    )
 }
 
 /// A draw that is a function of one uniform (`at`, a sampler's inverse
 /// distribution function): the whole block's uniforms at once, then the
 /// values of every lane in vector registers (outside the mask, unused).
 fn from_unit(at: impl Fn(f64) -> f64 + Send + Sync + 'static) -> Node {
-    Node::new(move |_, rngs, mask, out| {
-        SubStream::units(rngs, mask, out);
-        for o in out.iter_mut() {
-            *o = at(*o);
-        }
-    })
+    Node::new(
+        #[inline(always)]
+        move |_, rngs, mask, out| {
+            SubStream::units(rngs, mask, out);
+            for o in out.iter_mut() {
+                *o = at(*o);
+            }
+        },
+    )
 }
 
 /// `out` takes `from`'s value in the lanes of `mask`.
@@ -249,23 +277,42 @@ impl Tree for Node {
             Op::Field(f) => Node::Field(f),
             // The member facts a trial sets are columns of the block: read
             // them so, rather than a lane at a time through `load_from`.
-            Op::Member(MemberField::Vote) => Node::new(|e, _, _, out| votes(&e.block.votes[e.member], out)),
-            Op::Host(MemberField::Vote) => Node::new(|e, _, _, out| votes(&e.block.votes[e.statics.host], out)),
-            Op::Of(m, MemberField::Vote) => Node::new(move |e, _, _, out| votes(&e.block.votes[usize::from(m)], out)),
-            Op::Member(MemberField::Committed) => Node::new(|e, _, _, out| *out = e.block.committed[e.member]),
-            Op::Of(m, MemberField::Committed) => {
-                Node::new(move |e, _, _, out| *out = e.block.committed[usize::from(m)])
-            }
-            Op::Contributes(m) => Node::new(move |e, _, _, out| {
-                for (o, c) in out.iter_mut().zip(&e.block.committed[usize::from(m)]) {
-                    *o = contributed(*c);
-                }
-            }),
-            other => Node::new(move |e, _, _, out| {
-                for (i, o) in out.iter_mut().enumerate() {
-                    *o = load_from(e.statics, &e.block.lane(i), e.member, other);
-                }
-            }),
+            Op::Member(MemberField::Vote) => Node::new(
+                #[inline(always)]
+                |e, _, _, out| votes(&e.block.votes[e.member], out),
+            ),
+            Op::Host(MemberField::Vote) => Node::new(
+                #[inline(always)]
+                |e, _, _, out| votes(&e.block.votes[e.statics.host], out),
+            ),
+            Op::Of(m, MemberField::Vote) => Node::new(
+                #[inline(always)]
+                move |e, _, _, out| votes(&e.block.votes[usize::from(m)], out),
+            ),
+            Op::Member(MemberField::Committed) => Node::new(
+                #[inline(always)]
+                |e, _, _, out| *out = e.block.committed[e.member],
+            ),
+            Op::Of(m, MemberField::Committed) => Node::new(
+                #[inline(always)]
+                move |e, _, _, out| *out = e.block.committed[usize::from(m)],
+            ),
+            Op::Contributes(m) => Node::new(
+                #[inline(always)]
+                move |e, _, _, out| {
+                    for (o, c) in out.iter_mut().zip(&e.block.committed[usize::from(m)]) {
+                        *o = contributed(*c);
+                    }
+                },
+            ),
+            other => Node::new(
+                #[inline(always)]
+                move |e, _, _, out| {
+                    for (i, o) in out.iter_mut().enumerate() {
+                        *o = load_from(e.statics, &e.block.lane(i), e.member, other);
+                    }
+                },
+            ),
         }
     }
 
@@ -273,35 +320,41 @@ impl Tree for Node {
     /// right side is evaluated in those lanes only.
     fn and_or(and: bool, left: Node, right: Node) -> Node {
         let (left, right) = (left.finish(), right.finish());
-        Node::new(move |e, rngs, mask, out| {
-            left(e, rngs, mask, out);
-            let true_lanes = nonzero(out, mask);
-            let on = if and { true_lanes } else { mask & !true_lanes };
-            if on != 0 {
-                let mut r = [0.0; LANES];
-                right(e, rngs, on, &mut r);
-                merge(out, &r, on);
-            }
-        })
+        Node::new(
+            #[inline(always)]
+            move |e, rngs, mask, out| {
+                left(e, rngs, mask, out);
+                let true_lanes = nonzero(out, mask);
+                let on = if and { true_lanes } else { mask & !true_lanes };
+                if on != 0 {
+                    let mut r = [0.0; LANES];
+                    right(e, rngs, on, &mut r);
+                    merge(out, &r, on);
+                }
+            },
+        )
     }
 
     /// Each branch is evaluated in the lanes that take it.
     fn if_else(cond: Node, then: Node, otherwise: Node) -> Node {
         let (cond, then, otherwise) = (cond.finish(), then.finish(), otherwise.finish());
-        Node::new(move |e, rngs, mask, out| {
-            let mut c = [0.0; LANES];
-            cond(e, rngs, mask, &mut c);
-            let then_lanes = nonzero(&c, mask);
-            let else_lanes = mask & !then_lanes;
-            if then_lanes != 0 {
-                then(e, rngs, then_lanes, out);
-            }
-            if else_lanes != 0 {
-                let mut r = [0.0; LANES];
-                otherwise(e, rngs, else_lanes, &mut r);
-                merge(out, &r, else_lanes);
-            }
-        })
+        Node::new(
+            #[inline(always)]
+            move |e, rngs, mask, out| {
+                let mut c = [0.0; LANES];
+                cond(e, rngs, mask, &mut c);
+                let then_lanes = nonzero(&c, mask);
+                let else_lanes = mask & !then_lanes;
+                if then_lanes != 0 {
+                    then(e, rngs, then_lanes, out);
+                }
+                if else_lanes != 0 {
+                    let mut r = [0.0; LANES];
+                    otherwise(e, rngs, else_lanes, &mut r);
+                    merge(out, &r, else_lanes);
+                }
+            },
+        )
     }
 
     fn unary(op: Op, x: Node) -> Node {
@@ -328,14 +381,17 @@ impl Tree for Node {
             },
             Op::F1(Func1::Poisson) => draw1(x, |v, rng| func1(Func1::Poisson, v, rng)),
             // The whole block's uniforms at once, then `dist::bernoulli`'s test.
-            _ => with_operand!(x, |a| Node::new(move |e, rngs, mask, out| {
-                let mut sa = [0.0; LANES];
-                let p = a.get(e, rngs, mask, &mut sa);
-                SubStream::units(rngs, mask, out);
-                for (o, p) in out.iter_mut().zip(p) {
-                    *o = f64::from(u8::from(dist::below(*o, *p)));
+            _ => with_operand!(x, |a| Node::new(
+                #[inline(always)]
+                move |e, rngs, mask, out| {
+                    let mut sa = [0.0; LANES];
+                    let p = a.get(e, rngs, mask, &mut sa);
+                    SubStream::units(rngs, mask, out);
+                    for (o, p) in out.iter_mut().zip(p) {
+                        *o = f64::from(u8::from(dist::below(*o, *p)));
+                    }
                 }
-            })),
+            )),
         }
     }
 
@@ -348,9 +404,10 @@ impl Tree for Node {
             (Func2::Min, ..) => pure2(l, r, f64::min),
             (Func2::Max, ..) => pure2(l, r, f64::max),
             (Func2::Beta, Node::Const(a), Node::Const(b)) => match dist::BetaSampler::new(*a, *b) {
-                dist::BetaSampler::OrderStatistic(o) => {
-                    Node::new(move |_, rngs, mask, out| o.sample_lanes(rngs, mask, out))
-                }
+                dist::BetaSampler::OrderStatistic(o) => Node::new(
+                    #[inline(always)]
+                    move |_, rngs, mask, out| o.sample_lanes(rngs, mask, out),
+                ),
                 sampler => sampled(move |rng| sampler.sample(rng)),
             },
             (Func2::Uniform, Node::Const(lo), Node::Const(hi)) => {

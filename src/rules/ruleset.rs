@@ -231,6 +231,7 @@ impl RuleSet {
     /// Evaluates the rule set for `env.member` in the lanes of `mask` of a
     /// block, leaving each lane's value in `out`: lane by lane what
     /// [`RuleSet::eval`] gives, with the same draws and firings.
+    #[inline(always)]
     pub fn eval_lanes(
         &self,
         env: &LaneEnv<'_>,

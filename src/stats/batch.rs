@@ -272,6 +272,16 @@ impl BatchStats {
     ///
     /// [`fold`]: BatchStats::fold
     pub fn fold_block(&mut self, s: &Scenario, block: &Block, lanes: Mask) {
+        crate::cpu::dispatch(
+            #[inline(always)]
+            || self.fold_lanes(s, block, lanes),
+        );
+    }
+
+    /// [`fold_block`](BatchStats::fold_block)'s body, inlined into the copy
+    /// [`crate::cpu::dispatch`] compiles for the CPU's instruction set.
+    #[inline(always)]
+    fn fold_lanes(&mut self, s: &Scenario, block: &Block, lanes: Mask) {
         let column = |f: Field| &block.fields[f as usize];
         self.trials += u64::from(lanes.count_ones());
         // `(outcome as usize).min(3)` as comparisons: NaN and values below
@@ -313,12 +323,17 @@ impl BatchStats {
         let forced =
             block.forced.iter().enumerate().fold(0, |any, (i, f)| any | if lanes >> i & 1 == 1 { *f } else { 0 });
         if forced != 0 {
-            each_lane(lanes, |i| self.count_forced(block.forced[i]));
+            each_lane(
+                lanes,
+                #[inline(always)]
+                |i| self.count_forced(block.forced[i]),
+            );
         }
     }
 
     /// [`fold_deployment`](BatchStats::fold_deployment) of the lanes of
     /// `deploy`; returns each lane's contributors as a bit mask.
+    #[inline(always)]
     fn fold_deployments(&mut self, s: &Scenario, block: &Block, deploy: Mask) -> [u64; LANES] {
         let column = |f: Field| &block.fields[f as usize];
         let deployed = whole(column(Field::Deployed));
@@ -331,12 +346,20 @@ impl BatchStats {
         let trimmed_lanes = lanes_where(&trimmed, |t| t > 0) & deploy;
         if trimmed_lanes != 0 {
             self.trimmed_trials += u64::from(trimmed_lanes.count_ones());
-            each_lane(trimmed_lanes, |i| self.trimmed_personnel += u128::from(trimmed[i]));
+            each_lane(
+                trimmed_lanes,
+                #[inline(always)]
+                |i| self.trimmed_personnel += u128::from(trimmed[i]),
+            );
         }
         for (p, (trials, personnel)) in self.pool_trials.iter_mut().zip(self.pool_personnel.iter_mut()).enumerate() {
             let in_pool = lanes_where(&block.pool, |pool| pool == p) & deploy;
             *trials += u64::from(in_pool.count_ones());
-            each_lane(in_pool, |i| *personnel += u128::from(deployed[i]));
+            each_lane(
+                in_pool,
+                #[inline(always)]
+                |i| *personnel += u128::from(deployed[i]),
+            );
         }
         let first = column(Field::FirstArrival);
         let arrived = !lanes_where(first, f64::is_nan) & deploy;
@@ -435,6 +458,7 @@ fn matches_history(o: &Observed, frame: &impl TrialState, contributors: u64) -> 
 
 /// [`matches_history`] of the lanes of `candidates` (lanes of the observed
 /// class), as a mask.
+#[inline(always)]
 fn lanes_matching_history(o: &Observed, block: &Block, contributors: &[u64; LANES], candidates: Mask) -> Mask {
     let mut out = candidates;
     if let Some((lo, hi)) = o.personnel_band() {

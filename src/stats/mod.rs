@@ -78,7 +78,7 @@ impl Moments {
     /// Records the values of the lanes of `mask`: what [`Moments::add`]
     /// of each gives, with the block's sums taken in 64-bit integers when
     /// they cannot overflow there (values below 2¹²; 2¹² · 2¹⁶ = 2²⁸ on the grid).
-    #[inline]
+    #[inline(always)]
     pub fn add_lanes(&mut self, x: &Lanes, mask: Mask) {
         // A grid value is a whole number below 2⁴⁸ in magnitude: its bits
         // plus 1.5 · 2⁵² give it exactly, in a few vector instructions.
@@ -174,7 +174,7 @@ pub fn mean_se(n: u64, sum: i128, sum_sq: u128) -> (f64, f64) {
 /// The sum, the (saturating) sum of squares and the largest of the values
 /// in the lanes of `mask`, taken in 64-bit integers when they cannot
 /// overflow there (every value below 2²⁶), else in 128-bit ones.
-#[inline]
+#[inline(always)]
 pub fn lane_sums(values: &[u64; LANES], mask: Mask) -> (u128, u128, u64) {
     let mut kept = [0u64; LANES];
     let mut largest = 0u64;
@@ -244,7 +244,7 @@ impl Histogram {
 
     /// Records the values of the lanes of `mask`: what [`Histogram::add`]
     /// of each gives (the sums by [`lane_sums`]).
-    #[inline]
+    #[inline(always)]
     pub fn add_lanes(&mut self, values: &[u64; LANES], mask: Mask) {
         if mask == 0 {
             return;

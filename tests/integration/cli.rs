@@ -170,7 +170,7 @@ fn bench_reports_every_thread_count_and_identical_results() {
     assert!(env["cpus"].as_u64().expect("cpus") >= 1);
     assert_eq!(env["profile"], "release");
     assert_eq!(env["tool_version"], env!("CARGO_PKG_VERSION"));
-    assert!(env["target_features"].as_array().expect("features").iter().any(|f| f == "avx2"));
+    assert_eq!(env["instruction_set"], alliance_sim::cpu::level().name());
     assert_eq!(env["load_average"].as_array().expect("load").len(), 3);
     assert!(bench["noise"]["noisy"].is_boolean() && bench["noise"]["reasons"].is_array());
     assert_eq!(bench["warmup"], 1);
@@ -252,7 +252,7 @@ fn bench_of_two_scenarios_times_them_in_alternation_and_says_which_is_faster() {
     let run = ["bench", "kazakhstan-2022", heavy, "-n", "100000", "--repeat", "4", "--max-threads", "1"];
     let json = [&run[..], &["--format", "json"]].concat();
     let bench: serde_json::Value = serde_json::from_str(&crate::stdout_of(&json)).expect("json");
-    assert_eq!(bench["schema_version"], 4);
+    assert_eq!(bench["schema_version"], 5);
     assert_eq!(bench["identical"], true);
     let versus = &bench["versus"];
     assert_eq!(versus["scenario"], "Heavy");

@@ -46,3 +46,57 @@ fn different_seeds_differ_and_same_seeds_agree() {
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
+
+/// Every instruction-set level this CPU has (`cpu::dispatch`: the baseline,
+/// AVX2, AVX-512) gives the same bytes, for every bundled scenario and for
+/// a comparison; `.ci/run` checks the same under emulated older CPUs.
+#[test]
+fn every_instruction_set_level_gives_the_same_bytes() {
+    use alliance_sim::cpu::{self, LEVEL_VARIABLE, Level};
+    let levels: Vec<Level> =
+        [Level::Baseline, Level::V3, Level::V4].into_iter().filter(|l| *l <= cpu::detected()).collect();
+    let list = crate::stdout_of(&["list"]);
+    let mut runs: Vec<Vec<&str>> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|name| vec!["run", name, "--trials", "100000", "--seed", "7", "--format", "json"])
+        .collect();
+    assert!(runs.len() >= 3, "{list}");
+    runs.push(vec!["compare", "kazakhstan-2022", "armenia-2022", "--trials", "50000", "--format", "json"]);
+    for args in &runs {
+        let outputs: Vec<(Level, Vec<u8>)> = levels
+            .iter()
+            .map(|level| {
+                let out = crate::sim().env(LEVEL_VARIABLE, level.name()).args(args).output().expect("run");
+                assert!(out.status.success(), "{args:?} at {}: {}", level.name(), String::from_utf8_lossy(&out.stderr));
+                (*level, out.stdout)
+            })
+            .collect();
+        for (level, bytes) in &outputs[1..] {
+            assert!(bytes == &outputs[0].1, "{args:?}: {} differs from {}", level.name(), outputs[0].0.name());
+        }
+    }
+}
+
+#[test]
+fn the_benchmark_names_the_level_it_ran_at() {
+    let out = crate::sim()
+        .env(alliance_sim::cpu::LEVEL_VARIABLE, "x86-64")
+        .args([
+            "bench",
+            "kazakhstan-2022",
+            "--trials",
+            "20000",
+            "--repeat",
+            "1",
+            "--max-threads",
+            "1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("bench");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["environment"]["instruction_set"], "x86-64");
+}
