@@ -22,21 +22,25 @@ Load a scenario, run it, read the tables as pandas DataFrames::
 Figures equal the command line's for the same scenario, overrides, seed and
 trials, byte for byte: the same engine computes them and the same JSON
 carries them. Long calls release the GIL, run on the engine's threads,
-stop on Ctrl-C (KeyboardInterrupt) and show a progress bar with
-``progress=True`` (tqdm, in notebooks too). The EMA Workbench connector is
+stop on Ctrl-C (KeyboardInterrupt), on a :class:`Cancel` token from any
+thread (``cancel=``) or after ``timeout=`` seconds, and show a progress
+bar with ``progress=True`` (tqdm, in notebooks too). The EMA Workbench connector is
 :mod:`alliance_sim.ema`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _engine
-from ._engine import ScenarioError, TrialRecords, __version__
+from ._engine import Cancel, Cancelled, ScenarioError, TrialRecords, __version__
 from .results import Comparison, Result, Sensitivity, Summary, Sweep
 
 __all__ = [
+    "Cancel",
+    "Cancelled",
     "Comparison",
     "Records",
     "Result",
@@ -229,6 +233,8 @@ class Scenario:
         precision: Optional[float] = None,
         precision_of: str = "deploy",
         progress: Progress = False,
+        cancel: Optional[Cancel] = None,
+        timeout: Optional[float] = None,
     ) -> Summary:
         """Runs a batch and returns its :class:`Summary`.
 
@@ -237,12 +243,15 @@ class Scenario:
         stops at the first chunk where the 95% interval of ``precision_of``
         (a funnel stage such as ``deploy``, or ``deployed``) is at most ±h.
         ``summary.to_dict()`` equals ``alliance-sim run --export-json`` with
-        the same ``set``, ``--seed`` and ``--trials``.
+        the same ``set``, ``--seed`` and ``--trials``. A run stops on Ctrl-C
+        (main thread), on ``cancel.cancel()`` from any thread (raising
+        :class:`Cancelled`) and after ``timeout`` seconds (``TimeoutError``),
+        within about 100 ms; a stopped run returns nothing.
         """
         text = _watch(
             progress,
             self.name,
-            lambda p: self._engine.run(trials, seed, threads, precision, precision_of, p),
+            lambda p: self._engine.run(trials, seed, threads, precision, precision_of, p, cancel, timeout),
         )
         return Summary(text)
 
@@ -253,6 +262,7 @@ class Scenario:
         columns: Optional[Sequence[str]] = None,
         chunk: int = 65536,
         threads: Optional[int] = None,
+        cancel: Optional[Cancel] = None,
     ) -> Records:
         """Per-trial records of trials 0 … n − 1 as Arrow record batches of
         ``chunk`` trials, computed as they are read.
@@ -263,19 +273,34 @@ class Scenario:
         ``r.to_pandas()`` convert it; it can be read again and gives the
         same rows. Columns are
         those of ``run --trials-out`` (see :attr:`columns`); ``columns``
-        keeps only some.
+        keeps only some. Reading stops between waves of chunks on Ctrl-C
+        and when ``cancel`` is cancelled (the reader raises).
         """
-        return Records(self._engine.trials(n, seed, None if columns is None else list(columns), chunk, threads))
+        return Records(
+            self._engine.trials(n, seed, None if columns is None else list(columns), chunk, threads, cancel)
+        )
 
     def explain(self, trial: int, seed: Optional[int] = None) -> Dict[str, Any]:
         """One trial told rule by rule (``alliance-sim explain --format json``)."""
         return json.loads(self._engine.explain(trial, seed))
 
+    def __reduce__(self) -> Tuple[Callable[..., "Scenario"], Tuple[str, Tuple[Tuple[str, str], ...]]]:
+        """Pickled as its source and overrides, and loaded again where it is
+        unpickled (a process pool's worker, EMA's evaluators). A relative
+        path is read from the unpickling process's working directory, which
+        a pool's workers share with their parent."""
+        return (_reload, (self._source, tuple(self._engine.overrides)))
+
     def __repr__(self) -> str:
         return f"<Scenario '{self.name}' from {self.origin}>"
 
 
-def load(source: str, set: Optional[Mapping[str, Value]] = None) -> Scenario:
+def _reload(source: str, overrides: Tuple[Tuple[str, str], ...]) -> Scenario:
+    """A pickled :class:`Scenario` loaded again."""
+    return Scenario(_engine.load(source, list(overrides)), source)
+
+
+def load(source: Union[str, "os.PathLike[str]"], set: Optional[Mapping[str, Value]] = None) -> Scenario:
     """Loads a scenario: a bundled name (``"kazakhstan-2022"``,
     ``"what-if/kazakhstan-chair"``), a path to a YAML file, or YAML text
     (any string with a line break; its ``extends:`` may name bundled
@@ -287,6 +312,10 @@ def load(source: str, set: Optional[Mapping[str, Value]] = None) -> Scenario:
     ``.file``, ``.line``, ``.column`` and ``.message`` locate the first error
     and ``.diagnostics`` lists them all.
     """
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    if not isinstance(source, str):
+        raise TypeError(f"source: expected a bundled name, a path or YAML text, not {type(source).__name__}")
     return Scenario(_engine.load(source, _pairs(set)), source)
 
 
@@ -301,12 +330,14 @@ def compare(
     seed: Optional[int] = None,
     threads: Optional[int] = None,
     progress: Progress = False,
+    cancel: Optional[Cancel] = None,
+    timeout: Optional[float] = None,
 ) -> Comparison:
     """Runs scenarios on common random numbers, each later one paired with
     the first (``alliance-sim compare``). ``trials`` and ``seed`` default to
     the first scenario's."""
     engines = [s._engine for s in scenarios]
-    text = _watch(progress, "compare", lambda p: _engine.compare(engines, trials, seed, threads, p))
+    text = _watch(progress, "compare", lambda p: _engine.compare(engines, trials, seed, threads, p, cancel, timeout))
     return Comparison(text)
 
 
@@ -344,6 +375,8 @@ def sweep(
     seed: Optional[int] = None,
     threads: Optional[int] = None,
     progress: Progress = False,
+    cancel: Optional[Cancel] = None,
+    timeout: Optional[float] = None,
 ) -> Sweep:
     """Runs the scenario at each point of a grid (``vary={path: (lo, hi,
     steps)}``, several paths make a product) or of a sampling design
@@ -352,7 +385,9 @@ def sweep(
     all on common random numbers (``alliance-sim sweep``)."""
     texts = _vary(vary or {})
     text = _watch(
-        progress, "sweep", lambda p: _engine.sweep(scenario._engine, texts, sample, trials, seed, threads, p)
+        progress,
+        "sweep",
+        lambda p: _engine.sweep(scenario._engine, texts, sample, trials, seed, threads, p, cancel, timeout),
     )
     return Sweep(text)
 
@@ -371,6 +406,8 @@ def sensitivity(
     seed: Optional[int] = None,
     threads: Optional[int] = None,
     progress: Progress = False,
+    cancel: Optional[Cancel] = None,
+    timeout: Optional[float] = None,
 ) -> Sensitivity:
     """A sensitivity analysis of ``metric`` (``alliance-sim sensitivity``).
 
@@ -401,6 +438,8 @@ def sensitivity(
             seed,
             threads,
             p,
+            cancel,
+            timeout,
         ),
     )
     return Sensitivity(text)

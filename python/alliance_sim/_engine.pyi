@@ -14,6 +14,16 @@ class ScenarioError(ValueError):
     message: Optional[str]
     diagnostics: List[Dict[str, Any]]
 
+class Cancelled(Exception):
+    """A call stopped by its `Cancel` token."""
+
+class Cancel:
+    """A token that stops the calls it is given, from any thread."""
+
+    cancelled: bool
+    def __init__(self) -> None: ...
+    def cancel(self) -> None: ...
+
 class TrialRecords:
     """Per-trial records, read as Arrow through `__arrow_c_stream__`."""
 
@@ -39,6 +49,8 @@ class Scenario:
         precision: Optional[float] = None,
         precision_of: str = "deploy",
         progress: Optional[Callable[[int, int], Any]] = None,
+        cancel: Optional[Cancel] = None,
+        timeout: Optional[float] = None,
     ) -> str: ...
     def trials(
         self,
@@ -47,6 +59,7 @@ class Scenario:
         columns: Optional[List[str]] = None,
         chunk: int = 65536,
         threads: Optional[int] = None,
+        cancel: Optional[Cancel] = None,
     ) -> TrialRecords: ...
     def explain(self, trial: int, seed: Optional[int] = None) -> str: ...
 
@@ -57,6 +70,8 @@ def compare(
     seed: Optional[int] = None,
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], Any]] = None,
+    cancel: Optional[Cancel] = None,
+    timeout: Optional[float] = None,
 ) -> str: ...
 def sweep(
     scenario: Scenario,
@@ -66,6 +81,8 @@ def sweep(
     seed: Optional[int] = None,
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], Any]] = None,
+    cancel: Optional[Cancel] = None,
+    timeout: Optional[float] = None,
 ) -> str: ...
 def sensitivity(
     scenario: Scenario,
@@ -81,6 +98,8 @@ def sensitivity(
     seed: Optional[int] = None,
     threads: Optional[int] = None,
     progress: Optional[Callable[[int, int], Any]] = None,
+    cancel: Optional[Cancel] = None,
+    timeout: Optional[float] = None,
 ) -> str: ...
 def bundled_scenarios() -> List[Tuple[str, str]]: ...
 def _time_run(scenario: Scenario, trials: int, repeats: int) -> List[float]: ...

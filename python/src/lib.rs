@@ -27,11 +27,14 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use records::TrialRecords;
-use watch::watched;
+use records::{TrialRecords, Wanted};
+use watch::{CancelToken, Cancelled, Watch, watched};
 
+// Named as `alliance_sim.ScenarioError` (where the package exports it), so
+// that pickle finds the class: an error raised in a pool's worker reaches
+// the parent as itself, with its diagnostics (they are in its `__dict__`).
 create_exception!(
-    _engine,
+    alliance_sim,
     ScenarioError,
     PyValueError,
     "A scenario that does not load. `.diagnostics` lists every error and warning as a dict (severity, \
@@ -103,10 +106,22 @@ fn source_of(arg: &str) -> PyResult<Source> {
     match Source::resolve(arg) {
         Source::File(path) if !path.exists() => {
             let names: Vec<&str> = bundled::list().into_iter().map(|(n, _)| n).collect();
-            Err(PyValueError::new_err(format!(
+            // A ScenarioError (as every scenario that does not load), so
+            // that the README's `except ScenarioError` catches it too.
+            let message = format!(
                 "no file and no bundled scenario named '{arg}' (bundled: {}); YAML text must span more than one line",
                 names.join(", ")
-            )))
+            );
+            let err = ScenarioError::new_err(message.clone());
+            Python::attach(|py| {
+                let value = err.value(py);
+                let _ = value.setattr("diagnostics", Vec::<Py<PyAny>>::new());
+                let _ = value.setattr("file", arg);
+                let _ = value.setattr("line", py.None());
+                let _ = value.setattr("column", py.None());
+                let _ = value.setattr("message", message);
+            });
+            Err(err)
         }
         source => Ok(source),
     }
@@ -179,7 +194,7 @@ impl Scenario {
 
     /// A run's summary as the JSON document `run --export-json` writes.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (trials=None, seed=None, threads=None, precision=None, precision_of="deploy".to_string(), progress=None))]
+    #[pyo3(signature = (trials=None, seed=None, threads=None, precision=None, precision_of="deploy".to_string(), progress=None, cancel=None, timeout=None))]
     fn run(
         &self,
         py: Python<'_>,
@@ -189,6 +204,8 @@ impl Scenario {
         precision: Option<f64>,
         precision_of: String,
         progress: Option<Py<PyAny>>,
+        cancel: Option<PyRef<'_, CancelToken>>,
+        timeout: Option<f64>,
     ) -> PyResult<String> {
         let s = &*self.model;
         let trials = match (trials, precision) {
@@ -210,7 +227,7 @@ impl Scenario {
             None => None,
         };
         let plan = Plan { seed, start: 0, end: trials };
-        let finished = watched(py, threads, progress, |monitor| {
+        let finished = watched(py, Watch::new(threads, progress, cancel, timeout)?, |monitor| {
             analysis::run(s, plan, RunOptions { precision, records: None }, monitor)
         })?
         .map_err(|e| analysis_error(py, e))?;
@@ -223,7 +240,8 @@ impl Scenario {
 
     /// Per-trial records of trials `[0, n)`: an object with
     /// `__arrow_c_stream__`, read in chunks of `chunk` trials.
-    #[pyo3(signature = (n, seed=None, columns=None, chunk=65536, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (n, seed=None, columns=None, chunk=65536, threads=None, cancel=None))]
     fn trials(
         &self,
         n: u64,
@@ -231,9 +249,11 @@ impl Scenario {
         columns: Option<Vec<String>>,
         chunk: u64,
         threads: Option<usize>,
+        cancel: Option<PyRef<'_, CancelToken>>,
     ) -> PyResult<TrialRecords> {
         let seed = seed.unwrap_or(self.model.run.seed);
-        TrialRecords::new(Arc::clone(&self.model), seed, n, columns, chunk, threads)
+        let wanted = Wanted { seed, n, columns, chunk, threads };
+        TrialRecords::new(Arc::clone(&self.model), wanted, watch::token_flag(cancel))
     }
 
     /// One trial told rule by rule, as `explain --format json` writes it.
@@ -270,8 +290,9 @@ fn sources(scenarios: &[PyRef<'_, Scenario>]) -> Vec<(Source, Vec<Override>)> {
 
 /// Scenarios in lockstep on common random numbers, each later one paired
 /// with the first: the JSON document `compare --export-json` writes.
+#[allow(clippy::too_many_arguments)]
 #[pyfunction]
-#[pyo3(signature = (scenarios, trials=None, seed=None, threads=None, progress=None))]
+#[pyo3(signature = (scenarios, trials=None, seed=None, threads=None, progress=None, cancel=None, timeout=None))]
 fn compare(
     py: Python<'_>,
     scenarios: Vec<PyRef<'_, Scenario>>,
@@ -279,13 +300,15 @@ fn compare(
     seed: Option<u64>,
     threads: Option<usize>,
     progress: Option<Py<PyAny>>,
+    cancel: Option<PyRef<'_, CancelToken>>,
+    timeout: Option<f64>,
 ) -> PyResult<String> {
     if scenarios.len() < 2 {
         return Err(PyValueError::new_err("compare needs at least two scenarios (the first is the reference)"));
     }
     let plan = ComparePlan { scenarios: sources(&scenarios), trials, seed };
-    let compared =
-        watched(py, threads, progress, |m| analysis::compare(&plan, m))?.map_err(|e| analysis_error(py, e))?;
+    let compared = watched(py, Watch::new(threads, progress, cancel, timeout)?, |m| analysis::compare(&plan, m))?
+        .map_err(|e| analysis_error(py, e))?;
     Ok(compared.comparison().json())
 }
 
@@ -296,7 +319,7 @@ fn parse_vary(vary: &[String]) -> PyResult<Vec<Vary>> {
 
 /// A sweep over a grid or a sampling design: `sweep --export-json`.
 #[pyfunction]
-#[pyo3(signature = (scenario, vary, sample=None, trials=None, seed=None, threads=None, progress=None))]
+#[pyo3(signature = (scenario, vary, sample=None, trials=None, seed=None, threads=None, progress=None, cancel=None, timeout=None))]
 #[allow(clippy::too_many_arguments)]
 fn sweep(
     py: Python<'_>,
@@ -307,6 +330,8 @@ fn sweep(
     seed: Option<u64>,
     threads: Option<usize>,
     progress: Option<Py<PyAny>>,
+    cancel: Option<PyRef<'_, CancelToken>>,
+    timeout: Option<f64>,
 ) -> PyResult<String> {
     let sample =
         sample.map(|s| s.parse::<Sample>().map_err(|e| PyValueError::new_err(format!("sample: {e}")))).transpose()?;
@@ -324,7 +349,8 @@ fn sweep(
         seed,
         sample,
     };
-    let sweep = watched(py, threads, progress, |m| analysis::sweep(&plan, m))?.map_err(|e| analysis_error(py, e))?;
+    let sweep = watched(py, Watch::new(threads, progress, cancel, timeout)?, |m| analysis::sweep(&plan, m))?
+        .map_err(|e| analysis_error(py, e))?;
     Ok(sweep.json())
 }
 
@@ -332,7 +358,7 @@ fn sweep(
 /// --export-json`.
 #[pyfunction]
 #[pyo3(signature = (scenario, method="oat".to_string(), metric="deploy".to_string(), inputs=Vec::new(), fraction=0.1,
-    vary=Vec::new(), samples=512, trajectories=20, levels=4, trials=None, seed=None, threads=None, progress=None))]
+    vary=Vec::new(), samples=512, trajectories=20, levels=4, trials=None, seed=None, threads=None, progress=None, cancel=None, timeout=None))]
 #[allow(clippy::too_many_arguments)]
 fn sensitivity(
     py: Python<'_>,
@@ -349,6 +375,8 @@ fn sensitivity(
     seed: Option<u64>,
     threads: Option<usize>,
     progress: Option<Py<PyAny>>,
+    cancel: Option<PyRef<'_, CancelToken>>,
+    timeout: Option<f64>,
 ) -> PyResult<String> {
     let (source, overrides) = (scenario.source.clone(), scenario.overrides.clone());
     let ranged = |what: &str| -> PyResult<Vec<Vary>> {
@@ -364,8 +392,9 @@ fn sensitivity(
             }
             let plan =
                 SensitivityPlan { source, overrides, metric, fraction, inputs, trials: trials.unwrap_or(20_000), seed };
-            let done = watched(py, threads, progress, |m| analysis::sensitivity(&plan, m))?
-                .map_err(|e| analysis_error(py, e))?;
+            let done =
+                watched(py, Watch::new(threads, progress, cancel, timeout)?, |m| analysis::sensitivity(&plan, m))?
+                    .map_err(|e| analysis_error(py, e))?;
             Tornado { result: &done, top: usize::MAX }.json()
         }
         "sobol" => {
@@ -378,8 +407,8 @@ fn sensitivity(
                 trials: trials.unwrap_or(2_000),
                 seed,
             };
-            let done =
-                watched(py, threads, progress, |m| analysis::sobol(&plan, m))?.map_err(|e| analysis_error(py, e))?;
+            let done = watched(py, Watch::new(threads, progress, cancel, timeout)?, |m| analysis::sobol(&plan, m))?
+                .map_err(|e| analysis_error(py, e))?;
             done.json()
         }
         "morris" => {
@@ -393,8 +422,8 @@ fn sensitivity(
                 trials: trials.unwrap_or(2_000),
                 seed,
             };
-            let done =
-                watched(py, threads, progress, |m| analysis::morris(&plan, m))?.map_err(|e| analysis_error(py, e))?;
+            let done = watched(py, Watch::new(threads, progress, cancel, timeout)?, |m| analysis::morris(&plan, m))?
+                .map_err(|e| analysis_error(py, e))?;
             done.json()
         }
         other => return Err(PyValueError::new_err(format!("method='{other}': expected 'oat', 'sobol' or 'morris'"))),
@@ -434,6 +463,8 @@ fn _time_run(py: Python<'_>, scenario: PyRef<'_, Scenario>, trials: u64, repeats
 #[pymodule]
 fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ScenarioError", m.py().get_type::<ScenarioError>())?;
+    m.add("Cancelled", m.py().get_type::<Cancelled>())?;
+    m.add_class::<CancelToken>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Scenario>()?;
     m.add_class::<TrialRecords>()?;

@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use alliance_sim::records::{arrow_batch, arrow_schema};
 use alliance_sim::scenario::Scenario;
@@ -22,6 +23,16 @@ use crate::watch::pool;
 /// Most trials in one record batch.
 const MOST_CHUNK: u64 = 1 << 22;
 
+/// The records a call asks for: `n` trials from `seed`, only `columns`
+/// (all when `None`), in chunks of `chunk` trials on `threads` workers.
+pub struct Wanted {
+    pub seed: u64,
+    pub n: u64,
+    pub columns: Option<Vec<String>>,
+    pub chunk: u64,
+    pub threads: Option<usize>,
+}
+
 /// Trials `[0, n)` of a scenario as Arrow record batches, computed chunk by
 /// chunk as a reader asks for them.
 #[pyclass(frozen, module = "alliance_sim._engine")]
@@ -32,20 +43,17 @@ pub struct TrialRecords {
     seed: u64,
     n: u64,
     chunk: u64,
-    pool: Arc<rayon::ThreadPool>,
+    /// The workers, found again at each read: a reader made in a forked
+    /// child must not wait on its parent's threads.
+    threads: Option<usize>,
+    token: Option<Arc<AtomicBool>>,
 }
 
 impl TrialRecords {
-    /// The records of `n` trials, only `columns` (all when `None`), in
-    /// chunks of `chunk` trials computed on `threads` workers.
-    pub fn new(
-        scenario: Arc<Scenario>,
-        seed: u64,
-        n: u64,
-        columns: Option<Vec<String>>,
-        chunk: u64,
-        threads: Option<usize>,
-    ) -> PyResult<TrialRecords> {
+    /// The records `wanted` asks for, stopped by `token` when it is cancelled.
+    pub fn new(scenario: Arc<Scenario>, wanted: Wanted, token: Option<Arc<AtomicBool>>) -> PyResult<TrialRecords> {
+        let Wanted { seed, n, columns, chunk, threads } = wanted;
+        pool(threads)?;
         if chunk == 0 || chunk > MOST_CHUNK {
             return Err(PyValueError::new_err(format!("chunk={chunk}: expected 1 to {MOST_CHUNK} trials")));
         }
@@ -64,12 +72,12 @@ impl TrialRecords {
                     .collect::<PyResult<Vec<usize>>>()?,
             ),
         };
-        Ok(TrialRecords { scenario, schema, projection, seed, n, chunk, pool: pool(threads)? })
+        Ok(TrialRecords { scenario, schema, projection, seed, n, chunk, threads, token })
     }
 
-    fn reader(&self) -> Result<TrialReader, ArrowError> {
+    fn reader(&self) -> PyResult<TrialReader> {
         let out_schema = match &self.projection {
-            Some(p) => Arc::new(self.schema.project(p)?),
+            Some(p) => Arc::new(self.schema.project(p).map_err(|e| PyValueError::new_err(e.to_string()))?),
             None => Arc::clone(&self.schema),
         };
         Ok(TrialReader {
@@ -81,7 +89,8 @@ impl TrialRecords {
             next: 0,
             end: self.n,
             chunk: self.chunk,
-            pool: Arc::clone(&self.pool),
+            pool: pool(self.threads)?,
+            token: self.token.clone(),
             ready: VecDeque::new(),
         })
     }
@@ -98,7 +107,7 @@ impl TrialRecords {
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
-        let reader = self.reader().map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let reader = self.reader()?;
         let stream = FFI_ArrowArrayStream::new(Box::new(reader));
         PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
     }
@@ -141,7 +150,33 @@ struct TrialReader {
     end: u64,
     chunk: u64,
     pool: Arc<rayon::ThreadPool>,
+    token: Option<Arc<AtomicBool>>,
     ready: VecDeque<Result<RecordBatch, ArrowError>>,
+}
+
+impl TrialReader {
+    /// Why reading must stop before the next wave: Ctrl-C (seen on the main
+    /// thread: pyarrow and polars read a whole stream without returning to
+    /// Python, so nothing else would look) or the call's cancelled token.
+    fn stopped(&self) -> Option<ArrowError> {
+        let interrupted = Python::attach(|py| {
+            let pending = py.check_signals().is_err();
+            if pending {
+                // The check took the pending KeyboardInterrupt; marked
+                // again, it is raised when the reader's caller returns to
+                // Python. SAFETY: called with the GIL held, as required.
+                unsafe { pyo3::ffi::PyErr_SetInterrupt() }
+            }
+            pending
+        });
+        if interrupted {
+            return Some(ArrowError::ExternalError("interrupted (Ctrl-C): reading stopped".into()));
+        }
+        if self.token.as_ref().is_some_and(|t| t.load(Ordering::Relaxed)) {
+            return Some(ArrowError::ExternalError("cancelled by its token: reading stopped".into()));
+        }
+        None
+    }
 }
 
 impl Iterator for TrialReader {
@@ -149,6 +184,10 @@ impl Iterator for TrialReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.ready.is_empty() && self.next < self.end {
+            if let Some(why) = self.stopped() {
+                self.next = self.end;
+                return Some(Err(why));
+            }
             let wave = self.pool.current_num_threads() as u64;
             let starts: Vec<u64> = (0..wave)
                 .map(|k| self.next.saturating_add(k.saturating_mul(self.chunk)))
