@@ -31,7 +31,9 @@ bar with ``progress=True`` (tqdm, in notebooks too). The EMA Workbench connector
 from __future__ import annotations
 
 import json
+import numbers
 import os
+import sys
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _engine
@@ -63,14 +65,41 @@ Progress = Union[bool, Callable[[int, int], Any], None]
 
 
 def _yaml(value: Value) -> str:
-    """A Python value as the YAML text ``--set PATH=VALUE`` takes."""
+    """A Python value as the YAML text ``--set PATH=VALUE`` takes. NumPy's
+    and pandas' scalars count as the numbers they are (an EMA experiment or
+    an integer column gives ``np.int64``)."""
     if isinstance(value, str):
         return value
-    if isinstance(value, bool):
+    if isinstance(value, (bool, _numpy_bools())):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return json.dumps(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return json.dumps(float(value))
     raise TypeError(f"set: {value!r} is not a string, number or boolean")
+
+
+def _numpy_bools() -> Tuple[type, ...]:
+    """NumPy's boolean scalar type, when NumPy is loaded (it is not a ``bool``)."""
+    numpy = sys.modules.get("numpy")
+    return (numpy.bool_,) if numpy is not None else ()
+
+
+def _whole(name: str, value: Optional[int], least: int) -> Optional[int]:
+    """``value`` checked as a whole number of at least ``least`` (None
+    passes: the scenario's own), in the words of the call's argument."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}={value!r}: expected a whole number")
+    if value < least:
+        raise ValueError(f"{name}={value}: expected a whole number of at least {least}")
+    return int(value)
+
+
+def _counts(trials: Optional[int], seed: Optional[int], threads: Optional[int]) -> Tuple[Any, Any, Any]:
+    """A call's ``trials``, ``seed`` and ``threads``, checked."""
+    return _whole("trials", trials, 1), _whole("seed", seed, 0), _whole("threads", threads, 1)
 
 
 def _pairs(set: Optional[Mapping[str, Value]]) -> List[Tuple[str, str]]:
@@ -248,6 +277,7 @@ class Scenario:
         :class:`Cancelled`) and after ``timeout`` seconds (``TimeoutError``),
         within about 100 ms; a stopped run returns nothing.
         """
+        trials, seed, threads = _counts(trials, seed, threads)
         text = _watch(
             progress,
             self.name,
@@ -276,6 +306,9 @@ class Scenario:
         keeps only some. Reading stops between waves of chunks on Ctrl-C
         and when ``cancel`` is cancelled (the reader raises).
         """
+        n, (_, seed, threads) = _whole("n", n, 0), _counts(None, seed, threads)
+        if isinstance(columns, str):
+            columns = [columns]
         return Records(
             self._engine.trials(n, seed, None if columns is None else list(columns), chunk, threads, cancel)
         )
@@ -334,8 +367,17 @@ def compare(
     timeout: Optional[float] = None,
 ) -> Comparison:
     """Runs scenarios on common random numbers, each later one paired with
-    the first (``alliance-sim compare``). ``trials`` and ``seed`` default to
-    the first scenario's."""
+    the first (``alliance-sim compare``): ``compare(a, b, c)`` or
+    ``compare([a, b, c])``. ``trials`` and ``seed`` default to the first
+    scenario's."""
+    if len(scenarios) == 1 and isinstance(scenarios[0], (list, tuple)):
+        scenarios = tuple(scenarios[0])
+    for s in scenarios:
+        if not isinstance(s, Scenario):
+            raise TypeError(f"compare: expected Scenarios (from load()), not {type(s).__name__}")
+    if len(scenarios) < 2:
+        raise ValueError("compare: expected at least two scenarios, the first the baseline")
+    trials, seed, threads = _counts(trials, seed, threads)
     engines = [s._engine for s in scenarios]
     text = _watch(progress, "compare", lambda p: _engine.compare(engines, trials, seed, threads, p, cancel, timeout))
     return Comparison(text)
@@ -384,6 +426,12 @@ def sweep(
     distributions; without ``vary``, the scenario's ``uncertain:`` block),
     all on common random numbers (``alliance-sim sweep``)."""
     texts = _vary(vary or {})
+    if not texts and sample is None:
+        raise ValueError(
+            "sweep: nothing to vary: give vary={path: (lo, hi, steps)}, or sample='lhs:64' "
+            "for the scenario's uncertain: block (see Scenario.numeric_inputs() for the paths)"
+        )
+    trials, seed, threads = _counts(trials, seed, threads)
     text = _watch(
         progress,
         "sweep",
@@ -421,6 +469,14 @@ def sensitivity(
     2,000 trials per point.
     """
     texts = _vary(vary or {})
+    trials, seed, threads = _counts(trials, seed, threads)
+    samples, trajectories, levels = (
+        _whole("samples", samples, 1),
+        _whole("trajectories", trajectories, 1),
+        _whole("levels", levels, 2),
+    )
+    if isinstance(inputs, str):
+        inputs = [inputs]
     text = _watch(
         progress,
         f"sensitivity ({method})",

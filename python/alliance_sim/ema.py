@@ -70,10 +70,11 @@ def outcome_value(summary: Dict[str, Any], name: str) -> float:
             return _number(OUTCOMES[name][1](summary))
         except (KeyError, TypeError):
             return math.nan
+    own = [line["name"] for line in summary.get("outcomes", [])]
     for line in summary.get("outcomes", []):
         if line["name"] == name:
             return _number(line["estimate"]["mean"])
-    raise KeyError(name)
+    raise KeyError(f"no outcome '{name}' (outcomes: {', '.join([*OUTCOMES, *own])})")
 
 
 def _parameter(path: str, spec: Range):

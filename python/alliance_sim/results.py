@@ -65,7 +65,10 @@ class Summary(Result):
 
     def p(self, stage: str = "deploy") -> float:
         """The probability of a funnel stage, e.g. ``summary.p("deploy")``."""
-        return float(self._doc["funnel"][stage]["p"])
+        funnel = self._doc["funnel"]
+        if stage not in funnel:
+            raise KeyError(f"no funnel stage '{stage}' (stages: {', '.join(funnel)})")
+        return float(funnel[stage]["p"])
 
     @property
     def deployment(self) -> pd.DataFrame:
