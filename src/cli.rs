@@ -616,7 +616,7 @@ pub struct ExplainArgs {
     /// Seed (default: the scenario's run.seed), as given to `run`.
     #[arg(long, short = 's')]
     pub seed: Option<u64>,
-    /// Tell the first trial that meets CONDITION, e.g. 'outcome == "refused"' or 'deployed > 3600'.
+    /// Tell the first trial that meets CONDITION, e.g. 'outcome == "refused"' or 'deployed > 2800' (kazakhstan-2022's trial 14).
     #[arg(long, value_name = "CONDITION")]
     pub find: Option<String>,
     /// With --find: give up after this many trials.

@@ -5,9 +5,10 @@ use super::csv::{Rows, field};
 use super::doc::{Doc, Style, delta, delta_interval, pct, value};
 use super::json;
 use crate::stats::compare::{Comparison, DiffLine};
+use crate::stats::paired::Side;
 
 /// Header of the comparison CSV layout.
-pub const COMPARISON_HEADER: [&str; 15] = [
+pub const COMPARISON_HEADER: [&str; 16] = [
     "baseline",
     "scenario",
     "section",
@@ -23,6 +24,7 @@ pub const COMPARISON_HEADER: [&str; 15] = [
     "excludes_zero",
     "n_a",
     "n_b",
+    "host",
 ];
 
 /// A compared quantity in words.
@@ -65,13 +67,21 @@ impl Render for Comparison {
                 doc.table(&["quantity", "baseline", "scenario", "difference", "95% interval", "se (unpaired)", "≠ 0"]);
             for line in &a.lines {
                 let d = &line.difference;
-                let (difference, interval) = delta_interval(line.kind, d.diff, d.lo, d.hi, d.excludes_zero);
-                doc.row(
-                    &mut t,
+                // A host kept from contributing is "host", not a 0% rate
+                // or a missing mean, and a difference with it is not shown
+                // (`run` says the same).
+                let host = line.host;
+                let shown = |is_host: bool, x: f64| if is_host { "host".to_string() } else { value(line.kind, x) };
+                let (a_cell, b_cell) =
+                    (shown(host.is_some_and(Side::baseline), d.a), shown(host.is_some_and(Side::scenario), d.b));
+                let cells = if host.is_some() {
+                    vec![label(line), a_cell, b_cell, "—".into(), "—".into(), "—".into(), "—".into()]
+                } else {
+                    let (difference, interval) = delta_interval(line.kind, d.diff, d.lo, d.hi, d.excludes_zero);
                     vec![
                         label(line),
-                        value(line.kind, d.a),
-                        value(line.kind, d.b),
+                        a_cell,
+                        b_cell,
                         difference,
                         interval,
                         format!(
@@ -80,8 +90,9 @@ impl Render for Comparison {
                             delta(line.kind, d.unpaired_se).trim_start_matches('+')
                         ),
                         if d.excludes_zero { "yes".into() } else { "no".into() },
-                    ],
-                );
+                    ]
+                };
+                doc.row(&mut t, cells);
             }
             doc.push(t, 1);
             let total: u64 = a.transitions.iter().flatten().sum();
@@ -125,6 +136,7 @@ impl Render for Comparison {
                     d.excludes_zero.to_string(),
                     d.n_a.to_string(),
                     d.n_b.to_string(),
+                    line.host.map_or_else(String::new, |side| side.name().to_string()),
                 ]);
             }
             let total: u64 = a.transitions.iter().flatten().sum();
@@ -134,7 +146,7 @@ impl Render for Comparison {
                         vec![a.baseline.clone(), a.scenario.clone(), "transition".into(), from.clone(), to.clone()];
                     cells.extend([String::new(), field(*k as f64 / total.max(1) as f64)]);
                     cells.extend(std::iter::repeat_n(String::new(), 6));
-                    cells.extend([total.to_string(), k.to_string()]);
+                    cells.extend([total.to_string(), k.to_string(), String::new()]);
                     rows.row(cells);
                 }
             }

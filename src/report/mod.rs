@@ -23,7 +23,7 @@ pub enum Format {
     Table,
     /// The versioned JSON document (see README "JSON summary").
     Json,
-    /// Long-format CSV, one number per row (see README "CSV exports").
+    /// Long-format CSV, one number per row (see the README, "Exports: the JSON and CSV contracts").
     Csv,
     /// The tables as GitHub-flavoured Markdown.
     Markdown,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Proportion;
-use super::paired::{Difference, Kind, PairStats, Pairing};
+use super::paired::{Difference, Kind, PairStats, Pairing, Side};
 use super::summary::Meta;
 use crate::scenario::model::class;
 
@@ -23,6 +23,10 @@ pub struct DiffLine {
     pub kind: Kind,
     /// Values and the paired difference.
     pub difference: Difference,
+    /// Which side's member is the host, kept from contributing by the
+    /// rules (a member line only): its value there is a role, not a rate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Side>,
 }
 
 /// One scenario against the baseline.
@@ -90,6 +94,7 @@ pub fn compare(metas: Vec<Meta>, pairings: &[Pairing], pairs: &[PairStats]) -> C
                         measure: m.measure.to_string(),
                         kind: m.kind,
                         difference: sums.difference(),
+                        host: m.host,
                     })
                     .collect(),
                 transitions: *t,

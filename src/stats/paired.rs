@@ -92,6 +92,58 @@ pub struct Measure {
     pub a: Quantity,
     /// In the other.
     pub b: Quantity,
+    /// Which side's member is the crisis's host and does not contribute
+    /// by the scenario's rules (`host_contributes: false`): its 0% is a
+    /// role, not a rate, and a difference with it means nothing.
+    pub host: Option<Side>,
+}
+
+/// A side of a comparison, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The first scenario (the baseline).
+    Baseline,
+    /// The other.
+    Scenario,
+    /// Both.
+    Both,
+}
+
+impl Side {
+    /// The side(s) where `in_a` and `in_b` hold.
+    fn of(in_a: bool, in_b: bool) -> Option<Side> {
+        match (in_a, in_b) {
+            (true, true) => Some(Side::Both),
+            (true, false) => Some(Side::Baseline),
+            (false, true) => Some(Side::Scenario),
+            (false, false) => None,
+        }
+    }
+
+    /// The side's name, as JSON and CSV write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Baseline => "baseline",
+            Side::Scenario => "scenario",
+            Side::Both => "both",
+        }
+    }
+
+    /// Whether the first scenario's value is on this side.
+    pub fn baseline(self) -> bool {
+        matches!(self, Side::Baseline | Side::Both)
+    }
+
+    /// Whether the other scenario's value is on this side.
+    pub fn scenario(self) -> bool {
+        matches!(self, Side::Scenario | Side::Both)
+    }
+}
+
+/// Whether member `m` of `s` is the host, which the rules keep from contributing.
+fn host_by_rule(s: &Scenario, m: usize) -> bool {
+    m == s.statics.host && !s.contribution.host_contributes
 }
 
 impl Measure {
@@ -132,6 +184,7 @@ impl Pairing {
             kind,
             a: q,
             b: q,
+            host: None,
         };
         let mut measures: Vec<Measure> = class::STAGES
             .iter()
@@ -150,6 +203,7 @@ impl Pairing {
         for (ma, member) in a.members.iter().enumerate() {
             match b.members.iter().position(|x| x.id == member.id) {
                 Some(mb) => {
+                    let host = Side::of(host_by_rule(a, ma), host_by_rule(b, mb));
                     let pair = |measure, kind, qa, qb| Measure {
                         section: "member",
                         item: member.id.clone(),
@@ -157,6 +211,7 @@ impl Pairing {
                         kind,
                         a: qa,
                         b: qb,
+                        host,
                     };
                     measures.push(pair(
                         "contributes_given_deploy",
@@ -188,6 +243,7 @@ impl Pairing {
                     kind: Mean,
                     a: Quantity::Outcome(oa.slot),
                     b: Quantity::Outcome(ob.slot),
+                    host: None,
                 }),
                 None => notes.push(format!("outcome {} is only in {}", oa.name, a.name)),
             }

@@ -187,3 +187,62 @@ fn a_copied_request_and_council_count_their_rules_and_their_not_a_number() {
     assert!(own.forced.iter().any(|&n| n > 0), "some trials met a request that is not a number");
     assert!(own.rule_fires.iter().any(|&n| n > 0));
 }
+
+/// The crisis's host asks for help and, by the CSTO's rules, sends none: in
+/// a comparison of two crises with different hosts its line says "host",
+/// not a 0% contributor, with no difference (issue #34; `run` said so
+/// already), and the JSON and CSV say which side it is the host of.
+#[test]
+fn the_host_is_shown_as_the_host_not_as_a_member_that_never_contributes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (csv_path, json_path) = (dir.path().join("c.csv"), dir.path().join("c.json"));
+    let table = stdout_of(&[
+        "compare",
+        "kazakhstan-2022",
+        "kyrgyzstan-2010",
+        "-n",
+        "20000",
+        "--export-csv",
+        csv_path.to_str().expect("path"),
+        "--export-json",
+        json_path.to_str().expect("path"),
+    ]);
+    let row = |who: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(&format!("{who} contributes | deploy")))
+            .unwrap_or_else(|| panic!("no line for {who}:\n{table}"))
+            .to_string()
+    };
+    let kazakhstan = row("kazakhstan");
+    let cells: Vec<&str> = kazakhstan.split(['│', '┆']).map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(cells[1], "host", "{kazakhstan}");
+    assert!(cells[2].ends_with('%'), "{kazakhstan}");
+    assert_eq!(&cells[3..], ["—", "—", "—", "—"], "{kazakhstan}");
+    let kyrgyzstan = row("kyrgyzstan");
+    let cells: Vec<&str> = kyrgyzstan.split(['│', '┆']).map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(cells[2], "host", "{kyrgyzstan}");
+    assert!(!row("russia").contains("host"));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("json")).expect("parse");
+    let lines = json["against"][0]["lines"].as_array().expect("lines");
+    let host_of = |item: &str, measure: &str| {
+        lines.iter().find(|l| l["item"] == item && l["measure"] == measure).expect("line")["host"].clone()
+    };
+    assert_eq!(host_of("kazakhstan", "contributes_given_deploy"), "baseline");
+    assert_eq!(host_of("kyrgyzstan", "contributes_given_deploy"), "scenario");
+    assert_eq!(host_of("russia", "contributes_given_deploy"), serde_json::Value::Null);
+    assert_eq!(host_of("deploy", "probability"), serde_json::Value::Null);
+
+    let mut reader = csv::Reader::from_path(&csv_path).expect("csv");
+    assert_eq!(reader.headers().expect("header").iter().next_back(), Some("host"));
+    let hosts: Vec<(String, String)> = reader
+        .records()
+        .map(|r| r.expect("record"))
+        .filter(|r| !r[15].is_empty())
+        .map(|r| (r[3].to_string(), r[15].to_string()))
+        .collect();
+    assert!(hosts.contains(&("kazakhstan".into(), "baseline".into())), "{hosts:?}");
+    assert!(hosts.contains(&("kyrgyzstan".into(), "scenario".into())), "{hosts:?}");
+}

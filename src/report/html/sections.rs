@@ -110,9 +110,19 @@ pub(super) fn members(out: &mut String, r: &Report<'_>) {
     out.push_str("<section><h2>Who contributes</h2>\n");
     let observed_ids: Vec<&str> =
         observed.map(|b| b.contributors.iter().map(|(id, _)| id.as_str()).collect()).unwrap_or_default();
+    // A host that never contributes asks for help; it is not a 0% contributor
+    // (the text report says "host" in its place).
+    let asks_only = |ml: &&crate::stats::summary::MemberLine| ml.host && ml.contributes.k == 0;
+    let host_note = s
+        .members
+        .iter()
+        .find(asks_only)
+        .map(|ml| format!(" {} is the host: it asks for help and does not contribute here.", ml.name))
+        .unwrap_or_default();
     let bars: Vec<Bar> = s
         .members
         .iter()
+        .filter(|ml| !asks_only(ml))
         .map(|ml| {
             Bar::proportion(
                 &ml.name,
@@ -123,9 +133,9 @@ pub(super) fn members(out: &mut String, r: &Report<'_>) {
         })
         .collect();
     let caption = if observed_ids.is_empty() {
-        "P(contributes | troops deployed), 95% intervals.".to_string()
+        format!("P(contributes | troops deployed), 95% intervals.{host_note}")
     } else {
-        "P(contributes | troops deployed), 95% intervals; ◆ contributed in history.".to_string()
+        format!("P(contributes | troops deployed), 95% intervals; ◆ contributed in history.{host_note}")
     };
     figure(
         out,
@@ -138,6 +148,7 @@ pub(super) fn members(out: &mut String, r: &Report<'_>) {
     let bars: Vec<Bar> = s
         .members
         .iter()
+        .filter(|ml| !asks_only(ml))
         .map(|ml| Bar {
             label: ml.name.clone(),
             key: format!("members.{}.personnel", ml.id),
