@@ -95,14 +95,9 @@ fn members(doc: &mut Doc, s: &Summary) {
                 mline.status.clone(),
                 pct(&mline.support),
                 pct(&mline.block),
-                // A host that does not contribute is not a 0% contributor.
-                if mline.host && mline.contributes.k == 0 { "host".into() } else { pct(&mline.contributes) },
+                if mline.asks_only() { "host".into() } else { pct(&mline.contributes) },
                 est(&mline.mean_personnel),
-                if mline.host && mline.contributes.k == 0 {
-                    "—".into()
-                } else {
-                    format!("{:.1}%", 100.0 * mline.share)
-                },
+                if mline.asks_only() { "—".into() } else { format!("{:.1}%", 100.0 * mline.share) },
             ],
         );
     }

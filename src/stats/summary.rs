@@ -198,6 +198,14 @@ pub struct MemberLine {
     pub share: f64,
 }
 
+impl MemberLine {
+    /// Whether this member is the host and never contributed: it asks for
+    /// help, so reports show it as the host rather than as a 0% contributor.
+    pub fn asks_only(&self) -> bool {
+        self.host && self.contributes.k == 0
+    }
+}
+
 /// Timing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timing {

@@ -110,19 +110,17 @@ pub(super) fn members(out: &mut String, r: &Report<'_>) {
     out.push_str("<section><h2>Who contributes</h2>\n");
     let observed_ids: Vec<&str> =
         observed.map(|b| b.contributors.iter().map(|(id, _)| id.as_str()).collect()).unwrap_or_default();
-    // A host that never contributes asks for help; it is not a 0% contributor
-    // (the text report says "host" in its place).
-    let asks_only = |ml: &&crate::stats::summary::MemberLine| ml.host && ml.contributes.k == 0;
+    // The host asks for help: no 0% bar for it (the text report says "host").
     let host_note = s
         .members
         .iter()
-        .find(asks_only)
+        .find(|ml| ml.asks_only())
         .map(|ml| format!(" {} is the host: it asks for help and does not contribute here.", ml.name))
         .unwrap_or_default();
     let bars: Vec<Bar> = s
         .members
         .iter()
-        .filter(|ml| !asks_only(ml))
+        .filter(|ml| !ml.asks_only())
         .map(|ml| {
             Bar::proportion(
                 &ml.name,
@@ -148,7 +146,7 @@ pub(super) fn members(out: &mut String, r: &Report<'_>) {
     let bars: Vec<Bar> = s
         .members
         .iter()
-        .filter(|ml| !asks_only(ml))
+        .filter(|ml| !ml.asks_only())
         .map(|ml| Bar {
             label: ml.name.clone(),
             key: format!("members.{}.personnel", ml.id),
