@@ -55,6 +55,32 @@ fn find_returns_a_trial_that_meets_the_condition() {
     }
 }
 
+/// `explain --help` gives a `--find` example (issue #34: its old one,
+/// `deployed > 3600`, matched no trial): read from the help, it finds the
+/// trial it names, checked against each trial's own story.
+#[test]
+fn the_find_example_in_the_help_finds_the_trial_it_names() {
+    // The help is wrapped to the terminal: words joined again by one space.
+    let help = stdout_of(&["explain", "--help"]).split_whitespace().collect::<Vec<_>>().join(" ");
+    let example = help.split("or '").nth(1).and_then(|rest| rest.split('\'').next()).expect("a --find example");
+    let named: u64 = help
+        .split("kazakhstan-2022's trial ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .expect("the trial the example names");
+    let (field, bound) = example.split_once(" > ").expect("'FIELD > NUMBER'");
+    assert_eq!(field, "deployed", "{example}");
+    let bound: f64 = bound.parse().expect("a number");
+    let out = stdout_of(&["explain", "kazakhstan-2022", "--find", example, "--format", "json"]);
+    let story: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(story["trial"].as_u64(), Some(named), "{example}");
+    let s = load("scenarios/kazakhstan-2022.yaml").scenario;
+    let deployed = |i| explain::explain(&s, s.run.seed, i).deployment.map_or(0.0, |d| d.deployed);
+    assert!(deployed(named) > bound);
+    assert!((0..named).all(|i| deployed(i) <= bound), "an earlier trial meets {example}");
+}
+
 #[test]
 fn find_with_no_match_says_so_and_fails() {
     let out = sim()
