@@ -53,6 +53,8 @@ impl TrialRecords {
     /// The records `wanted` asks for, stopped by `token` when it is cancelled.
     pub fn new(scenario: Arc<Scenario>, wanted: Wanted, token: Option<Arc<AtomicBool>>) -> PyResult<TrialRecords> {
         let Wanted { seed, n, columns, chunk, threads } = wanted;
+        // Refuses a bad `threads` here, where it is given; the reader looks
+        // the pool up again when it reads.
         pool(threads)?;
         if chunk == 0 || chunk > MOST_CHUNK {
             return Err(PyValueError::new_err(format!("chunk={chunk}: expected 1 to {MOST_CHUNK} trials")));
