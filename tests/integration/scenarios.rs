@@ -90,3 +90,58 @@ fn each_what_if_moves_its_base_the_way_its_comment_says() {
         assert_eq!(d(name).diff, 0.0, "kazakhstan-chair: {name} should not move");
     }
 }
+
+/// Every file under `dir` (recursively) whose name ends in `ext`.
+fn files_under(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            files_under(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+}
+
+/// A reader can follow every citation: the scenarios and the model card cite
+/// `docs/sources.md` (in the repository) by section, and every section they
+/// name is one of its headings (#34).
+#[test]
+fn every_cited_source_section_is_in_docs_sources() {
+    let sources = std::fs::read_to_string(repo("docs/sources.md")).expect("docs/sources.md");
+    let sections: Vec<String> = sources
+        .lines()
+        .filter(|l| l.starts_with("## ") || l.starts_with("### "))
+        .filter_map(|l| l.split_whitespace().nth(1).map(|n| n.trim_end_matches('.').to_string()))
+        .collect();
+    let mut files = Vec::new();
+    files_under(&repo("scenarios"), "yaml", &mut files);
+    files.push(repo("docs/model-card.md"));
+    let mut cited = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("read");
+        assert!(
+            !text.contains("csto-facts"),
+            "{}: cites csto-facts.md, which is not in the repository",
+            path.display()
+        );
+        for (_, after) in text.match_indices("docs/sources.md §").map(|(i, m)| text.split_at(i + m.len())) {
+            // "§3.1, §4.2": the first section and any that follow in the list.
+            let list: String = after.chars().take_while(|c| !matches!(c, ')' | '\n' | ':' | ';')).collect();
+            for section in list.split('§') {
+                let section: String = section.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+                let section = section.trim_end_matches('.');
+                if section.is_empty() {
+                    continue;
+                }
+                assert!(
+                    sections.iter().any(|s| s == section),
+                    "{} cites docs/sources.md §{section}, which has no such section (it has {sections:?})",
+                    path.display()
+                );
+                cited += 1;
+            }
+        }
+    }
+    assert!(cited > 25, "only {cited} citations found: the search is broken");
+}
