@@ -382,8 +382,9 @@ impl std::fmt::Display for FindError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for (i, e) in self.0.iter().enumerate() {
             let expected = e.expected.as_ref().map(|x| format!("; expected {x}")).unwrap_or_default();
+            let help = e.help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default();
             let sep = if i > 0 { "\n" } else { "" };
-            write!(f, "{sep}--find:1:{}: {}{expected}", e.at + 1, e.message)?;
+            write!(f, "{sep}--find:1:{}: {}{expected}{help}", e.at + 1, e.message)?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 //! (`read_ipc`) and pyarrow read without parsing, about a third of CSV's
 //! size.
 //!
-//! Columns (a contract, see the README), the same in both formats:
+//! Columns (a contract, see docs/exports.md), the same in both formats:
 //! `trial, outcome, need, pool, deployed, shortfall, trimmed, first_arrival,
 //! full_strength, decision_days`, then one column per member (its id) with
 //! the personnel it deployed (0 when none), then one per outcome metric (its

@@ -2,7 +2,7 @@
 """kazakhstan-2022 in NumPy: the yardstick and the second method for alliance-sim.
 
 Written from the scenario's text (scenarios/kazakhstan-2022.yaml on top of
-scenarios/base/csto.yaml) and the model's contract (README "What one trial
+scenarios/base/csto.yaml) and the model's contract (docs/trial.md, "What one trial
 means"), not from the engine's code, the way an analyst would write it in an
 afternoon: whole arrays of trials, chunk by chunk, one NumPy generator
 (PCG64), every stage on the subset of trials that reaches it.

@@ -210,7 +210,7 @@ class Sensitivity(Result):
         paired difference (``low.diff``, ``low.lo``, ``low.hi``…), or
         ``low.error`` where the moved scenario does not load."""
         frame = _frame(self._doc["inputs"], "path")
-        return frame.rename(columns=lambda c: c.replace(".effect.Ok.", ".").replace(".effect.Err", ".error"))
+        return frame.rename(columns=lambda c: c.replace(".effect.invalid", ".error").replace(".effect.", "."))
 
     @property
     def points(self) -> pd.DataFrame:

@@ -107,7 +107,7 @@ fn source_of(arg: &str) -> PyResult<Source> {
         Source::File(path) if !path.exists() => {
             let names: Vec<&str> = bundled::list().into_iter().map(|(n, _)| n).collect();
             // A ScenarioError (as every scenario that does not load), so
-            // that the README's `except ScenarioError` catches it too.
+            // that docs/python.md's `except ScenarioError` catches it too.
             let message = format!(
                 "no file and no bundled scenario named '{arg}' (bundled: {}); YAML text must span more than one line",
                 names.join(", ")

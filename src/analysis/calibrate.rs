@@ -143,8 +143,43 @@ struct CaseLikelihood {
 struct Objective<'a, 'm> {
     plan: &'a CalibratePlan,
     cases: &'a [Case],
-    /// The monitor, evaluations so far, trials so far, trials planned.
-    monitor: &'a std::sync::Mutex<(Monitor<'m>, u64, u64, u64)>,
+    /// The monitor and the fit's progress.
+    progress: &'a std::sync::Mutex<Progress<'m>>,
+}
+
+#[cfg(test)]
+static NEVER_STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// How far a calibration is, in likelihood evaluations and in trials. Each
+/// stage (the fit, each parameter's interval, each left-out case) has a
+/// budget of evaluations; a stage that converges early gives the rest of
+/// its budget back, so the bar ends at its end and the time left is not
+/// the worst case's.
+struct Progress<'m> {
+    monitor: Monitor<'m>,
+    evaluations: u64,
+    trials: u64,
+    /// Trials planned for the whole calibration, as budgeted so far.
+    planned: u64,
+    /// Where the current stage's budget ends, in trials.
+    stage_end: u64,
+}
+
+impl Progress<'_> {
+    /// Closes the current stage (its unspent budget leaves the plan) and
+    /// opens the next, named `name`, with a budget of `trials`.
+    fn stage(&mut self, name: &str, trials: u64) {
+        self.close_stage();
+        self.stage_end = self.trials + trials;
+        self.monitor.stage(name);
+    }
+
+    /// Gives the current stage's unspent budget back.
+    fn close_stage(&mut self) {
+        self.planned = self.planned.saturating_sub(self.stage_end.saturating_sub(self.trials)).max(self.trials);
+        self.stage_end = self.trials;
+        (self.monitor.progress)(self.trials, self.planned);
+    }
 }
 
 /// Why an evaluation stopped.
@@ -170,15 +205,16 @@ impl Objective<'_, '_> {
     /// per fitted parameter), over the cases whose indices `which` lists.
     fn evaluate(&self, values: &[f64], which: &[usize]) -> Result<Vec<CaseLikelihood>, Stop> {
         {
-            let mut m = self.monitor.lock().unwrap_or_else(|e| e.into_inner());
-            if m.0.cancel.load(Ordering::Relaxed) {
+            let mut m = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+            if m.monitor.cancel.load(Ordering::Relaxed) {
                 return Err(Stop::Cancelled);
             }
             // Progress in trials, as every analysis reports it.
-            m.1 += 1;
-            m.2 += self.plan.trials.saturating_mul(which.len() as u64);
-            let (done, work) = (m.2, m.3.max(m.2));
-            (m.0.progress)(done, work);
+            m.evaluations += 1;
+            m.trials += self.plan.trials.saturating_mul(which.len() as u64);
+            m.planned = m.planned.max(m.trials);
+            let (done, work) = (m.trials, m.planned);
+            (m.monitor.progress)(done, work);
         }
         let overrides: Vec<Override> = self.plan.fit.iter().zip(values).map(|(p, v)| p.set_to(*v)).collect();
         let (cases, seed, trials) = (self.cases, self.plan.seed, self.plan.trials);
@@ -215,7 +251,14 @@ impl Objective<'_, '_> {
 
     /// Whether the monitor asked to stop.
     fn stopped(&self) -> bool {
-        self.monitor.lock().unwrap_or_else(|e| e.into_inner()).0.cancel.load(Ordering::Relaxed)
+        self.progress.lock().unwrap_or_else(|e| e.into_inner()).monitor.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Begins a stage of `evaluations` likelihood evaluations over `cases`
+    /// cases (see [`Progress`]).
+    fn stage(&self, name: &str, evaluations: u64, cases: usize) {
+        let trials = evaluations.saturating_mul(self.plan.trials).saturating_mul(cases as u64);
+        self.progress.lock().unwrap_or_else(|e| e.into_inner()).stage(name, trials);
     }
 
     /// Minus the log-likelihood of the cases `which` at the unit point `u`
@@ -443,24 +486,41 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
     let start: Vec<f64> = plan.fit.iter().zip(&written).map(|(p, v)| p.unit(*v)).collect();
     let k = plan.fit.len();
     let per_fit = plan.max_iterations;
-    let planned = per_fit
-        + if plan.intervals { (k * PROFILE_POINTS) as u64 * per_fit / 4 } else { 0 }
-        + if plan.cross_validate { cases.len() as u64 * per_fit } else { 0 };
-    let planned_trials = planned.saturating_mul(plan.trials).saturating_mul(cases.len() as u64);
-    let shared = std::sync::Mutex::new((monitor, 0u64, 0u64, planned_trials));
-    let objective = Objective { plan, cases: &cases, monitor: &shared };
-    let all: Vec<usize> = (0..cases.len()).collect();
+    let n = cases.len();
+    // Each stage's budget of evaluations: a search is bounded by its
+    // iterations, and the fit adds one evaluation before and one after.
+    let fit_budget = per_fit + 2;
+    let interval_budget = PROFILE_POINTS as u64 * (per_fit / 4).max(1);
+    let left_out_budget = per_fit + 1;
+    let planned = fit_budget * n as u64
+        + if plan.intervals { k as u64 * interval_budget * n as u64 } else { 0 }
+        + if plan.cross_validate { n as u64 * left_out_budget * (n as u64).saturating_sub(1) } else { 0 };
+    let progress =
+        Progress { monitor, evaluations: 0, trials: 0, planned: planned.saturating_mul(plan.trials), stage_end: 0 };
+    let shared = std::sync::Mutex::new(progress);
+    let objective = Objective { plan, cases: &cases, progress: &shared };
+    let all: Vec<usize> = (0..n).collect();
     let values = |u: &[f64]| -> Vec<f64> { plan.fit.iter().zip(u).map(|(p, x)| p.at(*x)).collect() };
     let run = || -> Result<Calibration, Stop> {
+        let parameters = if k == 1 { "1 parameter".to_string() } else { format!("{k} parameters") };
+        objective.stage(&format!("fitting {parameters} to {n} cases"), fit_budget, n);
         let before = objective.evaluate(&values(&start), &all)?;
         let (best, best_cost) =
             minimise(Restricted { objective: &objective, which: all.clone(), held: None }, &start, per_fit)?;
         let after = objective.evaluate(&values(&best), &all)?;
-        let intervals =
-            if plan.intervals { profiles(&objective, &best, best_cost, per_fit / 4)? } else { vec![None; k] };
+        let intervals = if plan.intervals {
+            profiles(&objective, &best, best_cost, per_fit / 4, interval_budget)?
+        } else {
+            vec![None; k]
+        };
         let left_out = if plan.cross_validate {
             let mut out = Vec::with_capacity(cases.len());
             for (i, case) in cases.iter().enumerate() {
+                objective.stage(
+                    &format!("leaving out case {} of {n} ({}) and refitting", i + 1, case.name),
+                    left_out_budget,
+                    n - 1,
+                );
                 let others: Vec<usize> = all.iter().copied().filter(|&j| j != i).collect();
                 // From the middle of each range, not from the full fit: a
                 // number only this case informs would otherwise keep the
@@ -519,7 +579,11 @@ pub fn calibrate(plan: &CalibratePlan, mut monitor: Monitor<'_>) -> Result<Calib
             scores.push(frequency);
         }
         scores.push(Score::of("uniform over the four classes", &vec![[0.25; 4]; cases.len()], &observed));
-        let evaluations = shared.lock().unwrap_or_else(|e| e.into_inner()).1;
+        let evaluations = {
+            let mut progress = shared.lock().unwrap_or_else(|e| e.into_inner());
+            progress.close_stage();
+            progress.evaluations
+        };
         Ok(Calibration {
             schema_version: CALIBRATION_SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -570,10 +634,13 @@ fn profiles(
     best: &[f64],
     best_cost: f64,
     evaluations: u64,
+    budget: u64,
 ) -> Result<Vec<Option<Interval>>, Stop> {
     let all: Vec<usize> = (0..objective.cases.len()).collect();
     let mut out = Vec::with_capacity(best.len());
     for (j, p) in objective.plan.fit.iter().enumerate() {
+        let stage = format!("the 95% interval of {} ({} of {})", p.path, j + 1, best.len());
+        objective.stage(&stage, budget, all.len());
         // The profile at evenly spaced points and at the optimum.
         let mut points: Vec<f64> = (0..PROFILE_POINTS).map(|i| i as f64 / (PROFILE_POINTS - 1) as f64).collect();
         points.push(best[j]);
@@ -606,6 +673,25 @@ fn interval(points: &[f64], deviance: &[f64]) -> Option<Interval> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_stage_that_ends_early_gives_its_budget_back() {
+        use std::sync::{Arc, Mutex};
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&seen);
+        let monitor = crate::analysis::Monitor::new(&super::NEVER_STOP, move |done, work| {
+            record.lock().expect("lock").push((done, work))
+        });
+        let mut p = super::Progress { monitor, evaluations: 0, trials: 0, planned: 1_000, stage_end: 0 };
+        p.stage("fit", 600);
+        p.trials = 200; // converged after a third of its budget
+        p.stage("interval", 400);
+        assert_eq!(p.planned, 600, "the fit's unspent 400 left the plan");
+        p.trials = 600;
+        p.close_stage();
+        assert_eq!((p.trials, p.planned), (600, 600), "the bar ends at its end");
+        assert_eq!(seen.lock().expect("lock").last(), Some(&(600, 600)));
+    }
+
     use super::*;
 
     #[test]

@@ -83,6 +83,7 @@ pub struct Monitor<'a> {
     cancel: &'a AtomicBool,
     progress: Box<dyn FnMut(u64, u64) + 'a>,
     warn: Box<dyn FnMut(&str) + 'a>,
+    stage: Box<dyn FnMut(&str) + 'a>,
 }
 
 impl<'a> Monitor<'a> {
@@ -90,7 +91,7 @@ impl<'a> Monitor<'a> {
     /// `progress` the scenario-trials done and the total after each chunk.
     /// Warnings are dropped unless [`Monitor::on_warning`] takes them.
     pub fn new(cancel: &'a AtomicBool, progress: impl FnMut(u64, u64) + 'a) -> Monitor<'a> {
-        Monitor { cancel, progress: Box::new(progress), warn: Box::new(|_| {}) }
+        Monitor { cancel, progress: Box::new(progress), warn: Box::new(|_| {}), stage: Box::new(|_| {}) }
     }
 
     /// Never stopped, nothing told.
@@ -105,9 +106,20 @@ impl<'a> Monitor<'a> {
         Monitor { warn: Box::new(warn), ..self }
     }
 
+    /// Hands the name of each stage of a many-stage analysis ("fitting 3
+    /// parameters to 11 cases", …) to `stage` as it begins.
+    pub fn on_stage(self, stage: impl FnMut(&str) + 'a) -> Monitor<'a> {
+        Monitor { stage: Box::new(stage), ..self }
+    }
+
     /// Passes on a warning.
     fn warn(&mut self, text: &str) {
         (self.warn)(text);
+    }
+
+    /// Says which stage begins.
+    fn stage(&mut self, text: &str) {
+        (self.stage)(text);
     }
 }
 

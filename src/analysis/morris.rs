@@ -183,6 +183,7 @@ pub fn morris(plan: &MorrisPlan, mut monitor: Monitor<'_>) -> Result<MorrisScree
         schema_version: MORRIS_SCHEMA_VERSION,
         meta: Meta::new(&base, seed, trials, &plan.overrides),
         metric: plan.metric.clone(),
+        probability: matches!(watched, crate::stats::batch::Watched::Classes(_)),
         trajectories: plan.trajectories,
         levels: plan.levels,
         delta,

@@ -48,8 +48,12 @@ pub struct Backtests {
     pub cases: Vec<Case>,
 }
 
-/// Runs the backtest.
+/// Runs the backtest, its throughput said once for all its runs.
 pub fn run(args: &BacktestArgs) -> Result<ExitCode, Failure> {
+    super::gathering_throughput(|| backtest(args))
+}
+
+fn backtest(args: &BacktestArgs) -> Result<ExitCode, Failure> {
     super::check_targets(&args.output, &[])?;
     let names: Vec<String> = if args.scenarios.is_empty() {
         bundled::list().into_iter().map(|(n, _)| n.to_string()).collect()
@@ -262,22 +266,26 @@ impl Render for Backtests {
     fn document(&self, style: Style) -> String {
         let mut doc = Doc::new(style);
         doc.title("Backtest: the model against the historical cases");
-        doc.line("History is flagged when it lies outside the simulated central 90%: its outcome class has P < 5%,");
-        doc.line("its personnel or a recorded time lies before the 5th or after the 95th percentile, or its");
-        doc.line("contributor set has P < 5%, or no simulated run falls in a recorded time's range.");
+        doc.line(
+            "History is flagged when it lies outside the simulated central 90%: its outcome class has P < 5%, its \
+             personnel or a recorded time lies before the 5th or after the 95th percentile, or its contributor set \
+             has P < 5%, or no simulated run falls in a recorded time's range.",
+        );
         let left_out = self.cases.iter().any(|c| c.left_out.is_some());
-        doc.line("In sample: the scenarios as written, whose numbers were fitted to these cases (the base's");
-        if left_out {
-            doc.line("were); left out: each case run at a fit that never saw it. Class frequencies: each case's");
+        let but = if left_out {
+            "were); left out: each case run at a fit that never saw it"
         } else {
-            doc.line(
-                "were; --fit-file scenarios/base/csto.fit adds each case left out). Class frequencies: each case's",
-            );
-        }
-        doc.line("class as often as among the other cases.");
+            "were; --fit-file scenarios/base/csto.fit adds each case left out)"
+        };
+        doc.line(&format!(
+            "In sample: the scenarios as written, whose numbers were fitted to these cases (the base's {but}. \
+             Class frequencies: each case's class as often as among the other cases."
+        ));
         if self.cases.iter().any(|c| c.left_out.as_ref().is_some_and(|l| l.at_onset.is_some())) {
-            doc.line("At onset: left out, with what is known only after the outcome (crisis.known: after) drawn");
-            doc.line("from the other cases, each equally likely: the forecast one could have made at the time.");
+            doc.line(
+                "At onset: left out, with what is known only after the outcome (crisis.known: after) drawn from the \
+                 other cases, each equally likely: the forecast one could have made at the time.",
+            );
         }
         doc.heading("Cases: P(the observed class)");
         let at_onset = self.cases.iter().any(|c| onset(c).is_some());

@@ -1,6 +1,7 @@
 //! `alliance-sim bench`: trials per second at 1, 2, … threads, checking
 //! that every repetition gives identical statistics.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -422,7 +423,9 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode, Failure> {
         }
     }
     let reasons: Vec<String> = lines.iter().flatten().filter_map(Line::noise).collect();
-    if !reasons.is_empty() {
+    // The report on stdout says it too: said here only when that report
+    // is not on the terminal already (a file, a pipe), not twice.
+    if !reasons.is_empty() && !std::io::stdout().is_terminal() {
         eprintln!(
             "warning: the machine was busy ({}): rerun, or judge a change by instruction counts \
              (benches/instructions.sh)",
@@ -560,7 +563,11 @@ impl Render for Bench {
             stages_table(&mut doc, p);
         }
         if self.noise.noisy {
-            doc.line(&format!("WARNING: the machine was busy ({}): rerun", self.noise.reasons.join("; ")));
+            doc.line(&format!(
+                "warning: the machine was busy ({}): rerun, or judge a change by instruction counts \
+                 (benches/instructions.sh)",
+                self.noise.reasons.join("; ")
+            ));
         }
         if let Some(b) = &self.baseline {
             doc.heading(&format!("Against {}", b.file));

@@ -244,19 +244,39 @@ impl Render for Calibration {
             self.log_likelihood_before,
             self.log_likelihood_after
         ));
-        doc.heading("Fitted values (95% profile-likelihood intervals)");
-        let mut t = doc.table(&["parameter", "bounds", "as written", "fitted", "95% interval"]);
+        // Without intervals (--no-intervals), neither their column nor
+        // their legend.
+        let intervals = self.parameters.iter().any(|p| p.interval.is_some());
+        let mut headers = vec!["parameter", "bounds", "as written", "fitted"];
+        if intervals {
+            doc.heading("Fitted values (95% profile-likelihood intervals)");
+            headers.push("95% interval");
+        } else {
+            doc.heading("Fitted values");
+        }
+        let mut t = doc.table(&headers);
         for p in &self.parameters {
-            let interval = match (p.interval, p.at_bound) {
-                (Some((lo, hi)), (l, h)) => {
-                    format!("[{}{}, {}{}]", if l { "≤ " } else { "" }, round(lo), if h { "≥ " } else { "" }, round(hi))
-                }
-                (None, _) => "—".into(),
-            };
-            doc.row(&mut t, vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), written(p), round(p.value), interval]);
+            let mut row = vec![p.path.clone(), format!("{}:{}", p.lo, p.hi), written(p), fitted(p)];
+            if intervals {
+                row.push(match (p.interval, p.at_bound) {
+                    (Some((lo, hi)), (l, h)) => {
+                        format!(
+                            "[{}{}, {}{}]",
+                            if l { "≤ " } else { "" },
+                            round(lo),
+                            if h { "≥ " } else { "" },
+                            round(hi)
+                        )
+                    }
+                    (None, _) => "—".into(),
+                });
+            }
+            doc.row(&mut t, row);
         }
         doc.push(t, 1);
-        doc.line("≤ or ≥: the interval reaches the bound searched and may extend past it.");
+        if self.parameters.iter().any(|p| p.at_bound.0 || p.at_bound.1) {
+            doc.line("≤ or ≥: the interval reaches the bound searched and may extend past it.");
+        }
         if self.parameters.iter().any(|p| p.start != p.written) {
             doc.line("*: the value written lies outside the bounds; the search starts at the nearer bound.");
         }
@@ -285,17 +305,19 @@ impl Render for Calibration {
             doc.row(&mut t, row);
         }
         doc.push(t, 2);
-        doc.line("rank: 1 when history's class is the most likely one at the fitted values; left out: the");
-        doc.line("probability a fit without the case gives it (leave-one-case-out cross-validation); whole");
-        doc.line("record: P(the class and every other field the case records at once), fitted: the likelihood.");
+        doc.line(
+            "rank: 1 when history's class is the most likely one at the fitted values; left out: the probability \
+             a fit without the case gives it (leave-one-case-out cross-validation); whole record: P(the class and \
+             every other field the case records at once), fitted: the likelihood.",
+        );
         if forecasts {
             let mut after: Vec<&str> =
                 self.cases.iter().flat_map(|c| c.after_the_fact.iter().map(String::as_str)).collect();
             after.sort_unstable();
             after.dedup();
-            doc.line("at onset: left out, and what is known only after the outcome drawn from the other cases");
             doc.line(&format!(
-                "(each equally likely) instead of the case's own ({}): the forecast one could have made.",
+                "at onset: left out, and what is known only after the outcome drawn from the other cases (each \
+                 equally likely) instead of the case's own ({}): the forecast one could have made.",
                 after.join(", ")
             ));
         }
@@ -386,6 +408,19 @@ fn percent(p: f64) -> String {
 }
 
 /// A value to at most 4 decimals, for tables.
+/// A fitted value, said to lie at a bound when the search ended there (a
+/// plain "0" read as a measured zero).
+fn fitted(p: &crate::stats::calibrate::Fitted) -> String {
+    let at = |bound: f64| (p.value - bound).abs() <= 1e-9 * (p.hi - p.lo).abs().max(1e-12);
+    if at(p.lo) {
+        format!("{} (lower bound)", round(p.value))
+    } else if at(p.hi) {
+        format!("{} (upper bound)", round(p.value))
+    } else {
+        round(p.value)
+    }
+}
+
 fn round(x: f64) -> String {
     format!("{:.4}", x).trim_end_matches('0').trim_end_matches('.').to_string()
 }

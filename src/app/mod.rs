@@ -59,7 +59,21 @@ impl Failure {
     /// Prints the message to stderr, escaped: it may quote a name or a line
     /// from a file, and an ESC or a NUL in it must not reach the terminal.
     pub fn print(&self) {
-        eprintln!("{}", crate::text::escape_for_terminal(&self.message));
+        eprintln!("{}", crate::text::escape_for_terminal(&self.printed()));
+    }
+
+    /// The message in the one form every error takes: "error: …" (as
+    /// clap's and the scenario checker's do), whatever it was built with.
+    fn printed(&self) -> String {
+        let message = self.message.as_str();
+        let head = message.get(..5).unwrap_or("");
+        if head.eq_ignore_ascii_case("error") && message[5..].starts_with([':', '[']) {
+            format!("error{}", &message[5..])
+        } else if message.starts_with("warning") {
+            message.to_string()
+        } else {
+            format!("error: {message}")
+        }
     }
 }
 
@@ -256,42 +270,69 @@ fn threads_from_env(value: Option<std::ffi::OsString>) -> Result<usize, Failure>
 
 /// Runs an analysis on `threads` workers (all cores when `None`), watched
 /// from the terminal: Ctrl-C and SIGTERM stop it at the next wave, a
-/// progress bar shows on a terminal for long runs, a very long run says
-/// what it will cost, warnings go to stderr before the trials start, and
-/// the throughput (scenario-trials per second) follows on stderr. Every
-/// batch-shaped command runs through here.
+/// progress bar (with the stage, for analyses that have stages) shows on a
+/// terminal for long runs, a long run says on stderr what it will cost
+/// even where no bar can show, warnings go to stderr before the trials
+/// start, and the throughput (scenario-trials per second) follows on
+/// stderr. Every batch-shaped command runs through here.
 pub fn watched<T: Send>(threads: Option<usize>, analysis: impl FnOnce(Monitor<'_>) -> T + Send) -> Result<T, Failure> {
     let pool = thread_pool(threads)?;
     let cancel = interrupt_flag();
     let started = Instant::now();
-    let mut bar: Option<ProgressBar> = None;
+    // The bar is made at the first progress and named by each stage.
+    let bar: std::sync::Mutex<(Option<ProgressBar>, String)> = std::sync::Mutex::new((None, String::new()));
     let mut shown = false;
+    let mut announced = false;
     let mut done = 0u64;
     let result = pool.install(|| {
         let progress = |now: u64, work: u64| {
+            let mut bar = bar.lock().unwrap_or_else(|e| e.into_inner());
             if !shown {
                 shown = true;
-                bar = progress_bar(work);
+                bar.0 = progress_bar(work);
+                if let Some(b) = &bar.0 {
+                    b.set_message(bar.1.clone());
+                }
             }
-            if let Some(b) = &bar {
+            if let Some(b) = &bar.0 {
+                b.set_length(work);
                 b.set_position(now);
             }
-            if done < COST_SAMPLE && now >= COST_SAMPLE && work > LONG_RUN {
+            let elapsed = started.elapsed();
+            let long = (done < COST_SAMPLE && now >= COST_SAMPLE && work > LONG_RUN)
+                || (bar.0.is_none() && !announced && is_long(now, work, elapsed));
+            if long {
+                announced = true;
                 // Above the bar, not through it.
-                match &bar {
-                    Some(b) => b.suspend(|| announce_cost(work, now, started.elapsed())),
-                    None => announce_cost(work, now, started.elapsed()),
+                match &bar.0 {
+                    Some(b) => b.suspend(|| announce_cost(work, now, elapsed)),
+                    None => announce_cost(work, now, elapsed),
                 }
             }
             done = now;
         };
-        analysis(Monitor::new(&cancel, progress).on_warning(|w| eprintln!("{w}")))
+        let stage = |name: &str| {
+            let mut bar = bar.lock().unwrap_or_else(|e| e.into_inner());
+            bar.1 = name.to_string();
+            if let Some(b) = &bar.0 {
+                b.set_message(name.to_string());
+            }
+        };
+        analysis(Monitor::new(&cancel, progress).on_warning(|w| eprintln!("{w}")).on_stage(stage))
     });
-    if let Some(b) = &bar {
+    if let Some(b) = &bar.lock().unwrap_or_else(|e| e.into_inner()).0 {
         b.finish_and_clear();
     }
     if done > 0 {
-        report_throughput(done, started.elapsed(), pool.current_num_threads());
+        let mut gathered = GATHERED.lock().unwrap_or_else(|e| e.into_inner());
+        match gathered.as_mut() {
+            Some((trials, elapsed, threads)) => {
+                *trials += done;
+                *elapsed += started.elapsed();
+                *threads = pool.current_num_threads();
+            }
+            None => report_throughput(done, started.elapsed(), pool.current_num_threads()),
+        }
     }
     Ok(result)
 }
@@ -339,6 +380,18 @@ const LONG_RUN: u64 = 1_000_000_000;
 /// Trials timed before the cost of a long run is estimated.
 const COST_SAMPLE: u64 = 1 << 20;
 
+/// Whether a run `done` trials of `work` into its `elapsed` time will take
+/// long enough to be worth a word where no bar shows: after a few seconds
+/// of measuring, more than [`LONG_SECONDS`] in all.
+fn is_long(done: u64, work: u64, elapsed: Duration) -> bool {
+    let secs = elapsed.as_secs_f64();
+    done > 0 && secs >= 3.0 && secs * work as f64 / done as f64 > LONG_SECONDS
+}
+
+/// Runs expected to take longer than this, in seconds, say so on stderr
+/// when no progress bar can show (stderr is not a terminal).
+const LONG_SECONDS: f64 = 15.0;
+
 /// Prints the estimated duration of a long run to stderr.
 fn announce_cost(trials: u64, done: u64, elapsed: Duration) {
     let rate = done as f64 / elapsed.as_secs_f64().max(1e-9);
@@ -355,6 +408,23 @@ fn announce_cost(trials: u64, done: u64, elapsed: Duration) {
     );
 }
 
+/// The throughput of the runs so far, while [`gathering_throughput`] runs.
+static GATHERED: std::sync::Mutex<Option<(u64, Duration, usize)>> = std::sync::Mutex::new(None);
+
+/// Runs `f`, whose analyses each run [`watched`], and says their throughput
+/// in one line at the end rather than one per analysis (a backtest of
+/// eleven cases printed eleven).
+pub fn gathering_throughput<T>(f: impl FnOnce() -> T) -> T {
+    *GATHERED.lock().unwrap_or_else(|e| e.into_inner()) = Some((0, Duration::ZERO, 0));
+    let out = f();
+    if let Some((trials, elapsed, threads)) = GATHERED.lock().unwrap_or_else(|e| e.into_inner()).take()
+        && trials > 0
+    {
+        report_throughput(trials, elapsed, threads);
+    }
+    out
+}
+
 /// Prints "N trials in T s on J threads: R trials/s" to stderr.
 pub fn report_throughput(trials: u64, elapsed: Duration, threads: usize) {
     let secs = elapsed.as_secs_f64();
@@ -367,13 +437,30 @@ pub fn progress_bar(trials: u64) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(trials);
-    // Whole trials per second, not indicatif's four decimals.
-    let rate = |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-        let _ = write!(w, "{:.0} trials/s", state.per_sec());
+    // Whole trials per second, averaged since the start: analyses report
+    // a wave's chunks at once, and indicatif's recent-rate estimate then
+    // reads a burst as the speed (a sensitivity opened at "87 M trials/s,
+    // eta 1s"). Nothing is shown until a second has been measured.
+    let average = |state: &indicatif::ProgressState| {
+        let secs = state.elapsed().as_secs_f64();
+        (secs >= 1.0 && state.pos() > 0).then(|| state.pos() as f64 / secs)
+    };
+    let rate = move |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = match average(state) {
+            Some(rate) => write!(w, "{rate:.0} trials/s"),
+            None => write!(w, "… trials/s"),
+        };
+    };
+    let eta = move |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let left = state.len().unwrap_or(0).saturating_sub(state.pos()) as f64;
+        let _ = match average(state) {
+            Some(rate) => write!(w, "{:#}", indicatif::HumanDuration(Duration::from_secs_f64(left / rate))),
+            None => write!(w, "…"),
+        };
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {rate}  eta {eta}")
-            .map(|style| style.with_key("rate", rate))
+        ProgressStyle::with_template("{bar:40} {pos}/{len} trials  {rate}  eta {eta}  {wide_msg}")
+            .map(|style| style.with_key("rate", rate).with_key("eta", eta))
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
@@ -408,11 +495,54 @@ fn man_page() -> Result<(), Failure> {
         page.extend_from_slice(body.replace(".SH ", ".SS ").as_bytes());
         page.push(b'\n');
     }
-    write_stdout(&String::from_utf8_lossy(&page))
+    write_stdout(&unfilled_examples(&String::from_utf8_lossy(&page)))
+}
+
+/// The page with each help's "Examples:" lines set without filling (`.nf`
+/// … `.fi`): filled, roff ran the commands together and wrapped them
+/// mid-command.
+fn unfilled_examples(page: &str) -> String {
+    let mut out = String::with_capacity(page.len() + 256);
+    let mut in_examples = false;
+    for line in page.lines() {
+        if in_examples && !line.starts_with("  ") {
+            out.push_str(".fi\n");
+            in_examples = false;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("Example") && line.ends_with(':') {
+            out.push_str(".nf\n");
+            in_examples = true;
+        }
+    }
+    if in_examples {
+        out.push_str(".fi\n");
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_run_is_announced_when_it_will_run_past_fifteen_seconds_and_has_been_measured() {
+        use std::time::Duration;
+        let s = Duration::from_secs;
+        assert!(!super::is_long(100, 1_000, s(1)), "measured for under 3 s");
+        assert!(super::is_long(300, 2_000, s(3)), "3 s for 15% of the work: 20 s in all");
+        assert!(!super::is_long(500, 1_000, s(3)), "6 s in all");
+        assert!(!super::is_long(0, 1_000, s(5)), "nothing done yet");
+    }
+
+    #[test]
+    fn every_error_is_printed_in_one_form() {
+        let printed = |m: &str| super::Failure::input(m).printed();
+        assert_eq!(printed("error: --trials: expected"), "error: --trials: expected");
+        assert_eq!(printed("Error: no such case"), "error: no such case");
+        assert_eq!(printed("interrupted: nothing was written"), "error: interrupted: nothing was written");
+        assert_eq!(printed("error[E0001]: a.yaml:1:1"), "error[E0001]: a.yaml:1:1");
+    }
+
     #[test]
     fn rayon_num_threads_is_held_to_the_threads_bound() {
         use std::ffi::OsString;

@@ -1,4 +1,4 @@
-//! The CSV layouts (contracts documented in the README, "Exports: the JSON and CSV contracts").
+//! The CSV layouts (contracts documented in docs/exports.md).
 //!
 //! Every layout is "long": one row per number with the columns that say what
 //! it is, so pandas or R can pivot it as they like. Numbers are written in

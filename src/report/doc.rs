@@ -148,6 +148,47 @@ impl Doc {
     pub fn finish(self) -> String {
         self.out
     }
+
+    /// On a terminal whose width the tables must fit, the columns left for
+    /// a table's flexible cells (a path, a bar) once `columns` columns'
+    /// borders and the `fixed` widths of the others are taken; `None` for
+    /// files and pipes, which keep the full width.
+    pub fn room(&self, columns: usize, fixed: usize) -> Option<usize> {
+        self.width.map(|w| usize::from(w).saturating_sub(3 * columns + 1 + fixed))
+    }
+
+    /// Whether tables must fit a terminal narrower than `natural` columns.
+    pub fn narrower_than(&self, natural: usize) -> bool {
+        self.width.is_some_and(|w| usize::from(w) < natural)
+    }
+}
+
+/// A dotted path in at most `most` characters, shortened from the left at
+/// a dot (`…foreign_backed.bernoulli`): the end of a path says what it is.
+/// A last segment longer than `most` keeps its end.
+pub fn shorten_path(path: &str, most: usize) -> String {
+    if path.chars().count() <= most {
+        return path.to_string();
+    }
+    let mut kept = String::new();
+    for segment in path.rsplit('.') {
+        let with = if kept.is_empty() { segment.to_string() } else { format!("{segment}.{kept}") };
+        if with.chars().count() + 1 > most {
+            break;
+        }
+        kept = with;
+    }
+    if kept.is_empty() {
+        let tail: String =
+            path.chars().rev().take(most.saturating_sub(1)).collect::<Vec<_>>().into_iter().rev().collect();
+        return format!("…{tail}");
+    }
+    format!("…{kept}")
+}
+
+/// The widest of `cells` and `header`, in characters.
+pub fn widest<'c>(header: &str, cells: impl IntoIterator<Item = &'c String>) -> usize {
+    cells.into_iter().map(|c| c.chars().count()).chain([header.chars().count()]).max().unwrap_or(0)
 }
 
 /// A proportion as a percentage with its interval.
@@ -167,14 +208,19 @@ fn percent_decimals(x: f64) -> usize {
     if edge.is_nan() || edge <= 0.0 || edge >= 0.05 { 1 } else { ((-edge.log10()).ceil() as usize + 1).min(6) }
 }
 
-/// A number at a precision that suits its size (— for NaN).
+/// A number at a precision that suits its size (— for NaN): whole above
+/// 100, two decimals down to 0.01, and below that two significant figures
+/// (a standard error of 0.004 is not "0.00").
 pub fn num(x: f64) -> String {
     if x.is_nan() {
         "—".into()
     } else if x.abs() >= 100.0 {
         format!("{x:.0}")
-    } else {
+    } else if x == 0.0 || x.abs() >= 0.01 || !x.is_finite() {
         format!("{x:.2}")
+    } else {
+        let decimals = ((-x.abs().log10()).floor() as usize + 2).min(12);
+        format!("{x:.decimals$}")
     }
 }
 
@@ -234,6 +280,16 @@ pub fn delta(kind: Kind, x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_path_is_shortened_from_the_left_at_a_dot() {
+        use super::shorten_path;
+        let path = "crisis.variables.foreign_backed.bernoulli";
+        assert_eq!(shorten_path(path, 60), path);
+        assert_eq!(shorten_path(path, 30), "…foreign_backed.bernoulli");
+        assert_eq!(shorten_path(path, 12), "…bernoulli");
+        assert_eq!(shorten_path(path, 6), "…oulli");
+    }
+
     use super::*;
 
     #[test]

@@ -9,6 +9,9 @@ use crate::explain::{Because, Shown, Story};
 impl std::fmt::Display for Shown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            // A drawn 2009.4 is not shown as 2009 beside the need it
+            // rounds up to (2010).
+            Shown::Number(x) if x.abs() >= 100.0 && x.fract() != 0.0 => write!(f, "{x:.1}"),
             Shown::Number(x) => f.write_str(&num(*x)),
             Shown::Bool(b) => write!(f, "{b}"),
             Shown::Label(l) => f.write_str(l),

@@ -1,6 +1,6 @@
 //! JSON documents: serialised with serde, pretty-printed, with non-finite
 //! numbers written as `null`. Layouts are versioned by `schema_version` and
-//! documented in the README.
+//! documented in docs/exports.md.
 
 use serde::Serialize;
 

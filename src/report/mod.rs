@@ -21,9 +21,9 @@ use doc::Style;
 pub enum Format {
     /// Human-readable tables.
     Table,
-    /// The versioned JSON document (see README "JSON summary").
+    /// The versioned JSON document (see docs/exports.md).
     Json,
-    /// Long-format CSV, one number per row (see the README, "Exports: the JSON and CSV contracts").
+    /// Long-format CSV, one number per row (see docs/exports.md).
     Csv,
     /// The tables as GitHub-flavoured Markdown.
     Markdown,

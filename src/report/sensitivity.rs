@@ -3,10 +3,10 @@
 
 use super::Render;
 use super::csv::{Rows, field};
-use super::doc::{Doc, Style, delta, num, value};
+use super::doc::{Doc, Style, delta, num, shorten_path, value, widest};
 use super::json;
 use crate::stats::paired::Kind;
-use crate::stats::sensitivity::{Move, Sensitivity};
+use crate::stats::sensitivity::{InputLine, Move, Sensitivity};
 
 /// Header of the sensitivity CSV layout.
 pub const SENSITIVITY_HEADER: [&str; 12] =
@@ -23,16 +23,20 @@ pub struct Tornado<'a> {
     pub top: usize,
 }
 
-/// A bar of 2·HALF cells: ░ from the centre to the low move's change, █ to
-/// the high move's (the shorter drawn over the longer).
-fn bar(low: f64, high: f64, scale: f64) -> String {
-    let mut cells = [' '; 2 * HALF];
-    cells[HALF - 1] = '│';
-    let reach = |d: f64| if scale > 0.0 { ((d.abs() / scale) * HALF as f64).round() as usize } else { 0 };
+/// Below this many columns, the tornado leaves out the input's value and
+/// the standard errors (CSV and JSON have them).
+const NARROW: usize = 150;
+
+/// A bar of 2·`half` cells: ░ from the centre to the low move's change, █
+/// to the high move's (the shorter drawn over the longer).
+fn bar(low: f64, high: f64, scale: f64, half: usize) -> String {
+    let mut cells = vec![' '; 2 * half];
+    cells[half - 1] = '│';
+    let reach = |d: f64| if scale > 0.0 { ((d.abs() / scale) * half as f64).round() as usize } else { 0 };
     let mut paint = |d: f64, glyph: char| {
-        let n = reach(d).min(HALF);
+        let n = reach(d).min(half);
         for i in 0..n {
-            let at = if d < 0.0 { HALF - 1 - i } else { HALF + i };
+            let at = if d < 0.0 { half - 1 - i } else { half + i };
             cells[at] = glyph;
         }
     };
@@ -46,8 +50,10 @@ fn bar(low: f64, high: f64, scale: f64) -> String {
     cells.iter().collect()
 }
 
-fn change(kind: Kind, m: &Move) -> String {
+/// A move's change, with its standard error unless `narrow`.
+fn change(kind: Kind, m: &Move, narrow: bool) -> String {
     match &m.effect {
+        Ok(d) if narrow => delta(kind, d.diff),
         Ok(d) => format!("{} ± {}", delta(kind, d.diff), delta(kind, d.se).trim_start_matches('+')),
         Err(_) => "not moved".into(),
     }
@@ -72,21 +78,53 @@ impl Render for Tornado<'_> {
         ));
         doc.heading(&format!("Tornado: the {} inputs that move {} most", self.top.min(r.inputs.len()), r.metric));
         let scale = r.inputs.iter().map(|i| i.low.delta().abs().max(i.high.delta().abs())).fold(0.0, f64::max);
-        let mut t = doc.table(&["input", "value", "−", "+", "░ down  █ up", "swing"]);
-        for line in r.inputs.iter().take(self.top) {
-            doc.row(
-                &mut t,
-                vec![
-                    line.path.clone(),
-                    num(line.base),
-                    change(r.metric_kind, &line.low),
-                    change(r.metric_kind, &line.high),
-                    bar(line.low.delta(), line.high.delta(), scale),
-                    delta(r.metric_kind, line.swing).trim_start_matches('+').to_string(),
-                ],
-            );
+        let shown: Vec<&InputLine> = r.inputs.iter().take(self.top).collect();
+        // On a terminal narrower than the whole table, the path is
+        // shortened from the left at a dot and the bar takes the room left,
+        // so that no row wraps.
+        let narrow = doc.narrower_than(NARROW);
+        let column = |f: &dyn Fn(&InputLine) -> String| shown.iter().map(|l| f(l)).collect::<Vec<String>>();
+        let values = column(&|l| num(l.base));
+        let lows = column(&|l| change(r.metric_kind, &l.low, narrow));
+        let highs = column(&|l| change(r.metric_kind, &l.high, narrow));
+        let swings = column(&|l| delta(r.metric_kind, l.swing).trim_start_matches('+').to_string());
+        let mut fixed = widest("−", &lows) + widest("+", &highs) + widest("swing", &swings);
+        if !narrow {
+            fixed += widest("value", &values);
+        }
+        let longest = shown.iter().map(|l| l.path.chars().count()).max().unwrap_or(0);
+        let (path_most, half) = match doc.room(if narrow { 5 } else { 6 }, fixed) {
+            Some(room) => {
+                let path_most = longest.min(room.saturating_sub(2 * 6).max(12));
+                (path_most, (room.saturating_sub(path_most) / 2).clamp(6, HALF))
+            }
+            None => (longest, HALF),
+        };
+        let mut header = vec!["input"];
+        if !narrow {
+            header.push("value");
+        }
+        header.extend(["−", "+", "░ down  █ up", "swing"]);
+        let mut t = doc.table(&header);
+        for (i, line) in shown.iter().enumerate() {
+            let mut row = vec![shorten_path(&line.path, path_most)];
+            if !narrow {
+                row.push(values[i].clone());
+            }
+            row.extend([
+                lows[i].clone(),
+                highs[i].clone(),
+                bar(line.low.delta(), line.high.delta(), scale, half),
+                swings[i].clone(),
+            ]);
+            doc.row(&mut t, row);
         }
         doc.push(t, 1);
+        if narrow {
+            doc.line(&format!(
+                "The inputs' values and the ± standard errors show {NARROW} columns wide, or in --format csv."
+            ));
+        }
         let invalid: Vec<String> = r
             .inputs
             .iter()

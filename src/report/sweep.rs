@@ -12,6 +12,19 @@ use crate::stats::sweep::{Point, Sweep};
 /// (named by its path), then `measure,value,se,lo,hi,n`.
 pub const SWEEP_FIXED_COLUMNS: [&str; 6] = ["measure", "value", "se", "lo", "hi", "n"];
 
+/// A point's value for a reader: a drawn number (a Latin hypercube's
+/// 0.6234518907323) to four significant figures; what was written as is.
+/// CSV and JSON keep every digit.
+fn short(value: &str) -> String {
+    match value.parse::<f64>() {
+        Ok(x) if x.is_finite() && x != 0.0 && value.len() > 8 => {
+            let decimals = (3 - x.abs().log10().floor() as i64).clamp(0, 12) as usize;
+            format!("{x:.decimals$}")
+        }
+        _ => value.to_string(),
+    }
+}
+
 fn proportions(p: &Point) -> [(&'static str, &Proportion); 4] {
     [
         ("request", &p.funnel.request),
@@ -56,7 +69,7 @@ impl Render for Sweep {
         ]);
         let mut t = doc.table(&header);
         for p in &self.points {
-            let mut cells = p.values.clone();
+            let mut cells: Vec<String> = p.values.iter().map(|v| short(v)).collect();
             cells.extend([
                 pct(&p.funnel.request),
                 pct(&p.funnel.deploy),
@@ -75,7 +88,7 @@ impl Render for Sweep {
             header.extend(names.iter().map(String::as_str));
             let mut t = doc.table(&header);
             for p in &self.points {
-                let mut cells = p.values.clone();
+                let mut cells: Vec<String> = p.values.iter().map(|v| short(v)).collect();
                 cells.extend(p.outcomes.iter().map(|o| est(&o.estimate)));
                 doc.row(&mut t, cells);
             }

@@ -36,6 +36,11 @@ pub fn find(arg: &str) -> Option<&'static str> {
     FILES.iter().map(|(n, _)| *n).find(|n| *n == name)
 }
 
+/// Every bundled file's name, bases included (what `extends:` may name).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|(n, _)| *n)
+}
+
 /// The text of a bundled scenario.
 pub fn text(name: &str) -> Option<&'static str> {
     FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)

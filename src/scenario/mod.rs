@@ -500,7 +500,7 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
             } else if e.message.contains("appears twice") {
                 "each key once in a map"
             } else if e.message.contains("the limit for a scenario") {
-                "a smaller file (see README \"What bad input gets\" for the limits)"
+                "a smaller file (see docs/robustness.md, \"What bad input gets\", for the limits)"
             } else if e.message.contains("as a tag") {
                 "an expression in quotes when it starts with '!' (or write `not …`)"
             } else if e.message.contains("YAML document") {
@@ -575,11 +575,26 @@ fn read_chain(source: &Source, report: &mut Report, hasher: &mut Sha256, chain: 
     if let Source::File(p) = &parent_source {
         match std::fs::metadata(p) {
             Err(_) => {
+                // Did-you-mean among the bundled names and the files beside.
+                let beside: Vec<String> = p
+                    .parent()
+                    .and_then(|dir| std::fs::read_dir(dir).ok())
+                    .into_iter()
+                    .flatten()
+                    .take(1_000)
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+                    .collect();
+                let mut candidates: Vec<&str> = bundled::names().collect();
+                if !parent.contains('/') {
+                    candidates.extend(beside.iter().map(String::as_str));
+                }
                 report
                     .error(parent_node.text_loc(0), format!("extends a file that does not exist: {}", p.display()))
                     .expected(
                         "a path relative to this file's folder, or a bundled scenario's name (see `alliance-sim list`)",
-                    );
+                    )
+                    .suggest(parent, candidates);
                 return None;
             }
             // A device, FIFO or directory: refused here, where it is named,

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 
-/// A number, a boolean, or an expression (see README "Expressions").
+/// A number, a boolean, or an expression (see docs/scenarios.md, "Expressions").
 #[derive(JsonSchema)]
 #[schemars(untagged)]
 pub enum Expr {

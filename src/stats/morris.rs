@@ -19,6 +19,10 @@ pub struct MorrisScreening {
     pub meta: Meta,
     /// The statistic screened.
     pub metric: String,
+    /// Whether it is a probability (its effects then read in percentage
+    /// points).
+    #[serde(default)]
+    pub probability: bool,
     /// r, the trajectories.
     pub trajectories: usize,
     /// p, the grid's levels.

@@ -16,7 +16,37 @@ pub struct Move {
     pub input: f64,
     /// The metric there, against the base (paired), or why it could not
     /// be run (the moved value is invalid, e.g. a probability above 1).
+    #[serde(with = "ran_or_invalid")]
     pub effect: Result<Difference, String>,
+}
+
+/// A move's effect in JSON: the difference itself, or `{"invalid": why}`;
+/// not Rust's `{"Ok": …}` and `{"Err": …}`.
+mod ran_or_invalid {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Difference;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Effect {
+        Invalid { invalid: String },
+        Ran(Difference),
+    }
+
+    pub fn serialize<S: Serializer>(effect: &Result<Difference, String>, s: S) -> Result<S::Ok, S::Error> {
+        match effect {
+            Ok(difference) => difference.serialize(s),
+            Err(why) => Effect::Invalid { invalid: why.clone() }.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Result<Difference, String>, D::Error> {
+        Ok(match Effect::deserialize(d)? {
+            Effect::Ran(difference) => Ok(difference),
+            Effect::Invalid { invalid } => Err(invalid),
+        })
+    }
 }
 
 impl Move {

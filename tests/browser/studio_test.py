@@ -8,7 +8,7 @@ what-if (the button's download) and runs it with the CLI; types an error
 into the YAML pane and sees it located; tells one trial's story; checks the
 console is clean and a screenshot is not blank; and prints the latency of
 the first picture after a slider stops (p95 over 20 moves, measured in the
-page), which the README quotes.
+page), which docs/studio.md quotes.
 
     tests/browser/studio_test.py target/release/alliance-sim [--screenshots docs/img]
 

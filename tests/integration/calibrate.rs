@@ -298,3 +298,25 @@ fn the_onset_forecast_draws_what_is_known_after_from_the_other_cases() {
     let onset = fit.scores.iter().find(|s| s.method.starts_with("forecast at onset")).expect("an onset score");
     assert!(onset.log_score.is_finite());
 }
+
+/// Without intervals, the table has no interval column and no legend for
+/// one, and the overlay `--write` makes validates on its own, as the base
+/// it is (#34). (A value fitted at a bound says so: the model card's
+/// calibration shows "0 (lower bound)", checked by the test above.)
+#[test]
+fn a_fit_without_intervals_says_only_what_it_has_and_its_overlay_validates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let overlay = dir.path().join("fitted.yaml");
+    let out = super::sim()
+        .args(["calibrate", "--fit", "decisions.request.base=0:0.5", "-n", "300", "--no-intervals"])
+        .args(["--no-cross-validation", "--write"])
+        .arg(&overlay)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("95% interval") && !text.contains("≤ or ≥"), "{text}");
+    let validated = super::sim().arg("validate").arg(&overlay).output().expect("validate");
+    let said = String::from_utf8_lossy(&validated.stdout);
+    assert!(validated.status.success() && said.starts_with("ok:") && said.contains("base"), "{said}");
+}

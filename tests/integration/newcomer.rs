@@ -305,7 +305,8 @@ fn the_progress_bar_on_a_terminal_shows_whole_trials_per_second() {
         return;
     }
     let binary = assert_cmd::cargo::cargo_bin("alliance-sim");
-    let command = format!("{} run -n 6000000 -j 1", binary.display());
+    // Long enough for the rate to show: it is measured for a second first.
+    let command = format!("{} run -n 30000000 -j 1", binary.display());
     let out = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .env("NO_COLOR", "1")
@@ -315,7 +316,7 @@ fn the_progress_bar_on_a_terminal_shows_whole_trials_per_second() {
     let rates: Vec<&str> = text
         .split(" trials/s")
         .filter_map(|before| before.rsplit([' ', '\r', '\n']).next())
-        .filter(|r| !r.is_empty())
+        .filter(|r| !r.is_empty() && *r != "…")
         .collect();
     assert!(rates.len() >= 2, "no progress bar seen on a terminal: {text}");
     for rate in &rates {
@@ -343,4 +344,67 @@ fn a_fractional_count_of_personnel_is_rounded_with_a_warning_that_says_to_what()
         stderr.contains("the cap of pool 'peacekeeping' is 2304.7: personnel are whole, so 2305 is used"),
         "{stderr}"
     );
+}
+
+/// Misspelt names in `--find` and in `extends:` get "did you mean", as
+/// misspelt fields do (#34).
+#[test]
+fn a_misspelt_name_in_find_or_extends_gets_a_suggestion() {
+    let out = sim().args(["explain", "kazakhstan-2022", "--find", "depoyed > 3"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean 'deployed'?"), "{}", stderr(&out));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = file(dir.path(), "mine.yaml", "extends: kazakhstan-202\nname: Mine\n");
+    let out = sim().args(["validate", &path]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean 'kazakhstan-2022'?"), "{}", stderr(&out));
+}
+
+/// Every error begins "error:", whichever part of the program found it.
+#[test]
+fn every_error_begins_the_same_way() {
+    for args in [vec!["merge", "no-such-part.json"], vec!["run", "no-such-scenario"], vec!["run", "-n", "abc"]] {
+        let out = sim().args(&args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).starts_with("error"), "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// A backtest says its throughput once, not once per case (#34).
+#[test]
+fn a_backtest_says_its_throughput_once() {
+    let out = sim().args(["backtest", "-n", "2000"]).output().expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = stderr(&out).lines().filter(|l| l.contains("trials/s")).count();
+    assert_eq!(lines, 1, "{}", stderr(&out));
+}
+
+/// The HTML report's subtitle says trials, seed and file; what reproduces
+/// the run byte for byte (the sha256, the random streams) is at its foot.
+#[test]
+fn the_report_subtitle_is_for_a_reader() {
+    let html = stdout_at_width(&["report", "kazakhstan-2022", "-n", "2000", "-o", "-"], None);
+    let header = html.split("<header>").nth(1).and_then(|h| h.split("</header>").next()).expect("a header");
+    assert!(header.contains("2,000 trials") && header.contains("seed"), "{header}");
+    assert!(!header.contains("sha256") && !header.contains("ChaCha"), "{header}");
+    let footer = html.split("<footer").nth(1).expect("a footer");
+    assert!(footer.contains("sha256") && footer.contains("ChaCha"), "{footer}");
+}
+
+/// Numbers read at their size: a drawn value to four significant figures,
+/// a Morris effect on a probability in percentage points, a drawn need
+/// with its decimal beside the whole need it rounds up to (#34).
+#[test]
+fn numbers_are_shown_at_a_precision_that_suits_them() {
+    let sweep = stdout_at_width(&["sweep", "uncertain/kazakhstan-2022", "--sample", "lhs:3", "-n", "500"], None);
+    for line in sweep.lines().filter(|l| l.starts_with('│') && !l.contains("members.")) {
+        let first = line.trim_start_matches('│').split('┆').next().unwrap_or("").trim();
+        assert!(first.len() <= 6, "a drawn value printed as {first}: {line}");
+    }
+    let morris =
+        stdout_at_width(&["sensitivity", "uncertain/kazakhstan-2022", "--method", "morris", "-n", "300"], None);
+    assert!(morris.contains("in percentage points per step"), "{morris}");
+    let story = stdout_at_width(&["explain", "kazakhstan-2022", "--trial", "1"], None);
+    let required = story.lines().find(|l| l.trim_start().starts_with("required = ")).expect("required");
+    assert!(required.contains('.'), "a drawn need shown as a whole number: {required}");
 }

@@ -311,7 +311,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
 
     /// Laying C over (B over A) equals laying (C over B) over A, for files
-    /// that give each field one kind and use no `~` (README "extends: merge
+    /// that give each field one kind and use no `~` (docs/scenarios.md, "`extends:` merge
     /// semantics": a `~`, or a scalar replacing a map, makes the grouping
     /// matter, and only the documented chain order applies).
     #[test]

@@ -23,7 +23,7 @@ fn the_request_probability_moves_p_request_by_exactly_its_own_change() {
     assert_eq!(top["path"], "decisions.request");
     let n = 100_000f64;
     for (side, expected) in [("low", -0.06), ("high", 0.06)] {
-        let d = &top[side]["effect"]["Ok"];
+        let d = &top[side]["effect"];
         let diff = d["diff"].as_f64().expect("diff");
         // Paired: the indicator differs only on an interval of width 0.06.
         let se = (0.06f64 * 0.94 / n).sqrt();
@@ -61,6 +61,29 @@ fn moves_that_make_the_scenario_invalid_are_reported_not_run() {
     // A rule already at 1 moves down only: the high side is not run.
     let at_one = high("decisions.council.support.rules.0.set");
     assert!(at_one[11].contains("moved down only") && at_one[6].is_empty(), "{rows:?}");
+}
+
+/// JSON says a move's effect as the difference itself or `{"invalid":
+/// why}`, not as Rust's `{"Ok": …}` / `{"Err": …}` (#34).
+#[test]
+fn a_move_in_json_is_its_difference_or_why_it_is_invalid() {
+    let text = stdout_of(&[
+        "sensitivity",
+        "tests/data/closed_form.yaml",
+        "--metric",
+        "deploy",
+        "--input",
+        "decisions.council.support.rules.0.set",
+        "-n",
+        "2000",
+        "--format",
+        "json",
+    ]);
+    assert!(!text.contains("\"Ok\"") && !text.contains("\"Err\""), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let line = &json["inputs"][0];
+    assert!(line["low"]["effect"]["diff"].is_number(), "{line}");
+    assert!(line["high"]["effect"]["invalid"].as_str().is_some_and(|w| w.contains("moved down only")), "{line}");
 }
 
 #[test]

@@ -91,6 +91,15 @@ fn completions_and_man_page_are_generated() {
     let page = stdout_of(&["man"]);
     assert!(page.starts_with(".ie") || page.contains(".TH alliance-sim"), "not roff");
     assert!(page.contains("SUBCOMMAND: EXPLAIN"));
+    // Examples are set line by line, not filled into a paragraph (#34).
+    let lines: Vec<&str> = page.lines().collect();
+    let examples: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == "Examples:").collect();
+    assert!(examples.len() > 5, "{} example blocks", examples.len());
+    for i in examples {
+        assert_eq!(lines[i + 1], ".nf", "the examples after line {i} are filled");
+        let end = (i + 1..lines.len()).find(|&j| !lines[j].starts_with("  ") && j > i + 1).expect("end");
+        assert_eq!(lines[end], ".fi", "the examples after line {i} are not closed");
+    }
     let out = sim().args(["completions", "tcsh"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
@@ -113,11 +122,19 @@ fn bash_completes_a_subcommand_option_and_its_values() {
          COMP_WORDS=(alliance-sim run --format ''); COMP_CWORD=3; _alliance__sim alliance-sim '' --format\n\
          echo \"format: ${{COMPREPLY[*]}}\"\n\
          COMP_WORDS=(alliance-sim sweep --va); COMP_CWORD=2; _alliance__sim alliance-sim --va sweep\n\
-         echo \"sweep: ${{COMPREPLY[*]}}\"\n",
+         echo \"sweep: ${{COMPREPLY[*]}}\"\n\
+         COMP_WORDS=(alliance-sim show kaz); COMP_CWORD=2; _alliance__sim alliance-sim kaz show\n\
+         echo \"show: ${{COMPREPLY[*]}}\"\n\
+         COMP_WORDS=(alliance-sim sensitivity kazakhstan-2022 --metric sh); COMP_CWORD=4; \
+         _alliance__sim alliance-sim sh --metric\n\
+         echo \"metric: ${{COMPREPLY[*]}}\"\n",
         script.display()
     );
     let out = std::process::Command::new("bash").args(["-c", &driver]).output().expect("bash");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("format: table json csv markdown"), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("sweep: --vary"), "{text}");
+    // Bundled scenario names and metric names complete (#34).
+    assert!(text.contains("show: kazakhstan-2022"), "{text}");
+    assert!(text.contains("metric: shortfall"), "{text}");
 }

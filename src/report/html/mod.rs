@@ -144,22 +144,27 @@ pub fn render(r: &Report<'_>) -> String {
         esc(&m.scenario)
     );
     let _ = write!(out, "<header><h1>{}</h1><p class=\"meta\" data-section=\"header\">", esc(&m.scenario));
+    // The subtitle says what a reader needs (how many trials, which seed,
+    // which file); what reproduces the run byte for byte goes to the foot.
     let _ = write!(
         out,
-        "{} trials, seed <code>{}</code> · alliance-sim {} · scenario <code>{}</code>, sha256 <code>{}</code> · RNG {}",
+        "{} trials, seed <code>{}</code> · scenario <code>{}</code>",
         thousands(m.trials as f64),
         m.seed,
-        esc(&m.tool_version),
         esc(&m.origin),
-        esc(&m.scenario_hash[..16.min(m.scenario_hash.len())]),
-        esc(&m.rng)
     );
     for o in &m.overrides {
         let _ = write!(out, "<br>override <code>--set {}</code>", esc(o));
     }
     out.push_str("</p></header>\n");
     out.push_str(&sections(r, &Section::ALL));
-    out.push_str("<footer class=\"meta\"><p>Made by alliance-sim. Intervals are 95%: Wilson for proportions, mean ± 1.96 standard errors otherwise.</p></footer></body></html>\n");
+    let _ = writeln!(
+        out,
+        "<footer class=\"meta\"><p>Made by alliance-sim {}. Intervals are 95%: Wilson for proportions, mean ± 1.96 standard errors otherwise.</p><p>To reproduce: scenario sha256 <code>{}</code>; random numbers: {}.</p></footer></body></html>",
+        esc(&m.tool_version),
+        esc(&m.scenario_hash[..16.min(m.scenario_hash.len())]),
+        esc(&m.rng)
+    );
     out
 }
 

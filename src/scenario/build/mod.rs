@@ -105,8 +105,10 @@ impl Builder<'_> {
                 return None;
             }
         }
-        let (pools, alliance_name, article, chair_node, council_rule) =
-            self.alliance(root.get("alliance").unwrap_or(root))?;
+        // Without an `alliance:` there is nothing to read it from (the
+        // root's check above said so); reading the root in its place
+        // reported the root's fields as unknown alliance fields.
+        let (pools, alliance_name, article, chair_node, council_rule) = self.alliance(root.get("alliance")?)?;
         let members = root.get("members").map(|n| self.members(n, &pools)).unwrap_or_default();
         let chair = chair_node.and_then(|(id, loc)| self.member_ref(&id, loc, "alliance.chair")).unwrap_or(0);
         let crisis = root.get("crisis")?;
