@@ -1,5 +1,7 @@
-//! Every command a user is shown — in `--help`, README.md and docs/*.md —
-//! runs, so an example can never rot (issue #16 item 2).
+//! Every command a user is shown — in `--help`, README.md and the guide's
+//! chapters (docs/*.md) — runs, so an example can never rot (issue #16
+//! item 2); every output shown is what the command prints; every link in
+//! them leads somewhere.
 //!
 //! Commands are gathered from the help of every subcommand (the "Examples"
 //! lines), from `sh` and console blocks of the Markdown, and from inline
@@ -9,7 +11,8 @@
 //! suite stays fast, trial counts above 50,000 are lowered to 50,000 and
 //! `bench` runs one short repetition; `serve` listens on a free port, must
 //! print its address, and is stopped by Ctrl-C after two seconds. Nothing
-//! else about a command changes.
+//! else about a command changes. They run as in an 80-column terminal
+//! (`COLUMNS=80`), and what they print for a reader must fit it.
 
 use std::path::Path;
 use std::process::Command;
@@ -40,6 +43,18 @@ const NOT_RUN_HERE: [(&str, &str); 14] = [
         "the model card's calibration, a minute long: `model_card_figures_are_the_output_of_its_commands` runs it and compares",
     ),
 ];
+
+/// The README and every chapter of the guide (`docs/*.md`).
+fn guide_pages() -> Vec<std::path::PathBuf> {
+    let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(repo("docs"))
+        .expect("docs")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    pages.insert(0, repo("README.md"));
+    pages
+}
 
 /// A command, where it was found.
 struct Shown {
@@ -258,21 +273,47 @@ fn scratch() -> tempfile::TempDir {
     dir
 }
 
+/// The first line of a command's output that is wider than an 80-column
+/// terminal, for output meant to be read there (#34): not machine formats
+/// (JSON, CSV, Markdown, HTML, YAML, shell scripts, man pages), which keep
+/// whole lines for the programs that read them.
+fn too_wide(command: &str, stdout: &str) -> Option<String> {
+    const FOR_PROGRAMS: [&str; 8] =
+        ["--format", "--json", " show", "completions", " man", "--help-man", "--version", "|"];
+    if FOR_PROGRAMS.iter().any(|f| command.contains(f)) || stdout.trim_start().starts_with(['{', '[']) {
+        return None;
+    }
+    stdout.lines().find(|l| l.chars().count() > 80).map(str::to_string)
+}
+
+/// Runs `command` in bash in the scratch directory `dir` as a user would
+/// there (the built binary and the stand-ins first on PATH, `HOME` in
+/// `dir`, no colour), with `COLUMNS` when given.
+fn in_bash(dir: &Path, command: &str, columns: Option<&str>) -> std::process::Output {
+    let binary = Path::new(env!("CARGO_BIN_EXE_alliance-sim")).parent().expect("bin dir").to_path_buf();
+    let path =
+        format!("{}:{}:{}", dir.join("bin").display(), binary.display(), std::env::var("PATH").unwrap_or_default());
+    let mut bash = Command::new("bash");
+    bash.args(["-euo", "pipefail", "-c", command])
+        .current_dir(dir)
+        .env("PATH", &path)
+        .env("HOME", dir.join("home"))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS");
+    if let Some(columns) = columns {
+        bash.env("COLUMNS", columns);
+    }
+    bash.output().expect("bash")
+}
+
 #[test]
 fn every_documented_command_runs() {
     let mut shown = from_help();
-    for doc in ["README.md", "docs/teaching.md", "docs/model-card.md"] {
-        shown.extend(from_markdown(&repo(doc)));
+    for page in guide_pages() {
+        shown.extend(from_markdown(&page));
     }
     assert!(shown.len() > 60, "only {} commands found: the extraction is broken", shown.len());
     let dir = scratch();
-    let binary = Path::new(env!("CARGO_BIN_EXE_alliance-sim")).parent().expect("bin dir").to_path_buf();
-    let path = format!(
-        "{}:{}:{}",
-        dir.path().join("bin").display(),
-        binary.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let mut failures = Vec::new();
     let mut ran = 0;
     for Shown { place, command } in &shown {
@@ -280,18 +321,15 @@ fn every_documented_command_runs() {
         if NOT_RUN_HERE.iter().any(|(prefix, _)| here.starts_with(prefix)) {
             continue;
         }
-        let out = Command::new("bash")
-            .args(["-euo", "pipefail", "-c", &here])
-            .current_dir(dir.path())
-            .env("PATH", &path)
-            .env("HOME", dir.path().join("home"))
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("bash");
+        let out = in_bash(dir.path(), &here, Some("80"));
         ran += 1;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() || stderr.contains("panicked") {
             failures.push(format!("{place}: `{command}` (run as `{here}`) → {}\n{stderr}", out.status));
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if let Some(line) = too_wide(&here, &stdout) {
+            failures.push(format!("{place}: `{command}` prints a line wider than 80 columns at COLUMNS=80:\n{line}"));
         }
     }
     assert!(failures.is_empty(), "{} of {ran} documented commands failed:\n\n{}", failures.len(), failures.join("\n"));
@@ -303,5 +341,169 @@ fn help_examples_fit_an_80_column_terminal() {
         for line in example_lines(&help_of(&sub)) {
             assert!(line.chars().count() <= 79, "alliance-sim {sub} --help: `{line}` would wrap in 80 columns");
         }
+    }
+}
+
+/// A command shown with what it prints, where it was found.
+struct Transcript {
+    place: String,
+    command: String,
+    shown: Vec<String>,
+}
+
+/// The console blocks of a Markdown file that show a command's output:
+/// each `$ ` line (with the lines it continues onto) and the lines after it
+/// up to the next prompt or the block's end.
+fn transcripts(path: &Path) -> Vec<Transcript> {
+    let text = std::fs::read_to_string(path).expect("markdown");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?").to_string();
+    let mut out: Vec<Transcript> = Vec::new();
+    let mut in_console = false;
+    let mut continued = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            in_console = !in_console && info.trim() == "console";
+            continue;
+        }
+        if !in_console {
+            continue;
+        }
+        if let Some(command) = trimmed.strip_prefix("$ ") {
+            out.push(Transcript { place: name.clone(), command: command.to_string(), shown: Vec::new() });
+            continued = command.ends_with('\\');
+        } else if continued {
+            let last = out.last_mut().expect("a prompt before");
+            last.command = format!("{} {trimmed}", last.command.trim_end_matches('\\').trim_end());
+            continued = trimmed.ends_with('\\');
+        } else if let Some(last) = out.last_mut()
+            && !trimmed.is_empty()
+            && trimmed != "…"
+        {
+            last.shown.push(line.trim_end().to_string());
+        }
+    }
+    out.retain(|t| !t.shown.is_empty());
+    out
+}
+
+/// What the docs show a command printing is what it prints today (#34):
+/// every line shown (a transcript may leave lines out, never change one)
+/// is a line of the command's output, run exactly as shown at full width.
+#[test]
+fn every_output_shown_in_the_docs_is_what_the_command_prints() {
+    let mut all = Vec::new();
+    for page in guide_pages() {
+        all.extend(transcripts(&page));
+    }
+    assert!(all.len() >= 4, "only {} transcripts found: the extraction is broken", all.len());
+    let dir = scratch();
+    let mut failures = Vec::new();
+    for Transcript { place, command, shown } in &all {
+        let out = in_bash(dir.path(), command, None);
+        let printed = String::from_utf8_lossy(&out.stdout);
+        let printed: Vec<&str> = printed.lines().map(str::trim_end).collect();
+        for line in shown {
+            if !printed.contains(&line.as_str()) {
+                failures.push(format!("{place}: `{command}` no longer prints\n  {line}\nbut:\n{}", printed.join("\n")));
+                break;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The anchor a heading gets in the book and on GitHub: lower case,
+/// punctuation dropped, spaces as hyphens.
+fn anchor_of(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+/// The headings' anchors of a Markdown file (outside code blocks).
+fn anchors(text: &str) -> Vec<String> {
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+        } else if !fenced && line.starts_with('#') {
+            out.push(anchor_of(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+/// The targets of the Markdown links `[text](target)` in `text`, outside
+/// code.
+fn links(text: &str) -> Vec<String> {
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("](") {
+            let after = &rest[at + 2..];
+            let Some(end) = after.find(')') else { break };
+            out.push(after[..end].to_string());
+            rest = &after[end..];
+        }
+    }
+    out
+}
+
+/// The guide has no broken link (#34): every relative link in the README
+/// and the chapters names a file that exists and, with `#anchor`, a heading
+/// in it; every chapter is in the book's table of contents.
+#[test]
+fn every_link_in_the_guide_leads_somewhere() {
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for page in guide_pages() {
+        let text = std::fs::read_to_string(&page).expect("read");
+        let dir = page.parent().expect("dir");
+        for target in links(&text) {
+            if target.starts_with("http://") || target.starts_with("https://") || target.starts_with("mailto:") {
+                continue;
+            }
+            checked += 1;
+            let (file, anchor) = target.split_once('#').unwrap_or((&target, ""));
+            let path = if file.is_empty() { page.clone() } else { dir.join(file) };
+            if !path.exists() {
+                broken.push(format!("{}: [..]({target}): no file {}", page.display(), path.display()));
+                continue;
+            }
+            if !anchor.is_empty() {
+                let there = std::fs::read_to_string(&path).unwrap_or_default();
+                if !anchors(&there).iter().any(|a| a == anchor) {
+                    broken.push(format!(
+                        "{}: [..]({target}): no heading #{anchor} in {}",
+                        page.display(),
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 30, "only {checked} links checked: the search is broken");
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+    let summary = std::fs::read_to_string(repo("docs/SUMMARY.md")).expect("docs/SUMMARY.md");
+    for page in guide_pages().iter().skip(1) {
+        let name = page.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        assert!(
+            name == "SUMMARY.md" || summary.contains(&format!("]({name})")),
+            "docs/{name} is not in docs/SUMMARY.md, so the book leaves it out"
+        );
     }
 }
