@@ -41,6 +41,10 @@ pub fn label(line: &DiffLine) -> String {
     }
 }
 
+/// Below this many columns, a comparison leaves out its intervals and
+/// standard errors, so that each quantity keeps to one line.
+const NARROW: usize = 120;
+
 impl Render for Comparison {
     fn document(&self, style: Style) -> String {
         let mut doc = Doc::new(style);
@@ -63,8 +67,15 @@ impl Render for Comparison {
             for note in &a.notes {
                 doc.line(&format!("note: {note}; compared on what both share"));
             }
-            let mut t =
-                doc.table(&["quantity", "baseline", "scenario", "difference", "95% interval", "se (unpaired)", "≠ 0"]);
+            // Below NARROW columns, one line a quantity: the intervals and
+            // standard errors are left out (said below the table).
+            let narrow = doc.narrower_than(NARROW);
+            let header: &[&str] = if narrow {
+                &["quantity", "baseline", "scenario", "difference", "≠ 0"]
+            } else {
+                &["quantity", "baseline", "scenario", "difference", "95% interval", "se (unpaired)", "≠ 0"]
+            };
+            let mut t = doc.table(header);
             for line in &a.lines {
                 let d = &line.difference;
                 // A host kept from contributing is "host", not a 0% rate
@@ -74,7 +85,7 @@ impl Render for Comparison {
                 let shown = |is_host: bool, x: f64| if is_host { "host".to_string() } else { value(line.kind, x) };
                 let (a_cell, b_cell) =
                     (shown(host.is_some_and(Side::baseline), d.a), shown(host.is_some_and(Side::scenario), d.b));
-                let cells = if host.is_some() {
+                let mut cells = if host.is_some() {
                     vec![label(line), a_cell, b_cell, "—".into(), "—".into(), "—".into(), "—".into()]
                 } else {
                     let (difference, interval) = delta_interval(line.kind, d.diff, d.lo, d.hi, d.excludes_zero);
@@ -92,9 +103,17 @@ impl Render for Comparison {
                         if d.excludes_zero { "yes".into() } else { "no".into() },
                     ]
                 };
+                if narrow {
+                    cells.drain(4..6);
+                }
                 doc.row(&mut t, cells);
             }
             doc.push(t, 1);
+            if narrow {
+                doc.line(&format!(
+                    "The 95% intervals and standard errors show {NARROW} columns wide, or in --format csv or json."
+                ));
+            }
             let total: u64 = a.transitions.iter().flatten().sum();
             doc.line(&format!("outcome class flipped in {} of trials", pct(&a.flipped).trim()));
             let mut header = vec!["baseline ↓  scenario →".to_string()];

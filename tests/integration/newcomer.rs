@@ -408,3 +408,19 @@ fn numbers_are_shown_at_a_precision_that_suits_them() {
     let required = story.lines().find(|l| l.trim_start().starts_with("required = ")).expect("required");
     assert!(required.contains('.'), "a drawn need shown as a whole number: {required}");
 }
+
+/// At 80 columns a comparison keeps each quantity to one line (it ran to
+/// 91–94 lines, every row wrapped) and the tornado draws its bars whole,
+/// with paths shortened from the left at a dot (#34).
+#[test]
+fn at_80_columns_each_row_keeps_to_one_line() {
+    let continued = |text: &str| {
+        text.lines().filter(|l| l.starts_with("│ ") && l.trim_start_matches("│ ").starts_with("  ")).count()
+    };
+    let compare = stdout_at_width(&["compare", "kazakhstan-2022", "kyrgyzstan-2010", "-n", "5000"], Some("80"));
+    assert_eq!(continued(&compare), 0, "{compare}");
+    assert!(compare.lines().count() < 60, "{compare}");
+    let tornado = stdout_at_width(&["sensitivity", "kazakhstan-2022", "-n", "1000", "--top", "5"], Some("80"));
+    assert_eq!(continued(&tornado), 0, "{tornado}");
+    assert!(tornado.contains("│ …foreign_backed.bernoulli"), "{tornado}");
+}
