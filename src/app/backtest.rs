@@ -303,18 +303,18 @@ impl Render for Backtests {
             let mut row = vec![
                 c.meta.scenario.clone(),
                 b.outcome.clone(),
-                pct(&b.outcome_probability).trim_start().to_string(),
+                doc.pct(&b.outcome_probability).trim_start().to_string(),
                 format!("{} of 4", b.rank),
             ];
             if left_out {
                 row.push(
                     c.left_out
                         .as_ref()
-                        .map_or("—".into(), |l| pct(&l.backtest.outcome_probability).trim_start().to_string()),
+                        .map_or("—".into(), |l| doc.pct(&l.backtest.outcome_probability).trim_start().to_string()),
                 );
             }
             if at_onset {
-                row.push(onset(c).map_or("—".into(), |b| pct(&b.outcome_probability).trim_start().to_string()));
+                row.push(onset(c).map_or("—".into(), |b| doc.pct(&b.outcome_probability).trim_start().to_string()));
             }
             row.push(format!("{:.1}%", 100.0 * c.class_frequency));
             let tail = |b: &Backtest| if b.outside_central_90 { "NO" } else { "yes" };
@@ -325,6 +325,7 @@ impl Render for Backtests {
             doc.row(&mut t, row);
         }
         doc.push(t, 2);
+        doc.compact_note();
         if !self.cases.is_empty() {
             let n = self.cases.len() as f64;
             let top = self.cases.iter().filter(|c| c.backtest.rank == 1).count();

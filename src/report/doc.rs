@@ -161,29 +161,61 @@ impl Doc {
     pub fn narrower_than(&self, natural: usize) -> bool {
         self.width.is_some_and(|w| usize::from(w) < natural)
     }
+
+    /// Whether the widest tables show estimates alone (a terminal narrower
+    /// than [`COMPACT_BELOW`] columns), so that each row keeps to a line.
+    pub fn compact(&self) -> bool {
+        self.narrower_than(COMPACT_BELOW)
+    }
+
+    /// A proportion for a table: with its interval, or alone when compact.
+    pub fn pct(&self, p: &Proportion) -> String {
+        if !self.compact() || p.p.is_nan() {
+            return pct(p);
+        }
+        let d = percent_decimals(100.0 * p.p);
+        format!("{:.d$}%", 100.0 * p.p)
+    }
+
+    /// An estimate for a table: ± its standard error, or alone when compact.
+    pub fn est(&self, e: &Estimate) -> String {
+        if self.compact() && !e.mean.is_nan() { num(e.mean) } else { est(e) }
+    }
+
+    /// Under a compact table, where its intervals are.
+    pub fn compact_note(&mut self) {
+        if self.compact() {
+            self.line(&format!(
+                "Intervals and standard errors show {COMPACT_BELOW} columns wide, or in --format csv or json."
+            ));
+        }
+    }
 }
 
+/// Below this many columns, the widest tables leave out intervals.
+pub const COMPACT_BELOW: usize = 120;
+
 /// A dotted path in at most `most` characters, shortened from the left at
-/// a dot (`…foreign_backed.bernoulli`): the end of a path says what it is.
-/// A last segment longer than `most` keeps its end.
+/// a dot or a slash (`…foreign_backed.bernoulli`, `…follow_the_lead`): the
+/// end of a path says what it is. A last part longer than `most` keeps its
+/// end.
 pub fn shorten_path(path: &str, most: usize) -> String {
     if path.chars().count() <= most {
         return path.to_string();
     }
-    let mut kept = String::new();
-    for segment in path.rsplit('.') {
-        let with = if kept.is_empty() { segment.to_string() } else { format!("{segment}.{kept}") };
-        if with.chars().count() + 1 > most {
-            break;
+    // The longest end after a separator that fits with its "…".
+    let fitting = path
+        .char_indices()
+        .filter(|&(_, c)| c == '.' || c == '/')
+        .map(|(i, _)| &path[i + 1..])
+        .find(|rest| rest.chars().count() < most);
+    match fitting {
+        Some(rest) => format!("…{rest}"),
+        None => {
+            let tail: Vec<char> = path.chars().rev().take(most.saturating_sub(1)).collect();
+            format!("…{}", tail.into_iter().rev().collect::<String>())
         }
-        kept = with;
     }
-    if kept.is_empty() {
-        let tail: String =
-            path.chars().rev().take(most.saturating_sub(1)).collect::<Vec<_>>().into_iter().rev().collect();
-        return format!("…{tail}");
-    }
-    format!("…{kept}")
 }
 
 /// The widest of `cells` and `header`, in characters.
@@ -288,6 +320,7 @@ mod tests {
         assert_eq!(shorten_path(path, 30), "…foreign_backed.bernoulli");
         assert_eq!(shorten_path(path, 12), "…bernoulli");
         assert_eq!(shorten_path(path, 6), "…oulli");
+        assert_eq!(shorten_path("contribute.probability/follow_the_lead", 26), "…follow_the_lead");
     }
 
     use super::*;

@@ -2,7 +2,7 @@
 
 use super::Render;
 use super::csv::{Rows, field};
-use super::doc::{Doc, Style, est, pct};
+use super::doc::{Doc, Style, shorten_path};
 use super::json;
 use crate::stats::Proportion;
 use crate::stats::summary::Estimate;
@@ -58,38 +58,62 @@ impl Render for Sweep {
             doc.line(&format!("override --set {o}"));
         }
         doc.heading("Funnel and deployment at each point (95% intervals)");
-        let mut header: Vec<&str> = self.paths.iter().map(String::as_str).collect();
-        header.extend([
-            "P(request)",
-            "P(deploy)",
-            "P(refused)",
-            "deployed | deploy",
-            "shortfall | deploy",
-            "first arrival (days)",
-        ]);
+        // Compact, the paths share what the six short columns leave,
+        // shortened from the left at a dot.
+        let most = match doc.room(self.paths.len() + 6, 35) {
+            Some(room) if doc.compact() => (room / self.paths.len().max(1)).max(6),
+            _ => usize::MAX,
+        };
+        // A path whose last part does not fit is numbered, and named in
+        // full under the table.
+        let fits = |p: &str| p.rsplit('.').next().map_or(0, |s| s.chars().count()) < most;
+        let paths: Vec<String> = self
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| if fits(p) { shorten_path(p, most) } else { format!("[{}]", i + 1) })
+            .collect();
+        let numbered: Vec<String> =
+            self.paths.iter().enumerate().filter(|(_, p)| !fits(p)).map(|(i, p)| format!("[{}] {p}", i + 1)).collect();
+        let mut header: Vec<&str> = paths.iter().map(String::as_str).collect();
+        header.extend(if doc.compact() {
+            ["request", "deploy", "refused", "sent", "short", "days"]
+        } else {
+            ["P(request)", "P(deploy)", "P(refused)", "deployed | deploy", "shortfall | deploy", "first arrival (days)"]
+        });
         let mut t = doc.table(&header);
         for p in &self.points {
             let mut cells: Vec<String> = p.values.iter().map(|v| short(v)).collect();
             cells.extend([
-                pct(&p.funnel.request),
-                pct(&p.funnel.deploy),
-                pct(&p.funnel.refused),
-                est(&p.deployed),
-                est(&p.shortfall),
-                est(&p.first_arrival),
+                doc.pct(&p.funnel.request),
+                doc.pct(&p.funnel.deploy),
+                doc.pct(&p.funnel.refused),
+                doc.est(&p.deployed),
+                doc.est(&p.shortfall),
+                doc.est(&p.first_arrival),
             ]);
             doc.row(&mut t, cells);
         }
         doc.push(t, self.paths.len());
+        if !numbered.is_empty() {
+            doc.line(&format!("{}.", numbered.join("; ")));
+        }
+        if doc.compact() {
+            doc.line(
+                "request, deploy, refused: the probabilities; sent, short: the personnel deployed and the \
+                 shortfall, means given deploy; days: to the first arrival.",
+            );
+        }
+        doc.compact_note();
         if self.points.first().is_some_and(|p| !p.outcomes.is_empty()) {
             doc.heading("Outcome metrics at each point (mean ± se)");
-            let mut header: Vec<&str> = self.paths.iter().map(String::as_str).collect();
+            let mut header: Vec<&str> = paths.iter().map(String::as_str).collect();
             let names: Vec<String> = self.points[0].outcomes.iter().map(|o| o.name.clone()).collect();
             header.extend(names.iter().map(String::as_str));
             let mut t = doc.table(&header);
             for p in &self.points {
                 let mut cells: Vec<String> = p.values.iter().map(|v| short(v)).collect();
-                cells.extend(p.outcomes.iter().map(|o| est(&o.estimate)));
+                cells.extend(p.outcomes.iter().map(|o| doc.est(&o.estimate)));
                 doc.row(&mut t, cells);
             }
             doc.push(t, self.paths.len());

@@ -2,7 +2,7 @@
 //! members, timing, outcomes and the most-fired rules. The same document is
 //! drawn as terminal tables or as Markdown.
 
-use super::doc::{Doc, Style, est, num, pct, percentiles};
+use super::doc::{Doc, Style, est, num, pct, percentiles, shorten_path};
 use crate::stats::summary::{Backtest, Summary};
 
 /// Renders the summary in a style.
@@ -78,30 +78,33 @@ fn deployment(doc: &mut Doc, s: &Summary) {
 /// Each member's votes, contribution rate, personnel and share.
 fn members(doc: &mut Doc, s: &Summary) {
     doc.heading("Members");
-    let mut t = doc.table(&[
-        "member",
-        "status",
-        "P(support)",
-        "P(block)",
-        "P(contributes | deploy)",
-        "personnel when in",
-        "share",
-    ]);
+    // Compact, one word a header (a long header is cut mid-word in a
+    // narrow column); the line under the table says what they mean.
+    let header: &[&str] = if doc.compact() {
+        &["member", "status", "support", "block", "sends", "personnel", "share"]
+    } else {
+        &["member", "status", "P(support)", "P(block)", "P(contributes | deploy)", "personnel when in", "share"]
+    };
+    let mut t = doc.table(header);
     for mline in &s.members {
         doc.row(
             &mut t,
             vec![
                 mline.name.clone(),
                 mline.status.clone(),
-                pct(&mline.support),
-                pct(&mline.block),
-                if mline.asks_only() { "host".into() } else { pct(&mline.contributes) },
-                est(&mline.mean_personnel),
+                doc.pct(&mline.support),
+                doc.pct(&mline.block),
+                if mline.asks_only() { "host".into() } else { doc.pct(&mline.contributes) },
+                doc.est(&mline.mean_personnel),
                 if mline.asks_only() { "—".into() } else { format!("{:.1}%", 100.0 * mline.share) },
             ],
         );
     }
     doc.push(t, 2);
+    if doc.compact() {
+        doc.line("support, block: P(the vote); sends: P(contributes | deploy); personnel: the mean when it sends.");
+    }
+    doc.compact_note();
 }
 
 /// Days from the request to the decision, first arrival and full strength.
@@ -251,9 +254,16 @@ pub fn time_check(c: &crate::stats::summary::TimeCheck) -> String {
 /// The ten most-fired rules with their reasons.
 fn rules(doc: &mut Doc, s: &Summary) {
     doc.heading("Most-fired rules");
-    let mut t = doc.table(&["rule", "fired per trial", "because"]);
+    // Compact, a rule's id is shortened from the left at a dot, so that
+    // its end (the rule's own name) is not cut.
+    let (header, most) = if doc.compact() {
+        (["rule", "per trial", "because"], 26)
+    } else {
+        (["rule", "fired per trial", "because"], usize::MAX)
+    };
+    let mut t = doc.table(&header);
     for r in s.rules.iter().take(10) {
-        doc.row(&mut t, vec![r.id.clone(), format!("{:.3}", r.per_trial), r.because.clone()]);
+        doc.row(&mut t, vec![shorten_path(&r.id, most), format!("{:.3}", r.per_trial), r.because.clone()]);
     }
     doc.push(t, usize::MAX);
 }

@@ -414,13 +414,39 @@ fn numbers_are_shown_at_a_precision_that_suits_them() {
 /// with paths shortened from the left at a dot (#34).
 #[test]
 fn at_80_columns_each_row_keeps_to_one_line() {
+    // A row that wraps continues on a line whose first cell is blank; a
+    // header that wraps takes more than one line above its rule.
     let continued = |text: &str| {
-        text.lines().filter(|l| l.starts_with("│ ") && l.trim_start_matches("│ ").starts_with("  ")).count()
+        let rows = text.lines().filter(|l| l.starts_with("│ ") && l.trim_start_matches("│ ").starts_with("  ")).count();
+        let mut header_lines = 0;
+        let mut in_header = false;
+        for l in text.lines() {
+            if l.starts_with('┌') {
+                in_header = true;
+            } else if l.starts_with('╞') {
+                in_header = false;
+            } else if in_header {
+                header_lines += 1;
+            }
+        }
+        let tables = text.lines().filter(|l| l.starts_with('┌')).count();
+        rows + header_lines - tables
     };
+    for args in [
+        vec!["compare", "kazakhstan-2022", "kyrgyzstan-2010", "-n", "5000"],
+        vec!["sensitivity", "kazakhstan-2022", "-n", "1000", "--top", "5"],
+        vec!["sweep", "uncertain/kazakhstan-2022", "--sample", "lhs:3", "-n", "500"],
+        vec!["sweep", "kazakhstan-2022", "--vary", "members.russia.attributes.alignment=0.5:0.9:3", "-n", "500"],
+    ] {
+        let text = stdout_at_width(&args, Some("80"));
+        assert_eq!(continued(&text), 0, "{args:?}: a row or header wraps at 80 columns:\n{text}");
+    }
+    // run's members (its other tables wrap prose and percentiles, at spaces).
+    let run = stdout_at_width(&["run", "-n", "5000"], Some("80"));
+    let members = run.split("\nMembers\n").nth(1).and_then(|m| m.split("\n\n").next()).expect("members");
+    assert_eq!(continued(members), 0, "a member's row or the header wraps at 80 columns:\n{members}");
     let compare = stdout_at_width(&["compare", "kazakhstan-2022", "kyrgyzstan-2010", "-n", "5000"], Some("80"));
-    assert_eq!(continued(&compare), 0, "{compare}");
     assert!(compare.lines().count() < 60, "{compare}");
     let tornado = stdout_at_width(&["sensitivity", "kazakhstan-2022", "-n", "1000", "--top", "5"], Some("80"));
-    assert_eq!(continued(&tornado), 0, "{tornado}");
     assert!(tornado.contains("│ …foreign_backed.bernoulli"), "{tornado}");
 }
