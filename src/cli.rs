@@ -430,7 +430,7 @@ impl OutputArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Scenario file or bundled name (default: kazakhstan-2022).
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenario: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -492,7 +492,7 @@ impl std::str::FromStr for IndexedOverride {
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// Two or more scenario files or bundled names; the first is the baseline.
-    #[arg(required = true, num_args = 2.., value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(required = true, num_args = 2.., value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenarios: Vec<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -515,7 +515,7 @@ pub struct CompareArgs {
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// Scenario file or bundled name.
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenario: String,
     /// A path and its values: PATH=LO:HI:STEPS or PATH=V1,V2,… (several make a
     /// grid), or PATH=LO:HI, a range for --sample.
@@ -540,11 +540,11 @@ pub struct SweepArgs {
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
     /// Scenario file or bundled name.
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenario: String,
     /// The metric: deploy, request, refused, deployed (per trial), shortfall,
     /// first_arrival, ID.contributes, an outcome metric's name …
-    #[arg(long, default_value = "deploy", value_parser = MetricName, hide_possible_values = true)]
+    #[arg(long, default_value = "deploy", value_parser = METRIC_NAMES, hide_possible_values = true)]
     pub metric: String,
     /// Move each input down and up by this fraction of its value.
     #[arg(long, default_value_t = 0.1)]
@@ -612,7 +612,7 @@ pub enum Method {
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// Scenario file or bundled name.
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenario: String,
     /// The trial to tell (with --find: where the search starts).
     #[arg(long, short = 't', default_value_t = 0)]
@@ -654,7 +654,7 @@ pub struct LeftOutArgs {
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
     /// Scenarios to check (default: every bundled scenario with an `observed` block).
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenarios: Vec<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -671,7 +671,7 @@ pub struct BacktestArgs {
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
     /// Cases to fit (default: every bundled scenario with an `observed` block).
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub cases: Vec<String>,
     /// A parameter to fit and its bounds: PATH=LO:HI (repeatable; a rule's
     /// number by its id, e.g. decisions.request.rules.survival.add=0:0.9).
@@ -713,7 +713,7 @@ pub struct BenchArgs {
     /// Scenario file or bundled name (default: kazakhstan-2022); name a
     /// second to time both, alternating, and see the first's speed over the
     /// second's with a 95% interval.
-    #[arg(num_args = 0..=2, value_name = "SCENARIO", value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(num_args = 0..=2, value_name = "SCENARIO", value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenarios: Vec<String>,
     /// Trials per timed repetition.
     #[arg(long, short = 'n', default_value_t = 4_000_000, value_parser = at_least_one::<u64>)]
@@ -745,16 +745,16 @@ pub struct BenchArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Scenario file or bundled name.
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenario: String,
     /// Where to write the HTML file (`-` for stdout).
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Target,
     /// Scenarios to show side by side, with paired differences (repeatable).
-    #[arg(long = "compare", value_name = "SCENARIO", value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(long = "compare", value_name = "SCENARIO", value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub compare: Vec<String>,
     /// Include the tornado of this metric (e.g. deploy, deployed).
-    #[arg(long, value_name = "METRIC", value_parser = MetricName, hide_possible_values = true)]
+    #[arg(long, value_name = "METRIC", value_parser = METRIC_NAMES, hide_possible_values = true)]
     pub sensitivity: Option<String>,
     /// Include Sobol' indices and a spider chart over this parameter's
     /// range, PATH=LO:HI (repeatable), of the --sensitivity metric (default
@@ -797,7 +797,7 @@ pub struct MergeArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// A bundled scenario's name (see `alliance-sim list`).
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub name: String,
     /// Copy it, with the files it extends, into this directory instead.
     #[arg(long, value_name = "DIR")]
@@ -809,7 +809,7 @@ pub struct ShowArgs {
 pub struct ServeArgs {
     /// The scenario the page opens with: a bundled name or a .yaml file in
     /// this folder (default kazakhstan-2022).
-    #[arg(value_parser = ScenarioName, hide_possible_values = true)]
+    #[arg(value_parser = SCENARIO_NAMES, hide_possible_values = true)]
     pub scenario: Option<String>,
     /// Port to listen on (0: any free port).
     #[arg(long, default_value_t = 8421)]
@@ -850,18 +850,21 @@ mod tests {
     }
 }
 
-/// A scenario argument: any file or name (the loader checks it, with
-/// did-you-mean), which the shell's completion offers the bundled names for.
+/// An argument that takes any text (what it names is checked where it is
+/// used, with did-you-mean) and for which the shell's completion offers
+/// `names()`: the bundled scenarios, or the built-in metrics.
 #[derive(Debug, Clone, Copy)]
-pub struct ScenarioName;
+pub struct Offered(fn() -> Vec<&'static str>);
 
-/// A metric argument: any name (the analysis checks it against the
-/// scenario's), which the shell's completion offers the built-in ones for.
-#[derive(Debug, Clone, Copy)]
-pub struct MetricName;
+/// A scenario argument: completion offers the bundled names.
+const SCENARIO_NAMES: Offered =
+    Offered(|| crate::scenario::bundled::list().into_iter().map(|(name, _)| name).collect());
 
-/// The metrics of every scenario (its outcome metrics and `ID.contributes`
-/// come on top).
+/// A metric argument: completion offers the built-in metrics (a
+/// scenario's outcome metrics and `ID.contributes` come on top).
+const METRIC_NAMES: Offered = Offered(|| METRICS.to_vec());
+
+/// The metrics of every scenario.
 const METRICS: [&str; 12] = [
     "request",
     "invoked",
@@ -877,12 +880,7 @@ const METRICS: [&str; 12] = [
     "full_strength",
 ];
 
-/// Parses any UTF-8 text, as `String` would.
-fn any_text(cmd: &clap::Command, arg: Option<&clap::Arg>, value: &std::ffi::OsStr) -> Result<String, clap::Error> {
-    clap::builder::TypedValueParser::parse_ref(&clap::builder::StringValueParser::new(), cmd, arg, value)
-}
-
-impl clap::builder::TypedValueParser for ScenarioName {
+impl clap::builder::TypedValueParser for Offered {
     type Value = String;
 
     fn parse_ref(
@@ -891,29 +889,10 @@ impl clap::builder::TypedValueParser for ScenarioName {
         arg: Option<&clap::Arg>,
         value: &std::ffi::OsStr,
     ) -> Result<String, clap::Error> {
-        any_text(cmd, arg, value)
+        clap::builder::TypedValueParser::parse_ref(&clap::builder::StringValueParser::new(), cmd, arg, value)
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(
-            crate::scenario::bundled::list().into_iter().map(|(name, _)| clap::builder::PossibleValue::new(name)),
-        ))
-    }
-}
-
-impl clap::builder::TypedValueParser for MetricName {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        cmd: &clap::Command,
-        arg: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<String, clap::Error> {
-        any_text(cmd, arg, value)
-    }
-
-    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        Some(Box::new(METRICS.into_iter().map(clap::builder::PossibleValue::new)))
+        Some(Box::new((self.0)().into_iter().map(clap::builder::PossibleValue::new)))
     }
 }
